@@ -1,0 +1,160 @@
+--
+-- tfloat text input and output (MobilityDB-compatible literals)
+--
+SET TimeZone = 'UTC';
+SET DateStyle = 'ISO, MDY';
+
+-- Subtypes
+SELECT '1.5@2001-01-01'::tfloat;
+SELECT '  1.5 @ 2001-01-01 08:00:00+02  '::tfloat;
+SELECT '{1@2001-01-01, 2@2001-01-02, 1@2001-01-03}'::tfloat;
+SELECT '[1@2001-01-01, 2@2001-01-02]'::tfloat;
+SELECT '(1@2001-01-01, 2@2001-01-02)'::tfloat;
+SELECT '[1@2001-01-01, 2@2001-01-02)'::tfloat;
+SELECT '(1@2001-01-01, 2@2001-01-02]'::tfloat;
+SELECT '[1@2001-01-01]'::tfloat;
+SELECT '{[1@2001-01-01, 2@2001-01-02], [3@2001-01-03, 4@2001-01-04)}'::tfloat;
+SELECT '{[1@2001-01-01], (1@2001-01-02, 2@2001-01-03]}'::tfloat;
+
+-- Step interpolation: prefix case-insensitive, blanks around it
+SELECT 'Interp=Step;[1@2001-01-01, 2@2001-01-02]'::tfloat;
+SELECT '  interp=step;[1@2001-01-01, 2@2001-01-02]'::tfloat;
+SELECT '  INTERP=STEP;  [1@2001-01-01, 2@2001-01-02, 2@2001-01-03)'::tfloat;
+SELECT 'Interp=Step;{[1@2001-01-01, 2@2001-01-02], [3@2001-01-03]}'::tfloat;
+-- accepted and ignored on instants and discrete sequences
+SELECT 'Interp=Step;1@2001-01-01'::tfloat;
+SELECT 'Interp=Step;{1@2001-01-01, 2@2001-01-02}'::tfloat;
+
+-- Normalization: linear drops collinear middle instants (within 1e-6)
+SELECT '[1@2001-01-01, 2@2001-01-02, 3@2001-01-03]'::tfloat;
+SELECT '[1@2001-01-01, 2.0000005@2001-01-02, 3@2001-01-03]'::tfloat;
+SELECT '[1@2001-01-01, 2.000002@2001-01-02, 3@2001-01-03]'::tfloat;
+SELECT '[1@2001-01-01, 1@2001-01-02, 1@2001-01-03, 1@2001-01-04)'::tfloat;
+SELECT '[1@2001-01-01, 2@2001-01-02, 3@2001-01-03, 3@2001-01-04, 3@2001-01-05]'::tfloat;
+-- step drops a middle instant equal to the previous value
+SELECT 'Interp=Step;[1@2001-01-01, 1@2001-01-02, 2@2001-01-03, 2@2001-01-04]'::tfloat;
+-- discrete sequences are never normalized
+SELECT '{1@2001-01-01, 2@2001-01-02, 3@2001-01-03}'::tfloat;
+-- a set joins sequences that continue each other
+SELECT '{[1@2001-01-01, 2@2001-01-02), [2@2001-01-02, 3@2001-01-03]}'::tfloat;
+SELECT '{[1@2001-01-01, 2@2001-01-02], (2@2001-01-02, 5@2001-01-03]}'::tfloat;
+SELECT 'Interp=Step;{[1@2001-01-01, 1@2001-01-02), [1@2001-01-02, 3@2001-01-03]}'::tfloat;
+-- ... but not when the values differ or both bounds are exclusive
+SELECT '{[1@2001-01-01, 2@2001-01-02), [3@2001-01-02, 3@2001-01-03]}'::tfloat;
+SELECT '{[1@2001-01-01, 2@2001-01-02), (2@2001-01-02, 3@2001-01-03]}'::tfloat;
+
+-- Floats: shortest round-trip decimal, at most 15 decimals (half-even),
+-- exponent form when |d| <= 1e-8 or >= 1e15, -0 prints 0
+SELECT (v || '@2001-01-01')::tfloat
+FROM (VALUES ((1::float8 / 3)::text), ((2::float8 / 3)::text),
+			 (exp(1::float8)::text), (exp(2::float8)::text),
+			 ('123456.789012345678'), ('0.1234567890123465'), ('1e-7'),
+			 ('1e-8'), ('1e-9'), ('1e15'), ('1.25e15'), ('999999999999999.9'),
+			 ('-0'), ('0.9999999999999999'), ('1234567890123456789'),
+			 ('-123.5e-12'), ('5e-324'), ('1.7976931348623157e308'),
+			 ('-1.7976931348623157e308'), ('NaN'), ('Infinity'),
+			 ('-Infinity'), ('  +2.50  ')) AS t(v);
+
+-- Text is stable after the first print (15 decimals), and the largest
+-- doubles print as numbers that read back
+SELECT t::text::tfloat::text = t::text AS same
+FROM (VALUES ('1.7976931348623157e308@2001-01-01'::tfloat),
+			 ('-1.7976931348623157e308@2001-01-01'::tfloat),
+			 ('5e-324@2001-01-01'::tfloat)) AS v(t);
+
+-- Timestamps: session TimeZone and DateStyle, on input and output
+SET TimeZone = 'America/New_York';
+SELECT '[1@2001-01-01 00:00:00, 2@2001-07-01 12:30:00.25+00]'::tfloat;
+SET TimeZone = 'Asia/Kolkata';
+SELECT '1@2001-01-01 00:00:00+00'::tfloat;
+SET DateStyle = 'SQL, DMY';
+SELECT '1@02/01/2001 10:00'::tfloat;
+SET DateStyle = 'Postgres, MDY';
+SELECT '{1@2001-01-02, 2@2001-01-03}'::tfloat;
+SET DateStyle = 'German';
+SELECT '1@2001-01-02 03:04:05.123456'::tfloat;
+SET DateStyle = 'ISO, MDY';
+SET TimeZone = 'UTC';
+SELECT '1@epoch'::tfloat;
+SELECT '1@0044-03-15 BC'::tfloat;
+SELECT '1@294276-12-31 23:59:59'::tfloat;
+SELECT '1@4713-11-24 BC'::tfloat;
+
+-- Malformed literals: 22P02
+\set VERBOSITY verbose
+SELECT ''::tfloat;
+SELECT '   '::tfloat;
+SELECT '1.5'::tfloat;
+SELECT '@2001-01-01'::tfloat;
+SELECT '1.5@'::tfloat;
+SELECT '1,5@2001-01-01'::tfloat;
+SELECT '1.5x@2001-01-01'::tfloat;
+SELECT 'abc@2001-01-01'::tfloat;
+SELECT '1.5@notadate'::tfloat;
+SELECT '1.5@2001-01-01 junk'::tfloat;
+SELECT '1.5@2001-01-01@2001-01-02'::tfloat;
+SELECT '1.5@2001-01-01]'::tfloat;
+SELECT '1.5@2001-01-01, 2@2001-01-02'::tfloat;
+SELECT '{}'::tfloat;
+SELECT '[]'::tfloat;
+SELECT '{[]}'::tfloat;
+SELECT '[1@2001-01-01'::tfloat;
+SELECT '[1@2001-01-01, 2@2001-01-02'::tfloat;
+SELECT '[1@2001-01-01,]'::tfloat;
+SELECT '[1@2001-01-01 2@2001-01-02]'::tfloat;
+SELECT '{1@2001-01-01, 2@2001-01-02'::tfloat;
+SELECT '{1@2001-01-01, [2@2001-01-02]}'::tfloat;
+SELECT '{[1@2001-01-01], 2@2001-01-02}'::tfloat;
+SELECT '{[1@2001-01-01]'::tfloat;
+SELECT '{[1@2001-01-01]} x'::tfloat;
+SELECT '[[1@2001-01-01]]'::tfloat;
+SELECT 'Interp=Linear;[1@2001-01-01, 2@2001-01-02]'::tfloat;
+SELECT 'Interp=Discrete;{1@2001-01-01}'::tfloat;
+SELECT 'Interp=Step[1@2001-01-01]'::tfloat;
+SELECT 'Interp=Step;'::tfloat;
+SELECT 'Interp=Step ;[1@2001-01-01]'::tfloat;
+-- rules: increasing timestamps, bounds of one instant, step end value,
+-- sequences of a set that overlap
+SELECT '{1@2001-01-02, 2@2001-01-01}'::tfloat;
+SELECT '{1@2001-01-01, 2@2001-01-01}'::tfloat;
+SELECT '[1@2001-01-02, 2@2001-01-01]'::tfloat;
+SELECT '[1@2001-01-01, 2@2001-01-01]'::tfloat;
+SELECT '(1@2001-01-01]'::tfloat;
+SELECT '[1@2001-01-01)'::tfloat;
+SELECT 'Interp=Step;[1@2001-01-01, 2@2001-01-02)'::tfloat;
+SELECT '{[1@2001-01-01, 2@2001-01-03], [3@2001-01-02, 4@2001-01-04]}'::tfloat;
+SELECT '{[1@2001-01-01, 2@2001-01-02], [3@2001-01-02, 4@2001-01-04]}'::tfloat;
+-- numbers and timestamps out of range: 22003, 22008
+SELECT '1e400@2001-01-01'::tfloat;
+SELECT '-1e400@2001-01-01'::tfloat;
+SELECT '1@2001-13-01'::tfloat;
+SELECT '1@2001-02-30'::tfloat;
+SELECT '1@294277-01-01'::tfloat;
+SELECT '1@4714-11-23 BC'::tfloat;
+SELECT '1@2001-01-01 25:00'::tfloat;
+-- infinite timestamps have no place on a time line
+SELECT '1@infinity'::tfloat;
+SELECT '1.5@-infinity'::tfloat;
+SELECT '[1@2001-01-01, 2@infinity]'::tfloat;
+\set VERBOSITY default
+
+-- Storage: a 16-byte header and 16 bytes per instant (8 more per
+-- sequence in a set)
+SELECT pg_column_size('1@2001-01-01'::tfloat) AS instant,
+	   pg_column_size('{1@2001-01-01, 2@2001-01-02}'::tfloat) AS discrete2,
+	   pg_column_size('[1@2001-01-01, 2@2001-01-02, 1@2001-01-03]'::tfloat) AS seq3,
+	   pg_column_size('{[1@2001-01-01], [2@2001-01-02]}'::tfloat) AS set2;
+SELECT (pg_column_size(t) - 16) / numinst AS bytes_per_instant
+FROM (SELECT ('{' || string_agg(i || '@' || ('2001-01-01'::timestamptz + i * interval '1 s'), ',') || '}')::tfloat AS t,
+			 count(*) AS numinst
+	  FROM generate_series(1, 1000) AS i) AS s;
+
+-- Values are TOAST-able: a large value in a table reads back unchanged
+CREATE TABLE tfloat_io_big (t tfloat);
+INSERT INTO tfloat_io_big
+SELECT ('[' || string_agg((i % 7) || '@' || ('2001-01-01'::timestamptz + i * interval '1 s'), ',') || ']')::tfloat
+FROM generate_series(1, 20000) AS i;
+SELECT pg_column_size(t) < 16 + 20000 * 16 AS compressed,
+	   t::text = (SELECT t::text::tfloat::text FROM tfloat_io_big) AS same
+FROM tfloat_io_big;
+DROP TABLE tfloat_io_big;

@@ -1,0 +1,28 @@
+/*-------------------------------------------------------------------------
+ *
+ * cqstream.c
+ *	  Module entry point.
+ *
+ * Design notes
+ *
+ * _PG_init only calls each module's init.  The tfloat type needs no
+ * initialization, so the library works both preloaded (as the worker will
+ * require) and loaded on demand by CREATE EXTENSION.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/guc.h"
+
+PG_MODULE_MAGIC;
+
+void		_PG_init(void);
+
+void
+_PG_init(void)
+{
+	/* Settings named cqstream.* are ours, even before they exist */
+	MarkGUCPrefixReserved("cqstream");
+}

@@ -1,0 +1,34 @@
+/*
+ * The tfloat type: text and binary I/O.  Values are at most 16 bytes per
+ * instant plus a 16-byte header; see src/tfloat.h for the layout.
+ */
+CREATE TYPE public.tfloat;
+
+CREATE FUNCTION public.tfloat_in(cstring, oid, integer) RETURNS public.tfloat
+	AS 'MODULE_PATHNAME', 'tfloat_in'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION public.tfloat_out(public.tfloat) RETURNS cstring
+	AS 'MODULE_PATHNAME', 'tfloat_out'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION public.tfloat_recv(internal, oid, integer) RETURNS public.tfloat
+	AS 'MODULE_PATHNAME', 'tfloat_recv'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION public.tfloat_send(public.tfloat) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'tfloat_send'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE public.tfloat (
+	INPUT = public.tfloat_in,
+	OUTPUT = public.tfloat_out,
+	RECEIVE = public.tfloat_recv,
+	SEND = public.tfloat_send,
+	INTERNALLENGTH = VARIABLE,
+	ALIGNMENT = double,
+	STORAGE = extended
+);
+
+COMMENT ON TYPE public.tfloat IS
+	'temporal float: an instant, a discrete or continuous sequence, or a sequence set (MobilityDB-compatible)';

@@ -1,0 +1,173 @@
+/*-------------------------------------------------------------------------
+ *
+ * tfloat.h
+ *	  The temporal float type: on-disk layout, the builder every function
+ *	  uses to make a value, and the helpers shared by all tfloat modules.
+ *
+ * Design notes
+ *
+ * A tfloat is one varlena for all four subtypes (instant, discrete
+ * sequence, continuous sequence, sequence set).  Values are stored
+ * column-wise: after a 16-byte header (and, for a sequence set only, an
+ * 8-byte entry per sequence) come all timestamps, then all values.  That
+ * keeps an instant at exactly 16 bytes, keeps every field 8-byte aligned
+ * (the type is declared with ALIGNMENT = double), and lets the lifted
+ * operations run over a plain double array.
+ *
+ * Every stored value is valid and normalized (see tfloat.c); the builder
+ * is the only way to make one, so no other module needs to re-check.
+ *
+ * A sequence set stores the instants of all its sequences back to back;
+ * sequence i covers instants [end(i-1), end(i)).  Continuous sequences that
+ * are not in a set keep their bounds in the header flags.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CQSTREAM_TFLOAT_H
+#define CQSTREAM_TFLOAT_H
+
+#include "postgres.h"
+
+#include "datatype/timestamp.h"
+#include "fmgr.h"
+
+/* Subtypes, in MobilityDB's order */
+#define TF_INSTANT		1
+#define TF_DISCRETE		2		/* a discrete sequence */
+#define TF_SEQUENCE		3		/* a continuous sequence */
+#define TF_SEQUENCESET	4
+
+/* Header and per-sequence flags */
+#define TF_STEP			0x01	/* step interpolation (continuous only) */
+#define TF_LOWER_INC	0x02
+#define TF_UPPER_INC	0x04
+
+/* Absolute tolerance of linear normalization, as in MobilityDB */
+#define TF_EPSILON		1.0e-6
+
+/* Most decimal digits printed after the point (text and MF-JSON) */
+#define TF_MAX_DECIMALS 15
+
+typedef struct TFloat
+{
+	int32		vl_len_;		/* varlena header (do not touch directly) */
+	uint8		subtype;		/* TF_INSTANT .. TF_SEQUENCESET */
+	uint8		flags;			/* TF_STEP; bounds unless a sequence set */
+	uint16		spare;			/* zero */
+	int32		ninst;			/* number of stored instants, >= 1 */
+	int32		nseqs;			/* sequences in a set; 1 otherwise */
+	/* TFloatSeqEntry seqs[nseqs] only for TF_SEQUENCESET */
+	/* TimestampTz times[ninst] */
+	/* float8 values[ninst] */
+} TFloat;
+
+typedef struct TFloatSeqEntry
+{
+	int32		end;			/* one past the sequence's last instant */
+	uint8		flags;			/* TF_LOWER_INC | TF_UPPER_INC */
+	uint8		spare[3];		/* zero */
+} TFloatSeqEntry;
+
+#define TF_HEADER_SIZE	((Size) sizeof(TFloat))
+
+static inline TFloatSeqEntry *
+TF_SEQS(const TFloat *t)
+{
+	return (TFloatSeqEntry *) ((char *) t + TF_HEADER_SIZE);
+}
+
+static inline TimestampTz *
+TF_TIMES(const TFloat *t)
+{
+	Size		off = TF_HEADER_SIZE;
+
+	if (t->subtype == TF_SEQUENCESET)
+		off += (Size) t->nseqs * sizeof(TFloatSeqEntry);
+	return (TimestampTz *) ((char *) t + off);
+}
+
+static inline double *
+TF_VALUES(const TFloat *t)
+{
+	return (double *) (TF_TIMES(t) + t->ninst);
+}
+
+static inline bool
+TF_IS_STEP(const TFloat *t)
+{
+	return (t->flags & TF_STEP) != 0;
+}
+
+/*
+ * A view of one sequence of a value.  An instant and a discrete sequence are
+ * seen as one "sequence" with both bounds inclusive; callers that care about
+ * discreteness check the subtype.
+ */
+typedef struct TFloatSeqView
+{
+	int			start;			/* index of the first instant */
+	int			count;			/* instants in this sequence */
+	bool		lower_inc;
+	bool		upper_inc;
+} TFloatSeqView;
+
+extern int	tf_num_seqs(const TFloat *t);
+extern void tf_seq_view(const TFloat *t, int i, TFloatSeqView *v);
+
+/*
+ * Builder.  Collect instants and sequence boundaries, then call
+ * tf_builder_finish().  Memory is palloc'd in the current context.
+ */
+typedef struct TFloatBuilder
+{
+	uint8		subtype;
+	bool		step;			/* continuous sequences only */
+	int			ninst;
+	int			instcap;
+	TimestampTz *times;
+	double	   *values;
+	int			nseqs;
+	int			seqcap;
+	TFloatSeqView *seqs;		/* only for TF_SEQUENCE / TF_SEQUENCESET */
+} TFloatBuilder;
+
+extern void tf_builder_init(TFloatBuilder *b, uint8 subtype, bool step,
+							int instcap);
+extern void tf_builder_add(TFloatBuilder *b, TimestampTz t, double v);
+extern void tf_builder_begin_seq(TFloatBuilder *b, bool lower_inc);
+extern void tf_builder_end_seq(TFloatBuilder *b, bool upper_inc);
+extern const char *tf_builder_check(const TFloatBuilder *b);
+extern TFloat *tf_builder_finish(TFloatBuilder *b);
+extern void tf_builder_free(TFloatBuilder *b);
+
+/* Convenience constructors (results palloc'd, already normalized) */
+extern TFloat *tf_make_instant(TimestampTz t, double v);
+extern TFloat *tf_make_seq(const TimestampTz *times, const double *values,
+						   int n, bool lower_inc, bool upper_inc, bool step);
+
+/* Normalization of one sequence's instants in place; returns new count */
+extern int	tf_normalize_instants(TimestampTz *times, double *values, int n,
+								  bool step);
+
+/* Size of a value with the given shape, with overflow checks */
+extern Size tf_alloc_size(uint8 subtype, int nseqs, int ninst);
+
+/* Detoasting */
+#define DatumGetTFloatP(X)		((TFloat *) PG_DETOAST_DATUM(X))
+#define PG_GETARG_TFLOAT_P(n)	DatumGetTFloatP(PG_GETARG_DATUM(n))
+#define PG_RETURN_TFLOAT_P(x)	PG_RETURN_POINTER(x)
+
+/* Time helpers (tfloat.c) */
+extern void tf_check_timestamp(TimestampTz t);
+extern double tf_value_at(TimestampTz t1, double v1, TimestampTz t2,
+						  double v2, TimestampTz t, bool step);
+
+/* Float printing (tfloat_print.c) */
+#define TF_DOUBLE_BUFLEN 40
+extern int	tf_format_double(double d, int maxdd, char *buf);
+extern int	tf_format_timestamp(TimestampTz t, int style, char *buf);
+
+/* Text form (tfloat_io.c), palloc'd */
+extern char *tf_to_cstring(const TFloat *t);
+
+#endif							/* CQSTREAM_TFLOAT_H */

@@ -81,7 +81,6 @@ SELECT '1@294276-12-31 23:59:59'::tfloat;
 SELECT '1@4713-11-24 BC'::tfloat;
 
 -- Malformed literals: 22P02
-\set VERBOSITY verbose
 SELECT ''::tfloat;
 SELECT '   '::tfloat;
 SELECT '1.5'::tfloat;
@@ -136,7 +135,68 @@ SELECT '1@2001-01-01 25:00'::tfloat;
 SELECT '1@infinity'::tfloat;
 SELECT '1.5@-infinity'::tfloat;
 SELECT '[1@2001-01-01, 2@infinity]'::tfloat;
-\set VERBOSITY default
+-- ... and the SQLSTATE of each: 22P02 for syntax and rules, 22003 for
+-- numbers, 22008 for timestamps out of range
+CREATE FUNCTION pg_temp.tfloat_sqlstate(lit text) RETURNS text
+LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM lit::tfloat;
+	RETURN 'accepted';
+EXCEPTION WHEN OTHERS THEN
+	RETURN SQLSTATE;
+END $$;
+SELECT lit, pg_temp.tfloat_sqlstate(lit) AS sqlstate
+FROM (VALUES
+	(''),
+	('   '),
+	('1.5'),
+	('@2001-01-01'),
+	('1.5@'),
+	('1,5@2001-01-01'),
+	('1.5x@2001-01-01'),
+	('abc@2001-01-01'),
+	('1.5@notadate'),
+	('1.5@2001-01-01 junk'),
+	('1.5@2001-01-01@2001-01-02'),
+	('1.5@2001-01-01]'),
+	('1.5@2001-01-01, 2@2001-01-02'),
+	('{}'),
+	('[]'),
+	('{[]}'),
+	('[1@2001-01-01'),
+	('[1@2001-01-01, 2@2001-01-02'),
+	('[1@2001-01-01,]'),
+	('[1@2001-01-01 2@2001-01-02]'),
+	('{1@2001-01-01, 2@2001-01-02'),
+	('{1@2001-01-01, [2@2001-01-02]}'),
+	('{[1@2001-01-01], 2@2001-01-02}'),
+	('{[1@2001-01-01]'),
+	('{[1@2001-01-01]} x'),
+	('[[1@2001-01-01]]'),
+	('Interp=Linear;[1@2001-01-01, 2@2001-01-02]'),
+	('Interp=Discrete;{1@2001-01-01}'),
+	('Interp=Step[1@2001-01-01]'),
+	('Interp=Step;'),
+	('Interp=Step ;[1@2001-01-01]'),
+	('{1@2001-01-02, 2@2001-01-01}'),
+	('{1@2001-01-01, 2@2001-01-01}'),
+	('[1@2001-01-02, 2@2001-01-01]'),
+	('[1@2001-01-01, 2@2001-01-01]'),
+	('(1@2001-01-01]'),
+	('[1@2001-01-01)'),
+	('Interp=Step;[1@2001-01-01, 2@2001-01-02)'),
+	('{[1@2001-01-01, 2@2001-01-03], [3@2001-01-02, 4@2001-01-04]}'),
+	('{[1@2001-01-01, 2@2001-01-02], [3@2001-01-02, 4@2001-01-04]}'),
+	('1e400@2001-01-01'),
+	('-1e400@2001-01-01'),
+	('1@2001-13-01'),
+	('1@2001-02-30'),
+	('1@294277-01-01'),
+	('1@4714-11-23 BC'),
+	('1@2001-01-01 25:00'),
+	('1@infinity'),
+	('1.5@-infinity'),
+	('[1@2001-01-01, 2@infinity]')) AS v(lit);
 
 -- Storage: a 16-byte header and 16 bytes per instant (8 more per
 -- sequence in a set)
@@ -158,3 +218,38 @@ SELECT pg_column_size(t) < 16 + 20000 * 16 AS compressed,
 	   t::text = (SELECT t::text::tfloat::text FROM tfloat_io_big) AS same
 FROM tfloat_io_big;
 DROP TABLE tfloat_io_big;
+
+-- Timestamps print and read exactly as timestamptz does, in every zone,
+-- across DST changes and historical offsets (tfloat takes a fast path for
+-- ISO text; this checks it against PostgreSQL's own routines)
+SELECT setseed(0.25);
+CREATE TEMP TABLE io_ts AS
+SELECT '1880-01-01'::timestamptz + random() * interval '260 years'
+	   + (random() * 1000000)::int * interval '1 microsecond' AS t
+FROM generate_series(1, 20000);
+INSERT INTO io_ts
+SELECT c + i * interval '7 minutes'
+FROM unnest(ARRAY['2026-03-08 07:00+00', '2026-11-01 06:00+00',
+				  '2026-03-29 01:00+00', '2026-10-25 01:00+00',
+				  '2026-04-05 15:00+00']::timestamptz[]) AS c,
+	 generate_series(-300, 300) AS i;
+CREATE FUNCTION pg_temp.io_ts_mismatches(OUT zone text, OUT out_bad bigint,
+										 OUT in_bad bigint, OUT checked bigint)
+RETURNS SETOF record LANGUAGE plpgsql AS $$
+BEGIN
+	FOREACH zone IN ARRAY ARRAY['UTC', 'America/New_York', 'Asia/Kolkata',
+								'Pacific/Chatham', 'Australia/Lord_Howe',
+								'America/St_Johns', 'Africa/Monrovia',
+								'Europe/Amsterdam'] LOOP
+		EXECUTE format('SET LOCAL TimeZone = %L', zone);
+		SELECT count(*) FILTER (WHERE ('1@' || t)::tfloat::text <> '1@' || t),
+			   count(*) FILTER (WHERE ('1@' || to_char(t, 'YYYY-MM-DD HH24:MI:SS.US'))::tfloat
+							   <> ('1@' || to_char(t, 'YYYY-MM-DD HH24:MI:SS.US')::timestamptz)::tfloat),
+			   count(*)
+		INTO out_bad, in_bad, checked
+		FROM io_ts;
+		RETURN NEXT;
+	END LOOP;
+END $$;
+SELECT * FROM pg_temp.io_ts_mismatches();
+SET TimeZone = 'UTC';

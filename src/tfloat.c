@@ -136,9 +136,10 @@ tf_builder_init(TFloatBuilder *b, uint8 subtype, bool step, int instcap)
 	memset(b, 0, sizeof(*b));
 	b->subtype = subtype;
 	b->step = step && (subtype == TF_SEQUENCE || subtype == TF_SEQUENCESET);
-	b->instcap = Max(instcap, 4);
-	b->times = palloc(mul_size(b->instcap, sizeof(TimestampTz)));
-	b->values = palloc(mul_size(b->instcap, sizeof(double)));
+	b->instcap = Max(instcap, 1);
+	b->block = palloc(tf_alloc_size(TF_SEQUENCE, 1, b->instcap));
+	b->times = (TimestampTz *) (b->block + TF_HEADER_SIZE);
+	b->values = (double *) (b->times + b->instcap);
 }
 
 void
@@ -147,13 +148,18 @@ tf_builder_add(TFloatBuilder *b, TimestampTz t, double v)
 	tf_check_timestamp(t);
 	if (b->ninst == b->instcap)
 	{
-		if (b->instcap >= (int) (MaxAllocSize / sizeof(double) / 2))
+		int			oldcap = b->instcap;
+
+		if (oldcap >= (int) (MaxAllocSize / sizeof(double) / 2))
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("tfloat value too large")));
-		b->instcap *= 2;
-		b->times = repalloc(b->times, b->instcap * sizeof(TimestampTz));
-		b->values = repalloc(b->values, b->instcap * sizeof(double));
+		b->instcap = Max(oldcap * 2, 4);
+		b->block = repalloc(b->block,
+							tf_alloc_size(TF_SEQUENCE, 1, b->instcap));
+		b->times = (TimestampTz *) (b->block + TF_HEADER_SIZE);
+		b->values = (double *) (b->times + b->instcap);
+		memmove(b->values, b->times + oldcap, b->ninst * sizeof(double));
 	}
 	b->times[b->ninst] = t;
 	b->values[b->ninst] = v;
@@ -193,10 +199,8 @@ tf_builder_end_seq(TFloatBuilder *b, bool upper_inc)
 void
 tf_builder_free(TFloatBuilder *b)
 {
-	if (b->times)
-		pfree(b->times);
-	if (b->values)
-		pfree(b->values);
+	if (b->block)
+		pfree(b->block);
 	if (b->seqs)
 		pfree(b->seqs);
 	memset(b, 0, sizeof(*b));
@@ -328,8 +332,6 @@ tf_builder_finish(TFloatBuilder *b)
 {
 	const char *err = tf_builder_check(b);
 	TFloat	   *result;
-	TimestampTz *times;
-	double	   *values;
 	int			nseqs = 1;
 	int			ninst;
 
@@ -396,7 +398,22 @@ tf_builder_finish(TFloatBuilder *b)
 	}
 
 	ninst = b->ninst;
-	result = palloc0(tf_alloc_size(b->subtype, nseqs, ninst));
+	if (b->subtype == TF_SEQUENCESET)
+	{
+		result = palloc(tf_alloc_size(b->subtype, nseqs, ninst));
+		memcpy(TF_TIMES_RAW(result, nseqs), b->times,
+			   ninst * sizeof(TimestampTz));
+		memcpy(TF_TIMES_RAW(result, nseqs) + ninst, b->values,
+			   ninst * sizeof(double));
+	}
+	else
+	{
+		/* The block already has the final layout but for the gap */
+		result = (TFloat *) b->block;
+		memmove(b->times + ninst, b->values, ninst * sizeof(double));
+		b->block = NULL;
+	}
+	memset(result, 0, TF_HEADER_SIZE);
 	SET_VARSIZE(result, tf_alloc_size(b->subtype, nseqs, ninst));
 	result->subtype = b->subtype;
 	result->ninst = ninst;
@@ -419,15 +436,11 @@ tf_builder_finish(TFloatBuilder *b)
 			e[i].end = b->seqs[i].start + b->seqs[i].count;
 			e[i].flags = (b->seqs[i].lower_inc ? TF_LOWER_INC : 0) |
 				(b->seqs[i].upper_inc ? TF_UPPER_INC : 0);
+			memset(e[i].spare, 0, sizeof(e[i].spare));
 		}
 	}
 	else
 		result->flags |= TF_LOWER_INC | TF_UPPER_INC;
-
-	times = TF_TIMES(result);
-	values = TF_VALUES(result);
-	memcpy(times, b->times, ninst * sizeof(TimestampTz));
-	memcpy(values, b->values, ninst * sizeof(double));
 	tf_builder_free(b);
 	return result;
 }

@@ -76,6 +76,14 @@ TF_SEQS(const TFloat *t)
 	return (TFloatSeqEntry *) ((char *) t + TF_HEADER_SIZE);
 }
 
+/* Where the timestamps start in a value with nseqs sequence entries */
+static inline TimestampTz *
+TF_TIMES_RAW(const TFloat *t, int nseqs)
+{
+	return (TimestampTz *) ((char *) t + TF_HEADER_SIZE +
+							(Size) nseqs * sizeof(TFloatSeqEntry));
+}
+
 static inline TimestampTz *
 TF_TIMES(const TFloat *t)
 {
@@ -116,7 +124,11 @@ extern void tf_seq_view(const TFloat *t, int i, TFloatSeqView *v);
 
 /*
  * Builder.  Collect instants and sequence boundaries, then call
- * tf_builder_finish().  Memory is palloc'd in the current context.
+ * tf_builder_finish().  Memory is palloc'd in the current context.  The
+ * instants are kept in one block laid out like the final value, so that
+ * finishing a value that is not a set (by far the common case for large
+ * values) needs no second multi-megabyte allocation: give tf_builder_init
+ * the exact instant count when it is known.
  */
 typedef struct TFloatBuilder
 {
@@ -124,8 +136,9 @@ typedef struct TFloatBuilder
 	bool		step;			/* continuous sequences only */
 	int			ninst;
 	int			instcap;
-	TimestampTz *times;
-	double	   *values;
+	char	   *block;			/* header space, times[instcap], values[] */
+	TimestampTz *times;			/* points into block */
+	double	   *values;			/* points into block */
 	int			nseqs;
 	int			seqcap;
 	TFloatSeqView *seqs;		/* only for TF_SEQUENCE / TF_SEQUENCESET */

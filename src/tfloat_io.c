@@ -38,6 +38,7 @@
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
 #include "tfloat.h"
+#include "timestamp_fast.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/float.h"
@@ -110,6 +111,8 @@ ParseTimestamp(TextParser *ps, char *str)
 
 	if (*str == '\0')
 		SyntaxError(ps, "Expected a timestamp after \"@\".");
+	if (tf_fast_timestamp_in(str, &result))
+		return result;
 	dterr = ParseDateTime(str, workbuf, sizeof(workbuf), field, ftype,
 						  MAXDATEFIELDS, &nf);
 	if (dterr == 0)
@@ -143,6 +146,26 @@ ParseTimestamp(TextParser *ps, char *str)
 	return result;
 }
 
+/* The characters that end a number or a timestamp (and NUL) */
+static inline bool
+IsDelimiter(char c)
+{
+	switch (c)
+	{
+		case '\0':
+		case ',':
+		case '[':
+		case ']':
+		case '(':
+		case ')':
+		case '{':
+		case '}':
+			return true;
+		default:
+			return false;
+	}
+}
+
 /* instant := float8 "@" timestamptz; appends it to the builder */
 static void
 ParseInstant(TextParser *ps, TFloatBuilder *b)
@@ -151,14 +174,14 @@ ParseInstant(TextParser *ps, TFloatBuilder *b)
 	const char *q = start;
 	double		v;
 
-	while (*q && *q != '@' && !strchr(",[](){}", *q))
+	while (!IsDelimiter(*q) && *q != '@')
 		q++;
 	if (*q != '@')
 		SyntaxError(ps, "Expected \"value@timestamp\".");
 	v = float8in_internal(CopyToken(ps, start, q), NULL, "tfloat", ps->lit);
 
 	start = ++q;
-	while (*q && !strchr(",])}", *q))
+	while (!IsDelimiter(*q))
 		q++;
 	tf_builder_add(b, ParseTimestamp(ps, CopyToken(ps, start, q)), v);
 	ps->p = q;
@@ -193,9 +216,13 @@ ParseTFloat(const char *lit)
 	TFloatBuilder b;
 	bool		step = false;
 	const char *err;
+	int			ninst = 0;
 
 	ps.lit = lit;
 	ps.p = lit;
+	/* Size the builder once: there is one '@' per instant */
+	for (const char *q = strchr(lit, '@'); q; q = strchr(q + 1, '@'))
+		ninst++;
 	ps.toklen = 64;
 	ps.tok = palloc(ps.toklen);
 
@@ -215,7 +242,7 @@ ParseTFloat(const char *lit)
 		SkipSpaces(&ps);
 		if (*ps.p == '[' || *ps.p == '(')
 		{
-			tf_builder_init(&b, TF_SEQUENCESET, step, 16);
+			tf_builder_init(&b, TF_SEQUENCESET, step, ninst);
 			for (;;)
 			{
 				ParseSequence(&ps, &b);
@@ -227,7 +254,7 @@ ParseTFloat(const char *lit)
 		}
 		else
 		{
-			tf_builder_init(&b, TF_DISCRETE, false, 16);
+			tf_builder_init(&b, TF_DISCRETE, false, ninst);
 			for (;;)
 			{
 				ParseInstant(&ps, &b);
@@ -242,7 +269,7 @@ ParseTFloat(const char *lit)
 	}
 	else if (*ps.p == '[' || *ps.p == '(')
 	{
-		tf_builder_init(&b, TF_SEQUENCE, step, 16);
+		tf_builder_init(&b, TF_SEQUENCE, step, ninst);
 		ParseSequence(&ps, &b);
 	}
 	else

@@ -26,6 +26,7 @@
 #include "common/shortest_dec.h"
 #include "miscadmin.h"
 #include "tfloat.h"
+#include "timestamp_fast.h"
 #include "utils/datetime.h"
 
 /*
@@ -202,7 +203,10 @@ tf_format_timestamp(TimestampTz t, int style, char *buf)
 	fsec_t		fsec;
 	int			tz;
 	const char *tzn;
+	int			len;
 
+	if (style == USE_ISO_DATES && tf_fast_timestamp_out(t, buf, &len))
+		return len;
 	if (timestamp2tm(t, &tz, &tm, &fsec, &tzn, NULL) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),

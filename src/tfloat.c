@@ -22,7 +22,9 @@
  * (step: equal to the previous kept value; linear: within TF_EPSILON of the
  * line through its neighbours), and a set joins two neighbouring sequences
  * that meet at one timestamp, one bound inclusive and the other exclusive,
- * with the same value there.  Discrete sequences are never normalized.
+ * with the same value there (for step interpolation, a sequence open at
+ * its end joins the one that starts there whatever the value, as in
+ * MobilityDB).  Discrete sequences are never normalized.
  *
  * tf_builder_check() returns a sentence describing the first rule broken
  * so that each caller raises the error with its own message and SQLSTATE.
@@ -34,6 +36,7 @@
 #include <math.h>
 
 #include "tfloat.h"
+#include "utils/float.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
@@ -45,16 +48,19 @@ FloatEq(double a, double b)
 
 /*
  * tf_check_timestamp: refuse the infinite timestamps, which have no place
- * on a time line (MobilityDB crashes on them).
+ * on a time line (MobilityDB crashes on them), and values outside
+ * timestamptz's range, which binary input could otherwise store but no
+ * output could print.
  */
 void
 tf_check_timestamp(TimestampTz t)
 {
-	if (TIMESTAMP_NOT_FINITE(t))
+	if (!IS_VALID_TIMESTAMP(t))
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("timestamp out of range for tfloat"),
-				 errdetail("The timestamps of a tfloat must be finite.")));
+				 errdetail(
+					 "The timestamps of a tfloat must be finite and within the range of timestamptz.")));
 }
 
 /*
@@ -72,7 +78,14 @@ tf_value_at(TimestampTz t1, double v1, TimestampTz t2, double v2,
 		return v2;
 	if (FloatEq(v1, v2))
 		return v1;
-	return v1 + (v2 - v1) * ((double) (t - t1) / (double) (t2 - t1));
+	/* From an infinite end the line stays infinite up to the other end */
+	if (isnan(v1) || isnan(v2) || (isinf(v1) && isinf(v2)))
+		return get_float8_nan();
+	if (isinf(v1) || isinf(v2))
+		return isinf(v1) ? v1 : v2;
+	/* Differences in double: t2 - t1 can exceed int64 over 292,000 years */
+	return v1 +
+		(v2 - v1) * (((double) t - (double) t1) / ((double) t2 - (double) t1));
 }
 
 int
@@ -115,12 +128,13 @@ tf_seq_view(const TFloat *t, int i, TFloatSeqView *v)
 Size
 tf_alloc_size(uint8 subtype, int nseqs, int ninst)
 {
-	Size		size = TF_HEADER_SIZE;
+	Size size = TF_HEADER_SIZE;
 
 	if (subtype == TF_SEQUENCESET)
 		size = add_size(size, mul_size((Size) nseqs, sizeof(TFloatSeqEntry)));
-	size = add_size(size, mul_size((Size) ninst,
-								   sizeof(TimestampTz) + sizeof(double)));
+	size = add_size(size,
+					mul_size((Size) ninst,
+							 sizeof(TimestampTz) + sizeof(double)));
 	if (!AllocSizeIsValid(size))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -148,7 +162,7 @@ tf_builder_add(TFloatBuilder *b, TimestampTz t, double v)
 	tf_check_timestamp(t);
 	if (b->ninst == b->instcap)
 	{
-		int			oldcap = b->instcap;
+		int oldcap = b->instcap;
 
 		if (oldcap >= (int) (MaxAllocSize / sizeof(double) / 2))
 			ereport(ERROR,
@@ -209,7 +223,7 @@ tf_builder_free(TFloatBuilder *b)
 static const char *
 CheckSeq(const TFloatBuilder *b, const TFloatSeqView *s)
 {
-	int			end = s->start + s->count;
+	int end = s->start + s->count;
 
 	if (s->count < 1)
 		return "A sequence must have at least one instant.";
@@ -277,25 +291,23 @@ tf_builder_check(const TFloatBuilder *b)
 }
 
 /*
- * tf_normalize_instants: drop the middle instants that add nothing to a
- * continuous sequence, comparing each candidate with the last instant kept
- * (MobilityDB's rule, so that both print the same).  Works in place and
- * returns the new count.  The first and last instants always stay.
+ * NormalizePass: one pass of MobilityDB's rule, comparing each candidate
+ * with the last instant kept and the next one read.
  */
-int
-tf_normalize_instants(TimestampTz *times, double *values, int n, bool step)
+static int
+NormalizePass(TimestampTz *times, double *values, int n, bool step)
 {
-	int			kept;
+	int kept;
 
 	if (n <= 2)
 		return n;
-	kept = 1;					/* instants [0, kept) are final */
+	kept = 1; /* instants [0, kept) are final */
 	for (int i = 1; i < n - 1; i++)
 	{
-		double		v1 = values[kept - 1];
-		double		v2 = values[i];
-		double		v3 = values[i + 1];
-		bool		drop;
+		double v1 = values[kept - 1];
+		double v2 = values[i];
+		double v3 = values[i + 1];
+		bool drop;
 
 		if (step)
 			drop = FloatEq(v1, v2);
@@ -303,9 +315,9 @@ tf_normalize_instants(TimestampTz *times, double *values, int n, bool step)
 			drop = true;
 		else
 		{
-			double		ratio = (double) (times[i] - times[kept - 1]) /
-				(double) (times[i + 1] - times[kept - 1]);
-			double		x = v1 + (v3 - v1) * ratio;
+			double ratio = ((double) times[i] - (double) times[kept - 1]) /
+				((double) times[i + 1] - (double) times[kept - 1]);
+			double x = v1 + (v3 - v1) * ratio;
 
 			drop = fabs(v2 - x) <= TF_EPSILON;
 		}
@@ -322,6 +334,31 @@ tf_normalize_instants(TimestampTz *times, double *values, int n, bool step)
 }
 
 /*
+ * tf_normalize_instants: drop the middle instants that add nothing to a
+ * continuous sequence.  Works in place and returns the new count; the
+ * first and last instants always stay.
+ *
+ * One pass of MobilityDB's rule is not always final: an instant kept
+ * because its right neighbour was still there may become redundant once
+ * that neighbour is dropped, so a second pass over the printed (or sent)
+ * value could drop it and the value would change in a round trip.  We
+ * repeat the pass until nothing changes; values normalize the same as in
+ * MobilityDB except in those rare cases.
+ */
+int
+tf_normalize_instants(TimestampTz *times, double *values, int n, bool step)
+{
+	int prev;
+
+	do
+	{
+		prev = n;
+		n = NormalizePass(times, values, n, step);
+	} while (n < prev && n > 2);
+	return n;
+}
+
+/*
  * tf_builder_finish: validate (the caller has usually called
  * tf_builder_check already to raise its own message; this raises a generic
  * one otherwise), normalize and serialize.  The builder's arrays are
@@ -331,9 +368,9 @@ TFloat *
 tf_builder_finish(TFloatBuilder *b)
 {
 	const char *err = tf_builder_check(b);
-	TFloat	   *result;
-	int			nseqs = 1;
-	int			ninst;
+	TFloat *result;
+	int nseqs = 1;
+	int ninst;
 
 	if (err)
 		ereport(ERROR,
@@ -344,13 +381,13 @@ tf_builder_finish(TFloatBuilder *b)
 	if (b->subtype == TF_SEQUENCE || b->subtype == TF_SEQUENCESET)
 	{
 		/* Normalize each sequence in place, compacting the arrays */
-		int			out = 0;
-		int			outseq = 0;
+		int out = 0;
+		int outseq = 0;
 
 		for (int i = 0; i < b->nseqs; i++)
 		{
 			TFloatSeqView s = b->seqs[i];
-			int			n;
+			int n;
 
 			memmove(b->times + out, b->times + s.start,
 					s.count * sizeof(TimestampTz));
@@ -362,8 +399,29 @@ tf_builder_finish(TFloatBuilder *b)
 			if (outseq > 0)
 			{
 				TFloatSeqView *p = &b->seqs[outseq - 1];
-				int			plast = p->start + p->count - 1;
+				int plast = p->start + p->count - 1;
 
+				/*
+				 * A step sequence open at its end continues into one that
+				 * starts there whatever its value: the open end only
+				 * repeats the previous value, so it is dropped.
+				 */
+				if (b->step && b->times[plast] == b->times[out] &&
+					!p->upper_inc && s.lower_inc)
+				{
+					memmove(b->times + plast, b->times + out,
+							n * sizeof(TimestampTz));
+					memmove(b->values + plast, b->values + out,
+							n * sizeof(double));
+					n = p->count - 1 + n;
+					n = tf_normalize_instants(b->times + p->start,
+											  b->values + p->start, n,
+											  b->step);
+					p->count = n;
+					p->upper_inc = s.upper_inc;
+					out = p->start + n;
+					continue;
+				}
 				if (b->times[plast] == b->times[out] &&
 					p->upper_inc != s.lower_inc &&
 					FloatEq(b->values[plast], b->values[out]))

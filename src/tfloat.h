@@ -32,43 +32,43 @@
 #include "fmgr.h"
 
 /* Subtypes, in MobilityDB's order */
-#define TF_INSTANT		1
-#define TF_DISCRETE		2		/* a discrete sequence */
-#define TF_SEQUENCE		3		/* a continuous sequence */
-#define TF_SEQUENCESET	4
+#define TF_INSTANT	   1
+#define TF_DISCRETE	   2 /* a discrete sequence */
+#define TF_SEQUENCE	   3 /* a continuous sequence */
+#define TF_SEQUENCESET 4
 
 /* Header and per-sequence flags */
-#define TF_STEP			0x01	/* step interpolation (continuous only) */
-#define TF_LOWER_INC	0x02
-#define TF_UPPER_INC	0x04
+#define TF_STEP		 0x01 /* step interpolation (continuous only) */
+#define TF_LOWER_INC 0x02
+#define TF_UPPER_INC 0x04
 
 /* Absolute tolerance of linear normalization, as in MobilityDB */
-#define TF_EPSILON		1.0e-6
+#define TF_EPSILON 1.0e-6
 
 /* Most decimal digits printed after the point (text and MF-JSON) */
 #define TF_MAX_DECIMALS 15
 
 typedef struct TFloat
 {
-	int32		vl_len_;		/* varlena header (do not touch directly) */
-	uint8		subtype;		/* TF_INSTANT .. TF_SEQUENCESET */
-	uint8		flags;			/* TF_STEP; bounds unless a sequence set */
-	uint16		spare;			/* zero */
-	int32		ninst;			/* number of stored instants, >= 1 */
-	int32		nseqs;			/* sequences in a set; 1 otherwise */
-	/* TFloatSeqEntry seqs[nseqs] only for TF_SEQUENCESET */
-	/* TimestampTz times[ninst] */
-	/* float8 values[ninst] */
+	int32 vl_len_; /* varlena header (do not touch directly) */
+	uint8 subtype; /* TF_INSTANT .. TF_SEQUENCESET */
+	uint8 flags;   /* TF_STEP; bounds unless a sequence set */
+	uint16 spare;  /* zero */
+	int32 ninst;   /* number of stored instants, >= 1 */
+	int32 nseqs;   /* sequences in a set; 1 otherwise */
+				   /* TFloatSeqEntry seqs[nseqs] only for TF_SEQUENCESET */
+				   /* TimestampTz times[ninst] */
+				   /* float8 values[ninst] */
 } TFloat;
 
 typedef struct TFloatSeqEntry
 {
-	int32		end;			/* one past the sequence's last instant */
-	uint8		flags;			/* TF_LOWER_INC | TF_UPPER_INC */
-	uint8		spare[3];		/* zero */
+	int32 end;		/* one past the sequence's last instant */
+	uint8 flags;	/* TF_LOWER_INC | TF_UPPER_INC */
+	uint8 spare[3]; /* zero */
 } TFloatSeqEntry;
 
-#define TF_HEADER_SIZE	((Size) sizeof(TFloat))
+#define TF_HEADER_SIZE ((Size) sizeof(TFloat))
 
 static inline TFloatSeqEntry *
 TF_SEQS(const TFloat *t)
@@ -87,7 +87,7 @@ TF_TIMES_RAW(const TFloat *t, int nseqs)
 static inline TimestampTz *
 TF_TIMES(const TFloat *t)
 {
-	Size		off = TF_HEADER_SIZE;
+	Size off = TF_HEADER_SIZE;
 
 	if (t->subtype == TF_SEQUENCESET)
 		off += (Size) t->nseqs * sizeof(TFloatSeqEntry);
@@ -113,13 +113,13 @@ TF_IS_STEP(const TFloat *t)
  */
 typedef struct TFloatSeqView
 {
-	int			start;			/* index of the first instant */
-	int			count;			/* instants in this sequence */
-	bool		lower_inc;
-	bool		upper_inc;
+	int start; /* index of the first instant */
+	int count; /* instants in this sequence */
+	bool lower_inc;
+	bool upper_inc;
 } TFloatSeqView;
 
-extern int	tf_num_seqs(const TFloat *t);
+extern int tf_num_seqs(const TFloat *t);
 extern void tf_seq_view(const TFloat *t, int i, TFloatSeqView *v);
 
 /*
@@ -132,16 +132,16 @@ extern void tf_seq_view(const TFloat *t, int i, TFloatSeqView *v);
  */
 typedef struct TFloatBuilder
 {
-	uint8		subtype;
-	bool		step;			/* continuous sequences only */
-	int			ninst;
-	int			instcap;
-	char	   *block;			/* header space, times[instcap], values[] */
-	TimestampTz *times;			/* points into block */
-	double	   *values;			/* points into block */
-	int			nseqs;
-	int			seqcap;
-	TFloatSeqView *seqs;		/* only for TF_SEQUENCE / TF_SEQUENCESET */
+	uint8 subtype;
+	bool step; /* continuous sequences only */
+	int ninst;
+	int instcap;
+	char *block;		/* header space, times[instcap], values[] */
+	TimestampTz *times; /* points into block */
+	double *values;		/* points into block */
+	int nseqs;
+	int seqcap;
+	TFloatSeqView *seqs; /* only for TF_SEQUENCE / TF_SEQUENCESET */
 } TFloatBuilder;
 
 extern void tf_builder_init(TFloatBuilder *b, uint8 subtype, bool step,
@@ -159,28 +159,28 @@ extern TFloat *tf_make_seq(const TimestampTz *times, const double *values,
 						   int n, bool lower_inc, bool upper_inc, bool step);
 
 /* Normalization of one sequence's instants in place; returns new count */
-extern int	tf_normalize_instants(TimestampTz *times, double *values, int n,
-								  bool step);
+extern int tf_normalize_instants(TimestampTz *times, double *values, int n,
+								 bool step);
 
 /* Size of a value with the given shape, with overflow checks */
 extern Size tf_alloc_size(uint8 subtype, int nseqs, int ninst);
 
 /* Detoasting */
-#define DatumGetTFloatP(X)		((TFloat *) PG_DETOAST_DATUM(X))
-#define PG_GETARG_TFLOAT_P(n)	DatumGetTFloatP(PG_GETARG_DATUM(n))
-#define PG_RETURN_TFLOAT_P(x)	PG_RETURN_POINTER(x)
+#define DatumGetTFloatP(X)	  ((TFloat *) PG_DETOAST_DATUM(X))
+#define PG_GETARG_TFLOAT_P(n) DatumGetTFloatP(PG_GETARG_DATUM(n))
+#define PG_RETURN_TFLOAT_P(x) PG_RETURN_POINTER(x)
 
 /* Time helpers (tfloat.c) */
 extern void tf_check_timestamp(TimestampTz t);
-extern double tf_value_at(TimestampTz t1, double v1, TimestampTz t2,
-						  double v2, TimestampTz t, bool step);
+extern double tf_value_at(TimestampTz t1, double v1, TimestampTz t2, double v2,
+						  TimestampTz t, bool step);
 
 /* Float printing (tfloat_print.c) */
 #define TF_DOUBLE_BUFLEN 40
-extern int	tf_format_double(double d, int maxdd, char *buf);
-extern int	tf_format_timestamp(TimestampTz t, int style, char *buf);
+extern int tf_format_double(double d, int maxdd, char *buf);
+extern int tf_format_timestamp(TimestampTz t, int style, char *buf);
 
 /* Text form (tfloat_io.c), palloc'd */
 extern char *tf_to_cstring(const TFloat *t);
 
-#endif							/* CQSTREAM_TFLOAT_H */
+#endif /* CQSTREAM_TFLOAT_H */

@@ -52,14 +52,14 @@ PG_FUNCTION_INFO_V1(tfloat_send);
 
 typedef struct TextParser
 {
-	const char *lit;			/* the whole literal, for messages */
-	const char *p;				/* current position */
-	char	   *tok;			/* reusable token buffer */
-	Size		toklen;
+	const char *lit; /* the whole literal, for messages */
+	const char *p;	 /* current position */
+	char *tok;		 /* reusable token buffer */
+	Size toklen;
 } TextParser;
 
-static void pg_attribute_noreturn()
-SyntaxError(TextParser *ps, const char *detail)
+static void
+pg_attribute_noreturn() SyntaxError(TextParser *ps, const char *detail)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
@@ -78,7 +78,7 @@ SkipSpaces(TextParser *ps)
 static char *
 CopyToken(TextParser *ps, const char *start, const char *end)
 {
-	Size		len;
+	Size len;
 
 	while (start < end && isspace((unsigned char) *start))
 		start++;
@@ -98,15 +98,15 @@ CopyToken(TextParser *ps, const char *start, const char *end)
 static TimestampTz
 ParseTimestamp(TextParser *ps, char *str)
 {
-	char		workbuf[MAXDATELEN + MAXDATEFIELDS];
-	char	   *field[MAXDATEFIELDS];
-	int			ftype[MAXDATEFIELDS];
-	int			nf;
-	int			dtype;
-	int			tz;
-	int			dterr;
+	char workbuf[MAXDATELEN + MAXDATEFIELDS];
+	char *field[MAXDATEFIELDS];
+	int ftype[MAXDATEFIELDS];
+	int nf;
+	int dtype;
+	int tz;
+	int dterr;
 	struct pg_tm tm;
-	fsec_t		fsec;
+	fsec_t fsec;
 	TimestampTz result;
 
 	if (*str == '\0')
@@ -172,7 +172,7 @@ ParseInstant(TextParser *ps, TFloatBuilder *b)
 {
 	const char *start = ps->p;
 	const char *q = start;
-	double		v;
+	double v;
 
 	while (!IsDelimiter(*q) && *q != '@')
 		q++;
@@ -212,11 +212,11 @@ ParseSequence(TextParser *ps, TFloatBuilder *b)
 static TFloat *
 ParseTFloat(const char *lit)
 {
-	TextParser	ps;
+	TextParser ps;
 	TFloatBuilder b;
-	bool		step = false;
+	bool step = false;
 	const char *err;
-	int			ninst = 0;
+	int ninst = 0;
 
 	ps.lit = lit;
 	ps.p = lit;
@@ -291,7 +291,7 @@ ParseTFloat(const char *lit)
 Datum
 tfloat_in(PG_FUNCTION_ARGS)
 {
-	char	   *str = PG_GETARG_CSTRING(0);
+	char *str = PG_GETARG_CSTRING(0);
 
 	PG_RETURN_TFLOAT_P(ParseTFloat(str));
 }
@@ -299,10 +299,10 @@ tfloat_in(PG_FUNCTION_ARGS)
 static void
 AppendInstant(StringInfo buf, TimestampTz t, double v)
 {
-	char		num[TF_DOUBLE_BUFLEN];
-	char		ts[MAXDATELEN + 1];
-	int			nlen = tf_format_double(v, TF_MAX_DECIMALS, num);
-	int			tlen = tf_format_timestamp(t, DateStyle, ts);
+	char num[TF_DOUBLE_BUFLEN];
+	char ts[MAXDATELEN + 1];
+	int nlen = tf_format_double(v, TF_MAX_DECIMALS, num);
+	int tlen = tf_format_timestamp(t, DateStyle, ts);
 
 	enlargeStringInfo(buf, nlen + tlen + 3);
 	memcpy(buf->data + buf->len, num, nlen);
@@ -323,7 +323,7 @@ tf_to_cstring(const TFloat *t)
 	StringInfoData buf;
 	const TimestampTz *times = TF_TIMES(t);
 	const double *values = TF_VALUES(t);
-	int			nseqs = tf_num_seqs(t);
+	int nseqs = tf_num_seqs(t);
 
 	initStringInfo(&buf);
 	enlargeStringInfo(&buf, mul_size(t->ninst, 40));
@@ -362,13 +362,13 @@ tf_to_cstring(const TFloat *t)
 Datum
 tfloat_out(PG_FUNCTION_ARGS)
 {
-	TFloat	   *t = PG_GETARG_TFLOAT_P(0);
+	TFloat *t = PG_GETARG_TFLOAT_P(0);
 
 	PG_RETURN_CSTRING(tf_to_cstring(t));
 }
 
-static void pg_attribute_noreturn()
-BinaryError(const char *detail)
+static void
+pg_attribute_noreturn() BinaryError(const char *detail)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
@@ -379,14 +379,14 @@ BinaryError(const char *detail)
 Datum
 tfloat_recv(PG_FUNCTION_ARGS)
 {
-	StringInfo	msg = (StringInfo) PG_GETARG_POINTER(0);
+	StringInfo msg = (StringInfo) PG_GETARG_POINTER(0);
 	TFloatBuilder b;
-	int			subtype = pq_getmsgbyte(msg);
-	int			flags = pq_getmsgbyte(msg);
-	int			ninst = pq_getmsgint(msg, 4);
-	int			nseqs = 1;
-	int		   *counts = NULL;
-	uint8	   *seqflags = NULL;
+	int subtype = pq_getmsgbyte(msg);
+	int flags = pq_getmsgbyte(msg);
+	int ninst = pq_getmsgint(msg, 4);
+	int nseqs = 1;
+	int *counts = NULL;
+	uint8 *seqflags = NULL;
 	const char *err;
 
 	if (subtype < TF_INSTANT || subtype > TF_SEQUENCESET)
@@ -400,7 +400,7 @@ tfloat_recv(PG_FUNCTION_ARGS)
 		BinaryError("A tfloat has at least one instant.");
 	if (subtype == TF_SEQUENCESET)
 	{
-		int			total = 0;
+		int total = 0;
 
 		nseqs = pq_getmsgint(msg, 4);
 		/* 5 bytes per sequence entry and 16 per instant must be there */
@@ -427,15 +427,15 @@ tfloat_recv(PG_FUNCTION_ARGS)
 	tf_builder_init(&b, subtype, (flags & TF_STEP) != 0, ninst);
 	for (int s = 0, i = 0; s < nseqs; s++)
 	{
-		int			n = counts ? counts[s] : ninst;
-		uint8		f = seqflags ? seqflags[s] : flags;
+		int n = counts ? counts[s] : ninst;
+		uint8 f = seqflags ? seqflags[s] : flags;
 
 		if (subtype == TF_SEQUENCE || subtype == TF_SEQUENCESET)
 			tf_builder_begin_seq(&b, (f & TF_LOWER_INC) != 0);
 		for (int k = 0; k < n; k++, i++)
 		{
 			TimestampTz t = (TimestampTz) pq_getmsgint64(msg);
-			double		v = pq_getmsgfloat8(msg);
+			double v = pq_getmsgfloat8(msg);
 
 			tf_builder_add(&b, t, v);
 		}
@@ -451,11 +451,11 @@ tfloat_recv(PG_FUNCTION_ARGS)
 Datum
 tfloat_send(PG_FUNCTION_ARGS)
 {
-	TFloat	   *t = PG_GETARG_TFLOAT_P(0);
+	TFloat *t = PG_GETARG_TFLOAT_P(0);
 	const TimestampTz *times = TF_TIMES(t);
 	const double *values = TF_VALUES(t);
 	StringInfoData buf;
-	uint8		flags = t->flags;
+	uint8 flags = t->flags;
 
 	if (t->subtype != TF_SEQUENCE)
 		flags &= TF_STEP;
@@ -472,8 +472,9 @@ tfloat_send(PG_FUNCTION_ARGS)
 
 			tf_seq_view(t, s, &v);
 			pq_sendint32(&buf, v.count);
-			pq_sendbyte(&buf, (v.lower_inc ? TF_LOWER_INC : 0) |
-						(v.upper_inc ? TF_UPPER_INC : 0));
+			pq_sendbyte(&buf,
+						(v.lower_inc ? TF_LOWER_INC : 0) |
+							(v.upper_inc ? TF_UPPER_INC : 0));
 		}
 	}
 	for (int i = 0; i < t->ninst; i++)

@@ -37,7 +37,7 @@
 static void
 RoundDigits(char *digits, int *nd, int *p, int keep, bool truncate)
 {
-	bool		up;
+	bool up;
 
 	if (*nd <= keep)
 		return;
@@ -65,7 +65,7 @@ RoundDigits(char *digits, int *nd, int *p, int keep, bool truncate)
 	*nd = keep;
 	if (up)
 	{
-		int			i = keep - 1;
+		int i = keep - 1;
 
 		while (i >= 0 && digits[i] == '9')
 			digits[i--] = '0';
@@ -91,17 +91,17 @@ RoundDigits(char *digits, int *nd, int *p, int keep, bool truncate)
 int
 tf_format_double(double d, int maxdd, char *buf)
 {
-	char		sd[DOUBLE_SHORTEST_DECIMAL_LEN];
-	char		digits[DOUBLE_SHORTEST_DECIMAL_LEN];
-	int			nd = 0;
-	int			nint = 0;
-	int			p;
-	int			exp10 = 0;
-	bool		neg;
-	bool		seen_point = false;
-	bool		expform;
-	char	   *s;
-	char	   *o = buf;
+	char sd[DOUBLE_SHORTEST_DECIMAL_LEN];
+	char digits[DOUBLE_SHORTEST_DECIMAL_LEN];
+	int nd = 0;
+	int nint = 0;
+	int p;
+	int exp10 = 0;
+	bool neg;
+	bool seen_point = false;
+	bool expform;
+	char *s;
+	char *o = buf;
 
 	if (isnan(d))
 		return sprintf(buf, "NaN");
@@ -129,7 +129,7 @@ tf_format_double(double d, int maxdd, char *buf)
 
 	/* Strip leading zeros ("0.0012") and trailing zeros ("1200") */
 	{
-		int			lead = 0;
+		int lead = 0;
 
 		while (lead < nd - 1 && digits[lead] == '0')
 			lead++;
@@ -155,7 +155,7 @@ tf_format_double(double d, int maxdd, char *buf)
 		*o++ = '-';
 	if (expform)
 	{
-		int			e = p - 1;
+		int e = p - 1;
 
 		*o++ = digits[0];
 		if (nd > 1)
@@ -200,10 +200,10 @@ int
 tf_format_timestamp(TimestampTz t, int style, char *buf)
 {
 	struct pg_tm tm;
-	fsec_t		fsec;
-	int			tz;
+	fsec_t fsec;
+	int tz;
 	const char *tzn;
-	int			len;
+	int len;
 
 	if (style == USE_ISO_DATES && tf_fast_timestamp_out(t, buf, &len))
 		return len;

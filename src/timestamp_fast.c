@@ -56,19 +56,19 @@ static char day_text[11];
 static bool
 RefreshOffset(pg_time_t q)
 {
-	pg_time_t	start = q - 2 * SECS_PER_DAY;
+	pg_time_t start = q - 2 * SECS_PER_DAY;
 
 	for (int i = 0; i < 8; i++)
 	{
-		long		before;
-		long		after;
-		int			bisdst;
-		int			aisdst;
-		pg_time_t	boundary;
-		int			r;
+		long before;
+		long after;
+		int bisdst;
+		int aisdst;
+		pg_time_t boundary;
+		int r;
 
-		r = pg_next_dst_boundary(&start, &before, &bisdst, &boundary,
-								 &after, &aisdst, session_timezone);
+		r = pg_next_dst_boundary(&start, &before, &bisdst, &boundary, &after,
+								 &aisdst, session_timezone);
 		if (r < 0)
 			return false;
 		if (r == 0 || boundary > q)
@@ -107,13 +107,13 @@ Put2(char *o, int v)
 bool
 tf_fast_timestamp_out(TimestampTz t, char *buf, int *len)
 {
-	int64		secs = t / USECS_PER_SEC;
-	int64		usec = t % USECS_PER_SEC;
-	int64		local;
-	int64		days;
-	int			sod;
-	long		gmtoff;
-	char	   *o = buf;
+	int64 secs = t / USECS_PER_SEC;
+	int64 usec = t % USECS_PER_SEC;
+	int64 local;
+	int64 days;
+	int sod;
+	long gmtoff;
+	char *o = buf;
 
 	if (usec < 0)
 	{
@@ -130,9 +130,7 @@ tf_fast_timestamp_out(TimestampTz t, char *buf, int *len)
 
 	if (days != day_cached)
 	{
-		int			y,
-					m,
-					d;
+		int y, m, d;
 
 		if (days < -800000 || days > 3000000)
 			return false;
@@ -159,7 +157,7 @@ tf_fast_timestamp_out(TimestampTz t, char *buf, int *len)
 	o = Put2(o, sod % 60);
 	if (usec != 0)
 	{
-		int			div = 100000;
+		int div = 100000;
 
 		*o++ = '.';
 		while (usec != 0)
@@ -171,10 +169,10 @@ tf_fast_timestamp_out(TimestampTz t, char *buf, int *len)
 	}
 	/* As EncodeTimezone: +HH, then :MM and :SS only when needed */
 	{
-		long		a = gmtoff < 0 ? -gmtoff : gmtoff;
-		int			hh = a / 3600;
-		int			mm = (a / 60) % 60;
-		int			ss = a % 60;
+		long a = gmtoff < 0 ? -gmtoff : gmtoff;
+		int hh = a / 3600;
+		int mm = (a / 60) % 60;
+		int ss = a % 60;
 
 		*o++ = gmtoff >= 0 ? '+' : '-';
 		o = Put2(o, hh);
@@ -198,11 +196,11 @@ tf_fast_timestamp_out(TimestampTz t, char *buf, int *len)
 static inline bool
 Digits(const char **p, int n, int *v)
 {
-	int			r = 0;
+	int r = 0;
 
 	for (int i = 0; i < n; i++)
 	{
-		char		c = (*p)[i];
+		char c = (*p)[i];
 
 		if (c < '0' || c > '9')
 			return false;
@@ -217,17 +215,13 @@ bool
 tf_fast_timestamp_in(const char *str, TimestampTz *result)
 {
 	const char *p = str;
-	int			y,
-				m,
-				d,
-				hh = 0,
-				mi = 0,
-				ss = 0;
-	int64		usec = 0;
-	int64		local;
-	long		gmtoff;
-	bool		have_zone = false;
-	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int y, m, d, hh = 0, mi = 0, ss = 0;
+	int64 usec = 0;
+	int64 local;
+	long gmtoff;
+	bool have_zone = false;
+	static const int mdays[] = {31, 29, 31, 30, 31, 30,
+								31, 31, 30, 31, 30, 31};
 
 	if (!Digits(&p, 4, &y) || *p++ != '-' || !Digits(&p, 2, &m) ||
 		*p++ != '-' || !Digits(&p, 2, &d))
@@ -247,14 +241,14 @@ tf_fast_timestamp_in(const char *str, TimestampTz *result)
 				return false;
 			if (*p == '.')
 			{
-				int			n = 0;
-				int64		scale = 100000;
+				int n = 0;
+				int64 scale = 100000;
 
 				p++;
 				while (*p >= '0' && *p <= '9')
 				{
 					if (++n > 6)
-						return false;	/* PostgreSQL rounds; let it */
+						return false; /* PostgreSQL rounds; let it */
 					usec += (*p++ - '0') * scale;
 					scale /= 10;
 				}
@@ -273,9 +267,8 @@ tf_fast_timestamp_in(const char *str, TimestampTz *result)
 	}
 	else if ((*p == '+' || *p == '-') && p[1] != '\0')
 	{
-		int			sign = *p++ == '-' ? -1 : 1;
-		int			zh,
-					zm = 0;
+		int sign = *p++ == '-' ? -1 : 1;
+		int zh, zm = 0;
 
 		if (!Digits(&p, 2, &zh))
 			return false;
@@ -295,13 +288,12 @@ tf_fast_timestamp_in(const char *str, TimestampTz *result)
 		hh * 3600 + mi * 60 + ss;
 	if (!have_zone)
 	{
-		pg_time_t	guess;
+		pg_time_t guess;
 
 		if (!OffsetAt(local + UNIX_OFFSET_SECS, &gmtoff))
 			return false;
 		guess = local - gmtoff + UNIX_OFFSET_SECS;
-		if (!OffsetAt(guess, &gmtoff) ||
-			guess - SECS_PER_DAY < cache_lo ||
+		if (!OffsetAt(guess, &gmtoff) || guess - SECS_PER_DAY < cache_lo ||
 			(cache_hi != PG_INT64_MAX && guess + SECS_PER_DAY >= cache_hi) ||
 			local - gmtoff + UNIX_OFFSET_SECS != guess)
 			return false;

@@ -19,4 +19,4 @@ extern bool tf_fast_timestamp_out(TimestampTz t, char *buf, int *len);
 /* "YYYY-MM-DD[ T]HH:MM[:SS[.ffffff]][Z|+HH[:MM]]", trimmed */
 extern bool tf_fast_timestamp_in(const char *str, TimestampTz *result);
 
-#endif							/* CQSTREAM_TIMESTAMP_FAST_H */
+#endif /* CQSTREAM_TIMESTAMP_FAST_H */

@@ -4,13 +4,15 @@
  */
 CREATE TYPE public.tfloat;
 
+-- Text I/O reads and prints timestamps in the session TimeZone and
+-- DateStyle, so it is STABLE, as timestamptz's is
 CREATE FUNCTION public.tfloat_in(cstring, oid, integer) RETURNS public.tfloat
 	AS 'MODULE_PATHNAME', 'tfloat_in'
-	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
 CREATE FUNCTION public.tfloat_out(public.tfloat) RETURNS cstring
 	AS 'MODULE_PATHNAME', 'tfloat_out'
-	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
 CREATE FUNCTION public.tfloat_recv(internal, oid, integer) RETURNS public.tfloat
 	AS 'MODULE_PATHNAME', 'tfloat_recv'

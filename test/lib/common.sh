@@ -1,0 +1,210 @@
+# shellcheck shell=bash
+# test/lib/common.sh: the bookkeeping shared by every suite of test/run.sh.
+#
+# Design notes
+#
+# Every check ends in exactly one call to cq_pass or cq_fail, which append a
+# line to $CQ_TMP/checks; the summary counts those lines.  A file rather
+# than shell variables, because each suite runs in a subshell (so `set -e`
+# inside it is honoured and an aborted suite cannot take the run down with
+# it) and a subshell cannot change its parent's variables.
+#
+# Everything a run creates lives in one mktemp directory, $CQ_TMP, which the
+# EXIT trap removes after stopping any cluster started in it; logs worth
+# reading after a failure go to $CQ_ARTIFACTS instead (test/artifacts,
+# ignored by git, emptied at the start of each run).
+#
+# Privileges: as root, clusters run as the `postgres` user and installing
+# needs nothing more; as anyone else, clusters run as that user and
+# installing goes through sudo.  cq_as_root and cq_as_pg hide the difference.
+#
+# This file is sourced, never run; it expects CQ_ROOT to be set.
+
+CQ_TMP=$(mktemp -d "${TMPDIR:-/tmp}/cqstream-test.XXXXXX")
+# The cluster user (postgres, when we are root) must reach its directory.
+chmod 755 "$CQ_TMP"
+mkdir -p "$CQ_TMP/state"
+: >"$CQ_TMP/checks"
+
+CQ_ARTIFACTS=${CQ_ARTIFACTS:-$CQ_ROOT/test/artifacts}
+if ! { mkdir -p "$CQ_ARTIFACTS" && rm -rf "${CQ_ARTIFACTS:?}"/* &&
+	[ -w "$CQ_ARTIFACTS" ]; } 2>/dev/null; then
+	# Left behind by another user (a run as root, say): do not fight it.
+	CQ_ARTIFACTS=${TMPDIR:-/tmp}/cqstream-artifacts-$(id -un)
+	mkdir -p "$CQ_ARTIFACTS"
+	rm -rf "${CQ_ARTIFACTS:?}"/*
+fi
+
+CQ_IS_ROOT=0
+[ "$(id -u)" -eq 0 ] && CQ_IS_ROOT=1
+
+# The suite being run; set by cq_run_suite, used to label checks.
+CQ_SUITE=
+
+# Connections must go where a suite says, never where the caller's
+# environment happens to point.
+unset PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGPASSWORD PGSERVICE \
+	PGSERVICEFILE PGOPTIONS PGSSLMODE PGCONNECT_TIMEOUT PGDATA PGAPPNAME
+
+# ---------------------------------------------------------------------------
+# Reporting
+
+# cq_pass NAME: record one passed check.
+cq_pass()
+{
+	printf 'PASS\t%s\t%s\n' "$CQ_SUITE" "$1" >>"$CQ_TMP/checks"
+	printf '  ok    %s\n' "$1"
+}
+
+# cq_fail NAME [DETAIL...]: record one failed check; each DETAIL is printed
+# on its own indented line.
+cq_fail()
+{
+	local name=$1 line
+	shift
+	printf 'FAIL\t%s\t%s\n' "$CQ_SUITE" "$name" >>"$CQ_TMP/checks"
+	printf '  FAIL  %s\n' "$name"
+	for line in "$@"; do
+		printf '        %s\n' "$line"
+	done
+}
+
+# cq_show_file FILE [LINES]: print the head of FILE, indented, and where the
+# whole of it is.
+cq_show_file()
+{
+	local file=$1 lines=${2:-40} total
+	[ -f "$file" ] || return 0
+	total=$(wc -l <"$file")
+	sed -n "1,${lines}p" "$file" | cut -c 1-200 | sed 's/^/        | /'
+	if [ "$total" -gt "$lines" ]; then
+		printf '        | ... (%s more lines)\n' $((total - lines))
+	fi
+	printf '        full file: %s\n' "$file"
+}
+
+# cq_show_tail FILE [LINES]: the same, for the end of a log.
+cq_show_tail()
+{
+	local file=$1 lines=${2:-25}
+	[ -f "$file" ] || return 0
+	tail -n "$lines" "$file" | cut -c 1-200 | sed 's/^/        | /'
+	printf '        full log: %s\n' "$file"
+}
+
+# ---------------------------------------------------------------------------
+# Suite dependencies
+
+# cq_mark_ok WHAT: note that a step other suites depend on succeeded.
+cq_mark_ok()
+{
+	: >"$CQ_TMP/state/$1.ok"
+}
+
+# cq_require WHAT: true when WHAT succeeded earlier in this run; otherwise
+# records a failed check for the current suite and returns false, so a
+# suite starts with `cq_require build || return 0`.
+cq_require()
+{
+	[ -e "$CQ_TMP/state/$1.ok" ] && return 0
+	cq_fail "not run: needs $1, which failed"
+	return 1
+}
+
+# ---------------------------------------------------------------------------
+# Privileges
+
+# cq_as_root CMD...: run CMD as root (directly, or through sudo).
+cq_as_root()
+{
+	if [ "$CQ_IS_ROOT" -eq 1 ]; then
+		"$@"
+	elif command -v sudo >/dev/null 2>&1; then
+		if [ -t 0 ]; then
+			sudo -- "$@"
+		else
+			# No terminal to ask for a password on: fail rather than hang.
+			sudo -n -- "$@"
+		fi
+	else
+		echo "need root for: $*; run as root or install sudo" >&2
+		return 1
+	fi
+}
+
+# cq_as_pg CMD...: run CMD as the user that owns test clusters.
+cq_as_pg()
+{
+	if [ "$CQ_IS_ROOT" -eq 1 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+# cq_give_to_pg DIR: let the cluster user own DIR.
+cq_give_to_pg()
+{
+	if [ "$CQ_IS_ROOT" -eq 1 ]; then
+		chown -R postgres:postgres "$1"
+	fi
+}
+
+# ---------------------------------------------------------------------------
+# Running suites
+
+# cq_run_suite NAME: run suite_NAME in a subshell with `set -e`.  A suite
+# that exits non-zero without recording a failure, or records no check at
+# all, counts as one failed check: a suite that cannot run is a failure,
+# never a skip.
+cq_run_suite()
+{
+	local name=$1 rc before_fail before_all after_fail after_all start
+	start=$SECONDS
+	before_fail=$(grep -c '^FAIL' "$CQ_TMP/checks" || true)
+	before_all=$(wc -l <"$CQ_TMP/checks")
+	printf '== %s\n' "$name"
+	CQ_SUITE=$name
+	if ! declare -F "suite_$name" >/dev/null; then
+		cq_fail "$name" "No function suite_$name in test/run.sh."
+		return 0
+	fi
+	set +e
+	(
+		set -e
+		"suite_$name"
+	)
+	rc=$?
+	set -e
+	after_fail=$(grep -c '^FAIL' "$CQ_TMP/checks" || true)
+	after_all=$(wc -l <"$CQ_TMP/checks")
+	if [ "$rc" -ne 0 ] && [ "$after_fail" -eq "$before_fail" ]; then
+		cq_fail "$name: suite aborted (exit status $rc)" \
+			"A command in suite_$name failed; see the output above."
+	elif [ "$after_all" -eq "$before_all" ]; then
+		cq_fail "$name: suite recorded no checks"
+	fi
+	printf '   (%s: %ss)\n' "$name" $((SECONDS - start))
+	CQ_SUITE=
+}
+
+# cq_summary: print the failed checks, set CQ_PASSED and CQ_FAILED for the
+# summary line (printed by run.sh after cleaning up, so that it is the last
+# line of output); return non-zero if anything failed.
+cq_summary()
+{
+	local failed
+	# shellcheck disable=SC2034 # used by run.sh
+	CQ_PASSED=$(grep -c '^PASS' "$CQ_TMP/checks" || true)
+	CQ_FAILED=$(grep -c '^FAIL' "$CQ_TMP/checks" || true)
+	failed=$CQ_FAILED
+	if [ "$failed" -gt 0 ]; then
+		echo
+		echo "failed checks:"
+		awk -F '\t' '$1 == "FAIL" { printf "  %s: %s\n", $2, $3 }' \
+			"$CQ_TMP/checks"
+	fi
+	echo "logs: $CQ_ARTIFACTS"
+	echo "time: $((SECONDS - CQ_START))s"
+	[ "$failed" -eq 0 ]
+}

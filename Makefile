@@ -36,6 +36,9 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) Makefile
 test:
 	@test/run.sh
 
+bench:
+	@test/bench/run.sh
+
 format:
 	clang-format -i src/*.c src/*.h
 

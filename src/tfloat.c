@@ -40,12 +40,6 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
-static inline bool
-FloatEq(double a, double b)
-{
-	return a == b || (isnan(a) && isnan(b));
-}
-
 /*
  * tf_check_timestamp: refuse the infinite timestamps, which have no place
  * on a time line (MobilityDB crashes on them), and values outside
@@ -76,7 +70,7 @@ tf_value_at(TimestampTz t1, double v1, TimestampTz t2, double v2,
 		return t == t2 && !step ? v2 : v1;
 	if (t == t2)
 		return v2;
-	if (FloatEq(v1, v2))
+	if (tf_float_eq(v1, v2))
 		return v1;
 	/* From an infinite end the line stays infinite up to the other end */
 	if (isnan(v1) || isnan(v2) || (isinf(v1) && isinf(v2)))
@@ -233,7 +227,7 @@ CheckSeq(const TFloatBuilder *b, const TFloatSeqView *s)
 	if (s->count == 1 && !(s->lower_inc && s->upper_inc))
 		return "A continuous sequence of one instant must have inclusive bounds.";
 	if (b->step && s->count > 1 && !s->upper_inc &&
-		!FloatEq(b->values[end - 1], b->values[end - 2]))
+		!tf_float_eq(b->values[end - 1], b->values[end - 2]))
 		return "A step sequence with an exclusive upper bound must end with the value of its previous instant.";
 	return NULL;
 }
@@ -310,8 +304,8 @@ NormalizePass(TimestampTz *times, double *values, int n, bool step)
 		bool drop;
 
 		if (step)
-			drop = FloatEq(v1, v2);
-		else if (FloatEq(v1, v2) && FloatEq(v2, v3))
+			drop = tf_float_eq(v1, v2);
+		else if (tf_float_eq(v1, v2) && tf_float_eq(v2, v3))
 			drop = true;
 		else
 		{
@@ -424,7 +418,7 @@ tf_builder_finish(TFloatBuilder *b)
 				}
 				if (b->times[plast] == b->times[out] &&
 					p->upper_inc != s.lower_inc &&
-					FloatEq(b->values[plast], b->values[out]))
+					tf_float_eq(b->values[plast], b->values[out]))
 				{
 					/* Drop the shared instant's second copy and merge */
 					memmove(b->times + plast + 1, b->times + out + 1,

@@ -28,6 +28,8 @@
 
 #include "postgres.h"
 
+#include <math.h>
+
 #include "datatype/timestamp.h"
 #include "fmgr.h"
 
@@ -104,6 +106,27 @@ static inline bool
 TF_IS_STEP(const TFloat *t)
 {
 	return (t->flags & TF_STEP) != 0;
+}
+
+/* Float equality as PostgreSQL's float8 "=": NaN equals NaN */
+static inline bool
+tf_float_eq(double a, double b)
+{
+	return a == b || (isnan(a) && isnan(b));
+}
+
+/*
+ * tf_repeated_instant: true when stored instant i repeats instant i - 1,
+ * which happens only where two sequences of a set meet at a timestamp that
+ * both exclude; by_time compares the timestamps only.  Functions that list
+ * or count distinct instants skip these.
+ */
+static inline bool
+tf_repeated_instant(const TimestampTz *times, const double *values, int i,
+					bool by_time)
+{
+	return i > 0 && times[i] == times[i - 1] &&
+		(by_time || tf_float_eq(values[i], values[i - 1]));
 }
 
 /*

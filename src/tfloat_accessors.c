@@ -62,12 +62,6 @@ PG_FUNCTION_INFO_V1(tempsubtype);
 PG_FUNCTION_INFO_V1(gettime);
 PG_FUNCTION_INFO_V1(timespan);
 
-static inline bool
-FloatEq(double a, double b)
-{
-	return a == b || (isnan(a) && isnan(b));
-}
-
 /* a < b in PostgreSQL's float ordering (NaN largest) */
 static inline bool
 FloatLt(double a, double b)
@@ -79,19 +73,6 @@ FloatLt(double a, double b)
 	return a < b;
 }
 
-/*
- * IsRepeatedInstant: true when stored instant i repeats instant i - 1 (the
- * shared end of two sequences of a set).  by_time compares timestamps
- * only.
- */
-static inline bool
-IsRepeatedInstant(const TimestampTz *times, const double *values, int i,
-				  bool by_time)
-{
-	return i > 0 && times[i] == times[i - 1] &&
-		(by_time || FloatEq(values[i], values[i - 1]));
-}
-
 static int
 CountDistinct(const TFloat *t, bool by_time)
 {
@@ -100,7 +81,7 @@ CountDistinct(const TFloat *t, bool by_time)
 	int n = 0;
 
 	for (int i = 0; i < t->ninst; i++)
-		if (!IsRepeatedInstant(times, values, i, by_time))
+		if (!tf_repeated_instant(times, values, i, by_time))
 			n++;
 	return n;
 }
@@ -162,7 +143,7 @@ avgvalue(PG_FUNCTION_ARGS)
 
 	for (int i = 0; i < t->ninst; i++)
 	{
-		if (IsRepeatedInstant(times, values, i, false))
+		if (tf_repeated_instant(times, values, i, false))
 			continue;
 		sum += values[i];
 		n++;
@@ -203,7 +184,7 @@ instants(PG_FUNCTION_ARGS)
 
 	for (int i = 0; i < t->ninst; i++)
 	{
-		if (IsRepeatedInstant(times, values, i, false))
+		if (tf_repeated_instant(times, values, i, false))
 			continue;
 		elems[n++] = PointerGetDatum(tf_make_instant(times[i], values[i]));
 	}
@@ -223,7 +204,7 @@ timestamps(PG_FUNCTION_ARGS)
 
 	for (int i = 0; i < t->ninst; i++)
 	{
-		if (IsRepeatedInstant(times, values, i, true))
+		if (tf_repeated_instant(times, values, i, true))
 			continue;
 		elems[n++] = TimestampTzGetDatum(times[i]);
 	}

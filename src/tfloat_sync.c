@@ -53,12 +53,6 @@
 #include "tfloat_sync.h"
 #include "utils/memutils.h"
 
-static inline bool
-FloatEq(double a, double b)
-{
-	return a == b || (isnan(a) && isnan(b));
-}
-
 /*
  * tf_sync_lerp: the value at t of the line through (t1, v1) and (t2, v2),
  * t1 <= t <= t2, the ends exact.  Same formula as tf_value_at() (and
@@ -348,7 +342,7 @@ SyncSeqPair(TFSync *s, const TFloat *a, const TFloatSeqView *va,
 		}
 		r1 = SeqValue(a, va, t, false);
 		r2 = SeqValue(b, vb, t, false);
-		if (mixed && !(FloatEq(l1, r1) && FloatEq(l2, r2)))
+		if (mixed && !(tf_float_eq(l1, r1) && tf_float_eq(l2, r2)))
 		{
 			/* The step operand jumps: close the piece, open the next */
 			AddInstant(s, t, l1, l2);

@@ -70,12 +70,6 @@ PG_FUNCTION_INFO_V1(tfloat_tagg_combinefn);
 PG_FUNCTION_INFO_V1(tfloat_tagg_serialfn);
 PG_FUNCTION_INFO_V1(tfloat_tagg_deserialfn);
 
-bool
-tagg_float_eq(double a, double b)
-{
-	return a == b || (isnan(a) && isnan(b));
-}
-
 /* ----------------------------------------------------------------
  * State
  * ----------------------------------------------------------------
@@ -242,10 +236,10 @@ tagg_emit_breakpoint(TAggEmitter *e, TimestampTz t, bool havept, double vp,
 {
 	if (e->open)
 	{
-		if (havept && (e->step || tagg_float_eq(e->left, vp)))
+		if (havept && (e->step || tf_float_eq(e->left, vp)))
 		{
 			tf_builder_add(&e->b, t, vp);
-			if (haveint && tagg_float_eq(va, vp))
+			if (haveint && tf_float_eq(va, vp))
 			{
 				e->left = vp;
 				return;
@@ -265,7 +259,7 @@ tagg_emit_breakpoint(TAggEmitter *e, TimestampTz t, bool havept, double vp,
 	{
 		tf_builder_begin_seq(&e->b, true);
 		tf_builder_add(&e->b, t, vp);
-		if (haveint && tagg_float_eq(va, vp))
+		if (haveint && tf_float_eq(va, vp))
 		{
 			e->open = true;
 			e->left = vp;

@@ -105,6 +105,4 @@ extern void tagg_emit_interior(TAggEmitter *e, TimestampTz t, double v);
 extern void tagg_emit_interval_end(TAggEmitter *e, double vb);
 extern TFloat *tagg_emit_finish(TAggEmitter *e);
 
-extern bool tagg_float_eq(double a, double b);
-
 #endif /* CQSTREAM_TFLOAT_TAGG_H */

@@ -188,7 +188,7 @@ ExtendMinMax(TAggState *st, const TimestampTz *times, const double *values,
 			AddPiece2(st, t1, AddWindow(t2, w), v1, lower_inc, false);
 			continue;
 		}
-		if (tagg_float_eq(v1, v2))
+		if (tf_float_eq(v1, v2))
 		{
 			AddPiece2(st, t1, AddWindow(t2, w), v1, lower_inc, upper_inc);
 			continue;

@@ -265,21 +265,6 @@ EmitRow(void *arg, const CqWindowResult *r)
 }
 
 /*
- * IsRepeatedInstant: instant i repeats instant i - 1 (same time and value,
- * NaN equal to NaN), as two sequences of a set that meet at an instant,
- * both excluding it, store it.  instants() lists it once, and so it counts
- * once here.  (The same test is in tfloat_accessors.c; it should move to
- * tfloat.h.)
- */
-static inline bool
-IsRepeatedInstant(const TimestampTz *times, const double *values, int i)
-{
-	return i > 0 && times[i] == times[i - 1] &&
-		(values[i] == values[i - 1] ||
-		 (isnan(values[i]) && isnan(values[i - 1])));
-}
-
-/*
  * window_aggregate(t tfloat, aggregation text, win cqstream.window)
  *	 RETURNS TABLE(window_start timestamptz, window_end timestamptz,
  *				   value float8, count bigint)
@@ -310,7 +295,7 @@ window_aggregate(PG_FUNCTION_ARGS)
 	for (int i = 0; i < t->ninst; i++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		if (IsRepeatedInstant(times, values, i))
+		if (tf_repeated_instant(times, values, i, false))
 			continue;
 		cq_sweep_add(&sw, times[i], values[i]);
 	}

@@ -150,6 +150,31 @@ tf_builder_init(TFloatBuilder *b, uint8 subtype, bool step, int instcap)
 	b->values = (double *) (b->times + b->instcap);
 }
 
+/*
+ * tf_builder_init_like: a builder holding t's timestamps, subtype,
+ * interpolation and sequence bounds, for functions that compute new values
+ * on the same instants (the lifted operations).  The caller fills
+ * b->values[0 .. t->ninst) and calls tf_builder_finish, which
+ * renormalizes.
+ */
+void
+tf_builder_init_like(TFloatBuilder *b, const TFloat *t)
+{
+	int n = t->ninst;
+
+	tf_builder_init(b, t->subtype, TF_IS_STEP(t), n);
+	memcpy(b->times, TF_TIMES(t), mul_size(n, sizeof(TimestampTz)));
+	b->ninst = n;
+	if (t->subtype == TF_SEQUENCE || t->subtype == TF_SEQUENCESET)
+	{
+		b->seqcap = t->nseqs;
+		b->seqs = palloc(mul_size(t->nseqs, sizeof(TFloatSeqView)));
+		for (int i = 0; i < t->nseqs; i++)
+			tf_seq_view(t, i, &b->seqs[i]);
+		b->nseqs = t->nseqs;
+	}
+}
+
 void
 tf_builder_add(TFloatBuilder *b, TimestampTz t, double v)
 {

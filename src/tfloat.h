@@ -169,6 +169,7 @@ typedef struct TFloatBuilder
 
 extern void tf_builder_init(TFloatBuilder *b, uint8 subtype, bool step,
 							int instcap);
+extern void tf_builder_init_like(TFloatBuilder *b, const TFloat *t);
 extern void tf_builder_add(TFloatBuilder *b, TimestampTz t, double v);
 extern void tf_builder_begin_seq(TFloatBuilder *b, bool lower_inc);
 extern void tf_builder_end_seq(TFloatBuilder *b, bool upper_inc);

@@ -79,35 +79,6 @@ IsLinear(const TFloat *t)
 }
 
 /*
- * BuilderWithShape: start a builder holding t's timestamps and sequence
- * structure; the caller fills b->values[0 .. t->ninst) and finishes it.
- * (A helper of this kind could move to tfloat.c.)
- */
-static void
-BuilderWithShape(TFloatBuilder *b, const TFloat *t)
-{
-	int n = t->ninst;
-
-	tf_builder_init(b, t->subtype, TF_IS_STEP(t), n);
-	memcpy(b->times, TF_TIMES(t), mul_size(n, sizeof(TimestampTz)));
-	if (IsContinuous(t))
-	{
-		for (int i = 0; i < t->nseqs; i++)
-		{
-			TFloatSeqView v;
-
-			tf_seq_view(t, i, &v);
-			/* begin/end_seq take the sequence's limits from ninst */
-			b->ninst = v.start;
-			tf_builder_begin_seq(b, v.lower_inc);
-			b->ninst = v.start + v.count;
-			tf_builder_end_seq(b, v.upper_inc);
-		}
-	}
-	b->ninst = n;
-}
-
-/*
  * LiftOperation: op(v, a) on every stored value of t, as a new tfloat of
  * the same shape.  Raises the operation's domain error, if any.
  */
@@ -122,7 +93,7 @@ LiftOperation(const TFloat *t, CqOpId id, double a)
 	err = cq_operation_check_arg(op, a);
 	if (err != CQ_DOMAIN_OK)
 		cq_domain_error(err);
-	BuilderWithShape(&b, t);
+	tf_builder_init_like(&b, t);
 	err = cq_operation_apply_array(op, TF_VALUES(t), b.values, t->ninst, a,
 								   &bad);
 	if (err != CQ_DOMAIN_OK)

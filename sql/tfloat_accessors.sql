@@ -72,11 +72,11 @@ FROM tfa ORDER BY id;
 
 -- the last timestamps: durations that do not fit an interval
 SELECT duration('[1@2000-01-01, 2@294276-12-31 23:59:59.999999]'::tfloat);
-SELECT duration('[1@1000-01-01, 2@294276-12-31 23:59:59.999999]'::tfloat);
-SELECT duration('{1@1000-01-01, 2@294276-12-31 23:59:59.999999}'::tfloat, true);
-SELECT duration('{[1@1000-01-01, 2@150000-01-01], [1@150001-01-01, 2@294276-12-31]}'::tfloat);
-SELECT timeSpan('[1@1000-01-01, 2@294276-12-31 23:59:59.999999]'::tfloat),
-	getTime('{[1@1000-01-01, 2@150000-01-01], [1@150001-01-01, 2@294276-12-31]}'::tfloat);
+SELECT duration('[1@4000-01-01, 2@294276-12-31 23:59:59.999999]'::tfloat);
+SELECT duration('{1@4000-01-01, 2@294276-12-31 23:59:59.999999}'::tfloat, true);
+SELECT duration('{[1@4000-01-01, 2@150000-01-01], [1@150001-01-01, 2@294276-12-31]}'::tfloat);
+SELECT timeSpan('[1@4000-01-01, 2@294276-12-31 23:59:59.999999]'::tfloat),
+	getTime('{[1@4000-01-01, 2@150000-01-01], [1@150001-01-01, 2@294276-12-31]}'::tfloat);
 
 -- NULL in, NULL out
 SELECT startValue(NULL), numInstants(NULL), duration(NULL), duration('1@2000-01-01', NULL),

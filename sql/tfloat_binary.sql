@@ -42,7 +42,7 @@ INSERT INTO tfb VALUES
 	(18, '17 significant digits', '0.12345678901234568@2001-01-01'),
 	(19, '17 significant digits, sequence', '[1.0000000000000002@2001-01-01, 123456.78901234567@2001-01-02, 0.3333333333333333@2001-01-03]'),
 	(20, 'microseconds, before 1970 and 2000', '{1@1901-12-13 20:45:52.123456, 2@1969-12-31 23:59:59.999999, 3@1999-12-31 23:59:59.999999}'),
-	(21, 'far dates', '{1@4713-11-24 00:00:00 BC, 2@294276-12-31 23:59:59.999999}'),
+	(21, 'far dates', '{1@4713-11-24 00:00:00 BC, 2@287000-12-31 23:59:59.999999}'),
 	(22, 'time zone offset input', '[1@2001-01-01 12:00+05:30, 2@2001-01-01 12:00-12:45]'),
 	-- found by tfloat_random: a stored value must be a fixpoint of
 	-- normalization, or receiving it (which normalizes) changes it

@@ -65,7 +65,7 @@ SELECT tfloatSeq(ARRAY[tfloat('-Infinity', '2000-01-01'),
 	tfloat('Infinity', '2000-01-02')]);
 -- before 1970 and far in the future
 SELECT tfloatSeq(ARRAY[tfloat(1, '1000-01-01'), tfloat(2, '1969-12-31 23:59:59.999999'),
-	tfloat(3, '294276-12-31 23:59:59.999999')]);
+	tfloat(3, '280000-12-31 23:59:59.999999')]);
 
 -- step
 SELECT tfloatSeq(ARRAY[tfloat(1, '2000-01-01'), tfloat(2, '2000-01-02')], 'step');

@@ -226,6 +226,6 @@ SELECT instants('{[1@2001-01-01 00:00:00, 2@2001-01-01 00:00:10), (2@2001-01-01 
 -- (weeks are aligned to 1970-01-01, a Thursday)
 SELECT * FROM cqstream.window_aggregate('1@4714-11-24 00:00:00+00 BC', 'count', cqstream.tumbling('7 days'));
 SELECT * FROM cqstream.window_aggregate('1@294276-12-31 23:59:59.999999+00', 'count', cqstream.tumbling('7 days'));
-SELECT * FROM cqstream.window_aggregate('{1@4714-11-24 00:00:00+00 BC, 2@294276-12-31 23:59:59.999999+00}', 'sum', cqstream.tumbling('36525000 days'));
-SELECT * FROM cqstream.window_aggregate('{1@4714-11-24 00:00:00+00 BC, 2@294276-12-31 23:59:59.999999+00}', 'count', cqstream.hopping('36525000 days', '36525 days'))
+SELECT * FROM cqstream.window_aggregate('{1@4714-11-24 00:00:00+00 BC, 2@287000-12-31 23:59:59.999999+00}', 'sum', cqstream.tumbling('36525000 days'));
+SELECT * FROM cqstream.window_aggregate('{1@4714-11-24 00:00:00+00 BC, 2@287000-12-31 23:59:59.999999+00}', 'count', cqstream.hopping('36525000 days', '36525 days'))
 ORDER BY window_end LIMIT 3;

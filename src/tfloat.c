@@ -15,7 +15,9 @@
  *	  includes it);
  *	- a one-instant continuous sequence has inclusive bounds;
  *	- a step sequence with an exclusive upper bound repeats its previous
- *	  value at the end (the last value would otherwise never be taken).
+ *	  value at the end (the last value would otherwise never be taken);
+ *	- the whole value spans less than TF_MAX_SPAN (about 292,000 years), so
+ *	  that differences of its timestamps never overflow int64.
  *
  * Normalization follows MobilityDB so that equal values print equally: in
  * a continuous sequence a middle instant is dropped when it adds nothing
@@ -264,6 +266,14 @@ CheckSeq(const TFloatBuilder *b, const TFloatSeqView *s)
 const char *
 tf_builder_check(const TFloatBuilder *b)
 {
+	/*
+	 * Keep every difference of two timestamps of a value inside int64: the
+	 * operations compute them freely.
+	 */
+	if (b->ninst > 1 &&
+		(double) b->times[b->ninst - 1] - (double) b->times[0] >=
+			(double) TF_MAX_SPAN)
+		return "The instants of a tfloat must lie within 292,000 years of each other.";
 	switch (b->subtype)
 	{
 		case TF_INSTANT:
@@ -394,8 +404,7 @@ tf_builder_finish(TFloatBuilder *b)
 	if (err)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid tfloat value"),
-				 errdetail_internal("%s", err)));
+				 errmsg("invalid tfloat value"), errdetail("%s", err)));
 
 	if (b->subtype == TF_SEQUENCE || b->subtype == TF_SEQUENCESET)
 	{

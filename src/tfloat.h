@@ -47,6 +47,13 @@
 /* Absolute tolerance of linear normalization, as in MobilityDB */
 #define TF_EPSILON 1.0e-6
 
+/*
+ * Longest time a value may span, in microseconds: any difference of two of
+ * its timestamps fits in int64 (about 292,000 years; timestamptz itself
+ * covers 299,000).
+ */
+#define TF_MAX_SPAN PG_INT64_MAX
+
 /* Most decimal digits printed after the point (text and MF-JSON) */
 #define TF_MAX_DECIMALS 15
 

@@ -64,7 +64,7 @@ pg_attribute_noreturn() SyntaxError(TextParser *ps, const char *detail)
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 			 errmsg("invalid input syntax for type tfloat: \"%s\"", ps->lit),
-			 errdetail_internal("%s", detail)));
+			 errdetail("%s", detail)));
 }
 
 static void
@@ -223,6 +223,7 @@ ParseTFloat(const char *lit)
 	/* Size the builder once: there is one '@' per instant */
 	for (const char *q = strchr(lit, '@'); q; q = strchr(q + 1, '@'))
 		ninst++;
+	ninst = Min(ninst, 1 << 22); /* junk full of '@' must not cost GBs */
 	ps.toklen = 64;
 	ps.tok = palloc(ps.toklen);
 
@@ -326,7 +327,9 @@ tf_to_cstring(const TFloat *t)
 	int nseqs = tf_num_seqs(t);
 
 	initStringInfo(&buf);
-	enlargeStringInfo(&buf, mul_size(t->ninst, 40));
+	/* Guess the size (about 35 bytes an instant), within StringInfo's limit */
+	enlargeStringInfo(&buf,
+					  (int) Min(mul_size(t->ninst, 40), 64 * 1024 * 1024));
 	if (TF_IS_STEP(t))
 		appendStringInfoString(&buf, STEP_PREFIX);
 	if (t->subtype == TF_INSTANT)
@@ -373,7 +376,7 @@ pg_attribute_noreturn() BinaryError(const char *detail)
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 			 errmsg("invalid external tfloat value"),
-			 errdetail_internal("%s", detail)));
+			 errdetail("%s", detail)));
 }
 
 Datum

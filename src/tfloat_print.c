@@ -141,13 +141,28 @@ tf_format_double(double d, int maxdd, char *buf)
 	}
 
 	/*
-	 * Rounding up the largest doubles would print a number that no longer
-	 * reads back (1.797693134862316e+308 overflows), so round those toward
+	 * Rounding up the largest doubles can print a number that no longer
+	 * reads back (1.797693134862316e+308 overflows); only then round toward
 	 * zero instead.
 	 */
 	expform = fabs(d) <= 1e-8 || fabs(d) >= 1e15;
-	RoundDigits(digits, &nd, &p, expform ? 1 + maxdd : p + maxdd,
-				fabs(d) > 1.79e308);
+	{
+		char saved[DOUBLE_SHORTEST_DECIMAL_LEN];
+		int savednd = nd;
+		int savedp = p;
+
+		memcpy(saved, digits, nd);
+		RoundDigits(digits, &nd, &p, expform ? 1 + maxdd : p + maxdd, false);
+		if (p > 309 ||
+			(p == 309 && memcmp(digits, "17976931348623157", Min(nd, 17)) > 0))
+		{
+			memcpy(digits, saved, savednd);
+			nd = savednd;
+			p = savedp;
+			RoundDigits(digits, &nd, &p, expform ? 1 + maxdd : p + maxdd,
+						true);
+		}
+	}
 	if (nd == 0)
 		return sprintf(buf, "0");
 

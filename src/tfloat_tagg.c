@@ -551,6 +551,8 @@ AddCrossings(TAggEmitter *e, const TAggState *st, TimestampTz t1,
 		double bs = 0;
 		TimestampTz tc;
 
+		CHECK_FOR_INTERRUPTS();
+
 		for (int j = 0; j < n; j++)
 		{
 			double sj = sgn * (b[j] - a[j]);
@@ -991,6 +993,8 @@ tfloat_tagg_deserialfn(PG_FUNCTION_ARGS)
 				(Size) w.ninst * (sizeof(TimestampTz) + sizeof(double)) +
 				(Size) w.npieces * sizeof(TAggPiece))
 		elog(ERROR, "invalid serialized tfloat aggregate state");
+	if (w.origin > TAGG_ORIGIN_CONTINUOUS || w.shape > TAGG_SHAPE_SIGNALS)
+		elog(ERROR, "invalid serialized tfloat aggregate state");
 	st = NewState(aggcxt);
 	st->origin = w.origin;
 	st->shape = w.shape;
@@ -1016,6 +1020,15 @@ tfloat_tagg_deserialfn(PG_FUNCTION_ARGS)
 													 sizeof(TAggPiece)));
 		memcpy(st->pieces, p, w.npieces * sizeof(TAggPiece));
 		st->npieces = st->piececap = w.npieces;
+	}
+	/* The fold functions index by these without further checks */
+	for (int i = 0; i < st->npieces; i++)
+	{
+		const TAggPiece *pc = &st->pieces[i];
+
+		if (pc->start < 0 || pc->count < 1 ||
+			pc->start > st->ninst - pc->count)
+			elog(ERROR, "invalid serialized tfloat aggregate state");
 	}
 	PG_RETURN_POINTER(st);
 }

@@ -487,6 +487,7 @@ Sample(TAggEmitter *e, const Signals *sg, TimestampTz a, double ga,
 		return;
 	if (!isfinite(ga) || !isfinite(gb))
 		return;
+	CHECK_FOR_INTERRUPTS();
 	mid = a + (b - a) / 2;
 	gm = SignalValue(sg, mid);
 	if (!isfinite(gm))

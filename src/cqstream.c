@@ -16,6 +16,8 @@
 #include "fmgr.h"
 #include "utils/guc.h"
 
+#include "registry.h"
+
 PG_MODULE_MAGIC;
 
 void _PG_init(void);
@@ -25,4 +27,5 @@ _PG_init(void)
 {
 	/* Settings named cqstream.* are ours, even before they exist */
 	MarkGUCPrefixReserved("cqstream");
+	registry_init();
 }

@@ -1,0 +1,1209 @@
+/*-------------------------------------------------------------------------
+ *
+ * registry.c
+ *	  The query registry: the SQL API that registers, drops, pauses and
+ *	  resumes continuous queries and reads their results log.
+ *
+ * Design notes
+ *
+ * Both create functions (create_transform and create_query) only gather
+ * their arguments into one QueryDef; ValidateQuery checks it and
+ * InsertQuery stores it, so there is one validation path and one
+ * canonical spec: {"operation": <canonical chain>, "timeColumn",
+ * "valueColumn", "keyColumn", "idColumn", "options": {every option, with
+ * defaults filled in}}.  Passing a stored spec back to create_query
+ * registers the same query again.
+ *
+ * Security: the functions are plain C, not SECURITY DEFINER.  Everything
+ * is checked as the calling user (GetUserId(): SELECT on the source,
+ * membership in the query owner's role).  The catalog tables are revoked
+ * from PUBLIC, so reads and writes of them run as the extension's owner
+ * (OwnerBegin/OwnerEnd), in a security-restricted operation with
+ * search_path = pg_catalog, pg_temp, and with every value passed as an
+ * SPI parameter: the caller's search_path, operators or functions never
+ * run with the owner's rights.  The query's owner is the calling user.
+ *
+ * Every change sends NOTIFY cqstream_registry (payload: the query name),
+ * delivered at commit, so that the worker wakes up.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/genam.h"
+#include "access/relation.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/dependency.h"
+#include "catalog/indexing.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_extension.h"
+#include "catalog/pg_type.h"
+#include "commands/async.h"
+#include "common/shortest_dec.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "nodes/primnodes.h"
+#include "rewrite/rewriteHandler.h"
+#include "storage/lmgr.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/numeric.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
+#include "operation.h"
+#include "registry.h"
+
+PG_FUNCTION_INFO_V1(create_transform);
+PG_FUNCTION_INFO_V1(create_query);
+PG_FUNCTION_INFO_V1(drop_query);
+PG_FUNCTION_INFO_V1(pause_query);
+PG_FUNCTION_INFO_V1(resume_query);
+PG_FUNCTION_INFO_V1(results);
+PG_FUNCTION_INFO_V1(query_lag);
+
+bool registry_preloaded = false;
+
+/* Option defaults (docs/engine.md) */
+#define DEFAULT_RETENTION_ROWS INT64CONST(100000)
+#define DEFAULT_RETENTION_AGE  "1 day"
+#define DEFAULT_NOTIFY		   "payload"
+
+#define OPTIONS_HINT                                                      \
+	"Options are \"retention_rows\" (a whole number, 0 for no limit), "   \
+	"\"retention_age\" (an interval such as \"1 day\", or null for no "   \
+	"limit), \"notify\" (\"payload\", \"id\" or \"none\") and \"start\" " \
+	"(\"now\" or \"beginning\")."
+
+#define SPEC_HINT                                                      \
+	"A query body has \"operation\" (an operation or a chain such as " \
+	"\"mul 1.8 | add 32\"), \"arg\" (a number, for one operation), "   \
+	"\"timeColumn\", \"valueColumn\", and optionally \"keyColumn\", "  \
+	"\"idColumn\" and \"options\" (an object)."
+
+#define NAME_HINT                                                          \
+	"A query name is a lowercase letter followed by at most 46 lowercase " \
+	"letters, digits or underscores."
+
+/* A query being created, as given and then as validated */
+typedef struct QueryDef
+{
+	/* as given */
+	char *name;
+	Oid source;
+	char *time_column;
+	char *value_column;
+	char *key_column; /* NULL: none */
+	char *id_column;  /* NULL: find it */
+	char *operation;  /* one operation or a chain */
+	bool has_arg;
+	double arg;
+	Jsonb *options; /* NULL: all defaults */
+
+	/* filled in by ValidateQuery */
+	char *chain; /* canonical chain */
+	Oid id_sequence;
+	int64 retention_rows;
+	char *retention_age; /* canonical interval text; NULL: none */
+	const char *notify;
+	bool start_beginning;
+} QueryDef;
+
+/* Saved state around OwnerBegin/OwnerEnd */
+typedef struct OwnerContext
+{
+	Oid save_userid;
+	int save_sec_context;
+	int save_nestlevel;
+} OwnerContext;
+
+void
+registry_init(void)
+{
+	registry_preloaded = process_shared_preload_libraries_in_progress;
+}
+
+/*
+ * registry_extension_owner: extowner of cqstream, from pg_extension.
+ */
+Oid
+registry_extension_owner(void)
+{
+	Relation rel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple tup;
+	Oid owner = InvalidOid;
+
+	rel = table_open(ExtensionRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber,
+				F_NAMEEQ, CStringGetDatum("cqstream"));
+	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
+	tup = systable_getnext(scan);
+	if (HeapTupleIsValid(tup))
+		owner = ((Form_pg_extension) GETSTRUCT(tup))->extowner;
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+	if (!OidIsValid(owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("extension \"cqstream\" is not installed in this "
+						"database")));
+	return owner;
+}
+
+/*
+ * OwnerBegin: run as the extension's owner, in a security-restricted
+ * operation, with a safe search_path, until OwnerEnd.  The caller wraps
+ * the span in PG_TRY/PG_FINALLY and calls OwnerEnd in the FINALLY block;
+ * on error the GUC nest level is unwound by the (sub)transaction abort.
+ */
+static void
+OwnerBegin(OwnerContext *ctx)
+{
+	Oid owner = registry_extension_owner();
+
+	GetUserIdAndSecContext(&ctx->save_userid, &ctx->save_sec_context);
+	SetUserIdAndSecContext(owner,
+						   ctx->save_sec_context |
+							   SECURITY_LOCAL_USERID_CHANGE |
+							   SECURITY_RESTRICTED_OPERATION);
+	ctx->save_nestlevel = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+}
+
+static void
+OwnerEnd(OwnerContext *ctx, bool ok)
+{
+	if (ok)
+		AtEOXact_GUC(false, ctx->save_nestlevel);
+	SetUserIdAndSecContext(ctx->save_userid, ctx->save_sec_context);
+}
+
+/* Raise 55000 unless cqstream was loaded by shared_preload_libraries */
+static void
+CheckPreloaded(void)
+{
+	if (!registry_preloaded)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("cqstream must be loaded via "
+						"shared_preload_libraries"),
+				 errdetail("Continuous queries are run by a background "
+						   "worker that only a preloaded library can start."),
+				 errhint("Add cqstream to shared_preload_libraries in "
+						 "postgresql.conf and restart the server.")));
+}
+
+static bool
+IsValidQueryName(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len < 1 || len > CQ_QUERY_NAME_MAXLEN)
+		return false;
+	if (name[0] < 'a' || name[0] > 'z')
+		return false;
+	for (size_t i = 1; i < len; i++)
+	{
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+static void
+CheckQueryName(const char *name)
+{
+	if (!IsValidQueryName(name))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid query name \"%s\"", name),
+				 errhint(NAME_HINT)));
+	if (strcmp(name, CQ_RESERVED_QUERY_NAME) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("query name \"%s\" is reserved", name),
+				 errdetail("Its channel would be \"%s\", where cqstream "
+						   "announces changes to the registry.",
+						   CQ_REGISTRY_CHANNEL)));
+}
+
+static char *
+JsonbKey(const JsonbValue *k)
+{
+	return pnstrdup(k->val.string.val, k->val.string.len);
+}
+
+/* A string value of a JSON body or options; NULL for JSON null if allowed */
+static char *
+JsonbString(const JsonbValue *v, const char *key, bool null_ok,
+			const char *what, const char *hint)
+{
+	if (v->type == jbvNull && null_ok)
+		return NULL;
+	if (v->type != jbvString)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s \"%s\" must be a string%s, not %s", what, key,
+						null_ok ? " or null" : "",
+						JsonbTypeName((JsonbValue *) v)),
+				 errhint("%s", hint)));
+	return JsonbKey(v);
+}
+
+/* One of a few words; the caller's hint lists them */
+static const char *
+OptionWord(const JsonbValue *v, const char *key, const char *const *words)
+{
+	char *s = JsonbString(v, key, false, "option", OPTIONS_HINT);
+
+	for (int i = 0; words[i]; i++)
+		if (strcmp(s, words[i]) == 0)
+			return words[i];
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid value for option \"%s\": \"%s\"", key, s),
+			 errhint(OPTIONS_HINT)));
+	pg_unreachable();
+}
+
+static int64
+OptionRetentionRows(const JsonbValue *v)
+{
+	char *s;
+	int64 n = 0;
+
+	if (v->type != jbvNumeric)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("option \"retention_rows\" must be a number, not %s",
+						JsonbTypeName((JsonbValue *) v)),
+				 errhint(OPTIONS_HINT)));
+	s = numeric_normalize(v->val.numeric);
+	if (s[0] == '\0' || strlen(s) > 18 || strspn(s, "0123456789") != strlen(s))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for option \"retention_rows\": \"%s\"",
+						s),
+				 errdetail("It must be a whole number from 0 to "
+						   "999999999999999999."),
+				 errhint(OPTIONS_HINT)));
+	for (const char *p = s; *p; p++)
+		n = n * 10 + (*p - '0');
+	return n;
+}
+
+/* Canonical text of a positive interval, independent of IntervalStyle */
+static char *
+OptionRetentionAge(const char *text)
+{
+	Interval *iv;
+	Interval zero;
+	struct pg_itm itm;
+	char buf[MAXDATELEN + 1];
+
+	iv = DatumGetIntervalP(
+		DirectFunctionCall3(interval_in, CStringGetDatum(text),
+							ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+	memset(&zero, 0, sizeof(zero));
+	if (DatumGetInt32(DirectFunctionCall2(interval_cmp, IntervalPGetDatum(iv),
+										  IntervalPGetDatum(&zero))) <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for option \"retention_age\": \"%s\"",
+						text),
+				 errdetail("The retention age must be positive."),
+				 errhint(OPTIONS_HINT)));
+	interval2itm(*iv, &itm);
+	EncodeInterval(&itm, INTSTYLE_POSTGRES, buf);
+	return pstrdup(buf);
+}
+
+/* Fill in def's options from def->options, with defaults */
+static void
+ParseOptions(QueryDef *def)
+{
+	static const char *const notify_words[] = {"payload", "id", "none", NULL};
+	static const char *const start_words[] = {"now", "beginning", NULL};
+	JsonbIterator *it;
+	JsonbValue k;
+	JsonbValue v;
+	JsonbIteratorToken tok;
+
+	def->retention_rows = DEFAULT_RETENTION_ROWS;
+	def->retention_age = OptionRetentionAge(DEFAULT_RETENTION_AGE);
+	def->notify = DEFAULT_NOTIFY;
+	def->start_beginning = false;
+	if (def->options == NULL)
+		return;
+	if (!JB_ROOT_IS_OBJECT(def->options))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("query options must be a JSON object"),
+				 errhint(OPTIONS_HINT)));
+
+	it = JsonbIteratorInit(&def->options->root);
+	while ((tok = JsonbIteratorNext(&it, &k, true)) != WJB_DONE)
+	{
+		char *key;
+
+		if (tok != WJB_KEY)
+			continue;
+		key = JsonbKey(&k);
+		tok = JsonbIteratorNext(&it, &v, true);
+		Assert(tok == WJB_VALUE);
+		if (strcmp(key, "retention_rows") == 0)
+			def->retention_rows = OptionRetentionRows(&v);
+		else if (strcmp(key, "retention_age") == 0)
+		{
+			char *s = JsonbString(&v, key, true, "option", OPTIONS_HINT);
+
+			def->retention_age = s ? OptionRetentionAge(s) : NULL;
+		}
+		else if (strcmp(key, "notify") == 0)
+			def->notify = OptionWord(&v, key, notify_words);
+		else if (strcmp(key, "start") == 0)
+			def->start_beginning = strcmp(OptionWord(&v, key, start_words),
+										  "beginning") == 0;
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown query option \"%s\"", key),
+					 errhint(OPTIONS_HINT)));
+	}
+}
+
+/*
+ * ResolveChain: def->chain from def->operation and def->arg.  With an
+ * argument, operation must be one operation's name; the chain parser
+ * then checks both, so the errors are those of a chain.
+ */
+static void
+ResolveChain(QueryDef *def)
+{
+	CqChain chain;
+	const char *text = def->operation;
+
+	if (def->has_arg)
+	{
+		const CqOperation *op = cq_operation_lookup(def->operation);
+		char num[DOUBLE_SHORTEST_DECIMAL_LEN];
+
+		if (op == NULL)
+		{
+			if (strchr(def->operation, '|') != NULL ||
+				strchr(def->operation, ' ') != NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("an argument cannot be given with the "
+								"operation chain \"%s\"",
+								def->operation),
+						 errhint("Write each step's argument in the chain, "
+								 "as in \"mul 1.8 | add 32\", and leave the "
+								 "argument null.")));
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown operation \"%s\"", def->operation),
+					 errhint("Operations: %s.", cq_operation_names())));
+		}
+		if (op->arg == CQ_ARG_NONE)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("operation \"%s\" takes no argument", op->name),
+					 errhint("Leave the argument null.")));
+		double_to_shortest_decimal_buf(def->arg, num);
+		text = psprintf("%s %s", op->name, num);
+	}
+	cq_chain_parse(text, &chain);
+	def->chain = cq_chain_format(&chain);
+}
+
+/*
+ * ColumnType: the base type of column colname of relid (42703 if it does
+ * not exist or is a system column); *attnum gets its number.
+ */
+static Oid
+ColumnType(Relation rel, const char *colname, AttrNumber *attnum)
+{
+	AttrNumber n = get_attnum(RelationGetRelid(rel), colname);
+
+	if (n <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of relation \"%s\" does not exist",
+						colname, RelationGetRelationName(rel))));
+	*attnum = n;
+	return getBaseType(TupleDescAttr(RelationGetDescr(rel), n - 1)->atttypid);
+}
+
+/*
+ * IdSequence: the sequence that fills column attnum of rel, if it is an
+ * identity column or its default is nextval() of a sequence it owns;
+ * InvalidOid otherwise.
+ */
+static Oid
+IdSequence(Relation rel, AttrNumber attnum)
+{
+	Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
+	Node *expr;
+	FuncExpr *f;
+	Const *c;
+	Oid seq;
+	Oid table;
+	int32 col;
+
+	if (att->attisdropped || att->atttypid != INT8OID)
+		return InvalidOid;
+	if (att->attidentity)
+		return getIdentitySequence(RelationGetRelid(rel), attnum, true);
+	if (!att->atthasdef)
+		return InvalidOid;
+	expr = build_column_default(rel, attnum);
+	if (expr == NULL || !IsA(expr, FuncExpr))
+		return InvalidOid;
+	f = (FuncExpr *) expr;
+	if (f->funcid != F_NEXTVAL || list_length(f->args) != 1 ||
+		!IsA(linitial(f->args), Const))
+		return InvalidOid;
+	c = (Const *) linitial(f->args);
+	if (c->constisnull || c->consttype != REGCLASSOID)
+		return InvalidOid;
+	seq = DatumGetObjectId(c->constvalue);
+	if (!sequenceIsOwned(seq, DEPENDENCY_AUTO, &table, &col) ||
+		table != RelationGetRelid(rel) || col != attnum)
+		return InvalidOid;
+	return seq;
+}
+
+static void
+NoIdColumn(Relation rel, const char *detail, const char *hint)
+{
+	const char *qname = quote_qualified_identifier(get_namespace_name(
+													   RelationGetNamespace(
+														   rel)),
+												   RelationGetRelationName(
+													   rel));
+
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("table \"%s\" has no usable id column",
+					RelationGetRelationName(rel)),
+			 errdetail("%s", detail),
+			 hint
+				 ? errhint("%s", hint)
+				 : errhint("Add one with: ALTER TABLE %s ADD COLUMN id bigint "
+						   "GENERATED ALWAYS AS IDENTITY;",
+						   qname)));
+}
+
+/* def->id_column and def->id_sequence: given, or the only candidate */
+static void
+FindIdColumn(QueryDef *def, Relation rel)
+{
+	TupleDesc desc = RelationGetDescr(rel);
+	AttrNumber attnum;
+	int found = 0;
+
+	if (def->id_column != NULL)
+	{
+		(void) ColumnType(rel, def->id_column, &attnum);
+		def->id_sequence = IdSequence(rel, attnum);
+		if (!OidIsValid(def->id_sequence))
+			NoIdColumn(rel,
+					   psprintf("Column \"%s\" is not a bigint identity "
+								"column nor a bigint column filled by "
+								"nextval() of a sequence it owns.",
+								def->id_column),
+					   NULL);
+		return;
+	}
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Oid seq = IdSequence(rel, i + 1);
+
+		if (!OidIsValid(seq))
+			continue;
+		if (++found == 1)
+		{
+			def->id_column = pstrdup(NameStr(TupleDescAttr(desc, i)->attname));
+			def->id_sequence = seq;
+		}
+	}
+	if (found == 0)
+		NoIdColumn(rel,
+				   "A source needs a bigint identity column, or a bigint "
+				   "column filled by nextval() of a sequence it owns, so "
+				   "that new rows can be read by id.",
+				   NULL);
+	if (found > 1)
+		NoIdColumn(rel,
+				   psprintf("It has %d bigint columns filled from a "
+							"sequence.",
+							found),
+				   "Name the id column with \"idColumn\" in the body of "
+				   "cqstream.create_query.");
+}
+
+/*
+ * ValidateSource: check the source and the columns as the calling user;
+ * the source stays locked (AccessShareLock) until the end of the
+ * transaction.
+ */
+static void
+ValidateSource(QueryDef *def)
+{
+	Oid uid = GetUserId();
+	Relation rel;
+	const char *relname;
+	AttrNumber time_att;
+	AttrNumber value_att;
+	AttrNumber key_att = InvalidAttrNumber;
+	Oid typ;
+
+	LockRelationOid(def->source, AccessShareLock);
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(def->source)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", def->source)));
+	rel = relation_open(def->source, NoLock);
+	relname = RelationGetRelationName(rel);
+	if (rel->rd_rel->relkind != RELKIND_RELATION &&
+		rel->rd_rel->relkind != RELKIND_PARTITIONED_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a table", relname),
+				 errdetail("A source must be a plain or partitioned table.")));
+	if (rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is a temporary table", relname),
+				 errdetail("The worker cannot read another session's "
+						   "temporary tables.")));
+
+	typ = ColumnType(rel, def->time_column, &time_att);
+	if (typ != TIMESTAMPTZOID && typ != TIMESTAMPOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("time column \"%s\" is of type %s", def->time_column,
+						format_type_be(typ)),
+				 errdetail("The time column must be of type timestamp with "
+						   "time zone or timestamp.")));
+	typ = ColumnType(rel, def->value_column, &value_att);
+	if (typ != INT2OID && typ != INT4OID && typ != INT8OID &&
+		typ != FLOAT4OID && typ != FLOAT8OID && typ != NUMERICOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("value column \"%s\" is of type %s", def->value_column,
+						format_type_be(typ)),
+				 errdetail("A transform needs a numeric value column: "
+						   "smallint, integer, bigint, real, double "
+						   "precision or numeric.")));
+	if (def->key_column != NULL)
+	{
+		(void) ColumnType(rel, def->key_column, &key_att);
+		if (key_att == time_att || key_att == value_att)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("key column \"%s\" is also the %s column",
+							def->key_column,
+							key_att == time_att ? "time" : "value"),
+					 errhint("The key column partitions the rows, as a "
+							 "sensor id does; leave it null for none.")));
+	}
+	FindIdColumn(def, rel);
+
+	/* SELECT on the table, or on every column the query reads */
+	if (pg_class_aclcheck(def->source, uid, ACL_SELECT) != ACLCHECK_OK)
+	{
+		AttrNumber id_att = get_attnum(def->source, def->id_column);
+		AttrNumber atts[4] = {id_att, time_att, value_att, key_att};
+
+		for (int i = 0; i < 4; i++)
+			if (atts[i] != InvalidAttrNumber &&
+				pg_attribute_aclcheck(def->source, atts[i], uid, ACL_SELECT) !=
+					ACLCHECK_OK)
+				ereport(ERROR,
+						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						 errmsg("permission denied for table \"%s\"", relname),
+						 errdetail("The worker reads the source as the "
+								   "query's owner, who needs SELECT on it.")));
+	}
+	relation_close(rel, NoLock);
+}
+
+/* The sequence's last value, NULL (as *isnull) if it was never used */
+static int64
+SequenceLastValue(Oid seq, bool *isnull)
+{
+	LOCAL_FCINFO(fcinfo, 1);
+	Datum d;
+
+	InitFunctionCallInfoData(*fcinfo, NULL, 1, InvalidOid, NULL, NULL);
+	fcinfo->args[0].value = ObjectIdGetDatum(seq);
+	fcinfo->args[0].isnull = false;
+	d = pg_sequence_last_value(fcinfo);
+	*isnull = fcinfo->isnull;
+	return *isnull ? 0 : DatumGetInt64(d);
+}
+
+/* The canonical spec of a validated query */
+static Jsonb *
+CanonicalSpec(const QueryDef *def)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "{\"operation\": ");
+	escape_json(&buf, def->chain);
+	appendStringInfoString(&buf, ", \"timeColumn\": ");
+	escape_json(&buf, def->time_column);
+	appendStringInfoString(&buf, ", \"valueColumn\": ");
+	escape_json(&buf, def->value_column);
+	appendStringInfoString(&buf, ", \"keyColumn\": ");
+	if (def->key_column)
+		escape_json(&buf, def->key_column);
+	else
+		appendStringInfoString(&buf, "null");
+	appendStringInfoString(&buf, ", \"idColumn\": ");
+	escape_json(&buf, def->id_column);
+	appendStringInfo(&buf,
+					 ", \"options\": {\"retention_rows\": " INT64_FORMAT
+					 ", \"retention_age\": ",
+					 def->retention_rows);
+	if (def->retention_age)
+		escape_json(&buf, def->retention_age);
+	else
+		appendStringInfoString(&buf, "null");
+	appendStringInfoString(&buf, ", \"notify\": ");
+	escape_json(&buf, def->notify);
+	appendStringInfo(&buf, ", \"start\": \"%s\"}}",
+					 def->start_beginning ? "beginning" : "now");
+	return DatumGetJsonbP(
+		DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
+}
+
+/*
+ * CreateQuery: validate def as the calling user and register it.
+ */
+static void
+CreateQuery(QueryDef *def)
+{
+	Oid uid = GetUserId();
+	Jsonb *spec;
+	Jsonb *options;
+	int64 start = 0;
+	OwnerContext ctx;
+	bool ok = false;
+
+	CheckPreloaded();
+	CheckQueryName(def->name);
+	ValidateSource(def);
+	ResolveChain(def);
+	ParseOptions(def);
+	spec = CanonicalSpec(def);
+	options = DatumGetJsonbP(
+		DirectFunctionCall2(jsonb_object_field, JsonbPGetDatum(spec),
+							CStringGetTextDatum("options")));
+
+	OwnerBegin(&ctx);
+	PG_TRY();
+	{
+		Oid argtypes[11] = {TEXTOID, OIDOID,   NAMEOID, NAMEOID,
+							NAMEOID, NAMEOID,  OIDOID,	JSONBOID,
+							TEXTOID, JSONBOID, OIDOID};
+		Datum values[11];
+		char nulls[11];
+		int ret;
+		int32 query_id;
+		bool isnull;
+		Oid state_types[2] = {INT4OID, INT8OID};
+		Datum state_values[2];
+
+		if (!def->start_beginning)
+		{
+			start = SequenceLastValue(def->id_sequence, &isnull);
+			if (isnull)
+				start = 0;
+		}
+		memset(nulls, ' ', sizeof(nulls));
+		values[0] = CStringGetTextDatum(def->name);
+		values[1] = ObjectIdGetDatum(def->source);
+		values[2] = DirectFunctionCall1(namein,
+										CStringGetDatum(def->id_column));
+		values[3] = DirectFunctionCall1(namein,
+										CStringGetDatum(def->time_column));
+		values[4] = DirectFunctionCall1(namein,
+										CStringGetDatum(def->value_column));
+		if (def->key_column)
+			values[5] = DirectFunctionCall1(namein,
+											CStringGetDatum(def->key_column));
+		else
+		{
+			values[5] = (Datum) 0;
+			nulls[5] = 'n';
+		}
+		values[6] = ObjectIdGetDatum(def->id_sequence);
+		values[7] = JsonbPGetDatum(spec);
+		values[8] = CStringGetTextDatum(def->chain);
+		values[9] = JsonbPGetDatum(options);
+		values[10] = ObjectIdGetDatum(uid);
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		ret =
+			SPI_execute_with_args("INSERT INTO cqstream.query (name, kind, source, id_column, "
+								  "time_column, value_column, key_column, id_sequence, spec, chain, "
+								  "options, owner) VALUES ($1, 'transform', $2::regclass, $3, $4, "
+								  "$5, $6, $7::regclass, $8, $9, $10, $11) "
+								  "ON CONFLICT (name) DO NOTHING RETURNING id",
+								  11, argtypes, values, nulls, false, 0);
+		if (ret != SPI_OK_INSERT_RETURNING)
+			elog(ERROR, "inserting into cqstream.query failed: %d", ret);
+		if (SPI_processed == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DUPLICATE_OBJECT),
+					 errmsg("query \"%s\" already exists", def->name),
+					 errhint("Drop it with cqstream.drop_query first, or "
+							 "choose another name.")));
+		query_id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
+											   SPI_tuptable->tupdesc, 1,
+											   &isnull));
+		if (query_id > CQ_QUERY_ID_MAX)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many queries have been created"),
+					 errdetail("Query ids must stay below %d so that result "
+							   "ids fit in a bigint.",
+							   CQ_QUERY_ID_MAX + 1)));
+		state_values[0] = Int32GetDatum(query_id);
+		state_values[1] = Int64GetDatum(start);
+		ret = SPI_execute_with_args("INSERT INTO cqstream.query_state (query_id, last_source_id) "
+									"VALUES ($1, $2)",
+									2, state_types, state_values, NULL, false,
+									0);
+		if (ret != SPI_OK_INSERT)
+			elog(ERROR, "inserting into cqstream.query_state failed: %d", ret);
+		SPI_finish();
+		ok = true;
+	}
+	PG_FINALLY();
+	{
+		OwnerEnd(&ctx, ok);
+	}
+	PG_END_TRY();
+
+	Async_Notify(CQ_REGISTRY_CHANNEL, def->name);
+}
+
+static char *
+NameArg(FunctionCallInfo fcinfo, int n, const char *what)
+{
+	if (PG_ARGISNULL(n))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", what)));
+	return pstrdup(NameStr(*PG_GETARG_NAME(n)));
+}
+
+/*
+ * cqstream.create_transform(name, source, time_column, value_column,
+ * operation, arg, key_column, options)
+ */
+Datum
+create_transform(PG_FUNCTION_ARGS)
+{
+	QueryDef def;
+
+	memset(&def, 0, sizeof(def));
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("query name must not be null")));
+	def.name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("source table must not be null")));
+	def.source = PG_GETARG_OID(1);
+	def.time_column = NameArg(fcinfo, 2, "time column");
+	def.value_column = NameArg(fcinfo, 3, "value column");
+	if (PG_ARGISNULL(4))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("operation must not be null")));
+	def.operation = text_to_cstring(PG_GETARG_TEXT_PP(4));
+	def.has_arg = !PG_ARGISNULL(5);
+	def.arg = def.has_arg ? PG_GETARG_FLOAT8(5) : 0;
+	def.key_column = PG_ARGISNULL(6) ? NULL : NameArg(fcinfo, 6, "key column");
+	def.options = PG_ARGISNULL(7) ? NULL : PG_GETARG_JSONB_P(7);
+	CreateQuery(&def);
+	PG_RETURN_VOID();
+}
+
+/*
+ * cqstream.create_query(name, source, spec): the body is read into the
+ * same QueryDef as create_transform's arguments.
+ */
+Datum
+create_query(PG_FUNCTION_ARGS)
+{
+	Jsonb *spec = PG_GETARG_JSONB_P(2);
+	QueryDef def;
+	JsonbIterator *it;
+	JsonbValue k;
+	JsonbValue v;
+	JsonbIteratorToken tok;
+
+	memset(&def, 0, sizeof(def));
+	def.name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	def.source = PG_GETARG_OID(1);
+	if (!JB_ROOT_IS_OBJECT(spec))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("query body must be a JSON object"),
+				 errhint(SPEC_HINT)));
+
+	it = JsonbIteratorInit(&spec->root);
+	while ((tok = JsonbIteratorNext(&it, &k, true)) != WJB_DONE)
+	{
+		char *key;
+
+		if (tok != WJB_KEY)
+			continue;
+		key = JsonbKey(&k);
+		tok = JsonbIteratorNext(&it, &v, true);
+		Assert(tok == WJB_VALUE);
+		if (strcmp(key, "operation") == 0)
+			def.operation = JsonbString(&v, key, false, "member", SPEC_HINT);
+		else if (strcmp(key, "arg") == 0)
+		{
+			if (v.type == jbvNull)
+				continue;
+			if (v.type != jbvNumeric)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("member \"arg\" must be a number or null, "
+								"not %s",
+								JsonbTypeName(&v)),
+						 errhint(SPEC_HINT)));
+			def.has_arg = true;
+			def.arg = DatumGetFloat8(
+				DirectFunctionCall1(numeric_float8,
+									NumericGetDatum(v.val.numeric)));
+		}
+		else if (strcmp(key, "timeColumn") == 0)
+			def.time_column = JsonbString(&v, key, false, "member", SPEC_HINT);
+		else if (strcmp(key, "valueColumn") == 0)
+			def.value_column = JsonbString(&v, key, false, "member",
+										   SPEC_HINT);
+		else if (strcmp(key, "keyColumn") == 0)
+			def.key_column = JsonbString(&v, key, true, "member", SPEC_HINT);
+		else if (strcmp(key, "idColumn") == 0)
+			def.id_column = JsonbString(&v, key, true, "member", SPEC_HINT);
+		else if (strcmp(key, "options") == 0)
+		{
+			if (v.type == jbvNull)
+				continue;
+			if (v.type != jbvBinary ||
+				!JsonContainerIsObject(v.val.binary.data))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("member \"options\" must be an object"),
+						 errhint(OPTIONS_HINT)));
+			def.options = JsonbValueToJsonb(&v);
+		}
+		else if (strcmp(key, "aggregation") == 0 || strcmp(key, "window") == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("window aggregates are not supported yet"),
+					 errhint("This version registers transforms only; window "
+							 "aggregates come with a later version.")));
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown member \"%s\" in query body", key),
+					 errhint(SPEC_HINT)));
+	}
+	if (def.operation == NULL || def.time_column == NULL ||
+		def.value_column == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("query body lacks member \"%s\"",
+						def.operation == NULL		  ? "operation"
+							: def.time_column == NULL ? "timeColumn"
+													  : "valueColumn"),
+				 errhint(SPEC_HINT)));
+	CreateQuery(&def);
+	PG_RETURN_VOID();
+}
+
+/*
+ * LookupQuery: id and owner of query name, as the extension's owner, the
+ * row locked FOR UPDATE if lock; 42704 if there is none.  Must be called
+ * inside OwnerBegin/OwnerEnd, SPI connected.
+ */
+static int32
+LookupQuery(const char *name, bool lock, Oid *owner)
+{
+	Oid argtypes[1] = {TEXTOID};
+	Datum values[1];
+	bool isnull;
+	int ret;
+
+	values[0] = CStringGetTextDatum(name);
+	ret = SPI_execute_with_args(lock ? "SELECT id, owner FROM cqstream.query "
+									   "WHERE name = $1 FOR UPDATE"
+									 : "SELECT id, owner FROM cqstream.query "
+									   "WHERE name = $1",
+								1, argtypes, values, NULL, !lock, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "reading cqstream.query failed: %d", ret);
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("query \"%s\" does not exist", name),
+				 errhint("The registered queries are listed in "
+						 "cqstream.queries.")));
+	*owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
+											SPI_tuptable->tupdesc, 2,
+											&isnull));
+	return DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
+									   SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+/* 42501 unless uid is a member of owner's role (or a superuser) */
+static void
+CheckOwner(Oid uid, Oid owner, const char *name, const char *action)
+{
+	if (!is_member_of_role(uid, owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to %s query \"%s\"", action, name),
+				 errdetail("Only members of role \"%s\", the query's owner, "
+						   "may %s it.",
+						   GetUserNameFromId(owner, false), action)));
+}
+
+typedef enum RegistryChange
+{
+	CHANGE_DROP,
+	CHANGE_PAUSE,
+	CHANGE_RESUME
+} RegistryChange;
+
+static void
+ChangeQuery(const char *name, RegistryChange change)
+{
+	static const char *const actions[] = {"drop", "pause", "resume"};
+	Oid uid = GetUserId();
+	OwnerContext ctx;
+	bool ok = false;
+
+	OwnerBegin(&ctx);
+	PG_TRY();
+	{
+		Oid owner;
+		int32 id;
+		Oid argtypes[1] = {INT4OID};
+		Datum values[1];
+		int ret;
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		id = LookupQuery(name, true, &owner);
+		CheckOwner(uid, owner, name, actions[change]);
+		values[0] = Int32GetDatum(id);
+		ret =
+			SPI_execute_with_args(change == CHANGE_DROP
+									  ? "DELETE FROM cqstream.query WHERE id = $1"
+									  : change == CHANGE_PAUSE
+									  ? "UPDATE cqstream.query SET paused = true WHERE id = $1"
+									  : "UPDATE cqstream.query SET paused = false WHERE id = $1",
+								  1, argtypes, values, NULL, false, 0);
+		if (ret != (change == CHANGE_DROP ? SPI_OK_DELETE : SPI_OK_UPDATE))
+			elog(ERROR, "changing cqstream.query failed: %d", ret);
+		SPI_finish();
+		ok = true;
+	}
+	PG_FINALLY();
+	{
+		OwnerEnd(&ctx, ok);
+	}
+	PG_END_TRY();
+	Async_Notify(CQ_REGISTRY_CHANNEL, name);
+}
+
+/* cqstream.drop_query(name): the query, its state and its results */
+Datum
+drop_query(PG_FUNCTION_ARGS)
+{
+	ChangeQuery(text_to_cstring(PG_GETARG_TEXT_PP(0)), CHANGE_DROP);
+	PG_RETURN_VOID();
+}
+
+Datum
+pause_query(PG_FUNCTION_ARGS)
+{
+	ChangeQuery(text_to_cstring(PG_GETARG_TEXT_PP(0)), CHANGE_PAUSE);
+	PG_RETURN_VOID();
+}
+
+Datum
+resume_query(PG_FUNCTION_ARGS)
+{
+	ChangeQuery(text_to_cstring(PG_GETARG_TEXT_PP(0)), CHANGE_RESUME);
+	PG_RETURN_VOID();
+}
+
+/*
+ * cqstream.results(name, after_id, max_rows): the logged results after
+ * after_id, in id order, for members of the owner's role.
+ */
+Datum
+results(PG_FUNCTION_ARGS)
+{
+	char *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	int64 after_id = PG_GETARG_INT64(1);
+	int32 max_rows = PG_GETARG_INT32(2);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Oid uid = GetUserId();
+	OwnerContext ctx;
+	bool ok = false;
+
+	if (max_rows < 1 || max_rows > 1000000)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("max_rows must be between 1 and 1000000, not %d",
+						max_rows)));
+	InitMaterializedSRF(fcinfo, 0);
+
+	OwnerBegin(&ctx);
+	PG_TRY();
+	{
+		Oid owner;
+		int32 id;
+		Oid argtypes[3] = {INT4OID, INT8OID, INT4OID};
+		Datum values[3];
+		int ret;
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		id = LookupQuery(name, false, &owner);
+		CheckOwner(uid, owner, name, "read the results of");
+		values[0] = Int32GetDatum(id);
+		values[1] = Int64GetDatum(after_id);
+		values[2] = Int32GetDatum(max_rows);
+		ret =
+			SPI_execute_with_args("SELECT id, created, payload::jsonb FROM cqstream.result "
+								  "WHERE query_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+								  3, argtypes, values, NULL, true, 0);
+		if (ret != SPI_OK_SELECT)
+			elog(ERROR, "reading cqstream.result failed: %d", ret);
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			Datum row[3];
+			bool nulls[3];
+
+			for (int j = 0; j < 3; j++)
+				row[j] = SPI_getbinval(SPI_tuptable->vals[i],
+									   SPI_tuptable->tupdesc, j + 1,
+									   &nulls[j]);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, row,
+								 nulls);
+		}
+		SPI_finish();
+		ok = true;
+	}
+	PG_FINALLY();
+	{
+		OwnerEnd(&ctx, ok);
+	}
+	PG_END_TRY();
+	return (Datum) 0;
+}
+
+/*
+ * cqstream.query_lag(query_id): for the view cqstream.queries, the last
+ * value of the source's id sequence minus the query's last_source_id,
+ * never negative.  NULL for callers outside the owner's role (it tells
+ * how many rows the source received), for an unknown query, or when the
+ * sequence no longer exists.  Reads the sequence as the extension's
+ * owner: the query's owner may read the table but not its sequence.
+ */
+Datum
+query_lag(PG_FUNCTION_ARGS)
+{
+	int32 query_id = PG_GETARG_INT32(0);
+	Oid uid = GetUserId();
+	OwnerContext ctx;
+	bool ok = false;
+	bool found = false;
+	int64 lag = 0;
+
+	OwnerBegin(&ctx);
+	PG_TRY();
+	{
+		Oid argtypes[1] = {INT4OID};
+		Datum values[1];
+		bool isnull;
+		int ret;
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		values[0] = Int32GetDatum(query_id);
+		ret =
+			SPI_execute_with_args("SELECT q.owner, q.id_sequence::oid, s.last_source_id "
+								  "FROM cqstream.query q JOIN cqstream.query_state s "
+								  "ON s.query_id = q.id WHERE q.id = $1",
+								  1, argtypes, values, NULL, true, 1);
+		if (ret != SPI_OK_SELECT)
+			elog(ERROR, "reading cqstream.query failed: %d", ret);
+		if (SPI_processed == 1)
+		{
+			HeapTuple tup = SPI_tuptable->vals[0];
+			TupleDesc desc = SPI_tuptable->tupdesc;
+			Oid owner = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
+			Oid seq = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull));
+			int64 last = DatumGetInt64(SPI_getbinval(tup, desc, 3, &isnull));
+
+			if (is_member_of_role(uid, owner))
+			{
+				LockRelationOid(seq, AccessShareLock);
+				if (get_rel_relkind(seq) == RELKIND_SEQUENCE)
+				{
+					int64 v = SequenceLastValue(seq, &isnull);
+
+					found = true;
+					lag = (isnull || v <= last) ? 0 : v - last;
+				}
+			}
+		}
+		SPI_finish();
+		ok = true;
+	}
+	PG_FINALLY();
+	{
+		OwnerEnd(&ctx, ok);
+	}
+	PG_END_TRY();
+	if (!found)
+		PG_RETURN_NULL();
+	PG_RETURN_INT64(lag);
+}

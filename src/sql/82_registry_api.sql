@@ -1,0 +1,84 @@
+/*
+ * The query registry API (src/registry.c).  The functions are C and not
+ * SECURITY DEFINER: they check everything as the calling user and write
+ * the catalog tables of 80_registry.sql as the extension's owner.  See
+ * docs/engine.md.
+ */
+CREATE FUNCTION cqstream.create_transform(name text, source regclass,
+		time_column name, value_column name, operation text,
+		arg float8 DEFAULT NULL, key_column name DEFAULT NULL,
+		options jsonb DEFAULT '{}')
+	RETURNS void
+	AS 'MODULE_PATHNAME', 'create_transform'
+	LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION cqstream.create_transform(text, regclass, name, name, text, float8, name, jsonb) IS
+	'register a continuous query applying an operation (with arg) or a chain such as ''mul 1.8 | add 32'' to each new row of source';
+
+CREATE FUNCTION cqstream.create_query(name text, source regclass, spec jsonb)
+	RETURNS void
+	AS 'MODULE_PATHNAME', 'create_query'
+	LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION cqstream.create_query(text, regclass, jsonb) IS
+	'register a continuous query from an OGC API MF Part 4 shaped body: {"operation", "arg", "timeColumn", "valueColumn", "keyColumn", "idColumn", "options"}';
+
+CREATE FUNCTION cqstream.drop_query(name text)
+	RETURNS void
+	AS 'MODULE_PATHNAME', 'drop_query'
+	LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION cqstream.drop_query(text) IS
+	'drop a continuous query with its progress and its results log (owner only)';
+
+CREATE FUNCTION cqstream.pause_query(name text)
+	RETURNS void
+	AS 'MODULE_PATHNAME', 'pause_query'
+	LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION cqstream.pause_query(text) IS
+	'pause a continuous query: new rows wait until it is resumed (owner only)';
+
+CREATE FUNCTION cqstream.resume_query(name text)
+	RETURNS void
+	AS 'MODULE_PATHNAME', 'resume_query'
+	LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION cqstream.resume_query(text) IS
+	'resume a paused continuous query from where it stopped (owner only)';
+
+CREATE FUNCTION cqstream.results(name text, after_id bigint DEFAULT 0,
+		max_rows integer DEFAULT 1000)
+	RETURNS TABLE (id bigint, created timestamptz, payload jsonb)
+	AS 'MODULE_PATHNAME', 'results'
+	LANGUAGE C STABLE STRICT PARALLEL UNSAFE ROWS 1000;
+COMMENT ON FUNCTION cqstream.results(text, bigint, integer) IS
+	'the logged results of a query with id > after_id, in id order, at most max_rows (members of the owner''s role only)';
+
+CREATE FUNCTION cqstream.query_lag(query_id integer)
+	RETURNS bigint
+	AS 'MODULE_PATHNAME', 'query_lag'
+	LANGUAGE C STABLE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION cqstream.query_lag(integer) IS
+	'rows not yet processed by a query, from its source''s id sequence (NULL outside the owner''s role); used by cqstream.queries';
+
+CREATE VIEW cqstream.queries AS
+	SELECT q.name,
+		q.kind,
+		q.source,
+		q.spec,
+		q.owner::regrole AS owner,
+		CASE WHEN q.paused THEN 'paused' ELSE s.status END AS status,
+		s.rows_processed,
+		s.results_emitted,
+		s.rows_skipped,
+		s.rows_late,
+		CASE WHEN s.last_result_seq > 0
+			THEN q.id::bigint * 1000000000000 + s.last_result_seq
+		END AS last_result_id,
+		cqstream.query_lag(q.id) AS lag,
+		CASE WHEN pg_catalog.pg_has_role(q.owner, 'MEMBER')
+			THEN s.last_error
+		END AS last_error,
+		'cqstream_' || q.name AS channel,
+		q.created
+	FROM cqstream.query q
+	JOIN cqstream.query_state s ON s.query_id = q.id;
+COMMENT ON VIEW cqstream.queries IS
+	'registered continuous queries with status and progress; lag and last_error only for members of the owner''s role';
+GRANT SELECT ON cqstream.queries TO PUBLIC;

@@ -182,6 +182,15 @@ SELECT cqstream.pause_query('ln_v');
 SELECT name, status FROM cqstream.queries WHERE name = 'ln_v';
 SELECT cqstream.resume_query('ln_v');
 SELECT name, status FROM cqstream.queries WHERE name = 'ln_v';
+-- resuming also retries a failed query: the failure is cleared (the
+-- worker sets it; here by hand)
+UPDATE cqstream.query_state SET status = 'failed', last_error = 'boom',
+	last_error_at = now()
+WHERE query_id = (SELECT id FROM cqstream.query WHERE name = 'ln_v');
+SELECT name, status, last_error FROM cqstream.queries WHERE name = 'ln_v';
+SELECT cqstream.resume_query('ln_v');
+SELECT name, status <> 'failed' AS retried, last_error IS NULL AS cleared
+FROM cqstream.queries WHERE name = 'ln_v';
 SELECT cq_try($$SELECT cqstream.pause_query('nope')$$);
 SELECT cq_try($$SELECT cqstream.resume_query('nope')$$);
 SELECT cq_try($$SELECT cqstream.drop_query('nope')$$);

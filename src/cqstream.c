@@ -17,6 +17,7 @@
 #include "utils/guc.h"
 
 #include "registry.h"
+#include "worker.h"
 
 PG_MODULE_MAGIC;
 
@@ -25,6 +26,8 @@ void _PG_init(void);
 void
 _PG_init(void)
 {
+	/* Before the prefix is reserved, which drops unknown placeholders */
+	cq_worker_init();
 	/* Settings named cqstream.* are ours, even before they exist */
 	MarkGUCPrefixReserved("cqstream");
 	registry_init();

@@ -1039,6 +1039,19 @@ ChangeQuery(const char *name, RegistryChange change)
 								  1, argtypes, values, NULL, false, 0);
 		if (ret != (change == CHANGE_DROP ? SPI_OK_DELETE : SPI_OK_UPDATE))
 			elog(ERROR, "changing cqstream.query failed: %d", ret);
+
+		/*
+		 * Resuming is also how a failed query is retried (after its owner
+		 * fixed the cause): clear the failure so the worker takes it again.
+		 */
+		if (change == CHANGE_RESUME &&
+			SPI_execute_with_args("UPDATE cqstream.query_state"
+								  " SET status = 'registered', last_error = NULL,"
+								  " last_error_at = NULL"
+								  " WHERE query_id = $1 AND status = 'failed'",
+								  1, argtypes, values, NULL, false,
+								  0) != SPI_OK_UPDATE)
+			elog(ERROR, "changing cqstream.query_state failed");
 		SPI_finish();
 		ok = true;
 	}

@@ -259,6 +259,17 @@ suite_regress()
 	fi
 }
 
+# worker: the launcher and worker as processes (test/worker/worker.sh):
+# end to end with LISTEN, writers committing out of id order, pause and
+# resume, failing queries, kill -9 and immediate stops, exactly-once.
+suite_worker()
+{
+	cq_require build || return 0
+	# shellcheck source=test/worker/worker.sh
+	. test/worker/worker.sh
+	cq_worker_tests
+}
+
 # ---------------------------------------------------------------------------
 # The run
 
@@ -267,6 +278,7 @@ SUITES=(
 	build
 	format
 	regress
+	worker
 )
 
 echo "cqstream tests: $CQ_ROOT (as $(id -un))"

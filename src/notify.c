@@ -1,0 +1,202 @@
+/*-------------------------------------------------------------------------
+ *
+ * notify.c
+ *	  Result payloads and their announcement by NOTIFY.
+ *
+ * Design notes
+ *
+ * The payload of a result is compact JSON written here by hand, not by
+ * the json/jsonb functions: at 10^5 results per batch their per-call cost
+ * would dominate.  Timestamps are RFC 3339 in UTC with the fraction's
+ * trailing zeros removed ("2026-11-23T10:00:01.5Z", "...T10:00:01Z");
+ * PostgreSQL's infinite timestamps are written "infinity" and
+ * "-infinity".  Floats use the shortest digits that read back exactly (as
+ * float8out with extra_float_digits = 1); NaN and infinities, which JSON
+ * lacks, are strings, as PostgreSQL's to_json writes them.
+ *
+ * Notifications are queued with Async_Notify, so they are sent at the
+ * commit of the batch's transaction and vanish with it on abort (also
+ * when the query's subtransaction rolls back).  The channel is
+ * CQ_CHANNEL_PREFIX followed by the query name (at most 47 bytes, so the
+ * channel stays within 56 bytes: docs/engine.md).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "commands/async.h"
+#include "common/shortest_dec.h"
+#include "utils/datetime.h"
+#include "utils/json.h"
+#include "utils/timestamp.h"
+
+#include "notify.h"
+
+CqNotifyMode
+cq_notify_mode_parse(const char *text)
+{
+	if (text == NULL || strcmp(text, "payload") == 0)
+		return CQ_NOTIFY_PAYLOAD;
+	if (strcmp(text, "id") == 0)
+		return CQ_NOTIFY_ID;
+	if (strcmp(text, "none") == 0)
+		return CQ_NOTIFY_NONE;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid value for option \"notify\": \"%s\"", text),
+			 errhint("Valid values are \"payload\", \"id\" and \"none\".")));
+	return CQ_NOTIFY_PAYLOAD; /* keep the compiler quiet */
+}
+
+void
+cq_json_timestamp(StringInfo buf, TimestampTz t)
+{
+	struct pg_tm tm;
+	fsec_t fsec;
+	char tmp[64];
+	int len;
+
+	if (TIMESTAMP_IS_NOBEGIN(t))
+	{
+		appendStringInfoString(buf, "\"-infinity\"");
+		return;
+	}
+	if (TIMESTAMP_IS_NOEND(t))
+	{
+		appendStringInfoString(buf, "\"infinity\"");
+		return;
+	}
+	/* No time zone pointer: the fields are in UTC */
+	if (timestamp2tm(t, NULL, &tm, &fsec, NULL, NULL) != 0)
+	{
+		appendStringInfoString(buf, "null");
+		return;
+	}
+	len = snprintf(tmp, sizeof(tmp), "\"%04d-%02d-%02dT%02d:%02d:%02d",
+				   tm.tm_year, tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min,
+				   tm.tm_sec);
+	if (fsec != 0)
+	{
+		int digits = 6;
+		int f = fsec;
+
+		while (f % 10 == 0)
+		{
+			f /= 10;
+			digits--;
+		}
+		len += snprintf(tmp + len, sizeof(tmp) - len, ".%0*d", digits, f);
+	}
+	tmp[len++] = 'Z';
+	tmp[len++] = '"';
+	appendBinaryStringInfo(buf, tmp, len);
+}
+
+void
+cq_json_float8(StringInfo buf, double v)
+{
+	char tmp[DOUBLE_SHORTEST_DECIMAL_LEN];
+	int len;
+
+	if (isnan(v))
+		appendStringInfoString(buf, "\"NaN\"");
+	else if (isinf(v))
+		appendStringInfoString(buf, v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
+	else
+	{
+		len = double_to_shortest_decimal_buf(v, tmp);
+		appendBinaryStringInfo(buf, tmp, len);
+	}
+}
+
+void
+cq_payload_transform(StringInfo buf, const char *query, int64 id, bool has_key,
+					 const char *key, bool time_isnull, TimestampTz time,
+					 double value)
+{
+	appendStringInfo(buf, "{\"query\":\"%s\",\"id\":" INT64_FORMAT, query, id);
+	if (has_key)
+	{
+		appendStringInfoString(buf, ",\"key\":");
+		if (key == NULL)
+			appendStringInfoString(buf, "null");
+		else
+			escape_json(buf, key);
+	}
+	appendStringInfoString(buf, ",\"datetime\":");
+	if (time_isnull)
+		appendStringInfoString(buf, "null");
+	else
+		cq_json_timestamp(buf, time);
+	appendStringInfoString(buf, ",\"value\":");
+	cq_json_float8(buf, value);
+	appendStringInfoChar(buf, '}');
+}
+
+void
+cq_notifier_begin(CqNotifier *n, const char *query, CqNotifyMode mode)
+{
+	n->query = query;
+	snprintf(n->channel, NAMEDATALEN, CQ_CHANNEL_PREFIX "%s", query);
+	n->mode = mode;
+	initStringInfo(&n->buf);
+	n->count = 0;
+	n->sent = 0;
+}
+
+/* Send the pending items as one notification */
+static void
+NotifierFlush(CqNotifier *n)
+{
+	if (n->count == 0)
+		return;
+	if (n->count == 1)
+		Async_Notify(n->channel, n->buf.data);
+	else
+	{
+		StringInfoData arr;
+
+		initStringInfo(&arr);
+		appendStringInfoChar(&arr, '[');
+		appendBinaryStringInfo(&arr, n->buf.data, n->buf.len);
+		appendStringInfoChar(&arr, ']');
+		Async_Notify(n->channel, arr.data);
+		pfree(arr.data);
+	}
+	n->sent++;
+	resetStringInfo(&n->buf);
+	n->count = 0;
+}
+
+void
+cq_notifier_add(CqNotifier *n, int64 id, const char *payload, int len)
+{
+	char ref[NAMEDATALEN + 96];
+
+	if (n->mode == CQ_NOTIFY_NONE)
+		return;
+	if (n->mode == CQ_NOTIFY_ID || len > CQ_NOTIFY_MAX_PAYLOAD)
+	{
+		len = snprintf(ref, sizeof(ref),
+					   "{\"query\":\"%s\",\"id\":" INT64_FORMAT "%s}",
+					   n->query, id,
+					   n->mode == CQ_NOTIFY_ID ? "" : ",\"ref\":true");
+		payload = ref;
+	}
+	/* The items so far, a comma, this one and the array's brackets */
+	if (n->count > 0 && n->buf.len + 1 + len + 2 > CQ_NOTIFY_MAX_PAYLOAD)
+		NotifierFlush(n);
+	if (n->count > 0)
+		appendStringInfoChar(&n->buf, ',');
+	appendBinaryStringInfo(&n->buf, payload, len);
+	n->count++;
+}
+
+void
+cq_notifier_end(CqNotifier *n)
+{
+	NotifierFlush(n);
+	pfree(n->buf.data);
+}

@@ -1,0 +1,700 @@
+/*-------------------------------------------------------------------------
+ *
+ * worker.c
+ *	  The per-database worker of the continuous query engine: polls the
+ *	  sources of the database's queries, runs them, and logs, announces
+ *	  and commits their results.
+ *
+ * Design notes
+ *
+ * One pass = one transaction.  Every cqstream.poll_interval the worker
+ * starts a transaction, lists the queries that are neither paused nor
+ * failed, and runs each in its own subtransaction (as PL/pgSQL runs an
+ * exception block), so that an error in one query (dropped column,
+ * revoked privilege) rolls back that query alone.  The error is then
+ * recorded in query_state (status 'failed', last_error) in the same
+ * transaction and the other queries go on.  Errors that say nothing about
+ * the query (cancel, deadlock, serialization, lack of resources, lock
+ * timeout) are only logged: the query runs again on the next pass.
+ *
+ * For one query, a pass: reads the last value of the source's id
+ * sequence; asks capture.c for the safe bound (no in-flight writer can
+ * still commit an id at or below it); reads the rows with
+ * last_source_id < id <= bound, at most cqstream.batch_size of them, with
+ * a fresh snapshot and as the query's owner (so grants and row-level
+ * security hold); applies the operation chain (a value outside an
+ * operation's domain, or a NULL value, skips the row and is counted);
+ * appends the results to cqstream.result with one INSERT of two arrays;
+ * advances query_state; queues the NOTIFYs.  The commit makes all of it
+ * visible at once, so after a crash at any point each source row has
+ * contributed exactly once and result ids neither skip nor repeat.  The
+ * update of query_state checks the progress it started from, so that two
+ * workers (which the advisory lock below should already prevent) could
+ * never both apply a batch.
+ *
+ * When a query was cut by batch_size the next pass starts at once; when
+ * nothing is left the worker sleeps on its latch.  An idle pass costs one
+ * transaction, one catalog query and one sequence read per query.
+ *
+ * The worker runs with search_path = pg_catalog, TimeZone = UTC (so a
+ * timestamp-without-time-zone column is read as UTC), READ COMMITTED
+ * (each statement, and so the source read after the safe-bound check,
+ * takes a fresh snapshot) and session_replication_role = replica (no
+ * per-row foreign-key check on cqstream.result; see cq_worker_main),
+ * whatever postgresql.conf says.
+ *
+ * One worker per database: a session-level advisory lock (key
+ * CQ_WORKER_LOCK_KEY1/2 on the database) makes a second one exit.
+ *
+ * Memory: TopMemoryContext holds the capture state; pass_cxt is reset
+ * after every pass; query_cxt after every query.  SPI results are freed
+ * as soon as they are consumed.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/relation.h"
+#include "access/xact.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_extension.h"
+#include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/lmgr.h"
+#include "storage/lock.h"
+#include "storage/proc.h"
+#include "tcop/tcopprot.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "capture.h"
+#include "notify.h"
+#include "operation.h"
+#include "worker.h"
+
+/* Advisory lock held by the worker of a database ("cqst", 1) */
+#define CQ_WORKER_LOCK_KEY1 0x63717374
+#define CQ_WORKER_LOCK_KEY2 1
+
+/* Result id = query id * CQ_RESULT_ID_BASE + n (docs/engine.md) */
+#define CQ_RESULT_ID_BASE INT64CONST(1000000000000)
+
+/* A query as the pass sees it */
+typedef struct CqQuery
+{
+	int32 id;
+	char *name;
+	Oid source;
+	char *id_column;
+	Oid id_sequence;
+	char *time_column;
+	char *value_column;
+	char *key_column; /* NULL: none */
+	char *chain;
+	char *notify;
+	Oid owner;
+	int64 last_source_id;
+	int64 last_result_seq;
+	int64 bound; /* safe bound of this pass; -1: no sequence */
+} CqQuery;
+
+static MemoryContext pass_cxt = NULL;
+static MemoryContext query_cxt = NULL;
+static SPIPlanPtr list_plan = NULL;
+
+static const char *const list_sql =
+	"SELECT q.id, q.name, q.source::pg_catalog.oid, q.id_column::text,"
+	" q.time_column::text, q.value_column::text, q.key_column::text,"
+	" q.chain, q.options->>'notify', q.owner,"
+	" s.last_source_id, s.last_result_seq, q.id_sequence::pg_catalog.oid"
+	" FROM cqstream.query q JOIN cqstream.query_state s ON s.query_id = q.id"
+	" WHERE q.kind = 'transform' AND NOT q.paused"
+	" AND s.status IN ('registered', 'running')"
+	" ORDER BY q.id";
+
+/*
+ * SpiText: column col of row 0.. as a palloc'd string in the current
+ * context, or NULL.
+ */
+static char *
+SpiText(HeapTuple tup, TupleDesc desc, int col)
+{
+	char *s = SPI_getvalue(tup, desc, col);
+
+	return s;
+}
+
+static int64
+SpiInt64(HeapTuple tup, TupleDesc desc, int col, int64 dflt)
+{
+	bool isnull;
+	Datum d = SPI_getbinval(tup, desc, col, &isnull);
+
+	return isnull ? dflt : DatumGetInt64(d);
+}
+
+/*
+ * LoadQueries: the runnable queries, copied into the current memory
+ * context.  Returns their number.
+ */
+static int
+LoadQueries(CqQuery **queries)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	CqQuery *qs;
+	int n;
+
+	if (list_plan == NULL)
+	{
+		/* Kept for the process; revalidated if the catalog changes */
+		list_plan = SPI_prepare(list_sql, 0, NULL);
+		if (list_plan == NULL || SPI_keepplan(list_plan) != 0)
+			elog(ERROR, "cqstream: cannot prepare the query list");
+	}
+	if (SPI_execute_plan(list_plan, NULL, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "cqstream: cannot list queries");
+	n = (int) SPI_processed;
+	qs = MemoryContextAllocZero(cxt, sizeof(CqQuery) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+	{
+		HeapTuple tup = SPI_tuptable->vals[i];
+		TupleDesc desc = SPI_tuptable->tupdesc;
+		bool isnull;
+		MemoryContext old = MemoryContextSwitchTo(cxt);
+
+		qs[i].id = DatumGetInt32(SPI_getbinval(tup, desc, 1, &isnull));
+		qs[i].name = SpiText(tup, desc, 2);
+		qs[i].source = DatumGetObjectId(SPI_getbinval(tup, desc, 3, &isnull));
+		qs[i].id_column = SpiText(tup, desc, 4);
+		qs[i].time_column = SpiText(tup, desc, 5);
+		qs[i].value_column = SpiText(tup, desc, 6);
+		qs[i].key_column = SpiText(tup, desc, 7);
+		qs[i].chain = SpiText(tup, desc, 8);
+		qs[i].notify = SpiText(tup, desc, 9);
+		qs[i].owner = DatumGetObjectId(SPI_getbinval(tup, desc, 10, &isnull));
+		qs[i].last_source_id = SpiInt64(tup, desc, 11, 0);
+		qs[i].last_result_seq = SpiInt64(tup, desc, 12, 0);
+		qs[i].id_sequence = DatumGetObjectId(
+			SPI_getbinval(tup, desc, 13, &isnull));
+		MemoryContextSwitchTo(old);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	*queries = qs;
+	return n;
+}
+
+/* The schema-qualified, quoted name of a source, or an error if gone */
+static char *
+SourceName(const CqQuery *q)
+{
+	char *rel = get_rel_name(q->source);
+	char *nsp;
+
+	if (rel == NULL ||
+		(nsp = get_namespace_name(get_rel_namespace(q->source))) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("source table of query \"%s\" does not exist",
+						q->name)));
+	return quote_qualified_identifier(nsp, rel);
+}
+
+/*
+ * SequenceLastValue: the last value sequence seq handed out (0 if none
+ * yet), read directly rather than through SPI because every poll does it
+ * for every query.  Sets *ok to false, without raising, when seq is not a
+ * sequence (any more); RunQuery then reports it.
+ */
+static int64
+SequenceLastValue(Oid seq, bool *ok)
+{
+	LOCAL_FCINFO(fcinfo, 1);
+	Relation rel;
+	Datum result;
+
+	/* Locked until the end of the pass, so it cannot vanish meanwhile */
+	rel = try_relation_open(seq, AccessShareLock);
+	*ok = rel != NULL && rel->rd_rel->relkind == RELKIND_SEQUENCE;
+	if (rel != NULL)
+		relation_close(rel, NoLock);
+	if (!*ok)
+		return 0;
+	InitFunctionCallInfoData(*fcinfo, NULL, 1, InvalidOid, NULL, NULL);
+	fcinfo->args[0].value = ObjectIdGetDatum(seq);
+	fcinfo->args[0].isnull = false;
+	result = pg_sequence_last_value(fcinfo);
+	return fcinfo->isnull ? 0 : DatumGetInt64(result);
+}
+
+/*
+ * RunQuery: one batch of query q, in the caller's subtransaction.  Sets
+ * *more when batch_size cut the batch.  May raise any error.
+ */
+static void
+RunQuery(CqQuery *q, bool *more)
+{
+	char *source = SourceName(q);
+	int64 bound;
+	int64 last_id;
+	int64 seq = q->last_result_seq;
+	int64 base = (int64) q->id * CQ_RESULT_ID_BASE;
+	int64 nskipped = 0;
+	uint64 nrows;
+	int nresults = 0;
+	CqChain chain;
+	CqNotifyMode mode;
+	CqNotifier notifier;
+	StringInfoData sql;
+	StringInfoData payload;
+	Oid save_userid;
+	int save_sec;
+	Oid types[8];
+	Datum values[8];
+	Datum *ids;
+	Datum *payloads;
+	bool has_key = q->key_column != NULL;
+	SPITupleTable *tuptable;
+
+	bound = q->bound;
+	if (bound < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("id sequence of query \"%s\" does not exist",
+						q->name)));
+
+	if (q->chain == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("query \"%s\" has no operation", q->name)));
+	cq_chain_parse(q->chain, &chain);
+	mode = cq_notify_mode_parse(q->notify);
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql,
+					 "SELECT %s::pg_catalog.int8, %s::pg_catalog.timestamptz,"
+					 " %s::pg_catalog.float8, %s FROM %s"
+					 " WHERE %s > $1 AND %s <= $2 ORDER BY %s LIMIT $3",
+					 quote_identifier(q->id_column),
+					 quote_identifier(q->time_column),
+					 quote_identifier(q->value_column),
+					 has_key ? psprintf("%s::pg_catalog.text",
+										quote_identifier(q->key_column))
+							 : "NULL::pg_catalog.text",
+					 source, quote_identifier(q->id_column),
+					 quote_identifier(q->id_column),
+					 quote_identifier(q->id_column));
+	types[0] = INT8OID;
+	types[1] = INT8OID;
+	types[2] = INT8OID;
+	values[0] = Int64GetDatum(q->last_source_id);
+	values[1] = Int64GetDatum(bound);
+	values[2] = Int64GetDatum((int64) cq_batch_size);
+
+	/* Read as the owner; the subtransaction's abort restores us on error */
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(q->owner,
+						   save_sec | SECURITY_LOCAL_USERID_CHANGE |
+							   SECURITY_RESTRICTED_OPERATION);
+	/* Not read-only: a fresh snapshot, taken after the safe-bound check */
+	if (SPI_execute_with_args(sql.data, 3, types, values, NULL, false, 0) !=
+		SPI_OK_SELECT)
+		elog(ERROR, "cqstream: cannot read source \"%s\"", source);
+	SetUserIdAndSecContext(save_userid, save_sec);
+
+	tuptable = SPI_tuptable;
+	nrows = SPI_processed;
+	*more = *more || nrows >= (uint64) cq_batch_size;
+	/* Cut by batch_size: up to the last row read; otherwise the bound */
+	last_id = bound;
+	if (nrows >= (uint64) cq_batch_size && nrows > 0)
+		last_id = SpiInt64(tuptable->vals[nrows - 1], tuptable->tupdesc, 1,
+						   bound);
+
+	ids = palloc(mul_size(Max(nrows, 1), sizeof(Datum)));
+	payloads = palloc(mul_size(Max(nrows, 1), sizeof(Datum)));
+	initStringInfo(&payload);
+	cq_notifier_begin(&notifier, q->name, mode);
+	for (uint64 i = 0; i < nrows; i++)
+	{
+		HeapTuple tup = tuptable->vals[i];
+		TupleDesc desc = tuptable->tupdesc;
+		bool time_isnull, value_isnull, key_isnull;
+		TimestampTz time;
+		double v, r;
+		Datum key;
+		int failed_step;
+
+		time = DatumGetTimestampTz(SPI_getbinval(tup, desc, 2, &time_isnull));
+		v = DatumGetFloat8(SPI_getbinval(tup, desc, 3, &value_isnull));
+		key = SPI_getbinval(tup, desc, 4, &key_isnull);
+		if (value_isnull ||
+			cq_chain_apply(&chain, v, &r, &failed_step) != CQ_DOMAIN_OK)
+		{
+			nskipped++;
+			continue;
+		}
+		seq++;
+		resetStringInfo(&payload);
+		cq_payload_transform(&payload, q->name, base + seq, has_key,
+							 key_isnull ? NULL : TextDatumGetCString(key),
+							 time_isnull, time, r);
+		ids[nresults] = Int64GetDatum(base + seq);
+		payloads[nresults] = PointerGetDatum(
+			cstring_to_text_with_len(payload.data, payload.len));
+		cq_notifier_add(&notifier, base + seq, payload.data, payload.len);
+		nresults++;
+	}
+	SPI_freetuptable(tuptable);
+
+	if (nresults > 0)
+	{
+		types[0] = INT4OID;
+		types[1] = INT8ARRAYOID;
+		types[2] = TEXTARRAYOID;
+		values[0] = Int32GetDatum(q->id);
+		values[1] = PointerGetDatum(
+			construct_array(ids, nresults, INT8OID, sizeof(int64),
+							FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		values[2] = PointerGetDatum(construct_array(payloads, nresults,
+													TEXTOID, -1, false,
+													TYPALIGN_INT));
+		if (SPI_execute_with_args("INSERT INTO cqstream.result (query_id, id, payload)"
+								  " SELECT $1, u.i, u.p"
+								  " FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.int8[]),"
+								  " pg_catalog.unnest($3::pg_catalog.text[])) AS u(i, p)",
+								  3, types, values, NULL, false,
+								  0) != SPI_OK_INSERT)
+			elog(ERROR, "cqstream: cannot log the results of \"%s\"", q->name);
+	}
+
+	types[0] = INT4OID;
+	values[0] = Int32GetDatum(q->id);
+	for (int i = 1; i < 8; i++)
+		types[i] = INT8OID;
+	values[1] = Int64GetDatum(last_id);
+	values[2] = Int64GetDatum(seq);
+	values[3] = Int64GetDatum((int64) nrows);
+	values[4] = Int64GetDatum((int64) nresults);
+	values[5] = Int64GetDatum(nskipped);
+	values[6] = Int64GetDatum(q->last_source_id);
+	values[7] = Int64GetDatum(q->last_result_seq);
+	if (SPI_execute_with_args("UPDATE cqstream.query_state SET last_source_id = $2,"
+							  " last_result_seq = $3, rows_processed = rows_processed + $4,"
+							  " results_emitted = results_emitted + $5,"
+							  " rows_skipped = rows_skipped + $6, status = 'running',"
+							  " updated = pg_catalog.now()"
+							  " WHERE query_id = $1 AND last_source_id = $7"
+							  " AND last_result_seq = $8",
+							  8, types, values, NULL, false,
+							  0) != SPI_OK_UPDATE)
+		elog(ERROR, "cqstream: cannot update the state of \"%s\"", q->name);
+	if (SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("progress of query \"%s\" changed concurrently",
+						q->name)));
+
+	/* Queued now, sent at commit */
+	cq_notifier_end(&notifier);
+}
+
+/* Errors that say nothing about the query: retry on the next pass */
+static bool
+IsTransientError(int sqlerrcode)
+{
+	return sqlerrcode == ERRCODE_QUERY_CANCELED ||
+		sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE ||
+		ERRCODE_TO_CATEGORY(sqlerrcode) == ERRCODE_TRANSACTION_ROLLBACK ||
+		ERRCODE_TO_CATEGORY(sqlerrcode) == ERRCODE_INSUFFICIENT_RESOURCES;
+}
+
+/* Record that query q failed with message */
+static void
+MarkFailed(CqQuery *q, const char *message)
+{
+	Oid types[2] = {INT4OID, TEXTOID};
+	Datum values[2];
+
+	values[0] = Int32GetDatum(q->id);
+	values[1] = CStringGetTextDatum(message);
+	if (SPI_execute_with_args("UPDATE cqstream.query_state SET status = 'failed',"
+							  " last_error = $2, last_error_at = pg_catalog.now(),"
+							  " updated = pg_catalog.now() WHERE query_id = $1",
+							  2, types, values, NULL, false,
+							  0) != SPI_OK_UPDATE)
+		elog(ERROR, "cqstream: cannot record the failure of \"%s\"", q->name);
+}
+
+/*
+ * RunQueryIsolated: RunQuery in a subtransaction; on error roll it back
+ * and record the failure, as PL/pgSQL's exception blocks do.
+ */
+static void
+RunQueryIsolated(CqQuery *q, bool *more)
+{
+	MemoryContext old = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(query_cxt);
+	PG_TRY();
+	{
+		RunQuery(q, more);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(old);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData *edata;
+
+		MemoryContextSwitchTo(old);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(old);
+		CurrentResourceOwner = oldowner;
+
+		if (IsTransientError(edata->sqlerrcode))
+			ereport(LOG,
+					(errmsg("cqstream: query \"%s\" will be retried: %s",
+							q->name, edata->message)));
+		else
+		{
+			ereport(WARNING,
+					(errmsg("cqstream: query \"%s\" failed: %s", q->name,
+							edata->message)));
+			MarkFailed(q, edata->message);
+		}
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+	MemoryContextReset(query_cxt);
+}
+
+/*
+ * LockExtension: true if the extension exists, locked against DROP
+ * EXTENSION until the end of the transaction (which otherwise could remove
+ * the catalog between this check and the pass's first query).
+ */
+static bool
+LockExtension(void)
+{
+	Oid ext = get_extension_oid("cqstream", true);
+
+	if (!OidIsValid(ext))
+		return false;
+	LockDatabaseObject(ExtensionRelationId, ext, 0, AccessShareLock);
+	/* Dropped while we waited for the lock? */
+	return get_extension_oid("cqstream", true) == ext;
+}
+
+/*
+ * RunPass: one transaction over every runnable query.  Returns true when
+ * some query has more rows waiting.  Exits the process when the extension
+ * is gone from the database.
+ */
+static bool
+RunPass(void)
+{
+	CqQuery *queries;
+	int n;
+	bool more = false;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	if (!LockExtension())
+	{
+		CommitTransactionCommand();
+		ereport(LOG, (errmsg("cqstream worker: extension dropped, exiting")));
+		proc_exit(0);
+	}
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, "cqstream: poll");
+
+	MemoryContextSwitchTo(pass_cxt);
+	n = LoadQueries(&queries);
+	for (int i = 0; i < n; i++)
+	{
+		CqQuery *q = &queries[i];
+		bool ok;
+		int64 last = SequenceLastValue(q->id_sequence, &ok);
+		char kind = get_rel_relkind(q->source);
+
+		/* The cheap check: no subtransaction when there is nothing new */
+		q->bound = -1;
+		if (ok &&
+			(kind == RELKIND_RELATION || kind == RELKIND_PARTITIONED_TABLE))
+		{
+			q->bound = cq_capture_safe_bound(q->source, last);
+			if (q->bound <= q->last_source_id)
+				continue;
+		}
+		RunQueryIsolated(q, &more);
+	}
+
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_stat(false);
+	pgstat_report_activity(STATE_IDLE, NULL);
+	MemoryContextReset(pass_cxt);
+	return more;
+}
+
+/*
+ * TrimResults: apply each query's retention to the results log, in a
+ * transaction of its own.
+ */
+static void
+TrimResults(void)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, "cqstream: retention");
+	/*
+	 * The bounds are computed once per query (MATERIALIZED: a pulled-up
+	 * subquery would be evaluated for every result row), then each DELETE
+	 * is a range of the primary key.  Results are created in id order, so
+	 * the first one young enough to keep is found by walking the key from
+	 * the oldest.
+	 */
+	if (SPI_execute("WITH t AS MATERIALIZED ("
+					" SELECT q.id, q.id::int8 * 1000000000000 + s.last_result_seq"
+					" - (q.options->>'retention_rows')::int8 AS upto"
+					" FROM cqstream.query q"
+					" JOIN cqstream.query_state s ON s.query_id = q.id"
+					" WHERE (q.options->>'retention_rows')::int8 > 0)"
+					" DELETE FROM cqstream.result r USING t"
+					" WHERE r.query_id = t.id AND r.id <= t.upto",
+					false, 0) != SPI_OK_DELETE ||
+		SPI_execute("WITH t AS MATERIALIZED ("
+					" SELECT q.id, coalesce((SELECT x.id FROM cqstream.result x"
+					" WHERE x.query_id = q.id AND x.created >= pg_catalog.now()"
+					" - (q.options->>'retention_age')::interval"
+					" ORDER BY x.id LIMIT 1), 9223372036854775807) AS keep_from"
+					" FROM cqstream.query q"
+					" WHERE q.options->>'retention_age' IS NOT NULL)"
+					" DELETE FROM cqstream.result r USING t"
+					" WHERE r.query_id = t.id AND r.id < t.keep_from",
+					false, 0) != SPI_OK_DELETE)
+		elog(ERROR, "cqstream: cannot trim the results log");
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_stat(false);
+	pgstat_report_activity(STATE_IDLE, NULL);
+}
+
+/*
+ * TakeWorkerLock: the session advisory lock that makes this the only
+ * worker of the database; false if another one holds it.
+ */
+static bool
+TakeWorkerLock(void)
+{
+	LOCKTAG tag;
+
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, CQ_WORKER_LOCK_KEY1,
+						 CQ_WORKER_LOCK_KEY2, 2);
+	return LockAcquire(&tag, ExclusiveLock, true, true) !=
+		LOCKACQUIRE_NOT_AVAIL;
+}
+
+void
+cq_worker_main(Datum arg)
+{
+	Oid dboid = DatumGetObjectId(arg);
+	TimestampTz last_trim;
+	bool have_ext;
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+
+	/*
+	 * A database dropped since the launcher saw it makes this FATAL; the
+	 * launcher forgets it on its next scan.
+	 */
+	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+
+	SetConfigOption("search_path", "pg_catalog", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("TimeZone", "UTC", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("default_transaction_isolation", "read committed",
+					PGC_SUSET, PGC_S_OVERRIDE);
+	/*
+	 * The worker writes only cqstream's own tables.  As a replica it skips
+	 * the foreign-key check of each result row (a query-table lookup per
+	 * row, the largest cost of a batch); the query_state update of the
+	 * same subtransaction fails if the query was dropped meanwhile.
+	 */
+	SetConfigOption("session_replication_role", "replica", PGC_SUSET,
+					PGC_S_OVERRIDE);
+
+	StartTransactionCommand();
+	have_ext = OidIsValid(get_extension_oid("cqstream", true));
+	if (have_ext && !TakeWorkerLock())
+	{
+		CommitTransactionCommand();
+		proc_exit(0); /* another worker serves this database */
+	}
+	if (have_ext)
+		ereport(LOG,
+				(errmsg("cqstream worker started for database \"%s\"",
+						get_database_name(dboid))));
+	CommitTransactionCommand();
+	if (!have_ext)
+		proc_exit(0); /* the launcher looks again later */
+
+	pass_cxt = AllocSetContextCreate(TopMemoryContext, "cqstream pass",
+									 ALLOCSET_DEFAULT_SIZES);
+	query_cxt = AllocSetContextCreate(TopMemoryContext, "cqstream query",
+									  ALLOCSET_DEFAULT_SIZES);
+	cq_capture_reset();
+	last_trim = GetCurrentTimestamp();
+
+	for (;;)
+	{
+		bool more;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+
+		more = RunPass();
+
+		if (TimestampDifferenceExceeds(last_trim, GetCurrentTimestamp(),
+									   CQ_RETENTION_INTERVAL_MS))
+		{
+			TrimResults();
+			last_trim = GetCurrentTimestamp();
+		}
+
+		if (more)
+			continue;
+		(void) WaitLatch(MyLatch,
+						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 cq_poll_interval, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}

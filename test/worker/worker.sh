@@ -1,0 +1,406 @@
+# shellcheck shell=bash
+# test/worker/worker.sh: process-level tests of the cqstream launcher and
+# worker, run by suite_worker in test/run.sh (which sources this file and
+# calls cq_worker_tests).
+#
+# Design notes
+#
+# One cluster, "worker", preloading cqstream with a 10 ms poll.  Nothing
+# waits a fixed time: every wait polls a condition with a timeout
+# (cq_wait_for).  A check that something did NOT happen (a paused query, a
+# row hidden behind an open writer) uses a "clock": a second query that
+# must have processed rows written after the event, which proves the
+# worker has made passes since.  NOTIFY is received by cqlisten.c, a small
+# libpq client built here.  Each check ends in cq_pass or cq_fail.
+
+CQW_DB=cq
+
+# cqw_sql SQL: one statement in the test database, unaligned output.
+cqw_sql()
+{
+	cq_psql worker -d "$CQW_DB" -At -c "$1"
+}
+
+# cq_wait_for SQL EXPECTED [TIMEOUT_S]: poll SQL until it prints EXPECTED;
+# false after the timeout (default 30 s).  Errors (a restarting server)
+# count as not yet.
+cq_wait_for()
+{
+	local sql=$1 want=$2 timeout=${3:-30} end got
+	end=$((SECONDS + timeout))
+	while [ "$SECONDS" -lt "$end" ]; do
+		got=$(cqw_sql "$sql" 2>/dev/null || true)
+		[ "$got" = "$want" ] && return 0
+		sleep 0.05
+	done
+	echo "        waited ${timeout}s for [$sql] = [$want], last [$got]"
+	return 1
+}
+
+# cqw_check NAME SQL EXPECTED: one check that SQL prints EXPECTED now.
+cqw_check()
+{
+	local got
+	got=$(cqw_sql "$2" 2>&1 || true)
+	if [ "$got" = "$3" ]; then
+		cq_pass "$1"
+	else
+		cq_fail "$1" "expected: $3" "got: $got"
+	fi
+}
+
+# cqw_state QUERY FIELD: a column of query_state for the named query.
+cqw_state_sql()
+{
+	echo "SELECT s.$2 FROM cqstream.query_state s JOIN cqstream.query q ON q.id = s.query_id WHERE q.name = '$1'"
+}
+
+# cqw_progress_sql QUERY N: true once QUERY has processed more than N rows
+cqw_progress_sql()
+{
+	echo "SELECT s.rows_processed > $2 FROM cqstream.query_state s JOIN cqstream.query q ON q.id = s.query_id WHERE q.name = '$1'"
+}
+
+cqw_worker_pid()
+{
+	cqw_sql "SELECT pid FROM pg_stat_activity WHERE backend_type = 'cqstream worker' AND datname = '$CQW_DB'" 2>/dev/null || true
+}
+
+# cqw_restart: start the cluster again after an immediate stop.
+cqw_start()
+{
+	cq_as_pg "$PG_BINDIR/pg_ctl" -D "$CQ_TMP/pg-worker/data" \
+		-l "$CQ_TMP/pg-worker/log" -w -t 60 \
+		-o "-p $(cat "$CQ_TMP/pg-worker/port")" start >/dev/null
+}
+
+cqw_conninfo()
+{
+	echo "host=$CQ_TMP/pg-worker port=$(cat "$CQ_TMP/pg-worker/port") user=postgres dbname=$CQW_DB"
+}
+
+# A source table NAME with an identity id, a time, a key and a value
+cqw_table()
+{
+	cqw_sql "CREATE TABLE $1 (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, t timestamptz NOT NULL DEFAULT now(), k text, v float8 ${2:-})" >/dev/null
+}
+
+test_launcher()
+{
+	if cq_wait_for "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'cqstream launcher'" 1 10; then
+		cq_pass "launcher running (backend type \"cqstream launcher\")"
+	else
+		cq_fail "launcher running"
+	fi
+	cqw_sql "SELECT 1" >/dev/null
+	cqw_sql "CREATE EXTENSION cqstream" >/dev/null
+	if cq_wait_for "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'cqstream worker' AND datname = '$CQW_DB'" 1 10; then
+		cq_pass "CREATE EXTENSION starts a worker within 10 s"
+	else
+		cq_fail "CREATE EXTENSION starts a worker within 10 s"
+	fi
+	cqw_check "no worker in a database without the extension" \
+		"SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'cqstream worker' AND datname = 'postgres'" 0
+}
+
+test_end_to_end()
+{
+	local listen_out=$CQ_TMP/listen-e2e.out listen_err=$CQ_TMP/listen-e2e.err
+	local pid rc=0 n
+	cqw_table src
+	cqw_sql "SELECT cqstream.create_transform('temp_f', 'src', 't', 'v', 'mul 1.8 | add 32', key_column => 'k', options => '{\"retention_rows\": 0}')" >/dev/null
+	"$CQ_TMP/cqlisten" "$(cqw_conninfo)" cqstream_temp_f 100000 120 \
+		>"$listen_out" 2>"$listen_err" &
+	pid=$!
+	for _ in $(seq 100); do
+		grep -q listening "$listen_err" 2>/dev/null && break
+		sleep 0.05
+	done
+	cqw_sql "INSERT INTO src (t, k, v) SELECT '2026-11-23 10:00:01.5+00'::timestamptz + (g - 1) * interval '1.25 s', 's' || (g % 7 + 1), (g - 1) * 0.37 + 21.5 FROM generate_series(1, 100000) g" >/dev/null
+	if cq_wait_for "$(cqw_state_sql temp_f rows_processed)" 100000 120; then
+		cq_pass "100000 rows processed"
+	else
+		cq_fail "100000 rows processed"
+	fi
+	wait "$pid" || rc=$?
+	n=$(grep -o '"id":' "$listen_out" | wc -l)
+	if [ "$rc" -eq 0 ] && [ "$n" -eq 100000 ]; then
+		cq_pass "LISTEN received 100000 results in $(wc -l <"$listen_out") notifications"
+	else
+		cq_fail "LISTEN received 100000 results" "cqlisten exit $rc, $n results"
+	fi
+	cqw_check "first payload" \
+		"SELECT payload FROM cqstream.result WHERE query_id = (SELECT id FROM cqstream.query WHERE name = 'temp_f') ORDER BY id LIMIT 1" \
+		"$(cqw_sql "SELECT format('{\"query\":\"temp_f\",\"id\":%s,\"key\":\"s2\",\"datetime\":\"2026-11-23T10:00:01.5Z\",\"value\":70.7}', id * 1000000000000 + 1) FROM cqstream.query WHERE name = 'temp_f'")"
+	cqw_check "first notification equals the logged payload" \
+		"SELECT (SELECT payload FROM cqstream.result ORDER BY id LIMIT 1) = left('$(head -c 300 "$listen_out" | sed -n '1s/^\[//;1s/},{.*/}/p')', 1000)" t
+	# Results in id order match the source rows in id order, one by one
+	cqw_check "100000 values equal plain SQL (v * 1.8 + 32), key, datetime" \
+		"WITH r AS (SELECT row_number() OVER (ORDER BY id) n, payload::json j FROM cqstream.result WHERE query_id = (SELECT id FROM cqstream.query WHERE name = 'temp_f')),
+		      s AS (SELECT row_number() OVER (ORDER BY id) n, * FROM src)
+		 SELECT count(*) FILTER (WHERE (r.j->>'value')::float8 IS DISTINCT FROM s.v * 1.8 + 32
+		        OR (r.j->>'datetime')::timestamptz IS DISTINCT FROM s.t OR r.j->>'key' IS DISTINCT FROM s.k), count(*)
+		 FROM r FULL JOIN s USING (n)" "0|100000"
+	cqw_check "result ids contiguous from query_id * 10^12 + 1" \
+		"SELECT min(id) - query_id::int8 * 1000000000000, max(id) - query_id::int8 * 1000000000000, count(DISTINCT id) FROM cqstream.result WHERE query_id = (SELECT id FROM cqstream.query WHERE name = 'temp_f') GROUP BY query_id" \
+		"1|100000|100000"
+	cqw_check "status running, counters" \
+		"SELECT status, rows_processed, results_emitted, rows_skipped FROM cqstream.query_state s JOIN cqstream.query q ON q.id = s.query_id WHERE q.name = 'temp_f'" \
+		"running|100000|100000|0"
+}
+
+test_domain_and_notify_id()
+{
+	local out=$CQ_TMP/listen-id.out pid rc=0
+	cqw_table dom
+	cqw_sql "SELECT cqstream.create_transform('ln_q', 'dom', 't', 'v', 'ln', options => '{\"notify\": \"id\"}')" >/dev/null
+	"$CQ_TMP/cqlisten" "$(cqw_conninfo)" cqstream_ln_q 2 30 >"$out" 2>"$out.err" &
+	pid=$!
+	for _ in $(seq 100); do
+		grep -q listening "$out.err" 2>/dev/null && break
+		sleep 0.05
+	done
+	cqw_sql "INSERT INTO dom (v) VALUES (1), (0), (-1), (NULL), (exp(2))" >/dev/null
+	if cq_wait_for "$(cqw_state_sql ln_q rows_processed)" 5 30; then
+		cq_pass "ln over 1, 0, -1, NULL, e^2 processed"
+	else
+		cq_fail "ln over 1, 0, -1, NULL, e^2 processed"
+	fi
+	cqw_check "domain errors and NULL skipped and counted" \
+		"SELECT results_emitted, rows_skipped, status FROM cqstream.query_state s JOIN cqstream.query q ON q.id = s.query_id WHERE q.name = 'ln_q'" \
+		"2|3|running"
+	cqw_check "values of the others" \
+		"SELECT string_agg(payload::json->>'value', ',' ORDER BY id) FROM cqstream.result WHERE query_id = (SELECT id FROM cqstream.query WHERE name = 'ln_q')" \
+		"0,2"
+	wait "$pid" || rc=$?
+	if [ "$rc" -eq 0 ] && grep -qE '^\[?\{"query":"ln_q","id":[0-9]+\}' "$out" &&
+		! grep -q value "$out"; then
+		cq_pass "notify = id: only query and id"
+	else
+		cq_fail "notify = id: only query and id" "$(head -c 300 "$out")"
+	fi
+}
+
+# A writer takes an id and stays open while a later id commits: the later
+# row waits, nothing is skipped.
+test_out_of_order()
+{
+	local pid
+	cqw_table ooo
+	cqw_table clock
+	cqw_sql "SELECT cqstream.create_transform('ooo_q', 'ooo', 't', 'v', 'add 0')" >/dev/null
+	cqw_sql "SELECT cqstream.create_transform('clock_q', 'clock', 't', 'v', 'add 0')" >/dev/null
+	cq_psql worker -d "$CQW_DB" -c "BEGIN" -c "INSERT INTO ooo (v) VALUES (1)" \
+		-c "SELECT pg_sleep(3) AS writer_one" -c "COMMIT" >/dev/null &
+	pid=$!
+	cq_wait_for "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(3) AS writer_one%' AND state = 'active'" 1 10 || true
+	cqw_sql "INSERT INTO ooo (v) VALUES (2)" >/dev/null
+	cqw_sql "INSERT INTO clock (v) VALUES (1)" >/dev/null
+	if cq_wait_for "$(cqw_state_sql clock_q rows_processed)" 1 10; then
+		cqw_check "row of a later, committed writer waits for the open one" \
+			"SELECT rows_processed, (SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(3) AS writer_one%') FROM cqstream.query_state s JOIN cqstream.query q ON q.id = s.query_id WHERE q.name = 'ooo_q'" \
+			"0|1"
+	else
+		cq_fail "clock query processed"
+	fi
+	wait "$pid" || true
+	if cq_wait_for "$(cqw_state_sql ooo_q rows_processed)" 2 10; then
+		cqw_check "both rows, in id order, once" \
+			"SELECT string_agg(payload::json->>'value', ',' ORDER BY id) FROM cqstream.result WHERE query_id = (SELECT id FROM cqstream.query WHERE name = 'ooo_q')" \
+			"1,2"
+	else
+		cq_fail "both rows processed after the first writer commits"
+	fi
+}
+
+test_pause_resume()
+{
+	cqw_table pr
+	cqw_sql "SELECT cqstream.create_transform('pr_a', 'pr', 't', 'v', 'add 1')" >/dev/null
+	cqw_sql "SELECT cqstream.create_transform('pr_b', 'pr', 't', 'v', 'add 2')" >/dev/null
+	cqw_sql "SELECT cqstream.pause_query('pr_a')" >/dev/null
+	cqw_sql "INSERT INTO pr (v) SELECT g FROM generate_series(1, 100) g" >/dev/null
+	if cq_wait_for "$(cqw_state_sql pr_b rows_processed)" 100 20; then
+		cqw_check "paused query consumes nothing" "$(cqw_state_sql pr_a rows_processed)" 0
+	else
+		cq_fail "healthy query beside a paused one"
+	fi
+	cqw_sql "SELECT cqstream.resume_query('pr_a')" >/dev/null
+	if cq_wait_for "$(cqw_state_sql pr_a results_emitted)" 100 20; then
+		cq_pass "resumed query catches up"
+	else
+		cq_fail "resumed query catches up"
+	fi
+}
+
+test_failing_query()
+{
+	cqw_table fa ", v2 float8"
+	cqw_table ok
+	cqw_table pa
+	cqw_sql "SELECT cqstream.create_transform('fail_q', 'fa', 't', 'v2', 'abs')" >/dev/null
+	cqw_sql "SELECT cqstream.create_transform('ok_q', 'ok', 't', 'v', 'abs')" >/dev/null
+	cqw_sql "CREATE ROLE cq_alice; GRANT SELECT ON pa TO cq_alice; GRANT USAGE ON SCHEMA cqstream TO cq_alice" >/dev/null 2>&1 || true
+	if cqw_sql "SET ROLE cq_alice; SELECT cqstream.create_transform('perm_q', 'pa', 't', 'v', 'abs')" >/dev/null 2>"$CQ_TMP/perm.err"; then
+		:
+	else
+		cq_fail "create a query as a non-superuser" "$(head -3 "$CQ_TMP/perm.err")"
+	fi
+	cqw_sql "INSERT INTO fa (v2) VALUES (1); INSERT INTO pa (v) VALUES (1)" >/dev/null
+	cq_wait_for "$(cqw_state_sql fail_q rows_processed)" 1 10 >/dev/null || true
+	cq_wait_for "$(cqw_state_sql perm_q rows_processed)" 1 10 >/dev/null || true
+	cqw_sql "ALTER TABLE fa DROP COLUMN v2; REVOKE SELECT ON pa FROM cq_alice" >/dev/null
+	cqw_sql "INSERT INTO fa (v) VALUES (2); INSERT INTO pa (v) VALUES (2); INSERT INTO ok (v) SELECT -g FROM generate_series(1, 10) g" >/dev/null
+	if cq_wait_for "$(cqw_state_sql fail_q status)" failed 10; then
+		cqw_check "dropped column: failed with its error" \
+			"SELECT last_error LIKE '%v2%does not exist%' OR last_error LIKE '%does not exist%' FROM cqstream.query_state s JOIN cqstream.query q ON q.id = s.query_id WHERE q.name = 'fail_q'" t
+	else
+		cq_fail "dropped column: query failed"
+	fi
+	if cq_wait_for "$(cqw_state_sql perm_q status)" failed 10; then
+		cqw_check "revoked privilege: failed with permission denied" \
+			"SELECT last_error LIKE 'permission denied%' FROM cqstream.query_state s JOIN cqstream.query q ON q.id = s.query_id WHERE q.name = 'perm_q'" t
+	else
+		cq_fail "revoked privilege: query failed"
+	fi
+	if cq_wait_for "$(cqw_state_sql ok_q rows_processed)" 10 10; then
+		cqw_check "healthy query beside failed ones" "$(cqw_state_sql ok_q status)" running
+	else
+		cq_fail "healthy query beside failed ones"
+	fi
+}
+
+# kill -9 of the worker and immediate stops while a writer streams rows;
+# then every source row has contributed exactly once.
+test_crash()
+{
+	local stop=$CQ_TMP/crash.stop wpid round before n
+	cqw_sql "CREATE SEQUENCE marker" >/dev/null
+	cqw_table crash
+	cqw_sql "ALTER TABLE crash ALTER COLUMN v SET DEFAULT nextval('marker')" >/dev/null
+	cqw_sql "SELECT cqstream.create_transform('crash_q', 'crash', 't', 'v', 'mul 1', options => '{\"retention_rows\": 0}')" >/dev/null
+	rm -f "$stop"
+	(
+		while [ ! -e "$stop" ]; do
+			cqw_sql "INSERT INTO crash (k) SELECT 'w' FROM generate_series(1, 2000)" >/dev/null 2>&1 || sleep 0.1
+		done
+	) &
+	wpid=$!
+	for round in 1 2 3; do
+		before=$(cqw_sql "$(cqw_state_sql crash_q rows_processed)" 2>/dev/null || echo 0)
+		cq_wait_for "$(cqw_progress_sql crash_q "${before:-0}")" t 30 >/dev/null || true
+		pid=$(cqw_worker_pid)
+		if [ -n "$pid" ] && kill -9 "$pid"; then
+			cq_pass "kill -9 of the worker mid-stream (round $round)"
+		else
+			cq_fail "kill -9 of the worker mid-stream (round $round)" "no worker"
+		fi
+		cq_wait_for "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'cqstream worker' AND datname = '$CQW_DB'" 1 30 >/dev/null || true
+		before=$(cqw_sql "$(cqw_state_sql crash_q rows_processed)" 2>/dev/null || echo 0)
+		cq_wait_for "$(cqw_progress_sql crash_q "${before:-0}")" t 30 >/dev/null || true
+		cq_as_pg "$PG_BINDIR/pg_ctl" -D "$CQ_TMP/pg-worker/data" -m immediate -w stop >/dev/null
+		if cqw_start; then
+			cq_pass "immediate stop and restart mid-stream (round $round)"
+		else
+			cq_fail "immediate stop and restart mid-stream (round $round)"
+		fi
+	done
+	: >"$stop"
+	wait "$wpid" || true
+	n=$(cqw_sql "SELECT count(*) FROM crash")
+	if cq_wait_for "$(cqw_state_sql crash_q rows_processed)" "$n" 60; then
+		cq_pass "worker caught up after crashes ($n rows)"
+	else
+		cq_fail "worker caught up after crashes ($n rows)"
+	fi
+	cqw_check "exactly once: every source row contributed once" \
+		"SELECT count(*) FILTER (WHERE r.v IS NULL OR s.v IS NULL), count(*) FROM (SELECT v FROM crash) s FULL JOIN (SELECT (payload::json->>'value')::float8 v FROM cqstream.result WHERE query_id = (SELECT id FROM cqstream.query WHERE name = 'crash_q')) r USING (v)" \
+		"0|$n"
+	cqw_check "exactly once: result ids neither skip nor repeat" \
+		"SELECT min(id) - query_id::int8 * 1000000000000, max(id) - query_id::int8 * 1000000000000, count(DISTINCT id) FROM cqstream.result WHERE query_id = (SELECT id FROM cqstream.query WHERE name = 'crash_q') GROUP BY query_id" \
+		"1|$n|$n"
+	cqw_check "exactly once: results in source id order" \
+		"WITH r AS (SELECT row_number() OVER (ORDER BY id) n, (payload::json->>'value')::float8 v FROM cqstream.result WHERE query_id = (SELECT id FROM cqstream.query WHERE name = 'crash_q')), s AS (SELECT row_number() OVER (ORDER BY id) n, v FROM crash) SELECT count(*) FROM r JOIN s USING (n) WHERE r.v <> s.v" 0
+}
+
+test_databases()
+{
+	local start
+	cq_psql worker -d postgres -c "CREATE DATABASE cq_drop" >/dev/null
+	cq_psql worker -d cq_drop -c "CREATE EXTENSION cqstream" >/dev/null
+	if cq_wait_for "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'cqstream worker' AND datname = 'cq_drop'" 1 10; then
+		start=$SECONDS
+		if cq_psql worker -d postgres -c "DROP DATABASE cq_drop" >/dev/null 2>"$CQ_TMP/drop.err" &&
+			[ $((SECONDS - start)) -lt 5 ]; then
+			cq_pass "DROP DATABASE of a database with a worker"
+		else
+			cq_fail "DROP DATABASE of a database with a worker" "$(cat "$CQ_TMP/drop.err")"
+		fi
+	else
+		cq_fail "worker in a second database"
+	fi
+	cqw_sql "DROP EXTENSION cqstream CASCADE" >/dev/null
+	if cq_wait_for "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'cqstream worker' AND datname = '$CQW_DB'" 0 10; then
+		cq_pass "DROP EXTENSION stops the worker"
+	else
+		cq_fail "DROP EXTENSION stops the worker"
+	fi
+	cqw_sql "CREATE EXTENSION cqstream" >/dev/null
+	if cq_wait_for "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'cqstream worker' AND datname = '$CQW_DB'" 1 10; then
+		cq_pass "CREATE EXTENSION again restarts it"
+	else
+		cq_fail "CREATE EXTENSION again restarts it"
+	fi
+	start=$(cqw_worker_pid)
+	cqw_sql "ALTER SYSTEM SET cqstream.poll_interval = 5" >/dev/null
+	cqw_sql "SELECT pg_reload_conf()" >/dev/null
+	cq_wait_for "SELECT setting FROM pg_settings WHERE name = 'cqstream.poll_interval'" 5 10 >/dev/null || true
+	cqw_check "SIGHUP reloads without restarting the worker" \
+		"SELECT pid = ${start:-0} FROM pg_stat_activity WHERE backend_type = 'cqstream worker' AND datname = '$CQW_DB'" t
+	cqw_sql "ALTER SYSTEM RESET cqstream.poll_interval" >/dev/null
+	cqw_sql "SELECT pg_reload_conf()" >/dev/null
+}
+
+test_latency()
+{
+	local out
+	cqw_table lat
+	cqw_sql "SELECT cqstream.create_transform('lat_q', 'lat', 't', 'v', 'add 1')" >/dev/null
+	if out=$("$CQ_TMP/cqlisten" --latency "$(cqw_conninfo)" cqstream_lat_q \
+		"INSERT INTO lat (v) VALUES (1)" 200 2>&1); then
+		cq_pass "latency commit -> NOTIFY (ms): $out"
+	else
+		cq_fail "latency commit -> NOTIFY" "$out"
+	fi
+}
+
+cq_worker_tests()
+{
+	if cq_cluster_start worker "cqstream.poll_interval = 10" \
+		"max_connections = 60"; then
+		cq_pass "cluster"
+	else
+		cq_fail "cluster"
+		cq_show_tail "$CQ_TMP/pg-worker/log" 15
+		return 0
+	fi
+	if ! gcc -O2 -Wall -I"$("$PG_CONFIG" --includedir)" \
+		-o "$CQ_TMP/cqlisten" test/worker/cqlisten.c \
+		-L"$("$PG_CONFIG" --libdir)" -lpq >"$CQ_TMP/cqlisten.log" 2>&1; then
+		cq_fail "build test/worker/cqlisten.c"
+		cq_show_tail "$CQ_TMP/cqlisten.log"
+		return 0
+	fi
+	chmod 755 "$CQ_TMP/cqlisten"
+	cq_psql worker -d postgres -c "CREATE DATABASE $CQW_DB" >/dev/null
+	test_launcher
+	test_end_to_end
+	test_domain_and_notify_id
+	test_out_of_order
+	test_pause_resume
+	test_failing_query
+	test_latency
+	test_crash
+	test_databases
+	cp "$CQ_TMP/pg-worker/log" "$CQ_ARTIFACTS/worker-server.log" 2>/dev/null || true
+}

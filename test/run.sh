@@ -122,7 +122,7 @@ suite_build()
 	make_cmd=(make --no-print-directory PG_CONFIG="$PG_CONFIG")
 	if command -v flock >/dev/null 2>&1 &&
 		{ [ -e "$lock" ] || (umask 0 && : >"$lock"); } 2>/dev/null &&
-		exec 9<"$lock" 2>/dev/null; then
+		{ exec 9<"$lock"; } 2>/dev/null; then
 		flock 9
 	fi
 	# Clean first: an object left from an earlier build would hide its

@@ -28,6 +28,7 @@
 
 #include "commands/async.h"
 #include "common/shortest_dec.h"
+#include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/json.h"
 #include "utils/timestamp.h"
@@ -48,6 +49,15 @@ cq_notify_mode_parse(const char *text)
 			 errmsg("invalid value for option \"notify\": \"%s\"", text),
 			 errhint("Valid values are \"payload\", \"id\" and \"none\".")));
 	return CQ_NOTIFY_PAYLOAD; /* keep the compiler quiet */
+}
+
+/* Two decimal digits of v (0..99) at p; the end */
+static inline char *
+Put2(char *p, int v)
+{
+	p[0] = '0' + v / 10;
+	p[1] = '0' + v % 10;
+	return p + 2;
 }
 
 void
@@ -74,20 +84,45 @@ cq_json_timestamp(StringInfo buf, TimestampTz t)
 		appendStringInfoString(buf, "null");
 		return;
 	}
-	len = snprintf(tmp, sizeof(tmp), "\"%04d-%02d-%02dT%02d:%02d:%02d",
-				   tm.tm_year, tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min,
-				   tm.tm_sec);
+	if (tm.tm_year >= 0 && tm.tm_year <= 9999)
+	{
+		/* The common case by hand: snprintf was most of a payload's cost */
+		char *p = tmp;
+
+		*p++ = '"';
+		p = Put2(p, tm.tm_year / 100);
+		p = Put2(p, tm.tm_year % 100);
+		*p++ = '-';
+		p = Put2(p, tm.tm_mon);
+		*p++ = '-';
+		p = Put2(p, tm.tm_mday);
+		*p++ = 'T';
+		p = Put2(p, tm.tm_hour);
+		*p++ = ':';
+		p = Put2(p, tm.tm_min);
+		*p++ = ':';
+		p = Put2(p, tm.tm_sec);
+		len = p - tmp;
+	}
+	else
+		len = snprintf(tmp, sizeof(tmp), "\"%04d-%02d-%02dT%02d:%02d:%02d",
+					   tm.tm_year, tm.tm_mon, tm.tm_mday, tm.tm_hour,
+					   tm.tm_min, tm.tm_sec);
 	if (fsec != 0)
 	{
-		int digits = 6;
+		/* fsec is in 0..999999: six digits, trailing zeros dropped */
 		int f = fsec;
+		int digits = 6;
 
-		while (f % 10 == 0)
+		tmp[len++] = '.';
+		for (int i = 5; i >= 0; i--)
 		{
+			tmp[len + i] = '0' + f % 10;
 			f /= 10;
-			digits--;
 		}
-		len += snprintf(tmp + len, sizeof(tmp) - len, ".%0*d", digits, f);
+		while (tmp[len + digits - 1] == '0')
+			digits--;
+		len += digits;
 	}
 	tmp[len++] = 'Z';
 	tmp[len++] = '"';
@@ -116,7 +151,13 @@ cq_payload_transform(StringInfo buf, const char *query, int64 id, bool has_key,
 					 const char *key, bool time_isnull, TimestampTz time,
 					 double value)
 {
-	appendStringInfo(buf, "{\"query\":\"%s\",\"id\":" INT64_FORMAT, query, id);
+	char num[MAXINT8LEN + 1];
+	int numlen = pg_lltoa(id, num);
+
+	appendStringInfoString(buf, "{\"query\":\"");
+	appendStringInfoString(buf, query);
+	appendStringInfoString(buf, "\",\"id\":");
+	appendBinaryStringInfo(buf, num, numlen);
 	if (has_key)
 	{
 		appendStringInfoString(buf, ",\"key\":");
@@ -142,31 +183,31 @@ cq_notifier_begin(CqNotifier *n, const char *query, CqNotifyMode mode)
 	snprintf(n->channel, NAMEDATALEN, CQ_CHANNEL_PREFIX "%s", query);
 	n->mode = mode;
 	initStringInfo(&n->buf);
+	enlargeStringInfo(&n->buf, CQ_NOTIFY_MAX_PAYLOAD + 2);
+	appendStringInfoChar(&n->buf, '[');
 	n->count = 0;
 	n->sent = 0;
 }
 
-/* Send the pending items as one notification */
+/*
+ * Send the pending items as one notification.  n->buf holds "[" then the
+ * items: a lone item goes without the bracket, several as the array.
+ */
 static void
 NotifierFlush(CqNotifier *n)
 {
 	if (n->count == 0)
 		return;
 	if (n->count == 1)
-		Async_Notify(n->channel, n->buf.data);
+		Async_Notify(n->channel, n->buf.data + 1);
 	else
 	{
-		StringInfoData arr;
-
-		initStringInfo(&arr);
-		appendStringInfoChar(&arr, '[');
-		appendBinaryStringInfo(&arr, n->buf.data, n->buf.len);
-		appendStringInfoChar(&arr, ']');
-		Async_Notify(n->channel, arr.data);
-		pfree(arr.data);
+		appendStringInfoChar(&n->buf, ']');
+		Async_Notify(n->channel, n->buf.data);
 	}
 	n->sent++;
 	resetStringInfo(&n->buf);
+	appendStringInfoChar(&n->buf, '[');
 	n->count = 0;
 }
 
@@ -186,7 +227,7 @@ cq_notifier_add(CqNotifier *n, int64 id, const char *payload, int len)
 		payload = ref;
 	}
 	/* The items so far, a comma, this one and the array's brackets */
-	if (n->count > 0 && n->buf.len + 1 + len + 2 > CQ_NOTIFY_MAX_PAYLOAD)
+	if (n->count > 0 && (n->buf.len - 1) + 1 + len + 2 > CQ_NOTIFY_MAX_PAYLOAD)
 		NotifierFlush(n);
 	if (n->count > 0)
 		appendStringInfoChar(&n->buf, ',');

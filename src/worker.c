@@ -24,7 +24,10 @@
  * a fresh snapshot and as the query's owner (so grants and row-level
  * security hold); applies the operation chain (a value outside an
  * operation's domain, or a NULL value, skips the row and is counted);
- * appends the results to cqstream.result with one INSERT of two arrays;
+ * appends the results to cqstream.result as COPY does (table_multi_insert
+ * of 1,000 rows plus index entries, reading the source through a cursor
+ * in chunks of the same size; an INSERT through SPI when the table's shape
+ * is not the one this code expects);
  * advances query_state; queues the NOTIFYs.  The commit makes all of it
  * visible at once, so after a crash at any point each source row has
  * contributed exactly once and result ids neither skip nor repeat.  The
@@ -54,15 +57,25 @@
  */
 #include "postgres.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include "access/relation.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
 #include "commands/dbcommands.h"
 #include "commands/extension.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
@@ -78,6 +91,7 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
@@ -240,9 +254,220 @@ SequenceLastValue(Oid seq, bool *ok)
 	return fcinfo->isnull ? 0 : DatumGetInt64(result);
 }
 
+/* Source rows fetched, and results inserted, per round */
+#define CQ_CHUNK 1000
+
+/*
+ * CqResultLog: appends results to cqstream.result as COPY does (heap
+ * multi-insert of CQ_CHUNK rows, then their index entries) rather than
+ * through an INSERT statement, whose planning and executor cost per
+ * result dominated a batch.  Only valid while the table is as
+ * 80_registry.sql creates it (no trigger firing in replica mode, no
+ * CHECK constraint, no generated column, the four columns in order);
+ * otherwise the INSERT statement is used (fallback).  The worker runs as
+ * a superuser, so neither privileges nor row-level security apply, and
+ * the foreign key is skipped in replica mode either way.
+ */
+typedef struct CqResultLog
+{
+	bool fallback;
+	Relation rel;
+	EState *estate;
+	ResultRelInfo *rri;
+	TupleTableSlot *slots[CQ_CHUNK];
+	int nslots; /* slots made so far */
+	int n;		/* filled slots */
+	CommandId cid;
+	Datum created;
+	int32 query_id;
+	/* fallback: the pending rows */
+	MemoryContext cxt;
+	int cap;
+	Datum *ids;
+	Datum *payloads;
+} CqResultLog;
+
+/* Can results be appended directly to rel? */
+static bool
+ResultLogDirectOk(Relation rel)
+{
+	TupleDesc desc = RelationGetDescr(rel);
+	static const Oid types[4] = {INT4OID, INT8OID, TIMESTAMPTZOID, TEXTOID};
+
+	if (rel->rd_rel->relkind != RELKIND_RELATION || desc->natts != 4)
+		return false;
+	for (int i = 0; i < 4; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (att->attisdropped || att->atttypid != types[i] ||
+			att->attgenerated)
+			return false;
+	}
+	if (desc->constr != NULL &&
+		(desc->constr->num_check > 0 || desc->constr->has_generated_stored))
+		return false;
+	if (rel->trigdesc != NULL)
+	{
+		for (int i = 0; i < rel->trigdesc->numtriggers; i++)
+		{
+			char en = rel->trigdesc->triggers[i].tgenabled;
+
+			if (en == TRIGGER_FIRES_ALWAYS || en == TRIGGER_FIRES_ON_REPLICA ||
+				SessionReplicationRole != SESSION_REPLICATION_ROLE_REPLICA)
+				return false;
+		}
+	}
+	return true;
+}
+
+static void
+ResultLogBegin(CqResultLog *log, int32 query_id)
+{
+	RangeVar *rv = makeRangeVar(pstrdup("cqstream"), pstrdup("result"), -1);
+
+	memset(log, 0, sizeof(*log));
+	log->query_id = query_id;
+	log->cxt = CurrentMemoryContext;
+	log->rel = table_openrv(rv, RowExclusiveLock);
+	log->fallback = !ResultLogDirectOk(log->rel);
+	if (log->fallback)
+	{
+		table_close(log->rel, NoLock);
+		log->rel = NULL;
+		return;
+	}
+	log->estate = CreateExecutorState();
+	log->rri = makeNode(ResultRelInfo);
+	InitResultRelInfo(log->rri, log->rel, 1, NULL, 0);
+	ExecOpenIndices(log->rri, false);
+	log->cid = GetCurrentCommandId(true);
+	/* The column default, now() */
+	log->created = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+}
+
+/* Write the filled slots */
+static void
+ResultLogFlush(CqResultLog *log)
+{
+	if (log->fallback || log->n == 0)
+		return;
+	table_multi_insert(log->rel, log->slots, log->n, log->cid, 0, NULL);
+	if (log->rri->ri_NumIndices > 0)
+	{
+		for (int i = 0; i < log->n; i++)
+		{
+			List *r = ExecInsertIndexTuples(log->rri, log->slots[i],
+											log->estate, false, false, NULL,
+											NIL);
+
+			list_free(r);
+		}
+		ResetPerTupleExprContext(log->estate);
+	}
+	for (int i = 0; i < log->n; i++)
+		ExecClearTuple(log->slots[i]);
+	log->n = 0;
+}
+
+/*
+ * ResultLogAdd: one result; payload must live until the next flush (the
+ * caller's chunk context).
+ */
+static void
+ResultLogAdd(CqResultLog *log, int64 id, Datum payload, int nresults)
+{
+	TupleTableSlot *slot;
+
+	if (log->fallback)
+	{
+		Size len = VARSIZE(DatumGetPointer(payload));
+
+		if (nresults >= log->cap)
+		{
+			log->cap = Max(1024, log->cap * 2);
+			log->ids = log->ids == NULL
+				? MemoryContextAlloc(log->cxt, sizeof(Datum) * log->cap)
+				: repalloc(log->ids, sizeof(Datum) * log->cap);
+			log->payloads = log->payloads == NULL
+				? MemoryContextAlloc(log->cxt, sizeof(Datum) * log->cap)
+				: repalloc(log->payloads, sizeof(Datum) * log->cap);
+		}
+		log->ids[nresults] = Int64GetDatum(id);
+		/* outlives the chunk context */
+		log->payloads[nresults] = PointerGetDatum(
+			MemoryContextAlloc(log->cxt, len));
+		memcpy(DatumGetPointer(log->payloads[nresults]),
+			   DatumGetPointer(payload), len);
+		return;
+	}
+	if (log->n == log->nslots)
+	{
+		MemoryContext old = MemoryContextSwitchTo(log->cxt);
+
+		log->slots[log->nslots++] = MakeSingleTupleTableSlot(RelationGetDescr(
+																 log->rel),
+															 &TTSOpsVirtual);
+		MemoryContextSwitchTo(old);
+	}
+	slot = log->slots[log->n];
+	slot->tts_values[0] = Int32GetDatum(log->query_id);
+	slot->tts_values[1] = Int64GetDatum(id);
+	slot->tts_values[2] = log->created;
+	slot->tts_values[3] = payload;
+	memset(slot->tts_isnull, 0, 4 * sizeof(bool));
+	ExecStoreVirtualTuple(slot);
+	log->n++;
+}
+
+/* Finish: the fallback's INSERT of nresults rows; release everything */
+static void
+ResultLogEnd(CqResultLog *log, const CqQuery *q, int nresults)
+{
+	if (log->fallback)
+	{
+		Oid types[3];
+		Datum values[3];
+
+		if (nresults == 0)
+			return;
+		types[0] = INT4OID;
+		types[1] = INT8ARRAYOID;
+		types[2] = TEXTARRAYOID;
+		values[0] = Int32GetDatum(q->id);
+		values[1] = PointerGetDatum(
+			construct_array(log->ids, nresults, INT8OID, sizeof(int64),
+							FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		values[2] = PointerGetDatum(construct_array(log->payloads, nresults,
+													TEXTOID, -1, false,
+													TYPALIGN_INT));
+		if (SPI_execute_with_args("INSERT INTO cqstream.result (query_id, id, payload)"
+								  " SELECT $1, u.i, u.p"
+								  " FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.int8[]),"
+								  " pg_catalog.unnest($3::pg_catalog.text[])) AS u(i, p)",
+								  3, types, values, NULL, false,
+								  0) != SPI_OK_INSERT)
+			elog(ERROR, "cqstream: cannot log the results of \"%s\"", q->name);
+		return;
+	}
+	ResultLogFlush(log);
+	for (int i = 0; i < log->nslots; i++)
+		ExecDropSingleTupleTableSlot(log->slots[i]);
+	ExecCloseIndices(log->rri);
+	FreeExecutorState(log->estate);
+	table_close(log->rel, NoLock);
+	/* Later statements of the transaction see the results */
+	CommandCounterIncrement();
+}
+
 /*
  * RunQuery: one batch of query q, in the caller's subtransaction.  Sets
  * *more when batch_size cut the batch.  May raise any error.
+ *
+ * The source is read through a cursor, CQ_CHUNK rows at a time (as a
+ * cursor, planned for a fast start: an index walk in id order rather than
+ * a sort), and the results of each chunk are written before the next is
+ * fetched, so memory stays small whatever batch_size is.
  */
 static void
 RunQuery(CqQuery *q, bool *more)
@@ -250,24 +475,27 @@ RunQuery(CqQuery *q, bool *more)
 	char *source = SourceName(q);
 	int64 bound;
 	int64 last_id;
+	int64 last_read = 0;
 	int64 seq = q->last_result_seq;
 	int64 base = (int64) q->id * CQ_RESULT_ID_BASE;
 	int64 nskipped = 0;
-	uint64 nrows;
+	uint64 nrows = 0;
 	int nresults = 0;
 	CqChain chain;
 	CqNotifyMode mode;
 	CqNotifier notifier;
+	CqResultLog log;
 	StringInfoData sql;
 	StringInfoData payload;
 	Oid save_userid;
 	int save_sec;
 	Oid types[8];
 	Datum values[8];
-	Datum *ids;
-	Datum *payloads;
 	bool has_key = q->key_column != NULL;
-	SPITupleTable *tuptable;
+	Portal portal;
+	int gucnest;
+	MemoryContext chunk_cxt;
+	MemoryContext old;
 
 	bound = q->bound;
 	if (bound < 0)
@@ -309,77 +537,104 @@ RunQuery(CqQuery *q, bool *more)
 	SetUserIdAndSecContext(q->owner,
 						   save_sec | SECURITY_LOCAL_USERID_CHANGE |
 							   SECURITY_RESTRICTED_OPERATION);
+	/*
+	 * Planned without sorting, as a function's SET clause would do: the
+	 * rows past the last batch are new, so the planner has no statistics
+	 * for them and would rather sort a bitmap scan than walk an index on
+	 * the id column (if there is one; otherwise it still sorts).
+	 */
+	gucnest = NewGUCNestLevel();
+	(void) set_config_option("enable_sort", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	/* (with no index the sort stays, and its penalty must not start JIT) */
+	(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 	/* Not read-only: a fresh snapshot, taken after the safe-bound check */
-	if (SPI_execute_with_args(sql.data, 3, types, values, NULL, false, 0) !=
-		SPI_OK_SELECT)
-		elog(ERROR, "cqstream: cannot read source \"%s\"", source);
+	portal = SPI_cursor_open_with_args(NULL, sql.data, 3, types, values, NULL,
+									   false, 0);
+	AtEOXact_GUC(true, gucnest);
 	SetUserIdAndSecContext(save_userid, save_sec);
 
-	tuptable = SPI_tuptable;
-	nrows = SPI_processed;
+	/* One kept block that a chunk's payloads and tuples fit in */
+	chunk_cxt = AllocSetContextCreate(CurrentMemoryContext, "cqstream chunk",
+									  1024 * 1024, 1024 * 1024,
+									  ALLOCSET_DEFAULT_MAXSIZE);
+	initStringInfo(&payload);
+	cq_notifier_begin(&notifier, q->name, mode);
+	ResultLogBegin(&log, q->id);
+	for (;;)
+	{
+		SPITupleTable *tuptable;
+		TupleDesc desc;
+		uint64 n;
+
+		SetUserIdAndSecContext(q->owner,
+							   save_sec | SECURITY_LOCAL_USERID_CHANGE |
+								   SECURITY_RESTRICTED_OPERATION);
+		SPI_cursor_fetch(portal, true, CQ_CHUNK);
+		SetUserIdAndSecContext(save_userid, save_sec);
+		tuptable = SPI_tuptable;
+		n = SPI_processed;
+		if (n == 0)
+		{
+			SPI_freetuptable(tuptable);
+			break;
+		}
+		desc = tuptable->tupdesc;
+		old = MemoryContextSwitchTo(chunk_cxt);
+		for (uint64 i = 0; i < n; i++)
+		{
+			HeapTuple tup = tuptable->vals[i];
+			bool time_isnull, value_isnull, key_isnull, id_isnull;
+			TimestampTz time;
+			double v, r;
+			Datum key;
+			Datum id;
+			int failed_step;
+
+			id = SPI_getbinval(tup, desc, 1, &id_isnull);
+			last_read = id_isnull ? bound : DatumGetInt64(id);
+			time = DatumGetTimestampTz(
+				SPI_getbinval(tup, desc, 2, &time_isnull));
+			v = DatumGetFloat8(SPI_getbinval(tup, desc, 3, &value_isnull));
+			key = SPI_getbinval(tup, desc, 4, &key_isnull);
+			if (value_isnull ||
+				cq_chain_apply(&chain, v, &r, &failed_step) != CQ_DOMAIN_OK)
+			{
+				nskipped++;
+				continue;
+			}
+			seq++;
+			resetStringInfo(&payload);
+			cq_payload_transform(&payload, q->name, base + seq, has_key,
+								 key_isnull ? NULL : TextDatumGetCString(key),
+								 time_isnull, time, r);
+			ResultLogAdd(&log, base + seq,
+						 PointerGetDatum(
+							 cstring_to_text_with_len(payload.data,
+													  payload.len)),
+						 nresults);
+			cq_notifier_add(&notifier, base + seq, payload.data, payload.len);
+			nresults++;
+		}
+		nrows += n;
+		/* The heap tuples formed by the flush die with the chunk too */
+		ResultLogFlush(&log);
+		MemoryContextSwitchTo(old);
+		SPI_freetuptable(tuptable);
+		MemoryContextReset(chunk_cxt);
+		if (n < CQ_CHUNK)
+			break;
+	}
+	SPI_cursor_close(portal);
+
 	*more = *more || nrows >= (uint64) cq_batch_size;
 	/* Cut by batch_size: up to the last row read; otherwise the bound */
 	last_id = bound;
 	if (nrows >= (uint64) cq_batch_size && nrows > 0)
-		last_id = SpiInt64(tuptable->vals[nrows - 1], tuptable->tupdesc, 1,
-						   bound);
+		last_id = last_read;
 
-	ids = palloc(mul_size(Max(nrows, 1), sizeof(Datum)));
-	payloads = palloc(mul_size(Max(nrows, 1), sizeof(Datum)));
-	initStringInfo(&payload);
-	cq_notifier_begin(&notifier, q->name, mode);
-	for (uint64 i = 0; i < nrows; i++)
-	{
-		HeapTuple tup = tuptable->vals[i];
-		TupleDesc desc = tuptable->tupdesc;
-		bool time_isnull, value_isnull, key_isnull;
-		TimestampTz time;
-		double v, r;
-		Datum key;
-		int failed_step;
-
-		time = DatumGetTimestampTz(SPI_getbinval(tup, desc, 2, &time_isnull));
-		v = DatumGetFloat8(SPI_getbinval(tup, desc, 3, &value_isnull));
-		key = SPI_getbinval(tup, desc, 4, &key_isnull);
-		if (value_isnull ||
-			cq_chain_apply(&chain, v, &r, &failed_step) != CQ_DOMAIN_OK)
-		{
-			nskipped++;
-			continue;
-		}
-		seq++;
-		resetStringInfo(&payload);
-		cq_payload_transform(&payload, q->name, base + seq, has_key,
-							 key_isnull ? NULL : TextDatumGetCString(key),
-							 time_isnull, time, r);
-		ids[nresults] = Int64GetDatum(base + seq);
-		payloads[nresults] = PointerGetDatum(
-			cstring_to_text_with_len(payload.data, payload.len));
-		cq_notifier_add(&notifier, base + seq, payload.data, payload.len);
-		nresults++;
-	}
-	SPI_freetuptable(tuptable);
-
-	if (nresults > 0)
-	{
-		types[0] = INT4OID;
-		types[1] = INT8ARRAYOID;
-		types[2] = TEXTARRAYOID;
-		values[0] = Int32GetDatum(q->id);
-		values[1] = PointerGetDatum(
-			construct_array(ids, nresults, INT8OID, sizeof(int64),
-							FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-		values[2] = PointerGetDatum(construct_array(payloads, nresults,
-													TEXTOID, -1, false,
-													TYPALIGN_INT));
-		if (SPI_execute_with_args("INSERT INTO cqstream.result (query_id, id, payload)"
-								  " SELECT $1, u.i, u.p"
-								  " FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.int8[]),"
-								  " pg_catalog.unnest($3::pg_catalog.text[])) AS u(i, p)",
-								  3, types, values, NULL, false,
-								  0) != SPI_OK_INSERT)
-			elog(ERROR, "cqstream: cannot log the results of \"%s\"", q->name);
-	}
+	ResultLogEnd(&log, q, nresults);
 
 	types[0] = INT4OID;
 	values[0] = Int32GetDatum(q->id);
@@ -564,11 +819,24 @@ RunPass(void)
 static void
 TrimResults(void)
 {
+	int gucnest;
+
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
 	pgstat_report_activity(STATE_RUNNING, "cqstream: retention");
+	/*
+	 * Walk the primary key, never the whole log: the log is mostly
+	 * results to keep and dead space, and the planner, which has no
+	 * statistics on the newest results, would rather scan it all.  No JIT
+	 * for these small statements (the penalty would trigger it).
+	 */
+	gucnest = NewGUCNestLevel();
+	(void) set_config_option("enable_seqscan", "off", PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
 	/*
 	 * The bounds are computed once per query (MATERIALIZED: a pulled-up
 	 * subquery would be evaluated for every result row), then each DELETE
@@ -596,6 +864,7 @@ TrimResults(void)
 					" WHERE r.query_id = t.id AND r.id < t.keep_from",
 					false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "cqstream: cannot trim the results log");
+	AtEOXact_GUC(true, gucnest);
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
@@ -662,6 +931,18 @@ cq_worker_main(Datum arg)
 	CommitTransactionCommand();
 	if (!have_ext)
 		proc_exit(0); /* the launcher looks again later */
+
+#ifdef __GLIBC__
+	/*
+	 * Keep freed memory in the process rather than returning it to the
+	 * kernel after every batch: each batch allocates and frees tens of
+	 * megabytes (pending notifications, tuples), and faulting fresh pages
+	 * back in cost about a tenth of a batch.  The worker's footprint
+	 * stays at its largest batch's.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
+#endif
 
 	pass_cxt = AllocSetContextCreate(TopMemoryContext, "cqstream pass",
 									 ALLOCSET_DEFAULT_SIZES);

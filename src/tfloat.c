@@ -68,6 +68,9 @@ double
 tf_value_at(TimestampTz t1, double v1, TimestampTz t2, double v2,
 			TimestampTz t, bool step)
 {
+	double r;
+	double v;
+
 	if (t == t1 || step)
 		return t == t2 && !step ? v2 : v1;
 	if (t == t2)
@@ -80,8 +83,12 @@ tf_value_at(TimestampTz t1, double v1, TimestampTz t2, double v2,
 	if (isinf(v1) || isinf(v2))
 		return isinf(v1) ? v1 : v2;
 	/* Differences in double: t2 - t1 can exceed int64 over 292,000 years */
-	return v1 +
-		(v2 - v1) * (((double) t - (double) t1) / ((double) t2 - (double) t1));
+	r = ((double) t - (double) t1) / ((double) t2 - (double) t1);
+	v = v1 + (v2 - v1) * r;
+	/* v2 - v1 overflows for huge finite ends; the convex form cannot */
+	if (!isfinite(v))
+		v = v1 * (1.0 - r) + v2 * r;
+	return v;
 }
 
 int

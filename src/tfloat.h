@@ -206,6 +206,28 @@ extern void tf_check_timestamp(TimestampTz t);
 extern double tf_value_at(TimestampTz t1, double v1, TimestampTz t2, double v2,
 						  TimestampTz t, bool step);
 
+/* Locating times in a value (tfloat_time.c) */
+typedef struct TFloatSpan
+{
+	TimestampTz lower;
+	TimestampTz upper;
+	bool lower_inc;
+	bool upper_inc;
+} TFloatSpan;
+
+extern void tf_seq_span(const TFloat *tf, const TFloatSeqView *v,
+						TFloatSpan *sp);
+extern bool tf_span_intersect(const TFloatSpan *a, const TFloatSpan *b,
+							  TFloatSpan *r);
+extern bool tf_span_contains(const TFloatSpan *sp, TimestampTz t);
+extern int tf_find_instant(const TimestampTz *times, int start, int count,
+						   TimestampTz t, bool strict);
+extern double tf_seq_value(const TFloat *tf, const TFloatSeqView *s,
+						   TimestampTz t, bool left);
+extern int tf_first_seq_ending_from(const TFloat *tf, TimestampTz t);
+extern bool tf_value_at_timestamp(const TFloat *tf, TimestampTz t,
+								  double *value);
+
 /* Float printing (tfloat_print.c) */
 #define TF_DOUBLE_BUFLEN 40
 extern int tf_format_double(double d, int maxdd, char *buf);

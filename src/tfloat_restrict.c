@@ -46,112 +46,6 @@ PG_FUNCTION_INFO_V1(attime_timestamptz);
 PG_FUNCTION_INFO_V1(attime_tstzrange);
 PG_FUNCTION_INFO_V1(attime_tstzmultirange);
 
-/* A time interval; infinite bounds are DT_NOBEGIN / DT_NOEND, inclusive */
-typedef struct TimeBounds
-{
-	TimestampTz lower;
-	TimestampTz upper;
-	bool lower_inc;
-	bool upper_inc;
-} TimeBounds;
-
-/*
- * FindInstant: the largest index i in [start, start + count) with
- * times[i] <= t.  Requires times[start] <= t.
- */
-static int
-FindInstant(const TimestampTz *times, int start, int count, TimestampTz t)
-{
-	int lo = start;
-	int hi = start + count - 1;
-
-	Assert(times[start] <= t);
-	while (lo < hi)
-	{
-		int mid = lo + (hi - lo + 1) / 2;
-
-		if (times[mid] <= t)
-			lo = mid;
-		else
-			hi = mid - 1;
-	}
-	return lo;
-}
-
-/*
- * SeqValueAt: the value of sequence s at t, with times[s.start] <= t <=
- * times[last] (the bounds are the caller's business).  A stored instant
- * gives its own value.
- */
-static double
-SeqValueAt(const TFloat *tf, const TFloatSeqView *s, TimestampTz t)
-{
-	const TimestampTz *times = TF_TIMES(tf);
-	const double *values = TF_VALUES(tf);
-	int i = FindInstant(times, s->start, s->count, t);
-
-	if (times[i] == t)
-		return values[i];
-	return tf_value_at(times[i], values[i], times[i + 1], values[i + 1], t,
-					   TF_IS_STEP(tf));
-}
-
-static void
-SeqBounds(const TFloat *tf, const TFloatSeqView *s, TimeBounds *b)
-{
-	const TimestampTz *times = TF_TIMES(tf);
-
-	b->lower = times[s->start];
-	b->upper = times[s->start + s->count - 1];
-	b->lower_inc = s->lower_inc;
-	b->upper_inc = s->upper_inc;
-}
-
-/* Intersection of two intervals into *r; false when empty */
-static bool
-IntersectBounds(const TimeBounds *a, const TimeBounds *b, TimeBounds *r)
-{
-	if (a->lower > b->lower)
-	{
-		r->lower = a->lower;
-		r->lower_inc = a->lower_inc;
-	}
-	else if (a->lower < b->lower)
-	{
-		r->lower = b->lower;
-		r->lower_inc = b->lower_inc;
-	}
-	else
-	{
-		r->lower = a->lower;
-		r->lower_inc = a->lower_inc && b->lower_inc;
-	}
-	if (a->upper < b->upper)
-	{
-		r->upper = a->upper;
-		r->upper_inc = a->upper_inc;
-	}
-	else if (a->upper > b->upper)
-	{
-		r->upper = b->upper;
-		r->upper_inc = b->upper_inc;
-	}
-	else
-	{
-		r->upper = a->upper;
-		r->upper_inc = a->upper_inc && b->upper_inc;
-	}
-	return r->lower < r->upper ||
-		(r->lower == r->upper && r->lower_inc && r->upper_inc);
-}
-
-static bool
-BoundsContain(const TimeBounds *b, TimestampTz t)
-{
-	return (b->lower < t || (b->lower == t && b->lower_inc)) &&
-		(t < b->upper || (t == b->upper && b->upper_inc));
-}
-
 /*
  * ClipSeq: append to the builder, as one sequence, the part of sequence s
  * of tf inside interval iv.  Returns false (appending nothing) when they do
@@ -159,25 +53,27 @@ BoundsContain(const TimeBounds *b, TimestampTz t)
  */
 static bool
 ClipSeq(TFloatBuilder *b, const TFloat *tf, const TFloatSeqView *s,
-		const TimeBounds *iv)
+		const TFloatSpan *iv)
 {
 	const TimestampTz *times = TF_TIMES(tf);
 	const double *values = TF_VALUES(tf);
-	TimeBounds sb;
-	TimeBounds r;
+	TFloatSpan sb;
+	TFloatSpan r;
 	int end = s->start + s->count;
 	double last;
 
-	SeqBounds(tf, s, &sb);
-	if (!IntersectBounds(&sb, iv, &r))
+	tf_seq_span(tf, s, &sb);
+	if (!tf_span_intersect(&sb, iv, &r))
 		return false;
 
 	tf_builder_begin_seq(b, r.lower_inc);
-	last = SeqValueAt(tf, s, r.lower);
+	last = tf_seq_value(tf, s, r.lower, false);
 	tf_builder_add(b, r.lower, last);
 	if (r.lower < r.upper)
 	{
-		for (int i = FindInstant(times, s->start, s->count, r.lower) + 1;
+		for (int i =
+				 tf_find_instant(times, s->start, s->count, r.lower, false) +
+				 1;
 			 i < end && times[i] < r.upper; i++)
 		{
 			tf_builder_add(b, times[i], values[i]);
@@ -187,78 +83,10 @@ ClipSeq(TFloatBuilder *b, const TFloat *tf, const TFloatSeqView *s,
 		if (TF_IS_STEP(tf) && !r.upper_inc)
 			tf_builder_add(b, r.upper, last);
 		else
-			tf_builder_add(b, r.upper, SeqValueAt(tf, s, r.upper));
+			tf_builder_add(b, r.upper, tf_seq_value(tf, s, r.upper, false));
 	}
 	tf_builder_end_seq(b, r.upper_inc);
 	return true;
-}
-
-/*
- * FirstSeqEndingFrom: index of the first sequence of tf whose last timestamp
- * is >= t (the last sequence when there is none).
- */
-static int
-FirstSeqEndingFrom(const TFloat *tf, TimestampTz t)
-{
-	const TimestampTz *times = TF_TIMES(tf);
-	int lo = 0;
-	int hi = tf_num_seqs(tf) - 1;
-
-	while (lo < hi)
-	{
-		int mid = lo + (hi - lo) / 2;
-		TFloatSeqView s;
-
-		tf_seq_view(tf, mid, &s);
-		if (times[s.start + s.count - 1] >= t)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return lo;
-}
-
-/*
- * ValueAt: the value of tf at t into *v; false when tf is not defined at t
- * (outside it, in a gap of a set, at an exclusive bound, between the
- * instants of a discrete sequence).
- */
-static bool
-ValueAt(const TFloat *tf, TimestampTz t, double *v)
-{
-	const TimestampTz *times = TF_TIMES(tf);
-	const double *values = TF_VALUES(tf);
-	int nseqs = tf_num_seqs(tf);
-	int lo;
-
-	if (t < times[0] || t > times[tf->ninst - 1])
-		return false;
-	if (tf->subtype == TF_INSTANT || tf->subtype == TF_DISCRETE)
-	{
-		int i = FindInstant(times, 0, tf->ninst, t);
-
-		if (times[i] != t)
-			return false;
-		*v = values[i];
-		return true;
-	}
-
-	lo = FirstSeqEndingFrom(tf, t);
-	/* It, or the next one when both meet at t */
-	for (int i = lo; i < nseqs && i <= lo + 1; i++)
-	{
-		TFloatSeqView s;
-		TimeBounds sb;
-
-		tf_seq_view(tf, i, &s);
-		SeqBounds(tf, &s, &sb);
-		if (BoundsContain(&sb, t))
-		{
-			*v = SeqValueAt(tf, &s, t);
-			return true;
-		}
-	}
-	return false;
 }
 
 /*
@@ -272,7 +100,7 @@ valueattimestamp(PG_FUNCTION_ARGS)
 	TimestampTz t = PG_GETARG_TIMESTAMPTZ(1);
 	double v;
 
-	if (!ValueAt(tf, t, &v))
+	if (!tf_value_at_timestamp(tf, t, &v))
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(v);
 }
@@ -285,14 +113,14 @@ attime_timestamptz(PG_FUNCTION_ARGS)
 	TimestampTz t = PG_GETARG_TIMESTAMPTZ(1);
 	double v;
 
-	if (!ValueAt(tf, t, &v))
+	if (!tf_value_at_timestamp(tf, t, &v))
 		PG_RETURN_NULL();
 	PG_RETURN_TFLOAT_P(tf_make_instant(t, v));
 }
 
-/* Range bounds as a TimeBounds; false for an empty range */
+/* Range bounds as a TFloatSpan; false for an empty range */
 static bool
-RangeToBounds(TypeCacheEntry *rngtyp, const RangeType *r, TimeBounds *b)
+RangeToBounds(TypeCacheEntry *rngtyp, const RangeType *r, TFloatSpan *b)
 {
 	RangeBound lower;
 	RangeBound upper;
@@ -314,7 +142,7 @@ RangeToBounds(TypeCacheEntry *rngtyp, const RangeType *r, TimeBounds *b)
  * tf is a continuous sequence.  NULL when empty.
  */
 static TFloat *
-AtIntervals(const TFloat *tf, const TimeBounds *ivs, int n, bool seqset_result)
+AtIntervals(const TFloat *tf, const TFloatSpan *ivs, int n, bool seqset_result)
 {
 	const TimestampTz *times = TF_TIMES(tf);
 	const double *values = TF_VALUES(tf);
@@ -338,7 +166,7 @@ AtIntervals(const TFloat *tf, const TimeBounds *ivs, int n, bool seqset_result)
 				i < n &&
 				(ivs[i].upper < t || (ivs[i].upper == t && !ivs[i].upper_inc)))
 				i++;
-			if (i < n && BoundsContain(&ivs[i], t))
+			if (i < n && tf_span_contains(&ivs[i], t))
 				tf_builder_add(&b, t, values[j]);
 		}
 		if (b.ninst == 0)
@@ -358,14 +186,14 @@ AtIntervals(const TFloat *tf, const TimeBounds *ivs, int n, bool seqset_result)
 
 	/* Skip the sequences that end before the first interval */
 	i = 0;
-	j = FirstSeqEndingFrom(tf, ivs[0].lower);
+	j = tf_first_seq_ending_from(tf, ivs[0].lower);
 	while (i < n && j < nseqs)
 	{
 		TFloatSeqView s;
-		TimeBounds sb;
+		TFloatSpan sb;
 
 		tf_seq_view(tf, j, &s);
-		SeqBounds(tf, &s, &sb);
+		tf_seq_span(tf, &s, &sb);
 		ClipSeq(&b, tf, &s, &ivs[i]);
 
 		/*
@@ -398,7 +226,7 @@ attime_tstzrange(PG_FUNCTION_ARGS)
 	RangeType *r = PG_GETARG_RANGE_P(1);
 	TypeCacheEntry *rngtyp = lookup_type_cache(TSTZRANGEOID,
 											   TYPECACHE_RANGE_INFO);
-	TimeBounds iv;
+	TFloatSpan iv;
 	TFloat *result;
 
 	if (!RangeToBounds(rngtyp, r, &iv))
@@ -422,12 +250,12 @@ attime_tstzmultirange(PG_FUNCTION_ARGS)
 	TypeCacheEntry *mrtyp = lookup_type_cache(TSTZMULTIRANGEOID,
 											  TYPECACHE_MULTIRANGE_INFO);
 	int n = mr->rangeCount;
-	TimeBounds *ivs;
+	TFloatSpan *ivs;
 	TFloat *result;
 
 	if (n == 0)
 		PG_RETURN_NULL();
-	ivs = palloc(mul_size(n, sizeof(TimeBounds)));
+	ivs = palloc(mul_size(n, sizeof(TFloatSpan)));
 	for (int i = 0; i < n; i++)
 	{
 		RangeBound lower;

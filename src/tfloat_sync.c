@@ -53,133 +53,6 @@
 #include "tfloat_sync.h"
 #include "utils/memutils.h"
 
-/*
- * tf_sync_lerp: the value at t of the line through (t1, v1) and (t2, v2),
- * t1 <= t <= t2, the ends exact.  Same formula as tf_value_at() (and
- * MobilityDB), except that when it overflows for finite ends (v2 - v1 is
- * too large a double) the convex combination, which cannot, is used.
- */
-double
-tf_sync_lerp(TimestampTz t1, double v1, TimestampTz t2, double v2,
-			 TimestampTz t)
-{
-	double r;
-	double v;
-
-	if (t <= t1)
-		return v1;
-	if (t >= t2)
-		return v2;
-	v = tf_value_at(t1, v1, t2, v2, t, false);
-	if (isfinite(v) || !isfinite(v1) || !isfinite(v2))
-		return v;
-	r = (double) (t - t1) / (double) (t2 - t1);
-	return v1 * (1.0 - r) + v2 * r;
-}
-
-/*
- * FindInstant: the largest index i in [start, start + count) with
- * times[i] <= t (or < t when strict); start - 1 when there is none.
- */
-static int
-FindInstant(const TimestampTz *times, int start, int count, TimestampTz t,
-			bool strict)
-{
-	int lo = start;
-	int hi = start + count - 1;
-	int found = start - 1;
-
-	while (lo <= hi)
-	{
-		int mid = lo + (hi - lo) / 2;
-
-		if (times[mid] < t || (!strict && times[mid] == t))
-		{
-			found = mid;
-			lo = mid + 1;
-		}
-		else
-			hi = mid - 1;
-	}
-	return found;
-}
-
-/*
- * SeqValue: the value of sequence s of tf at t, which lies within the
- * sequence's first and last timestamps (bounds are the caller's business).
- * With left, the limit from the left (different only for step, at an
- * instant where the value jumps; t must then be after the first instant).
- */
-static double
-SeqValue(const TFloat *tf, const TFloatSeqView *s, TimestampTz t, bool left)
-{
-	const TimestampTz *times = TF_TIMES(tf);
-	const double *values = TF_VALUES(tf);
-	bool step = TF_IS_STEP(tf);
-	int i = FindInstant(times, s->start, s->count, t, left && step);
-
-	Assert(i >= s->start);
-	if (step)
-		return values[i];
-	if (times[i] == t || i == s->start + s->count - 1)
-		return values[i];
-	return tf_sync_lerp(times[i], values[i], times[i + 1], values[i + 1], t);
-}
-
-/*
- * tf_value_at_timestamp: the value of tf at t into *value; false when tf is
- * not defined at t (outside it, in a gap, at an exclusive bound).
- */
-bool
-tf_value_at_timestamp(const TFloat *tf, TimestampTz t, double *value)
-{
-	const TimestampTz *times = TF_TIMES(tf);
-	int nseqs = tf_num_seqs(tf);
-	int lo = 0;
-	int hi = nseqs - 1;
-
-	if (tf->subtype == TF_INSTANT || tf->subtype == TF_DISCRETE)
-	{
-		int i = FindInstant(times, 0, tf->ninst, t, false);
-
-		if (i < 0 || times[i] != t)
-			return false;
-		*value = TF_VALUES(tf)[i];
-		return true;
-	}
-
-	/* Binary search for the first sequence whose last instant is >= t */
-	while (lo < hi)
-	{
-		int mid = lo + (hi - lo) / 2;
-		TFloatSeqView v;
-
-		tf_seq_view(tf, mid, &v);
-		if (times[v.start + v.count - 1] < t)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	/* Sequences may share a timestamp; try this one and the next */
-	for (int i = lo; i < nseqs && i <= lo + 1; i++)
-	{
-		TFloatSeqView v;
-		TimestampTz first;
-		TimestampTz last;
-
-		tf_seq_view(tf, i, &v);
-		first = times[v.start];
-		last = times[v.start + v.count - 1];
-		if ((first < t || (first == t && v.lower_inc)) &&
-			(t < last || (t == last && v.upper_inc)))
-		{
-			*value = SeqValue(tf, &v, t, false);
-			return true;
-		}
-	}
-	return false;
-}
-
 static void
 AddInstant(TFSync *s, TimestampTz t, double x1, double x2)
 {
@@ -230,60 +103,13 @@ EndPiece(TFSync *s, bool upper_inc)
 	p->upper_inc = upper_inc;
 }
 
-/* The time span of one sequence */
-typedef struct SyncSpan
-{
-	TimestampTz lower;
-	TimestampTz upper;
-	bool lower_inc;
-	bool upper_inc;
-} SyncSpan;
-
-static void
-SeqSpan(const TFloat *tf, const TFloatSeqView *v, SyncSpan *sp)
-{
-	const TimestampTz *times = TF_TIMES(tf);
-
-	sp->lower = times[v->start];
-	sp->upper = times[v->start + v->count - 1];
-	sp->lower_inc = v->lower_inc;
-	sp->upper_inc = v->upper_inc;
-}
-
-/* Intersection of two spans into *r; false when empty */
-static bool
-IntersectSpans(const SyncSpan *a, const SyncSpan *b, SyncSpan *r)
-{
-	if (a->lower != b->lower)
-		*r = a->lower > b->lower ? *a : *b;
-	else
-	{
-		r->lower = a->lower;
-		r->lower_inc = a->lower_inc && b->lower_inc;
-	}
-	if (a->upper != b->upper)
-	{
-		const SyncSpan *m = a->upper < b->upper ? a : b;
-
-		r->upper = m->upper;
-		r->upper_inc = m->upper_inc;
-	}
-	else
-	{
-		r->upper = a->upper;
-		r->upper_inc = a->upper_inc && b->upper_inc;
-	}
-	return r->lower < r->upper ||
-		(r->lower == r->upper && r->lower_inc && r->upper_inc);
-}
-
 /*
  * SyncSeqPair: append the pieces of sequence va of a and vb of b over their
  * (non-empty) intersection iv.
  */
 static void
 SyncSeqPair(TFSync *s, const TFloat *a, const TFloatSeqView *va,
-			const TFloat *b, const TFloatSeqView *vb, const SyncSpan *iv)
+			const TFloat *b, const TFloatSeqView *vb, const TFloatSpan *iv)
 {
 	const TimestampTz *ta = TF_TIMES(a);
 	const TimestampTz *tb = TF_TIMES(b);
@@ -298,19 +124,19 @@ SyncSeqPair(TFSync *s, const TFloat *a, const TFloatSeqView *va,
 	if (iv->lower == iv->upper)
 	{
 		BeginPiece(s, true);
-		AddInstant(s, iv->lower, SeqValue(a, va, iv->lower, false),
-				   SeqValue(b, vb, iv->lower, false));
+		AddInstant(s, iv->lower, tf_seq_value(a, va, iv->lower, false),
+				   tf_seq_value(b, vb, iv->lower, false));
 		EndPiece(s, true);
 		return;
 	}
 
 	BeginPiece(s, iv->lower_inc);
-	AddInstant(s, iv->lower, SeqValue(a, va, iv->lower, false),
-			   SeqValue(b, vb, iv->lower, false));
+	AddInstant(s, iv->lower, tf_seq_value(a, va, iv->lower, false),
+			   tf_seq_value(b, vb, iv->lower, false));
 
 	/* First instants of each strictly after the lower end */
-	ia = FindInstant(ta, va->start, va->count, iv->lower, false) + 1;
-	ib = FindInstant(tb, vb->start, vb->count, iv->lower, false) + 1;
+	ia = tf_find_instant(ta, va->start, va->count, iv->lower, false) + 1;
+	ib = tf_find_instant(tb, vb->start, vb->count, iv->lower, false) + 1;
 
 	for (;;)
 	{
@@ -332,16 +158,16 @@ SyncSeqPair(TFSync *s, const TFloat *a, const TFloatSeqView *va,
 		if (ib < endb && tb[ib] == t)
 			ib++;
 
-		l1 = SeqValue(a, va, t, true);
-		l2 = SeqValue(b, vb, t, true);
+		l1 = tf_seq_value(a, va, t, true);
+		l2 = tf_seq_value(b, vb, t, true);
 		if (at_end && !iv->upper_inc)
 		{
 			AddInstant(s, t, l1, l2);
 			EndPiece(s, false);
 			return;
 		}
-		r1 = SeqValue(a, va, t, false);
-		r2 = SeqValue(b, vb, t, false);
+		r1 = tf_seq_value(a, va, t, false);
+		r2 = tf_seq_value(b, vb, t, false);
 		if (mixed && !(tf_float_eq(l1, r1) && tf_float_eq(l2, r2)))
 		{
 			/* The step operand jumps: close the piece, open the next */
@@ -432,15 +258,15 @@ tf_sync(const TFloat *a, const TFloat *b, TFSync *s)
 		{
 			TFloatSeqView va;
 			TFloatSeqView vb;
-			SyncSpan sa;
-			SyncSpan sb;
-			SyncSpan iv;
+			TFloatSpan sa;
+			TFloatSpan sb;
+			TFloatSpan iv;
 
 			tf_seq_view(a, i, &va);
 			tf_seq_view(b, j, &vb);
-			SeqSpan(a, &va, &sa);
-			SeqSpan(b, &vb, &sb);
-			if (IntersectSpans(&sa, &sb, &iv))
+			tf_seq_span(a, &va, &sa);
+			tf_seq_span(b, &vb, &sb);
+			if (tf_span_intersect(&sa, &sb, &iv))
 				SyncSeqPair(s, a, &va, b, &vb, &iv);
 
 			/*
@@ -495,10 +321,10 @@ tf_sync_values_at(const TFSync *s, int i, TimestampTz t, double *x1,
 {
 	if (s->interp == TF_SYNC_LINEAR)
 	{
-		*x1 = tf_sync_lerp(s->times[i], s->v1[i], s->times[i + 1],
-						   s->v1[i + 1], t);
-		*x2 = tf_sync_lerp(s->times[i], s->v2[i], s->times[i + 1],
-						   s->v2[i + 1], t);
+		*x1 = tf_value_at(s->times[i], s->v1[i], s->times[i + 1], s->v1[i + 1],
+						  t, false);
+		*x2 = tf_value_at(s->times[i], s->v2[i], s->times[i + 1], s->v2[i + 1],
+						  t, false);
 	}
 	else
 	{

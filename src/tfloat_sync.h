@@ -66,9 +66,5 @@ extern bool tf_sync(const TFloat *a, const TFloat *b, TFSync *s);
 extern void tf_sync_free(TFSync *s);
 extern void tf_sync_values_at(const TFSync *s, int i, TimestampTz t,
 							  double *x1, double *x2);
-extern double tf_sync_lerp(TimestampTz t1, double v1, TimestampTz t2,
-						   double v2, TimestampTz t);
-extern bool tf_value_at_timestamp(const TFloat *tf, TimestampTz t,
-								  double *value);
 
 #endif /* CQSTREAM_TFLOAT_SYNC_H */

@@ -437,36 +437,33 @@ tf_builder_finish(TFloatBuilder *b)
 				int plast = p->start + p->count - 1;
 
 				/*
-				 * A step sequence open at its end continues into one that
-				 * starts there whatever its value: the open end only
-				 * repeats the previous value, so it is dropped.
+				 * Two sequences continue each other when they meet at one
+				 * timestamp with one bound inclusive and the same value
+				 * there (the shared instant is kept once), or, for step
+				 * interpolation, when the first is open at its end and the
+				 * second starts there, whatever its value (the open end
+				 * only repeats the previous value, so it is dropped).
 				 */
-				if (b->step && b->times[plast] == b->times[out] &&
-					!p->upper_inc && s.lower_inc)
+				int drop = -1; /* instants dropped from p's end */
+
+				if (b->times[plast] == b->times[out])
 				{
-					memmove(b->times + plast, b->times + out,
-							n * sizeof(TimestampTz));
-					memmove(b->values + plast, b->values + out,
-							n * sizeof(double));
-					n = p->count - 1 + n;
-					n = tf_normalize_instants(b->times + p->start,
-											  b->values + p->start, n,
-											  b->step);
-					p->count = n;
-					p->upper_inc = s.upper_inc;
-					out = p->start + n;
-					continue;
+					if (b->step && !p->upper_inc && s.lower_inc)
+						drop = 1;
+					else if (p->upper_inc != s.lower_inc &&
+							 tf_float_eq(b->values[plast], b->values[out]))
+						drop = 0;
 				}
-				if (b->times[plast] == b->times[out] &&
-					p->upper_inc != s.lower_inc &&
-					tf_float_eq(b->values[plast], b->values[out]))
+				if (drop >= 0)
 				{
-					/* Drop the shared instant's second copy and merge */
-					memmove(b->times + plast + 1, b->times + out + 1,
-							(n - 1) * sizeof(TimestampTz));
-					memmove(b->values + plast + 1, b->values + out + 1,
-							(n - 1) * sizeof(double));
-					n = p->count + n - 1;
+					int skip = 1 - drop; /* instants skipped from s */
+
+					memmove(b->times + plast + 1 - drop, b->times + out + skip,
+							(n - skip) * sizeof(TimestampTz));
+					memmove(b->values + plast + 1 - drop,
+							b->values + out + skip,
+							(n - skip) * sizeof(double));
+					n = p->count - drop + n - skip;
 					n = tf_normalize_instants(b->times + p->start,
 											  b->values + p->start, n,
 											  b->step);

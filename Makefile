@@ -32,12 +32,15 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) Makefile
 	  printf '%s\n' '\echo Use "CREATE EXTENSION cqstream" to load this file. \quit'; \
 	  for f in $(SQL_PARTS); do echo; echo "-- $$f"; cat $$f; done ) > $@
 
-.PHONY: test bench format format-check
+.PHONY: test bench demo format format-check
 test:
 	@test/run.sh
 
 bench:
 	@test/bench/run.sh
+
+demo:
+	@demo/demo.sh
 
 format:
 	clang-format -i src/*.c src/*.h

@@ -270,6 +270,47 @@ suite_worker()
 	cq_worker_tests
 }
 
+# windows: window aggregates in continuous queries against plain SQL,
+# seeded random streams, crashes with windows open (test/worker/windows.sh).
+suite_windows()
+{
+	cq_require build || return 0
+	# shellcheck source=test/worker/windows.sh
+	. test/worker/windows.sh
+	cq_window_tests
+}
+
+# relay_unit: the relay's own unit tests (SSE encoder, configuration) and
+# its build (test/relay/unit.sh).
+suite_relay_unit()
+{
+	cq_require build || return 0
+	# shellcheck source=test/relay/unit.sh
+	. test/relay/unit.sh
+	cq_relay_unit_tests
+}
+
+# relay: cqstream-relay end to end with a real cluster and worker: raw
+# bytes, the npm eventsource client across relay and database restarts,
+# chromium, slow and hostile clients, sanitizers (test/relay/e2e.sh).
+suite_relay()
+{
+	cq_require build || return 0
+	# shellcheck source=test/relay/e2e.sh
+	. test/relay/e2e.sh
+	cq_relay_e2e_tests
+}
+
+# dashboard: the demo's dashboard in headless chromium receives live
+# points (test/demo/dashboard.sh).
+suite_dashboard()
+{
+	cq_require build || return 0
+	# shellcheck source=test/demo/dashboard.sh
+	. test/demo/dashboard.sh
+	cq_dashboard_tests
+}
+
 # ---------------------------------------------------------------------------
 # The run
 
@@ -279,6 +320,10 @@ SUITES=(
 	format
 	regress
 	worker
+	windows
+	relay_unit
+	relay
+	dashboard
 )
 
 echo "cqstream tests: $CQ_ROOT (as $(id -un))"

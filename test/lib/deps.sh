@@ -22,6 +22,8 @@ CQ_DEB_PACKAGES=(
 	libjansson-dev           # relay: JSON
 	libevent-dev             # relay: event loop, HTTP
 	libpq-dev                # relay: client library
+	curl                     # relay tests: raw SSE bytes
+	chromium                 # relay and dashboard tests: a real browser
 )
 
 # cq_missing_packages: print the packages of CQ_DEB_PACKAGES not installed.

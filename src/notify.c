@@ -177,6 +177,53 @@ cq_payload_transform(StringInfo buf, const char *query, int64 id, bool has_key,
 }
 
 void
+cq_payload_window(StringInfo buf, const char *query, int64 id, bool has_key,
+				  const char *key, TimestampTz start, TimestampTz end,
+				  CqAggKind agg, double value, int64 count, bool final)
+{
+	char num[MAXINT8LEN + 1];
+	int numlen = pg_lltoa(id, num);
+
+	appendStringInfoString(buf, "{\"query\":\"");
+	appendStringInfoString(buf, query);
+	appendStringInfoString(buf, "\",\"id\":");
+	appendBinaryStringInfo(buf, num, numlen);
+	if (has_key)
+	{
+		appendStringInfoString(buf, ",\"key\":");
+		if (key == NULL)
+			appendStringInfoString(buf, "null");
+		else
+			escape_json(buf, key);
+	}
+	appendStringInfoString(buf, ",\"windowStart\":");
+	cq_json_timestamp(buf, start);
+	appendStringInfoString(buf, ",\"windowEnd\":");
+	cq_json_timestamp(buf, end);
+	appendStringInfo(buf, ",\"aggregation\":\"%s\",\"value\":",
+					 cq_agg_name(agg));
+	switch (agg)
+	{
+		case CQ_AGG_COUNT:
+		case CQ_AGG_COUNT_DISTINCT:
+		case CQ_AGG_COUNT_TRUE:
+		case CQ_AGG_COUNT_FALSE:
+			/* whole numbers, exact in a double up to 2^53 */
+			appendStringInfo(buf, INT64_FORMAT, (int64) value);
+			break;
+		case CQ_AGG_ANY:
+		case CQ_AGG_ALL:
+			appendStringInfoString(buf, value != 0 ? "true" : "false");
+			break;
+		default:
+			cq_json_float8(buf, value);
+			break;
+	}
+	appendStringInfo(buf, ",\"count\":" INT64_FORMAT ",\"final\":%s}", count,
+					 final ? "true" : "false");
+}
+
+void
 cq_notifier_begin(CqNotifier *n, const char *query, CqNotifyMode mode)
 {
 	n->query = query;

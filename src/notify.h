@@ -13,6 +13,8 @@
 #include "datatype/timestamp.h"
 #include "lib/stringinfo.h"
 
+#include "window.h"
+
 /*
  * Longest payload NOTIFY accepts: async.c refuses one of
  * BLCKSZ - NAMEDATALEN - 128 bytes (8000) or more.
@@ -47,6 +49,18 @@ extern void cq_payload_transform(StringInfo buf, const char *query, int64 id,
 								 bool has_key, const char *key,
 								 bool time_isnull, TimestampTz time,
 								 double value);
+
+/*
+ * The result of a window aggregate (docs/windows.md): {"query":..,"id":..,
+ * "key":..,"windowStart":..,"windowEnd":..,"aggregation":..,"value":..,
+ * "count":..,"final":..}; value is a JSON number, a whole number for the
+ * counting aggregations, or true/false for ANY and ALL.
+ */
+extern void cq_payload_window(StringInfo buf, const char *query, int64 id,
+							  bool has_key, const char *key,
+							  TimestampTz start, TimestampTz end,
+							  CqAggKind agg, double value, int64 count,
+							  bool final);
 
 /*
  * Batches the notifications of one query within one transaction: results

@@ -42,6 +42,7 @@
 #include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
+#include "common/int.h"
 #include "common/shortest_dec.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -66,8 +67,10 @@
 
 #include "operation.h"
 #include "registry.h"
+#include "window.h"
 
 PG_FUNCTION_INFO_V1(create_transform);
+PG_FUNCTION_INFO_V1(create_aggregate);
 PG_FUNCTION_INFO_V1(create_query);
 PG_FUNCTION_INFO_V1(drop_query);
 PG_FUNCTION_INFO_V1(pause_query);
@@ -85,14 +88,25 @@ bool registry_preloaded = false;
 #define OPTIONS_HINT                                                      \
 	"Options are \"retention_rows\" (a whole number, 0 for no limit), "   \
 	"\"retention_age\" (an interval such as \"1 day\", or null for no "   \
-	"limit), \"notify\" (\"payload\", \"id\" or \"none\") and \"start\" " \
-	"(\"now\" or \"beginning\")."
+	"limit), \"notify\" (\"payload\", \"id\" or \"none\"), \"start\" "  \
+	"(\"now\" or \"beginning\") and, for window aggregates, "           \
+	"\"idle_flush\" (an interval, or null for none)."
 
 #define SPEC_HINT                                                      \
 	"A query body has \"operation\" (an operation or a chain such as " \
 	"\"mul 1.8 | add 32\"), \"arg\" (a number, for one operation), "   \
 	"\"timeColumn\", \"valueColumn\", and optionally \"keyColumn\", "  \
-	"\"idColumn\" and \"options\" (an object)."
+	"\"idColumn\" and \"options\" (an object); a window aggregate has " \
+	"\"aggregation\" and \"window\" instead of \"operation\", and "      \
+	"optionally \"lateness\" and \"emit\"."
+
+#define WINDOW_JSON_HINT                                                     \
+	"A window is {\"type\": \"TUMBLING\", \"size\": 10, \"unit\": "           \
+	"\"SECONDS\"}, {\"type\": \"HOPPING\", \"size\": 1, \"unit\": "          \
+	"\"MINUTES\", \"hop\": 10, \"hopUnit\": \"SECONDS\"} or {\"type\": "     \
+	"\"COUNT\", \"size\": 5, \"hop\": 1}; time windows may have \"offset\" " \
+	"and \"offsetUnit\".  Units: MICROSECONDS, MILLISECONDS, SECONDS, "     \
+	"MINUTES, HOURS, DAYS."
 
 #define NAME_HINT                                                          \
 	"A query name is a lowercase letter followed by at most 46 lowercase " \
@@ -112,6 +126,13 @@ typedef struct QueryDef
 	bool has_arg;
 	double arg;
 	Jsonb *options; /* NULL: all defaults */
+	/* window aggregates (docs/windows.md) */
+	bool aggregate;
+	char *aggregation; /* as given */
+	bool has_window;
+	CqWindowSpec window; /* validated when read */
+	int64 lateness;		 /* microseconds */
+	char *emit;			 /* as given; NULL: on_close */
 
 	/* filled in by ValidateQuery */
 	char *chain; /* canonical chain */
@@ -120,6 +141,9 @@ typedef struct QueryDef
 	char *retention_age; /* canonical interval text; NULL: none */
 	const char *notify;
 	bool start_beginning;
+	char *idle_flush; /* canonical interval text; NULL: none */
+	CqValueType value_type;
+	CqAggKind agg;
 } QueryDef;
 
 /* Saved state around OwnerBegin/OwnerEnd */
@@ -310,9 +334,12 @@ OptionRetentionRows(const JsonbValue *v)
 	return n;
 }
 
-/* Canonical text of a positive interval, independent of IntervalStyle */
+/*
+ * Canonical text of a positive interval, independent of IntervalStyle;
+ * key names the option in errors.
+ */
 static char *
-OptionRetentionAge(const char *text)
+OptionInterval(const char *key, const char *text)
 {
 	Interval *iv;
 	Interval zero;
@@ -327,9 +354,9 @@ OptionRetentionAge(const char *text)
 										  IntervalPGetDatum(&zero))) <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value for option \"retention_age\": \"%s\"",
+				 errmsg("invalid value for option \"%s\": \"%s\"", key,
 						text),
-				 errdetail("The retention age must be positive."),
+				 errdetail("The interval must be positive."),
 				 errhint(OPTIONS_HINT)));
 	interval2itm(*iv, &itm);
 	EncodeInterval(&itm, INTSTYLE_POSTGRES, buf);
@@ -348,9 +375,11 @@ ParseOptions(QueryDef *def)
 	JsonbIteratorToken tok;
 
 	def->retention_rows = DEFAULT_RETENTION_ROWS;
-	def->retention_age = OptionRetentionAge(DEFAULT_RETENTION_AGE);
+	def->retention_age = OptionInterval("retention_age",
+										DEFAULT_RETENTION_AGE);
 	def->notify = DEFAULT_NOTIFY;
 	def->start_beginning = false;
+	def->idle_flush = NULL;
 	if (def->options == NULL)
 		return;
 	if (!JB_ROOT_IS_OBJECT(def->options))
@@ -375,13 +404,32 @@ ParseOptions(QueryDef *def)
 		{
 			char *s = JsonbString(&v, key, true, "option", OPTIONS_HINT);
 
-			def->retention_age = s ? OptionRetentionAge(s) : NULL;
+			def->retention_age = s ? OptionInterval(key, s) : NULL;
+		}
+		else if (strcmp(key, "idle_flush") == 0 && def->aggregate)
+		{
+			char *s = JsonbString(&v, key, true, "option", OPTIONS_HINT);
+
+			def->idle_flush = s ? OptionInterval(key, s) : NULL;
+			/* It must have a fixed length (no months) */
+			if (s)
+				(void) cq_interval_usec(
+					DatumGetIntervalP(DirectFunctionCall3(
+						interval_in, CStringGetDatum(def->idle_flush),
+						ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1))),
+					"idle_flush");
 		}
 		else if (strcmp(key, "notify") == 0)
 			def->notify = OptionWord(&v, key, notify_words);
 		else if (strcmp(key, "start") == 0)
 			def->start_beginning = strcmp(OptionWord(&v, key, start_words),
 										  "beginning") == 0;
+		else if (strcmp(key, "idle_flush") == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("option \"idle_flush\" applies to window "
+							"aggregates only"),
+					 errhint(OPTIONS_HINT)));
 		else
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -433,6 +481,287 @@ ResolveChain(QueryDef *def)
 	}
 	cq_chain_parse(text, &chain);
 	def->chain = cq_chain_format(&chain);
+}
+
+/*
+ * Window aggregates in a JSON body.  Durations are a whole number and a
+ * unit; the canonical spec writes each in the largest unit that divides
+ * it, so equal windows store equal specs.
+ */
+typedef struct TimeUnit
+{
+	const char *name;
+	int64 usec;
+} TimeUnit;
+
+/* Largest first: CanonicalDuration takes the first that divides */
+static const TimeUnit time_units[] = {
+	{"DAYS", USECS_PER_DAY},
+	{"HOURS", USECS_PER_HOUR},
+	{"MINUTES", USECS_PER_MINUTE},
+	{"SECONDS", USECS_PER_SEC},
+	{"MILLISECONDS", 1000},
+	{"MICROSECONDS", 1},
+};
+
+static void
+InvalidWindowJson(const char *fmt, const char *arg)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg(fmt, arg), errhint(WINDOW_JSON_HINT)));
+}
+
+/* s as a whole decimal number within int64 */
+static bool
+WholeNumber(const char *s, int64 *n)
+{
+	char *end;
+
+	errno = 0;
+	*n = strtoi64(s, &end, 10);
+	return errno == 0 && end != s && *end == '\0';
+}
+
+/* A JSON whole number (may be negative) within int64 */
+static int64
+JsonbWhole(const JsonbValue *v, const char *member)
+{
+	char *s;
+	int64 n;
+
+	if (v->type != jbvNumeric)
+		InvalidWindowJson("window member \"%s\" must be a number", member);
+	s = numeric_normalize(v->val.numeric);
+	if (!WholeNumber(s, &n))
+		InvalidWindowJson("window member \"%s\" must be a whole number",
+						  member);
+	return n;
+}
+
+/* The microseconds of a unit's name (case-insensitive) */
+static int64
+UnitUsec(const JsonbValue *v, const char *member)
+{
+	char *name;
+
+	if (v == NULL)
+		return USECS_PER_SEC;
+	if (v->type != jbvString)
+		InvalidWindowJson("window member \"%s\" must be a string", member);
+	name = JsonbKey(v);
+	for (int i = 0; i < lengthof(time_units); i++)
+		if (pg_strcasecmp(name, time_units[i].name) == 0)
+			return time_units[i].usec;
+	InvalidWindowJson("unknown time unit \"%s\"", name);
+	return 0;
+}
+
+/* n units of usec microseconds, or 22023 */
+static int64
+Duration(int64 n, int64 usec, const char *member)
+{
+	int64 r;
+
+	if (pg_mul_s64_overflow(n, usec, &r))
+		InvalidWindowJson("window member \"%s\" is out of range", member);
+	return r;
+}
+
+/* "sizekey": n, "unitkey": "UNIT" in the largest unit dividing usec */
+static void
+AppendDuration(StringInfo buf, const char *sizekey, const char *unitkey,
+			   int64 usec)
+{
+	const TimeUnit *u = &time_units[lengthof(time_units) - 1];
+
+	for (int i = 0; i < lengthof(time_units); i++)
+		if (usec % time_units[i].usec == 0)
+		{
+			u = &time_units[i];
+			break;
+		}
+	appendStringInfo(buf, "\"%s\": " INT64_FORMAT ", \"%s\": \"%s\"", sizekey,
+					 usec / u->usec, unitkey, u->name);
+}
+
+/* Find member key of object container c (NULL if absent) */
+static JsonbValue *
+Member(JsonbContainer *c, const char *key)
+{
+	return getKeyJsonValueFromContainer(c, key, strlen(key), NULL);
+}
+
+/*
+ * ParseWindowJson: def->window from a body's "window" object, validated
+ * by the window core's constructors.
+ */
+static void
+ParseWindowJson(QueryDef *def, const JsonbValue *v)
+{
+	static const char *const known[] = {"type", "size", "unit", "hop",
+										"hopUnit", "offset", "offsetUnit",
+										NULL};
+	JsonbContainer *c;
+	JsonbValue *type, *size, *unit, *hop, *hopunit, *offset, *offsetunit;
+	JsonbIterator *it;
+	JsonbValue k;
+	JsonbIteratorToken tok;
+	char *kind;
+
+	if (v->type != jbvBinary || !JsonContainerIsObject(v->val.binary.data))
+		InvalidWindowJson("member \"%s\" must be an object", "window");
+	c = v->val.binary.data;
+	it = JsonbIteratorInit(c);
+	while ((tok = JsonbIteratorNext(&it, &k, true)) != WJB_DONE)
+	{
+		bool ok = false;
+
+		if (tok != WJB_KEY)
+			continue;
+		for (int i = 0; known[i]; i++)
+			ok = ok || strcmp(JsonbKey(&k), known[i]) == 0;
+		if (!ok)
+			InvalidWindowJson("unknown window member \"%s\"", JsonbKey(&k));
+	}
+	type = Member(c, "type");
+	size = Member(c, "size");
+	unit = Member(c, "unit");
+	hop = Member(c, "hop");
+	hopunit = Member(c, "hopUnit");
+	offset = Member(c, "offset");
+	offsetunit = Member(c, "offsetUnit");
+	if (type == NULL || type->type != jbvString)
+		InvalidWindowJson("window member \"%s\" must be a string", "type");
+	if (size == NULL)
+		InvalidWindowJson("window lacks member \"%s\"", "size");
+	kind = JsonbKey(type);
+	if (pg_strcasecmp(kind, "COUNT") == 0)
+	{
+		int64 n = JsonbWhole(size, "size");
+
+		if (unit || hopunit || offset || offsetunit)
+			InvalidWindowJson("a %s window has only \"size\" and \"hop\"",
+							  "COUNT");
+		cq_window_count(&def->window, n, hop ? JsonbWhole(hop, "hop") : n);
+	}
+	else if (pg_strcasecmp(kind, "TUMBLING") == 0 ||
+			 pg_strcasecmp(kind, "HOPPING") == 0)
+	{
+		bool tumbling = pg_strcasecmp(kind, "TUMBLING") == 0;
+		int64 u = UnitUsec(unit, "unit");
+		int64 sz = Duration(JsonbWhole(size, "size"), u, "size");
+		int64 hp = sz;
+		int64 off = 0;
+
+		if (tumbling && (hop || hopunit))
+			InvalidWindowJson("a %s window has no hop", "TUMBLING");
+		if (!tumbling)
+		{
+			if (hop == NULL)
+				InvalidWindowJson("window lacks member \"%s\"", "hop");
+			hp = Duration(JsonbWhole(hop, "hop"),
+						  hopunit ? UnitUsec(hopunit, "hopUnit") : u, "hop");
+		}
+		if (offset)
+			off = Duration(JsonbWhole(offset, "offset"),
+						   offsetunit ? UnitUsec(offsetunit, "offsetUnit") : u,
+						   "offset");
+		else if (offsetunit)
+			InvalidWindowJson("window lacks member \"%s\"", "offset");
+		cq_window_time(&def->window,
+					   tumbling ? CQ_WINDOW_TUMBLING : CQ_WINDOW_HOPPING, sz,
+					   hp, off);
+	}
+	else
+		InvalidWindowJson("unknown window type \"%s\"", kind);
+	def->has_window = true;
+}
+
+/* A body's "lateness": {"size": n, "unit": U} or null */
+static int64
+ParseLatenessJson(const JsonbValue *v)
+{
+	JsonbValue *size;
+
+	if (v->type == jbvNull)
+		return 0;
+	if (v->type != jbvBinary || !JsonContainerIsObject(v->val.binary.data) ||
+		(size = Member(v->val.binary.data, "size")) == NULL)
+		InvalidWindowJson("member \"%s\" must be an object with \"size\" and "
+						  "\"unit\", or null",
+						  "lateness");
+	return Duration(JsonbWhole(size, "size"),
+					UnitUsec(Member(v->val.binary.data, "unit"), "unit"),
+					"lateness");
+}
+
+/* The canonical "window" object of a validated window */
+static void
+AppendWindowJson(StringInfo buf, const CqWindowSpec *w)
+{
+	if (w->kind == CQ_WINDOW_COUNT)
+	{
+		appendStringInfo(buf, "{\"type\": \"COUNT\", \"size\": " INT64_FORMAT,
+						 w->size);
+		if (w->hop != w->size)
+			appendStringInfo(buf, ", \"hop\": " INT64_FORMAT, w->hop);
+		appendStringInfoChar(buf, '}');
+		return;
+	}
+	appendStringInfo(buf, "{\"type\": \"%s\", ",
+					 w->kind == CQ_WINDOW_TUMBLING ? "TUMBLING" : "HOPPING");
+	AppendDuration(buf, "size", "unit", w->size);
+	if (w->kind == CQ_WINDOW_HOPPING)
+	{
+		appendStringInfoString(buf, ", ");
+		AppendDuration(buf, "hop", "hopUnit", w->hop);
+	}
+	if (w->offset != 0)
+	{
+		appendStringInfoString(buf, ", ");
+		AppendDuration(buf, "offset", "offsetUnit", w->offset);
+	}
+	appendStringInfoChar(buf, '}');
+}
+
+/*
+ * ValidateAggregate: the aggregation for the value type, the window, the
+ * lateness and the emit mode of an aggregate (after ValidateSource).
+ */
+static void
+ValidateAggregate(QueryDef *def)
+{
+	if (!def->has_window)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("window must not be null"),
+				 errhint(WINDOW_JSON_HINT)));
+	def->agg = cq_agg_parse(def->aggregation, def->value_type);
+	if (def->lateness < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("lateness must not be negative")));
+	if (def->lateness > 0 && def->window.kind == CQ_WINDOW_COUNT)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("count windows take no lateness"),
+				 errdetail("Count windows group rows in arrival order, not "
+						   "by event time."),
+				 errhint("Leave the lateness at 0.")));
+	if (def->emit == NULL)
+		def->emit = "on_close";
+	else if (pg_strcasecmp(def->emit, "on_close") == 0)
+		def->emit = "on_close";
+	else if (pg_strcasecmp(def->emit, "on_update") == 0)
+		def->emit = "on_update";
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid emit mode \"%s\"", def->emit),
+				 errhint("Emit modes are \"on_close\" (one final result per "
+						 "window) and \"on_update\" (also a result each "
+						 "batch the window changes).")));
 }
 
 /*
@@ -606,8 +935,25 @@ ValidateSource(QueryDef *def)
 				 errdetail("The time column must be of type timestamp with "
 						   "time zone or timestamp.")));
 	typ = ColumnType(rel, def->value_column, &value_att);
-	if (typ != INT2OID && typ != INT4OID && typ != INT8OID &&
-		typ != FLOAT4OID && typ != FLOAT8OID && typ != NUMERICOID)
+	if (typ == INT2OID || typ == INT4OID || typ == INT8OID ||
+		typ == FLOAT4OID || typ == FLOAT8OID || typ == NUMERICOID)
+		def->value_type = CQ_VALUE_NUMBER;
+	else if (def->aggregate &&
+			 (typ == TEXTOID || typ == VARCHAROID || typ == BPCHAROID ||
+			  typ == NAMEOID))
+		def->value_type = CQ_VALUE_TEXT;
+	else if (def->aggregate && typ == BOOLOID)
+		def->value_type = CQ_VALUE_BOOLEAN;
+	else if (def->aggregate)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("value column \"%s\" is of type %s", def->value_column,
+						format_type_be(typ)),
+				 errdetail("A window aggregate needs a number (smallint, "
+						   "integer, bigint, real, double precision or "
+						   "numeric), text (text, varchar, char or name) or "
+						   "boolean value column.")));
+	else
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("value column \"%s\" is of type %s", def->value_column,
@@ -670,8 +1016,28 @@ CanonicalSpec(const QueryDef *def)
 	StringInfoData buf;
 
 	initStringInfo(&buf);
-	appendStringInfoString(&buf, "{\"operation\": ");
-	escape_json(&buf, def->chain);
+	if (def->aggregate)
+	{
+		appendStringInfoString(&buf, "{\"aggregation\": ");
+		escape_json(&buf, cq_agg_name(def->agg));
+		appendStringInfoString(&buf, ", \"window\": ");
+		AppendWindowJson(&buf, &def->window);
+		appendStringInfoString(&buf, ", \"lateness\": ");
+		if (def->lateness > 0)
+		{
+			appendStringInfoChar(&buf, '{');
+			AppendDuration(&buf, "size", "unit", def->lateness);
+			appendStringInfoChar(&buf, '}');
+		}
+		else
+			appendStringInfoString(&buf, "null");
+		appendStringInfo(&buf, ", \"emit\": \"%s\"", def->emit);
+	}
+	else
+	{
+		appendStringInfoString(&buf, "{\"operation\": ");
+		escape_json(&buf, def->chain);
+	}
 	appendStringInfoString(&buf, ", \"timeColumn\": ");
 	escape_json(&buf, def->time_column);
 	appendStringInfoString(&buf, ", \"valueColumn\": ");
@@ -693,8 +1059,17 @@ CanonicalSpec(const QueryDef *def)
 		appendStringInfoString(&buf, "null");
 	appendStringInfoString(&buf, ", \"notify\": ");
 	escape_json(&buf, def->notify);
-	appendStringInfo(&buf, ", \"start\": \"%s\"}}",
+	appendStringInfo(&buf, ", \"start\": \"%s\"",
 					 def->start_beginning ? "beginning" : "now");
+	if (def->aggregate)
+	{
+		appendStringInfoString(&buf, ", \"idle_flush\": ");
+		if (def->idle_flush)
+			escape_json(&buf, def->idle_flush);
+		else
+			appendStringInfoString(&buf, "null");
+	}
+	appendStringInfoString(&buf, "}}");
 	return DatumGetJsonbP(
 		DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
 }
@@ -715,7 +1090,10 @@ CreateQuery(QueryDef *def)
 	CheckPreloaded();
 	CheckQueryName(def->name);
 	ValidateSource(def);
-	ResolveChain(def);
+	if (def->aggregate)
+		ValidateAggregate(def);
+	else
+		ResolveChain(def);
 	ParseOptions(def);
 	spec = CanonicalSpec(def);
 	options = DatumGetJsonbP(
@@ -725,11 +1103,12 @@ CreateQuery(QueryDef *def)
 	OwnerBegin(&ctx);
 	PG_TRY();
 	{
-		Oid argtypes[11] = {TEXTOID, OIDOID,   NAMEOID, NAMEOID,
-							NAMEOID, NAMEOID,  OIDOID,	JSONBOID,
-							TEXTOID, JSONBOID, OIDOID};
-		Datum values[11];
-		char nulls[11];
+		Oid argtypes[20] = {TEXTOID, OIDOID,   NAMEOID, NAMEOID, NAMEOID,
+							NAMEOID, OIDOID,   JSONBOID, TEXTOID, JSONBOID,
+							OIDOID,	 TEXTOID,  TEXTOID,	 TEXTOID, TEXTOID,
+							INT8OID, INT8OID,  INT8OID,	 INT8OID, TEXTOID};
+		Datum values[20];
+		char nulls[20];
 		int ret;
 		int32 query_id;
 		bool isnull;
@@ -761,19 +1140,45 @@ CreateQuery(QueryDef *def)
 		}
 		values[6] = ObjectIdGetDatum(def->id_sequence);
 		values[7] = JsonbPGetDatum(spec);
-		values[8] = CStringGetTextDatum(def->chain);
 		values[9] = JsonbPGetDatum(options);
 		values[10] = ObjectIdGetDatum(uid);
+		if (def->aggregate)
+		{
+			static const char *const vts[] = {"", "number", "text",
+											  "boolean"};
+			static const char *const kinds[] = {"", "tumbling", "hopping",
+												"count"};
+
+			nulls[8] = 'n';
+			values[11] = CStringGetTextDatum("aggregate");
+			values[12] = CStringGetTextDatum(cq_agg_name(def->agg));
+			values[13] = CStringGetTextDatum(vts[def->value_type]);
+			values[14] = CStringGetTextDatum(kinds[def->window.kind]);
+			values[15] = Int64GetDatum(def->window.size);
+			values[16] = Int64GetDatum(def->window.hop);
+			values[17] = Int64GetDatum(def->window.offset);
+			values[18] = Int64GetDatum(def->lateness);
+			values[19] = CStringGetTextDatum(def->emit);
+		}
+		else
+		{
+			values[8] = CStringGetTextDatum(def->chain);
+			values[11] = CStringGetTextDatum("transform");
+			memset(nulls + 12, 'n', 8);
+		}
 
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
 		ret =
 			SPI_execute_with_args("INSERT INTO cqstream.query (name, kind, source, id_column, "
 								  "time_column, value_column, key_column, id_sequence, spec, chain, "
-								  "options, owner) VALUES ($1, 'transform', $2::regclass, $3, $4, "
-								  "$5, $6, $7::regclass, $8, $9, $10, $11) "
+								  "options, owner, aggregation, value_type, window_kind, "
+								  "window_size, window_hop, window_offset, lateness, emit) "
+								  "VALUES ($1, $12, $2::regclass, $3, $4, "
+								  "$5, $6, $7::regclass, $8, $9, $10, $11, $13, $14, $15, $16, "
+								  "$17, $18, $19, $20) "
 								  "ON CONFLICT (name) DO NOTHING RETURNING id",
-								  11, argtypes, values, nulls, false, 0);
+								  20, argtypes, values, nulls, false, 0);
 		if (ret != SPI_OK_INSERT_RETURNING)
 			elog(ERROR, "inserting into cqstream.query failed: %d", ret);
 		if (SPI_processed == 0)
@@ -858,6 +1263,49 @@ create_transform(PG_FUNCTION_ARGS)
 }
 
 /*
+ * cqstream.create_aggregate(name, source, time_column, value_column,
+ * aggregation, win, key_column, lateness, emit, options)
+ */
+Datum
+create_aggregate(PG_FUNCTION_ARGS)
+{
+	QueryDef def;
+
+	memset(&def, 0, sizeof(def));
+	def.aggregate = true;
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("query name must not be null")));
+	def.name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("source table must not be null")));
+	def.source = PG_GETARG_OID(1);
+	def.time_column = NameArg(fcinfo, 2, "time column");
+	def.value_column = NameArg(fcinfo, 3, "value column");
+	if (PG_ARGISNULL(4))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("aggregation must not be null")));
+	def.aggregation = text_to_cstring(PG_GETARG_TEXT_PP(4));
+	if (!PG_ARGISNULL(5))
+	{
+		cq_window_from_record(PG_GETARG_HEAPTUPLEHEADER(5), &def.window);
+		def.has_window = true;
+	}
+	def.key_column = PG_ARGISNULL(6) ? NULL : NameArg(fcinfo, 6, "key column");
+	def.lateness = PG_ARGISNULL(7)
+		? 0
+		: cq_interval_usec(PG_GETARG_INTERVAL_P(7), "lateness");
+	def.emit = PG_ARGISNULL(8) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(8));
+	def.options = PG_ARGISNULL(9) ? NULL : PG_GETARG_JSONB_P(9);
+	CreateQuery(&def);
+	PG_RETURN_VOID();
+}
+
+/*
  * cqstream.create_query(name, source, spec): the body is read into the
  * same QueryDef as create_transform's arguments.
  */
@@ -870,6 +1318,7 @@ create_query(PG_FUNCTION_ARGS)
 	JsonbValue k;
 	JsonbValue v;
 	JsonbIteratorToken tok;
+	bool has_lateness = false;
 
 	memset(&def, 0, sizeof(def));
 	def.name = text_to_cstring(PG_GETARG_TEXT_PP(0));
@@ -929,24 +1378,55 @@ create_query(PG_FUNCTION_ARGS)
 						 errhint(OPTIONS_HINT)));
 			def.options = JsonbValueToJsonb(&v);
 		}
-		else if (strcmp(key, "aggregation") == 0 || strcmp(key, "window") == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("window aggregates are not supported yet"),
-					 errhint("This version registers transforms only; window "
-							 "aggregates come with a later version.")));
+		else if (strcmp(key, "aggregation") == 0)
+		{
+			def.aggregate = true;
+			def.aggregation = JsonbString(&v, key, false, "member",
+										  SPEC_HINT);
+		}
+		else if (strcmp(key, "window") == 0)
+			ParseWindowJson(&def, &v);
+		else if (strcmp(key, "lateness") == 0)
+		{
+			def.lateness = ParseLatenessJson(&v);
+			has_lateness = true;
+		}
+		else if (strcmp(key, "emit") == 0)
+			def.emit = JsonbString(&v, key, true, "member", SPEC_HINT);
 		else
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unknown member \"%s\" in query body", key),
 					 errhint(SPEC_HINT)));
 	}
-	if (def.operation == NULL || def.time_column == NULL ||
-		def.value_column == NULL)
+	if (def.aggregate && (def.operation != NULL || def.has_arg))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("query body has both \"aggregation\" and "
+						"\"%s\"",
+						def.operation != NULL ? "operation" : "arg"),
+				 errhint("A query either transforms each row (\"operation\") "
+						 "or aggregates rows over windows "
+						 "(\"aggregation\" and \"window\").")));
+	if (!def.aggregate &&
+		(def.has_window || has_lateness || def.emit != NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("query body has \"%s\" but no \"aggregation\"",
+						def.has_window ? "window"
+							: has_lateness ? "lateness"
+										   : "emit"),
+				 errhint(SPEC_HINT)));
+	if ((def.aggregate ? !def.has_window : def.operation == NULL) ||
+		def.time_column == NULL || def.value_column == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("query body lacks member \"%s\"",
-						def.operation == NULL		  ? "operation"
+						def.aggregate
+							? (!def.has_window			? "window"
+								   : def.time_column == NULL ? "timeColumn"
+															 : "valueColumn")
+							: def.operation == NULL	  ? "operation"
 							: def.time_column == NULL ? "timeColumn"
 													  : "valueColumn"),
 				 errhint(SPEC_HINT)));

@@ -385,6 +385,15 @@ cq_agg_final(const CqAggState *s, CqAggKind agg)
 			return s->min;
 		case CQ_AGG_MAX:
 			return s->max;
+			/* booleans are folded as 1 and 0 (window_stream.c) */
+		case CQ_AGG_COUNT_TRUE:
+			return s->sum;
+		case CQ_AGG_COUNT_FALSE:
+			return (double) s->count - s->sum;
+		case CQ_AGG_ANY:
+			return s->max;
+		case CQ_AGG_ALL:
+			return s->min;
 		default:
 			elog(ERROR, "aggregation %s has no numeric state",
 				 cq_agg_name(agg));

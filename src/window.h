@@ -40,6 +40,7 @@
 
 #include "postgres.h"
 
+#include "access/htup.h"
 #include "datatype/timestamp.h"
 
 typedef enum CqWindowKind
@@ -78,6 +79,12 @@ typedef struct CqWindowSpec
 extern void cq_window_time(CqWindowSpec *w, CqWindowKind kind, int64 size,
 						   int64 hop, int64 offset);
 extern void cq_window_count(CqWindowSpec *w, int64 size, int64 hop);
+
+/*
+ * cq_window_from_record: a cqstream.window composite value (window_sql.c)
+ * as a spec; raises 22023 when it is not a valid window.
+ */
+extern void cq_window_from_record(HeapTupleHeader rec, CqWindowSpec *w);
 
 /*
  * cq_interval_usec: an interval's length in microseconds, days counted as

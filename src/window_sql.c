@@ -168,11 +168,11 @@ IntervalField(HeapTupleHeader rec, int attno, const char *what, bool *isnull)
 }
 
 /*
- * WindowSpecFromRecord: a cqstream.window value as a core spec, validated
+ * cq_window_from_record: a cqstream.window value as a core spec, validated
  * by the core's constructors (the record may have been written by hand).
  */
-static void
-WindowSpecFromRecord(HeapTupleHeader rec, CqWindowSpec *w)
+void
+cq_window_from_record(HeapTupleHeader rec, CqWindowSpec *w)
 {
 	bool isnull;
 	Datum d;
@@ -283,7 +283,7 @@ window_aggregate(PG_FUNCTION_ARGS)
 	const double *values;
 
 	es.agg = cq_agg_parse(aggname, CQ_VALUE_NUMBER);
-	WindowSpecFromRecord(rec, &w);
+	cq_window_from_record(rec, &w);
 
 	InitMaterializedSRF(fcinfo, 0);
 	es.store = rsinfo->setResult;

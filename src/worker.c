@@ -95,9 +95,11 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
+#include "bulk_insert.h"
 #include "capture.h"
 #include "notify.h"
 #include "operation.h"
+#include "window_stream.h"
 #include "worker.h"
 
 /* Advisory lock held by the worker of a database ("cqst", 1) */
@@ -124,6 +126,19 @@ typedef struct CqQuery
 	int64 last_source_id;
 	int64 last_result_seq;
 	int64 bound; /* safe bound of this pass; -1: no sequence */
+	/* aggregates (docs/windows.md) */
+	bool aggregate;
+	CqAggKind agg;
+	CqValueType value_type;
+	CqWindowSpec window;
+	int64 lateness;
+	bool on_update;
+	int64 idle_flush; /* microseconds; 0: none */
+	bool has_watermark;
+	TimestampTz max_event_time;
+	TimestampTz watermark;
+	bool has_last_row_at;
+	TimestampTz last_row_at;
 } CqQuery;
 
 static MemoryContext pass_cxt = NULL;
@@ -134,9 +149,15 @@ static const char *const list_sql =
 	"SELECT q.id, q.name, q.source::pg_catalog.oid, q.id_column::text,"
 	" q.time_column::text, q.value_column::text, q.key_column::text,"
 	" q.chain, q.options->>'notify', q.owner,"
-	" s.last_source_id, s.last_result_seq, q.id_sequence::pg_catalog.oid"
+	" s.last_source_id, s.last_result_seq, q.id_sequence::pg_catalog.oid,"
+	" q.kind = 'aggregate', q.aggregation, q.value_type, q.window_kind,"
+	" q.window_size, q.window_hop, q.window_offset, q.lateness,"
+	" q.emit = 'on_update',"
+	" (pg_catalog.date_part('epoch', (q.options->>'idle_flush')::pg_catalog.interval)"
+	" * 1000000)::pg_catalog.int8,"
+	" s.max_event_time, s.watermark, s.last_row_at"
 	" FROM cqstream.query q JOIN cqstream.query_state s ON s.query_id = q.id"
-	" WHERE q.kind = 'transform' AND NOT q.paused"
+	" WHERE NOT q.paused"
 	" AND s.status IN ('registered', 'running')"
 	" ORDER BY q.id";
 
@@ -159,6 +180,50 @@ SpiInt64(HeapTuple tup, TupleDesc desc, int col, int64 dflt)
 	Datum d = SPI_getbinval(tup, desc, col, &isnull);
 
 	return isnull ? dflt : DatumGetInt64(d);
+}
+
+/*
+ * LoadAggregate: the window columns of an aggregate's row of list_sql.
+ * The registry validated them; they are checked again through the window
+ * core's constructors since the catalog could have been edited.
+ */
+static void
+LoadAggregate(CqQuery *q, HeapTuple tup, TupleDesc desc)
+{
+	char *aggname = SpiText(tup, desc, 15);
+	char *vt = SpiText(tup, desc, 16);
+	char *kind = SpiText(tup, desc, 17);
+	int64 size = SpiInt64(tup, desc, 18, 0);
+	int64 hop = SpiInt64(tup, desc, 19, 0);
+	int64 offset = SpiInt64(tup, desc, 20, 0);
+	bool isnull;
+	Datum d;
+
+	if (aggname == NULL || vt == NULL || kind == NULL)
+		elog(ERROR, "cqstream: aggregate \"%s\" lacks its window", q->name);
+	q->value_type = strcmp(vt, "text") == 0 ? CQ_VALUE_TEXT
+		: strcmp(vt, "boolean") == 0		? CQ_VALUE_BOOLEAN
+											: CQ_VALUE_NUMBER;
+	q->agg = cq_agg_parse(aggname, q->value_type);
+	if (strcmp(kind, "count") == 0)
+		cq_window_count(&q->window, size, hop);
+	else
+		cq_window_time(&q->window,
+					   strcmp(kind, "tumbling") == 0 ? CQ_WINDOW_TUMBLING
+													 : CQ_WINDOW_HOPPING,
+					   size, hop, offset);
+	q->lateness = SpiInt64(tup, desc, 21, 0);
+	q->on_update = DatumGetBool(SPI_getbinval(tup, desc, 22, &isnull)) &&
+		!isnull;
+	q->idle_flush = SpiInt64(tup, desc, 23, 0);
+	d = SPI_getbinval(tup, desc, 24, &isnull);
+	q->max_event_time = isnull ? DT_NOBEGIN : DatumGetTimestampTz(d);
+	d = SPI_getbinval(tup, desc, 25, &isnull);
+	q->has_watermark = !isnull;
+	q->watermark = isnull ? DT_NOBEGIN : DatumGetTimestampTz(d);
+	d = SPI_getbinval(tup, desc, 26, &isnull);
+	q->has_last_row_at = !isnull;
+	q->last_row_at = isnull ? 0 : DatumGetTimestampTz(d);
 }
 
 /*
@@ -204,6 +269,9 @@ LoadQueries(CqQuery **queries)
 		qs[i].last_result_seq = SpiInt64(tup, desc, 12, 0);
 		qs[i].id_sequence = DatumGetObjectId(
 			SPI_getbinval(tup, desc, 13, &isnull));
+		qs[i].aggregate = DatumGetBool(SPI_getbinval(tup, desc, 14, &isnull));
+		if (qs[i].aggregate)
+			LoadAggregate(&qs[i], tup, desc);
 		MemoryContextSwitchTo(old);
 	}
 	SPI_freetuptable(SPI_tuptable);
@@ -255,29 +323,17 @@ SequenceLastValue(Oid seq, bool *ok)
 }
 
 /* Source rows fetched, and results inserted, per round */
-#define CQ_CHUNK 1000
+#define CQ_CHUNK CQ_BULK_ROWS
 
 /*
- * CqResultLog: appends results to cqstream.result as COPY does (heap
- * multi-insert of CQ_CHUNK rows, then their index entries) rather than
- * through an INSERT statement, whose planning and executor cost per
- * result dominated a batch.  Only valid while the table is as
- * 80_registry.sql creates it (no trigger firing in replica mode, no
- * CHECK constraint, no generated column, the four columns in order);
- * otherwise the INSERT statement is used (fallback).  The worker runs as
- * a superuser, so neither privileges nor row-level security apply, and
- * the foreign key is skipped in replica mode either way.
+ * CqResultLog: appends results to cqstream.result through bulk_insert.c
+ * (COPY's path), or, when the table's shape is not the one this code
+ * expects, through an INSERT statement (fallback).
  */
 typedef struct CqResultLog
 {
 	bool fallback;
-	Relation rel;
-	EState *estate;
-	ResultRelInfo *rri;
-	TupleTableSlot *slots[CQ_CHUNK];
-	int nslots; /* slots made so far */
-	int n;		/* filled slots */
-	CommandId cid;
+	CqBulkInsert bulk;
 	Datum created;
 	int32 query_id;
 	/* fallback: the pending rows */
@@ -287,87 +343,34 @@ typedef struct CqResultLog
 	Datum *payloads;
 } CqResultLog;
 
-/* Can results be appended directly to rel? */
-static bool
-ResultLogDirectOk(Relation rel)
-{
-	TupleDesc desc = RelationGetDescr(rel);
-	static const Oid types[4] = {INT4OID, INT8OID, TIMESTAMPTZOID, TEXTOID};
-
-	if (rel->rd_rel->relkind != RELKIND_RELATION || desc->natts != 4)
-		return false;
-	for (int i = 0; i < 4; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(desc, i);
-
-		if (att->attisdropped || att->atttypid != types[i] ||
-			att->attgenerated)
-			return false;
-	}
-	if (desc->constr != NULL &&
-		(desc->constr->num_check > 0 || desc->constr->has_generated_stored))
-		return false;
-	if (rel->trigdesc != NULL)
-	{
-		for (int i = 0; i < rel->trigdesc->numtriggers; i++)
-		{
-			char en = rel->trigdesc->triggers[i].tgenabled;
-
-			if (en == TRIGGER_FIRES_ALWAYS || en == TRIGGER_FIRES_ON_REPLICA ||
-				SessionReplicationRole != SESSION_REPLICATION_ROLE_REPLICA)
-				return false;
-		}
-	}
-	return true;
-}
-
 static void
 ResultLogBegin(CqResultLog *log, int32 query_id)
 {
+	static const Oid types[4] = {INT4OID, INT8OID, TIMESTAMPTZOID, TEXTOID};
 	RangeVar *rv = makeRangeVar(pstrdup("cqstream"), pstrdup("result"), -1);
+	Relation rel;
 
 	memset(log, 0, sizeof(*log));
 	log->query_id = query_id;
 	log->cxt = CurrentMemoryContext;
-	log->rel = table_openrv(rv, RowExclusiveLock);
-	log->fallback = !ResultLogDirectOk(log->rel);
+	rel = table_openrv(rv, RowExclusiveLock);
+	log->fallback = !cq_bulk_ok(rel, types, 4);
 	if (log->fallback)
 	{
-		table_close(log->rel, NoLock);
-		log->rel = NULL;
+		table_close(rel, NoLock);
 		return;
 	}
-	log->estate = CreateExecutorState();
-	log->rri = makeNode(ResultRelInfo);
-	InitResultRelInfo(log->rri, log->rel, 1, NULL, 0);
-	ExecOpenIndices(log->rri, false);
-	log->cid = GetCurrentCommandId(true);
+	cq_bulk_begin(&log->bulk, rel);
 	/* The column default, now() */
 	log->created = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
 }
 
-/* Write the filled slots */
+/* Write the pending rows */
 static void
 ResultLogFlush(CqResultLog *log)
 {
-	if (log->fallback || log->n == 0)
-		return;
-	table_multi_insert(log->rel, log->slots, log->n, log->cid, 0, NULL);
-	if (log->rri->ri_NumIndices > 0)
-	{
-		for (int i = 0; i < log->n; i++)
-		{
-			List *r = ExecInsertIndexTuples(log->rri, log->slots[i],
-											log->estate, false, false, NULL,
-											NIL);
-
-			list_free(r);
-		}
-		ResetPerTupleExprContext(log->estate);
-	}
-	for (int i = 0; i < log->n; i++)
-		ExecClearTuple(log->slots[i]);
-	log->n = 0;
+	if (!log->fallback)
+		cq_bulk_flush(&log->bulk);
 }
 
 /*
@@ -401,23 +404,13 @@ ResultLogAdd(CqResultLog *log, int64 id, Datum payload, int nresults)
 			   DatumGetPointer(payload), len);
 		return;
 	}
-	if (log->n == log->nslots)
-	{
-		MemoryContext old = MemoryContextSwitchTo(log->cxt);
-
-		log->slots[log->nslots++] = MakeSingleTupleTableSlot(RelationGetDescr(
-																 log->rel),
-															 &TTSOpsVirtual);
-		MemoryContextSwitchTo(old);
-	}
-	slot = log->slots[log->n];
+	slot = cq_bulk_slot(&log->bulk);
 	slot->tts_values[0] = Int32GetDatum(log->query_id);
 	slot->tts_values[1] = Int64GetDatum(id);
 	slot->tts_values[2] = log->created;
 	slot->tts_values[3] = payload;
 	memset(slot->tts_isnull, 0, 4 * sizeof(bool));
-	ExecStoreVirtualTuple(slot);
-	log->n++;
+	cq_bulk_store(&log->bulk);
 }
 
 /* Finish: the fallback's INSERT of nresults rows; release everything */
@@ -450,14 +443,127 @@ ResultLogEnd(CqResultLog *log, const CqQuery *q, int nresults)
 			elog(ERROR, "cqstream: cannot log the results of \"%s\"", q->name);
 		return;
 	}
-	ResultLogFlush(log);
-	for (int i = 0; i < log->nslots; i++)
-		ExecDropSingleTupleTableSlot(log->slots[i]);
-	ExecCloseIndices(log->rri);
-	FreeExecutorState(log->estate);
-	table_close(log->rel, NoLock);
-	/* Later statements of the transaction see the results */
-	CommandCounterIncrement();
+	cq_bulk_end(&log->bulk);
+	table_close(log->bulk.rel, NoLock);
+}
+
+/*
+ * OpenSource: a cursor over the rows of q's source after its progress and
+ * up to its safe bound, at most batch_size of them, in id order: (id,
+ * time, value::value_type, key::text).  Opened as the query's owner, so
+ * grants and row-level security hold.
+ */
+static Portal
+OpenSource(const CqQuery *q, const char *source, const char *value_type)
+{
+	StringInfoData sql;
+	Oid types[3] = {INT8OID, INT8OID, INT8OID};
+	Datum values[3];
+	Oid save_userid;
+	int save_sec;
+	int gucnest;
+	Portal portal;
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql,
+					 "SELECT %s::pg_catalog.int8, %s::pg_catalog.timestamptz,"
+					 " %s::%s, %s FROM %s"
+					 " WHERE %s > $1 AND %s <= $2 ORDER BY %s LIMIT $3",
+					 quote_identifier(q->id_column),
+					 quote_identifier(q->time_column),
+					 quote_identifier(q->value_column), value_type,
+					 q->key_column != NULL
+						 ? psprintf("%s::pg_catalog.text",
+									quote_identifier(q->key_column))
+						 : "NULL::pg_catalog.text",
+					 source, quote_identifier(q->id_column),
+					 quote_identifier(q->id_column),
+					 quote_identifier(q->id_column));
+	values[0] = Int64GetDatum(q->last_source_id);
+	values[1] = Int64GetDatum(q->bound);
+	values[2] = Int64GetDatum((int64) cq_batch_size);
+
+	/* Read as the owner; the subtransaction's abort restores us on error */
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(q->owner,
+						   save_sec | SECURITY_LOCAL_USERID_CHANGE |
+							   SECURITY_RESTRICTED_OPERATION);
+	/*
+	 * Planned without sorting, as a function's SET clause would do: the
+	 * rows past the last batch are new, so the planner has no statistics
+	 * for them and would rather sort a bitmap scan than walk an index on
+	 * the id column (if there is one; otherwise it still sorts).
+	 */
+	gucnest = NewGUCNestLevel();
+	(void) set_config_option("enable_sort", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	/* (with no index the sort stays, and its penalty must not start JIT) */
+	(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	/* Not read-only: a fresh snapshot, taken after the safe-bound check */
+	portal = SPI_cursor_open_with_args(NULL, sql.data, 3, types, values, NULL,
+									   false, 0);
+	AtEOXact_GUC(true, gucnest);
+	SetUserIdAndSecContext(save_userid, save_sec);
+	pfree(sql.data);
+	return portal;
+}
+
+/* FetchChunk: the next CQ_CHUNK rows of portal into SPI_tuptable */
+static void
+FetchChunk(const CqQuery *q, Portal portal)
+{
+	Oid save_userid;
+	int save_sec;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(q->owner,
+						   save_sec | SECURITY_LOCAL_USERID_CHANGE |
+							   SECURITY_RESTRICTED_OPERATION);
+	SPI_cursor_fetch(portal, true, CQ_CHUNK);
+	SetUserIdAndSecContext(save_userid, save_sec);
+}
+
+/*
+ * UpdateProgress: q's progress and counters after a batch, checking that
+ * they are still those the batch started from (two workers could never
+ * both apply a batch).
+ */
+static void
+UpdateProgress(const CqQuery *q, int64 last_id, int64 seq, uint64 nrows,
+			   int64 nresults, int64 nskipped, int64 nlate)
+{
+	Oid types[9];
+	Datum values[9];
+
+	types[0] = INT4OID;
+	values[0] = Int32GetDatum(q->id);
+	for (int i = 1; i < 9; i++)
+		types[i] = INT8OID;
+	values[1] = Int64GetDatum(last_id);
+	values[2] = Int64GetDatum(seq);
+	values[3] = Int64GetDatum((int64) nrows);
+	values[4] = Int64GetDatum(nresults);
+	values[5] = Int64GetDatum(nskipped);
+	values[6] = Int64GetDatum(q->last_source_id);
+	values[7] = Int64GetDatum(q->last_result_seq);
+	values[8] = Int64GetDatum(nlate);
+	if (SPI_execute_with_args("UPDATE cqstream.query_state SET last_source_id = $2,"
+							  " last_result_seq = $3, rows_processed = rows_processed + $4,"
+							  " results_emitted = results_emitted + $5,"
+							  " rows_skipped = rows_skipped + $6,"
+							  " rows_late = rows_late + $9, status = 'running',"
+							  " updated = pg_catalog.now()"
+							  " WHERE query_id = $1 AND last_source_id = $7"
+							  " AND last_result_seq = $8",
+							  9, types, values, NULL, false,
+							  0) != SPI_OK_UPDATE)
+		elog(ERROR, "cqstream: cannot update the state of \"%s\"", q->name);
+	if (SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("progress of query \"%s\" changed concurrently",
+						q->name)));
 }
 
 /*
@@ -485,15 +591,9 @@ RunQuery(CqQuery *q, bool *more)
 	CqNotifyMode mode;
 	CqNotifier notifier;
 	CqResultLog log;
-	StringInfoData sql;
 	StringInfoData payload;
-	Oid save_userid;
-	int save_sec;
-	Oid types[8];
-	Datum values[8];
 	bool has_key = q->key_column != NULL;
 	Portal portal;
-	int gucnest;
 	MemoryContext chunk_cxt;
 	MemoryContext old;
 
@@ -511,49 +611,7 @@ RunQuery(CqQuery *q, bool *more)
 	cq_chain_parse(q->chain, &chain);
 	mode = cq_notify_mode_parse(q->notify);
 
-	initStringInfo(&sql);
-	appendStringInfo(&sql,
-					 "SELECT %s::pg_catalog.int8, %s::pg_catalog.timestamptz,"
-					 " %s::pg_catalog.float8, %s FROM %s"
-					 " WHERE %s > $1 AND %s <= $2 ORDER BY %s LIMIT $3",
-					 quote_identifier(q->id_column),
-					 quote_identifier(q->time_column),
-					 quote_identifier(q->value_column),
-					 has_key ? psprintf("%s::pg_catalog.text",
-										quote_identifier(q->key_column))
-							 : "NULL::pg_catalog.text",
-					 source, quote_identifier(q->id_column),
-					 quote_identifier(q->id_column),
-					 quote_identifier(q->id_column));
-	types[0] = INT8OID;
-	types[1] = INT8OID;
-	types[2] = INT8OID;
-	values[0] = Int64GetDatum(q->last_source_id);
-	values[1] = Int64GetDatum(bound);
-	values[2] = Int64GetDatum((int64) cq_batch_size);
-
-	/* Read as the owner; the subtransaction's abort restores us on error */
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(q->owner,
-						   save_sec | SECURITY_LOCAL_USERID_CHANGE |
-							   SECURITY_RESTRICTED_OPERATION);
-	/*
-	 * Planned without sorting, as a function's SET clause would do: the
-	 * rows past the last batch are new, so the planner has no statistics
-	 * for them and would rather sort a bitmap scan than walk an index on
-	 * the id column (if there is one; otherwise it still sorts).
-	 */
-	gucnest = NewGUCNestLevel();
-	(void) set_config_option("enable_sort", "off", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	/* (with no index the sort stays, and its penalty must not start JIT) */
-	(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION,
-							 GUC_ACTION_SAVE, true, 0, false);
-	/* Not read-only: a fresh snapshot, taken after the safe-bound check */
-	portal = SPI_cursor_open_with_args(NULL, sql.data, 3, types, values, NULL,
-									   false, 0);
-	AtEOXact_GUC(true, gucnest);
-	SetUserIdAndSecContext(save_userid, save_sec);
+	portal = OpenSource(q, source, "pg_catalog.float8");
 
 	/* One kept block that a chunk's payloads and tuples fit in */
 	chunk_cxt = AllocSetContextCreate(CurrentMemoryContext, "cqstream chunk",
@@ -568,11 +626,7 @@ RunQuery(CqQuery *q, bool *more)
 		TupleDesc desc;
 		uint64 n;
 
-		SetUserIdAndSecContext(q->owner,
-							   save_sec | SECURITY_LOCAL_USERID_CHANGE |
-								   SECURITY_RESTRICTED_OPERATION);
-		SPI_cursor_fetch(portal, true, CQ_CHUNK);
-		SetUserIdAndSecContext(save_userid, save_sec);
+		FetchChunk(q, portal);
 		tuptable = SPI_tuptable;
 		n = SPI_processed;
 		if (n == 0)
@@ -636,32 +690,212 @@ RunQuery(CqQuery *q, bool *more)
 
 	ResultLogEnd(&log, q, nresults);
 
-	types[0] = INT4OID;
-	values[0] = Int32GetDatum(q->id);
-	for (int i = 1; i < 8; i++)
-		types[i] = INT8OID;
-	values[1] = Int64GetDatum(last_id);
-	values[2] = Int64GetDatum(seq);
-	values[3] = Int64GetDatum((int64) nrows);
-	values[4] = Int64GetDatum((int64) nresults);
-	values[5] = Int64GetDatum(nskipped);
-	values[6] = Int64GetDatum(q->last_source_id);
-	values[7] = Int64GetDatum(q->last_result_seq);
-	if (SPI_execute_with_args("UPDATE cqstream.query_state SET last_source_id = $2,"
-							  " last_result_seq = $3, rows_processed = rows_processed + $4,"
-							  " results_emitted = results_emitted + $5,"
-							  " rows_skipped = rows_skipped + $6, status = 'running',"
-							  " updated = pg_catalog.now()"
-							  " WHERE query_id = $1 AND last_source_id = $7"
-							  " AND last_result_seq = $8",
-							  8, types, values, NULL, false,
-							  0) != SPI_OK_UPDATE)
-		elog(ERROR, "cqstream: cannot update the state of \"%s\"", q->name);
-	if (SPI_processed != 1)
+	UpdateProgress(q, last_id, seq, nrows, nresults, nskipped, 0);
+
+	/* Queued now, sent at commit */
+	cq_notifier_end(&notifier);
+}
+
+/* What the window operator's emit function needs (RunAggregate) */
+typedef struct AggEmit
+{
+	CqQuery *q;
+	CqResultLog *log;
+	CqNotifier *notifier;
+	StringInfoData payload;
+	MemoryContext payload_cxt; /* lives until the next ResultLogFlush */
+	int64 base;
+	int64 seq;
+	int nresults;
+} AggEmit;
+
+static void
+EmitWindow(void *arg, const CqStreamResult *r)
+{
+	AggEmit *e = arg;
+	MemoryContext old = MemoryContextSwitchTo(e->payload_cxt);
+	int64 id;
+
+	e->seq++;
+	id = e->base + e->seq;
+	resetStringInfo(&e->payload);
+	cq_payload_window(&e->payload, e->q->name, id, e->q->key_column != NULL,
+					  r->key->key ? text_to_cstring(r->key->key) : NULL,
+					  r->start, r->end, e->q->agg, r->value, r->count,
+					  r->final);
+	ResultLogAdd(e->log, id,
+				 PointerGetDatum(cstring_to_text_with_len(e->payload.data,
+														  e->payload.len)),
+				 e->nresults);
+	cq_notifier_add(e->notifier, id, e->payload.data, e->payload.len);
+	e->nresults++;
+	MemoryContextSwitchTo(old);
+}
+
+/* Is q's idle flush due (no rows read for idle_flush)? */
+static bool
+IdleFlushDue(const CqQuery *q)
+{
+	return q->aggregate && q->idle_flush > 0 && q->has_last_row_at &&
+		GetCurrentTimestamp() - q->last_row_at >= q->idle_flush;
+}
+
+/*
+ * RunAggregate: one batch of window aggregate q (docs/windows.md), in the
+ * caller's subtransaction; like RunQuery, plus the window state, which is
+ * loaded first and written back in the same transaction.
+ */
+static void
+RunAggregate(CqQuery *q, bool *more)
+{
+	char *source = SourceName(q);
+	const char *cast = q->value_type == CQ_VALUE_TEXT ? "pg_catalog.text"
+		: q->value_type == CQ_VALUE_BOOLEAN			  ? "pg_catalog.bool"
+													  : "pg_catalog.float8";
+	int64 last_id;
+	int64 last_read = 0;
+	int64 nskipped = 0;
+	int64 nlate = 0;
+	uint64 nrows = 0;
+	CqNotifier notifier;
+	CqResultLog log;
+	CqStreamOp op;
+	AggEmit e;
+	Portal portal;
+	bool flushed = false;
+	Oid types[5] = {INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
+					INT4OID};
+	Datum values[5];
+	char nulls[5] = {' ', ' ', ' ', ' ', ' '};
+
+	if (q->bound < 0)
 		ereport(ERROR,
-				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-				 errmsg("progress of query \"%s\" changed concurrently",
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("id sequence of query \"%s\" does not exist",
 						q->name)));
+
+	memset(&e, 0, sizeof(e));
+	e.q = q;
+	e.log = &log;
+	e.notifier = &notifier;
+	e.base = (int64) q->id * CQ_RESULT_ID_BASE;
+	e.seq = q->last_result_seq;
+	/* One kept block that a chunk's payloads and tuples fit in */
+	e.payload_cxt = AllocSetContextCreate(CurrentMemoryContext,
+										  "cqstream chunk", 1024 * 1024,
+										  1024 * 1024,
+										  ALLOCSET_DEFAULT_MAXSIZE);
+	initStringInfo(&e.payload);
+
+	cq_stream_init(&op, &q->window, q->agg, q->lateness, EmitWindow, &e);
+	op.max_time = q->max_event_time;
+	op.watermark = q->watermark;
+	cq_window_state_load(&op, q->id);
+
+	cq_notifier_begin(&notifier, q->name, cq_notify_mode_parse(q->notify));
+	ResultLogBegin(&log, q->id);
+	portal = q->bound > q->last_source_id ? OpenSource(q, source, cast) : NULL;
+	while (portal != NULL)
+	{
+		SPITupleTable *tuptable;
+		TupleDesc desc;
+		uint64 n;
+
+		FetchChunk(q, portal);
+		tuptable = SPI_tuptable;
+		n = SPI_processed;
+		desc = tuptable->tupdesc;
+		/* The operator's keys and windows outlive the chunk */
+		for (uint64 i = 0; i < n; i++)
+		{
+			HeapTuple tup = tuptable->vals[i];
+			bool id_isnull, time_isnull, value_isnull, key_isnull;
+			Datum id = SPI_getbinval(tup, desc, 1, &id_isnull);
+			TimestampTz time = DatumGetTimestampTz(
+				SPI_getbinval(tup, desc, 2, &time_isnull));
+			Datum value = SPI_getbinval(tup, desc, 3, &value_isnull);
+			Datum key = SPI_getbinval(tup, desc, 4, &key_isnull);
+			CqStreamKey *k;
+			double v = 0;
+			const char *val = NULL;
+			int len = 0;
+
+			last_read = id_isnull ? q->bound : DatumGetInt64(id);
+			if (time_isnull || value_isnull)
+			{
+				nskipped++;
+				continue;
+			}
+			if (key_isnull)
+				k = cq_stream_key(&op, NULL, 0, true);
+			else
+			{
+				text *t = DatumGetTextPP(key);
+
+				k = cq_stream_key(&op, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t),
+								  false);
+			}
+			if (q->value_type == CQ_VALUE_NUMBER)
+				v = DatumGetFloat8(value);
+			else if (q->value_type == CQ_VALUE_BOOLEAN)
+				v = DatumGetBool(value) ? 1.0 : 0.0;
+			else
+			{
+				text *t = DatumGetTextPP(value);
+
+				val = VARDATA_ANY(t);
+				len = VARSIZE_ANY_EXHDR(t);
+			}
+			if (!cq_stream_add(&op, k, time, v, val, len))
+				nlate++;
+		}
+		nrows += n;
+		ResultLogFlush(&log);
+		SPI_freetuptable(tuptable);
+		MemoryContextReset(e.payload_cxt);
+		initStringInfo(&e.payload);
+		if (n < CQ_CHUNK)
+			break;
+	}
+	if (portal != NULL)
+		SPI_cursor_close(portal);
+
+	if (q->on_update)
+		cq_stream_emit_updates(&op);
+	if (nrows == 0 && IdleFlushDue(q))
+	{
+		cq_stream_flush_all(&op);
+		flushed = true;
+	}
+	ResultLogEnd(&log, q, e.nresults);
+	cq_window_state_store(&op, q->id);
+
+	*more = *more || nrows >= (uint64) cq_batch_size;
+	last_id = Max(q->bound, q->last_source_id);
+	if (nrows >= (uint64) cq_batch_size && nrows > 0)
+		last_id = last_read;
+	UpdateProgress(q, last_id, e.seq, nrows, e.nresults, nskipped, nlate);
+
+	/* The watermark, and when rows were last read (for the idle flush) */
+	values[0] = Int32GetDatum(q->id);
+	values[1] = TimestampTzGetDatum(op.max_time);
+	values[2] = TimestampTzGetDatum(op.watermark);
+	if (op.max_time < MIN_TIMESTAMP || op.max_time >= END_TIMESTAMP)
+		nulls[1] = 'n';
+	if (op.watermark < MIN_TIMESTAMP || op.watermark >= END_TIMESTAMP)
+		nulls[2] = 'n';
+	values[3] = TimestampTzGetDatum(GetCurrentTimestamp());
+	/* 1: rows were read; 2: flushed, nothing left to flush; 0: neither */
+	values[4] = Int32GetDatum(nrows > 0 ? 1 : flushed ? 2 : 0);
+	if (SPI_execute_with_args("UPDATE cqstream.query_state SET max_event_time = $2,"
+							  " watermark = $3, last_row_at = CASE $5"
+							  " WHEN 1 THEN $4 WHEN 2 THEN NULL"
+							  " ELSE last_row_at END"
+							  " WHERE query_id = $1",
+							  5, types, values, nulls, false,
+							  0) != SPI_OK_UPDATE)
+		elog(ERROR, "cqstream: cannot update the watermark of \"%s\"",
+				q->name);
 
 	/* Queued now, sent at commit */
 	cq_notifier_end(&notifier);
@@ -708,7 +942,10 @@ RunQueryIsolated(CqQuery *q, bool *more)
 	MemoryContextSwitchTo(query_cxt);
 	PG_TRY();
 	{
-		RunQuery(q, more);
+		if (q->aggregate)
+			RunAggregate(q, more);
+		else
+			RunQuery(q, more);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(old);
 		CurrentResourceOwner = oldowner;
@@ -797,7 +1034,7 @@ RunPass(void)
 			(kind == RELKIND_RELATION || kind == RELKIND_PARTITIONED_TABLE))
 		{
 			q->bound = cq_capture_safe_bound(q->source, last);
-			if (q->bound <= q->last_source_id)
+			if (q->bound <= q->last_source_id && !IdleFlushDue(q))
 				continue;
 		}
 		RunQueryIsolated(q, &more);

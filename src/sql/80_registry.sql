@@ -15,7 +15,16 @@ CREATE TABLE cqstream.query (
 	value_column name NOT NULL,
 	key_column name,
 	spec jsonb NOT NULL,
-	chain text,
+	chain text,				-- transforms: the canonical operation chain
+	-- aggregates (docs/windows.md); all NULL for transforms
+	aggregation text,			-- canonical name: AVG, COUNT_DISTINCT, ...
+	value_type text CHECK (value_type IN ('number', 'text', 'boolean')),
+	window_kind text CHECK (window_kind IN ('tumbling', 'hopping', 'count')),
+	window_size bigint,			-- microseconds, or rows for count
+	window_hop bigint,			-- microseconds or rows
+	window_offset bigint,		-- microseconds in [0, hop); 0 for count
+	lateness bigint,			-- microseconds
+	emit text CHECK (emit IN ('on_close', 'on_update')),
 	options jsonb NOT NULL,
 	owner oid NOT NULL,
 	paused boolean NOT NULL DEFAULT false,
@@ -33,6 +42,11 @@ CREATE TABLE cqstream.query_state (
 	results_emitted bigint NOT NULL DEFAULT 0,
 	rows_skipped bigint NOT NULL DEFAULT 0,
 	rows_late bigint NOT NULL DEFAULT 0,
+	-- aggregates: largest event time seen and the watermark (NULL: none
+	-- yet), and when a batch last read rows (for the idle flush)
+	max_event_time timestamptz,
+	watermark timestamptz,
+	last_row_at timestamptz,
 	status text NOT NULL DEFAULT 'registered'
 		CHECK (status IN ('registered', 'running', 'failed')),
 	last_error text,
@@ -53,4 +67,36 @@ CREATE TABLE cqstream.result (
 COMMENT ON TABLE cqstream.result IS
 	'results log: id = query_id * 10^12 + n, payload the compact JSON announced by NOTIFY';
 
-REVOKE ALL ON cqstream.query, cqstream.query_state, cqstream.result FROM PUBLIC;
+/*
+ * Open windows of aggregate queries, one row per query, key and window
+ * (docs/windows.md).  Written by the worker in the transaction of each
+ * batch: the windows a batch changed are rewritten, the closed ones
+ * deleted.  wstart is the window's start as microseconds since
+ * 2000-01-01 (time windows) or its number (count windows).  The state
+ * columns are window.h's CqAggState; distinct_values holds the distinct
+ * texts of COUNT_DISTINCT; nrows the key's row counter (count windows);
+ * emitted_* what on_update last reported.
+ */
+CREATE TABLE cqstream.window_state (
+	query_id integer NOT NULL
+		REFERENCES cqstream.query (id) ON DELETE CASCADE,
+	key text,
+	wstart bigint NOT NULL,
+	tmin timestamptz NOT NULL,
+	tmax timestamptz NOT NULL,
+	nrows bigint NOT NULL,
+	count bigint NOT NULL,
+	sum float8 NOT NULL,
+	min float8 NOT NULL,
+	max float8 NOT NULL,
+	sum_overflow boolean NOT NULL,
+	distinct_values text[],
+	emitted_count bigint NOT NULL,
+	emitted_value float8
+);
+CREATE INDEX ON cqstream.window_state (query_id);
+COMMENT ON TABLE cqstream.window_state IS
+	'open windows of aggregate queries (written by the worker in the transaction of each batch)';
+
+REVOKE ALL ON cqstream.query, cqstream.query_state, cqstream.result,
+	cqstream.window_state FROM PUBLIC;

@@ -14,12 +14,23 @@ CREATE FUNCTION cqstream.create_transform(name text, source regclass,
 COMMENT ON FUNCTION cqstream.create_transform(text, regclass, name, name, text, float8, name, jsonb) IS
 	'register a continuous query applying an operation (with arg) or a chain such as ''mul 1.8 | add 32'' to each new row of source';
 
+CREATE FUNCTION cqstream.create_aggregate(name text, source regclass,
+		time_column name, value_column name, aggregation text,
+		win cqstream.window, key_column name DEFAULT NULL,
+		lateness interval DEFAULT '0', emit text DEFAULT 'on_close',
+		options jsonb DEFAULT '{}')
+	RETURNS void
+	AS 'MODULE_PATHNAME', 'create_aggregate'
+	LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION cqstream.create_aggregate(text, regclass, name, name, text, cqstream.window, name, interval, text, jsonb) IS
+	'register a continuous query aggregating (COUNT, SUM, AVG, MIN, MAX; COUNT_DISTINCT; ANY, ALL, COUNT_TRUE, COUNT_FALSE) the new rows of source over tumbling, hopping or count windows, per key';
+
 CREATE FUNCTION cqstream.create_query(name text, source regclass, spec jsonb)
 	RETURNS void
 	AS 'MODULE_PATHNAME', 'create_query'
 	LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 COMMENT ON FUNCTION cqstream.create_query(text, regclass, jsonb) IS
-	'register a continuous query from an OGC API MF Part 4 shaped body: {"operation", "arg", "timeColumn", "valueColumn", "keyColumn", "idColumn", "options"}';
+	'register a continuous query from an OGC API MF Part 4 shaped body: {"operation", "arg"} or {"aggregation", "window", "lateness", "emit"}, with "timeColumn", "valueColumn", "keyColumn", "idColumn", "options"';
 
 CREATE FUNCTION cqstream.drop_query(name text)
 	RETURNS void
@@ -76,7 +87,8 @@ CREATE VIEW cqstream.queries AS
 			THEN s.last_error
 		END AS last_error,
 		'cqstream_' || q.name AS channel,
-		q.created
+		q.created,
+		s.watermark
 	FROM cqstream.query q
 	JOIN cqstream.query_state s ON s.query_id = q.id;
 COMMENT ON VIEW cqstream.queries IS

@@ -85,8 +85,9 @@ cq_bulk_slot(CqBulkInsert *b)
 	{
 		MemoryContext old = MemoryContextSwitchTo(b->cxt);
 
-		b->slots[b->nslots++] =
-			MakeSingleTupleTableSlot(RelationGetDescr(b->rel), &TTSOpsVirtual);
+		b->slots[b->nslots++] = MakeSingleTupleTableSlot(RelationGetDescr(
+															 b->rel),
+														 &TTSOpsVirtual);
 		MemoryContextSwitchTo(old);
 	}
 	slot = b->slots[b->n];

@@ -146,10 +146,10 @@ cq_json_float8(StringInfo buf, double v)
 	}
 }
 
-void
-cq_payload_transform(StringInfo buf, const char *query, int64 id, bool has_key,
-					 const char *key, bool time_isnull, TimestampTz time,
-					 double value)
+/* {"query":..,"id":..[,"key":..] of every result payload */
+static void
+PayloadHead(StringInfo buf, const char *query, int64 id, bool has_key,
+			const char *key)
 {
 	char num[MAXINT8LEN + 1];
 	int numlen = pg_lltoa(id, num);
@@ -166,6 +166,14 @@ cq_payload_transform(StringInfo buf, const char *query, int64 id, bool has_key,
 		else
 			escape_json(buf, key);
 	}
+}
+
+void
+cq_payload_transform(StringInfo buf, const char *query, int64 id, bool has_key,
+					 const char *key, bool time_isnull, TimestampTz time,
+					 double value)
+{
+	PayloadHead(buf, query, id, has_key, key);
 	appendStringInfoString(buf, ",\"datetime\":");
 	if (time_isnull)
 		appendStringInfoString(buf, "null");
@@ -181,27 +189,13 @@ cq_payload_window(StringInfo buf, const char *query, int64 id, bool has_key,
 				  const char *key, TimestampTz start, TimestampTz end,
 				  CqAggKind agg, double value, int64 count, bool final)
 {
-	char num[MAXINT8LEN + 1];
-	int numlen = pg_lltoa(id, num);
-
-	appendStringInfoString(buf, "{\"query\":\"");
-	appendStringInfoString(buf, query);
-	appendStringInfoString(buf, "\",\"id\":");
-	appendBinaryStringInfo(buf, num, numlen);
-	if (has_key)
-	{
-		appendStringInfoString(buf, ",\"key\":");
-		if (key == NULL)
-			appendStringInfoString(buf, "null");
-		else
-			escape_json(buf, key);
-	}
+	PayloadHead(buf, query, id, has_key, key);
 	appendStringInfoString(buf, ",\"windowStart\":");
 	cq_json_timestamp(buf, start);
 	appendStringInfoString(buf, ",\"windowEnd\":");
 	cq_json_timestamp(buf, end);
-	appendStringInfo(buf, ",\"aggregation\":\"%s\",\"value\":",
-					 cq_agg_name(agg));
+	appendStringInfo(buf,
+					 ",\"aggregation\":\"%s\",\"value\":", cq_agg_name(agg));
 	switch (agg)
 	{
 		case CQ_AGG_COUNT:

@@ -57,10 +57,9 @@ extern void cq_payload_transform(StringInfo buf, const char *query, int64 id,
  * counting aggregations, or true/false for ANY and ALL.
  */
 extern void cq_payload_window(StringInfo buf, const char *query, int64 id,
-							  bool has_key, const char *key,
-							  TimestampTz start, TimestampTz end,
-							  CqAggKind agg, double value, int64 count,
-							  bool final);
+							  bool has_key, const char *key, TimestampTz start,
+							  TimestampTz end, CqAggKind agg, double value,
+							  int64 count, bool final);
 
 /*
  * Batches the notifications of one query within one transaction: results

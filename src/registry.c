@@ -85,27 +85,27 @@ bool registry_preloaded = false;
 #define DEFAULT_RETENTION_AGE  "1 day"
 #define DEFAULT_NOTIFY		   "payload"
 
-#define OPTIONS_HINT                                                      \
-	"Options are \"retention_rows\" (a whole number, 0 for no limit), "   \
-	"\"retention_age\" (an interval such as \"1 day\", or null for no "   \
+#define OPTIONS_HINT                                                    \
+	"Options are \"retention_rows\" (a whole number, 0 for no limit), " \
+	"\"retention_age\" (an interval such as \"1 day\", or null for no " \
 	"limit), \"notify\" (\"payload\", \"id\" or \"none\"), \"start\" "  \
 	"(\"now\" or \"beginning\") and, for window aggregates, "           \
 	"\"idle_flush\" (an interval, or null for none)."
 
-#define SPEC_HINT                                                      \
-	"A query body has \"operation\" (an operation or a chain such as " \
-	"\"mul 1.8 | add 32\"), \"arg\" (a number, for one operation), "   \
-	"\"timeColumn\", \"valueColumn\", and optionally \"keyColumn\", "  \
+#define SPEC_HINT                                                       \
+	"A query body has \"operation\" (an operation or a chain such as "  \
+	"\"mul 1.8 | add 32\"), \"arg\" (a number, for one operation), "    \
+	"\"timeColumn\", \"valueColumn\", and optionally \"keyColumn\", "   \
 	"\"idColumn\" and \"options\" (an object); a window aggregate has " \
-	"\"aggregation\" and \"window\" instead of \"operation\", and "      \
+	"\"aggregation\" and \"window\" instead of \"operation\", and "     \
 	"optionally \"lateness\" and \"emit\"."
 
 #define WINDOW_JSON_HINT                                                     \
-	"A window is {\"type\": \"TUMBLING\", \"size\": 10, \"unit\": "           \
+	"A window is {\"type\": \"TUMBLING\", \"size\": 10, \"unit\": "          \
 	"\"SECONDS\"}, {\"type\": \"HOPPING\", \"size\": 1, \"unit\": "          \
 	"\"MINUTES\", \"hop\": 10, \"hopUnit\": \"SECONDS\"} or {\"type\": "     \
 	"\"COUNT\", \"size\": 5, \"hop\": 1}; time windows may have \"offset\" " \
-	"and \"offsetUnit\".  Units: MICROSECONDS, MILLISECONDS, SECONDS, "     \
+	"and \"offsetUnit\".  Units: MICROSECONDS, MILLISECONDS, SECONDS, "      \
 	"MINUTES, HOURS, DAYS."
 
 #define NAME_HINT                                                          \
@@ -354,8 +354,7 @@ OptionInterval(const char *key, const char *text)
 										  IntervalPGetDatum(&zero))) <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value for option \"%s\": \"%s\"", key,
-						text),
+				 errmsg("invalid value for option \"%s\": \"%s\"", key, text),
 				 errdetail("The interval must be positive."),
 				 errhint(OPTIONS_HINT)));
 	interval2itm(*iv, &itm);
@@ -413,11 +412,16 @@ ParseOptions(QueryDef *def)
 			def->idle_flush = s ? OptionInterval(key, s) : NULL;
 			/* It must have a fixed length (no months) */
 			if (s)
-				(void) cq_interval_usec(
-					DatumGetIntervalP(DirectFunctionCall3(
-						interval_in, CStringGetDatum(def->idle_flush),
-						ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1))),
-					"idle_flush");
+				(void)
+					cq_interval_usec(DatumGetIntervalP(
+										 DirectFunctionCall3(interval_in,
+															 CStringGetDatum(
+																 def->idle_flush),
+															 ObjectIdGetDatum(
+																 InvalidOid),
+															 Int32GetDatum(
+																 -1))),
+									 "idle_flush");
 		}
 		else if (strcmp(key, "notify") == 0)
 			def->notify = OptionWord(&v, key, notify_words);
@@ -496,20 +500,17 @@ typedef struct TimeUnit
 
 /* Largest first: CanonicalDuration takes the first that divides */
 static const TimeUnit time_units[] = {
-	{"DAYS", USECS_PER_DAY},
-	{"HOURS", USECS_PER_HOUR},
-	{"MINUTES", USECS_PER_MINUTE},
-	{"SECONDS", USECS_PER_SEC},
-	{"MILLISECONDS", 1000},
-	{"MICROSECONDS", 1},
+	{"DAYS", USECS_PER_DAY},	   {"HOURS", USECS_PER_HOUR},
+	{"MINUTES", USECS_PER_MINUTE}, {"SECONDS", USECS_PER_SEC},
+	{"MILLISECONDS", 1000},		   {"MICROSECONDS", 1},
 };
 
 static void
 InvalidWindowJson(const char *fmt, const char *arg)
 {
 	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg(fmt, arg), errhint(WINDOW_JSON_HINT)));
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg(fmt, arg),
+			 errhint(WINDOW_JSON_HINT)));
 }
 
 /* s as a whole decimal number within int64 */
@@ -599,9 +600,9 @@ Member(JsonbContainer *c, const char *key)
 static void
 ParseWindowJson(QueryDef *def, const JsonbValue *v)
 {
-	static const char *const known[] = {"type", "size", "unit", "hop",
-										"hopUnit", "offset", "offsetUnit",
-										NULL};
+	static const char *const known[] = {"type",		  "size",	 "unit",
+										"hop",		  "hopUnit", "offset",
+										"offsetUnit", NULL};
 	JsonbContainer *c;
 	JsonbValue *type, *size, *unit, *hop, *hopunit, *offset, *offsetunit;
 	JsonbIterator *it;
@@ -1103,10 +1104,10 @@ CreateQuery(QueryDef *def)
 	OwnerBegin(&ctx);
 	PG_TRY();
 	{
-		Oid argtypes[20] = {TEXTOID, OIDOID,   NAMEOID, NAMEOID, NAMEOID,
-							NAMEOID, OIDOID,   JSONBOID, TEXTOID, JSONBOID,
-							OIDOID,	 TEXTOID,  TEXTOID,	 TEXTOID, TEXTOID,
-							INT8OID, INT8OID,  INT8OID,	 INT8OID, TEXTOID};
+		Oid argtypes[20] = {TEXTOID, OIDOID,  NAMEOID,	NAMEOID, NAMEOID,
+							NAMEOID, OIDOID,  JSONBOID, TEXTOID, JSONBOID,
+							OIDOID,	 TEXTOID, TEXTOID,	TEXTOID, TEXTOID,
+							INT8OID, INT8OID, INT8OID,	INT8OID, TEXTOID};
 		Datum values[20];
 		char nulls[20];
 		int ret;
@@ -1144,8 +1145,7 @@ CreateQuery(QueryDef *def)
 		values[10] = ObjectIdGetDatum(uid);
 		if (def->aggregate)
 		{
-			static const char *const vts[] = {"", "number", "text",
-											  "boolean"};
+			static const char *const vts[] = {"", "number", "text", "boolean"};
 			static const char *const kinds[] = {"", "tumbling", "hopping",
 												"count"};
 
@@ -1227,6 +1227,24 @@ NameArg(FunctionCallInfo fcinfo, int n, const char *what)
 	return pstrdup(NameStr(*PG_GETARG_NAME(n)));
 }
 
+/* The arguments both create functions begin with: name, source, columns */
+static void
+SourceArgs(FunctionCallInfo fcinfo, QueryDef *def)
+{
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("query name must not be null")));
+	def->name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("source table must not be null")));
+	def->source = PG_GETARG_OID(1);
+	def->time_column = NameArg(fcinfo, 2, "time column");
+	def->value_column = NameArg(fcinfo, 3, "value column");
+}
+
 /*
  * cqstream.create_transform(name, source, time_column, value_column,
  * operation, arg, key_column, options)
@@ -1237,18 +1255,7 @@ create_transform(PG_FUNCTION_ARGS)
 	QueryDef def;
 
 	memset(&def, 0, sizeof(def));
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("query name must not be null")));
-	def.name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	if (PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("source table must not be null")));
-	def.source = PG_GETARG_OID(1);
-	def.time_column = NameArg(fcinfo, 2, "time column");
-	def.value_column = NameArg(fcinfo, 3, "value column");
+	SourceArgs(fcinfo, &def);
 	if (PG_ARGISNULL(4))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -1273,18 +1280,7 @@ create_aggregate(PG_FUNCTION_ARGS)
 
 	memset(&def, 0, sizeof(def));
 	def.aggregate = true;
-	if (PG_ARGISNULL(0))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("query name must not be null")));
-	def.name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	if (PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("source table must not be null")));
-	def.source = PG_GETARG_OID(1);
-	def.time_column = NameArg(fcinfo, 2, "time column");
-	def.value_column = NameArg(fcinfo, 3, "value column");
+	SourceArgs(fcinfo, &def);
 	if (PG_ARGISNULL(4))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -1381,8 +1377,7 @@ create_query(PG_FUNCTION_ARGS)
 		else if (strcmp(key, "aggregation") == 0)
 		{
 			def.aggregate = true;
-			def.aggregation = JsonbString(&v, key, false, "member",
-										  SPEC_HINT);
+			def.aggregation = JsonbString(&v, key, false, "member", SPEC_HINT);
 		}
 		else if (strcmp(key, "window") == 0)
 			ParseWindowJson(&def, &v);
@@ -1408,12 +1403,11 @@ create_query(PG_FUNCTION_ARGS)
 				 errhint("A query either transforms each row (\"operation\") "
 						 "or aggregates rows over windows "
 						 "(\"aggregation\" and \"window\").")));
-	if (!def.aggregate &&
-		(def.has_window || has_lateness || def.emit != NULL))
+	if (!def.aggregate && (def.has_window || has_lateness || def.emit != NULL))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("query body has \"%s\" but no \"aggregation\"",
-						def.has_window ? "window"
+						def.has_window	   ? "window"
 							: has_lateness ? "lateness"
 										   : "emit"),
 				 errhint(SPEC_HINT)));
@@ -1423,7 +1417,7 @@ create_query(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("query body lacks member \"%s\"",
 						def.aggregate
-							? (!def.has_window			? "window"
+							? (!def.has_window				 ? "window"
 								   : def.time_column == NULL ? "timeColumn"
 															 : "valueColumn")
 							: def.operation == NULL	  ? "operation"

@@ -69,8 +69,9 @@ cq_window_state_load(CqStreamOp *op, int32 query_id)
 
 			k = cq_stream_key(op, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), false);
 		}
-		w = cq_stream_load_window(
-			op, k, DatumGetInt64(SPI_getbinval(tup, desc, 2, &isnull)));
+		w = cq_stream_load_window(op, k,
+								  DatumGetInt64(
+									  SPI_getbinval(tup, desc, 2, &isnull)));
 		w->tmin = DatumGetTimestampTz(SPI_getbinval(tup, desc, 3, &isnull));
 		w->tmax = DatumGetTimestampTz(SPI_getbinval(tup, desc, 4, &isnull));
 		k->nrows = DatumGetInt64(SPI_getbinval(tup, desc, 5, &isnull));
@@ -98,7 +99,8 @@ cq_window_state_load(CqStreamOp *op, int32 query_id)
 											VARSIZE_ANY_EXHDR(t));
 				}
 		}
-		w->emitted_count = DatumGetInt64(SPI_getbinval(tup, desc, 12, &isnull));
+		w->emitted_count = DatumGetInt64(
+			SPI_getbinval(tup, desc, 12, &isnull));
 		d = SPI_getbinval(tup, desc, 13, &isnull);
 		w->emitted_value = isnull ? 0 : DatumGetFloat8(d);
 		MemoryContextSwitchTo(old);
@@ -174,10 +176,13 @@ cq_window_state_store(CqStreamOp *op, int32 query_id)
 	Datum values[1];
 	Relation rel;
 	StoreState st;
-	static const Oid coltypes[WS_NATTS] = {
-		INT4OID,   TEXTOID,	  INT8OID,	 TIMESTAMPTZOID, TIMESTAMPTZOID,
-		INT8OID,   INT8OID,	  FLOAT8OID, FLOAT8OID,		 FLOAT8OID,
-		BOOLOID,   TEXTARRAYOID, INT8OID, FLOAT8OID};
+	static const Oid coltypes[WS_NATTS] = {INT4OID,		   TEXTOID,
+										   INT8OID,		   TIMESTAMPTZOID,
+										   TIMESTAMPTZOID, INT8OID,
+										   INT8OID,		   FLOAT8OID,
+										   FLOAT8OID,	   FLOAT8OID,
+										   BOOLOID,		   TEXTARRAYOID,
+										   INT8OID,		   FLOAT8OID};
 
 	values[0] = Int32GetDatum(query_id);
 	if (SPI_execute_with_args("DELETE FROM cqstream.window_state"

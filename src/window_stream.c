@@ -246,8 +246,7 @@ WindowValue(const CqStreamOp *op, const CqStreamWindow *w)
 }
 
 static void
-Emit(CqStreamOp *op, const CqStreamKey *k, const CqStreamWindow *w,
-	 bool final)
+Emit(CqStreamOp *op, const CqStreamKey *k, const CqStreamWindow *w, bool final)
 {
 	CqStreamResult r;
 

@@ -81,9 +81,9 @@ typedef struct CqStreamOp
 {
 	CqWindowSpec spec;
 	CqAggKind agg;
-	int64 lateness;		   /* microseconds */
-	TimestampTz max_time;  /* largest event time seen; DT_NOBEGIN: none */
-	TimestampTz watermark; /* DT_NOBEGIN: none */
+	int64 lateness;			/* microseconds */
+	TimestampTz max_time;	/* largest event time seen; DT_NOBEGIN: none */
+	TimestampTz watermark;	/* DT_NOBEGIN: none */
 	TimestampTz next_close; /* smallest end of an open time window */
 	CqStrTable keys;		/* CqStreamKey * by key bytes */
 	CqStreamKey *null_key;

@@ -895,7 +895,7 @@ RunAggregate(CqQuery *q, bool *more)
 							  5, types, values, nulls, false,
 							  0) != SPI_OK_UPDATE)
 		elog(ERROR, "cqstream: cannot update the watermark of \"%s\"",
-				q->name);
+			 q->name);
 
 	/* Queued now, sent at commit */
 	cq_notifier_end(&notifier);

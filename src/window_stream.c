@@ -1,22 +1,23 @@
 /*-------------------------------------------------------------------------
  *
  * window_stream.c
- *	  The window operator of continuous queries (see window_stream.h and
- *	  docs/windows.md for the semantics).
+ *	  The window operator of continuous queries (see window_stream.h for
+ *	  the steps of a batch, docs/windows.md for the semantics).
  *
  * Design notes
  *
  * Watermark.  One per query: W = max event time seen - lateness, never
- * moving back; a row is folded into each of its windows whose end is
- * beyond W as it was before the row; windows close when W reaches their
- * end.  next_close caches the smallest end of an open time window, so a
- * row that does not move W past it costs no scan; when it does, every key
- * is scanned once and the closed windows are emitted sorted by (end,
- * start, key) so that the ids they get do not depend on hash order.
+ * moving back.  A row is folded into each of its windows whose end is
+ * beyond W as it was before the row; a row folded into none is late.
+ * A window closes when W reaches its end.  Since W only grows, a window
+ * that closes during a batch would receive no later row of the batch, so
+ * closing every window with end <= the batch's final W after folding the
+ * key's rows gives the same results as closing them one row at a time,
+ * and sorting the closed windows by end gives the order they closed in.
  *
  * Count windows do not use event time: window k of a key holds its rows
  * k*hop .. k*hop+size-1 (window.c's cq_window_count_range) and is emitted
- * as soon as it is full, in row order.
+ * as soon as it is full.
  *
  * Booleans fold as 1 and 0 into window.c's state, so ANY is the maximum,
  * ALL the minimum and COUNT_TRUE the sum; text folds as 0 (only the count
@@ -34,88 +35,8 @@
 
 #include "window_stream.h"
 
-/* String tables */
-
-static uint32
-HashBytes(const char *s, int len)
-{
-	return hash_bytes((const unsigned char *) s, len);
-}
-
-static bool
-TextEq(const text *a, const char *s, int len)
-{
-	return VARSIZE_ANY_EXHDR(a) == (Size) len &&
-		memcmp(VARDATA_ANY(a), s, len) == 0;
-}
-
-/*
- * StrTableFind: the slot of bytes s/len in t (whose entries' text is
- * given by get), or the free slot where it would go.
- */
-typedef const text *(*EntryText)(const void *ent);
-
-static int
-StrTableFind(const CqStrTable *t, EntryText get, const char *s, int len,
-			 uint32 h)
-{
-	uint32 mask = (uint32) t->size - 1;
-	uint32 i = h & mask;
-
-	for (;;)
-	{
-		if (t->ent[i] == NULL)
-			return (int) i;
-		if (t->hash[i] == h && TextEq(get(t->ent[i]), s, len))
-			return (int) i;
-		i = (i + 1) & mask;
-	}
-}
-
-/* Make room for one more entry (load factor at most 1/2) */
-static void
-StrTableGrow(CqStrTable *t, EntryText get)
-{
-	CqStrTable old = *t;
-	int size;
-
-	if (t->size > 0 && (t->count + 1) * 2 <= t->size)
-		return;
-	size = t->size > 0 ? t->size * 2 : 8;
-	t->ent = palloc0(sizeof(void *) * size);
-	t->hash = palloc(sizeof(uint32) * size);
-	t->size = size;
-	for (int i = 0; i < old.size; i++)
-		if (old.ent[i] != NULL)
-		{
-			uint32 j = old.hash[i] & ((uint32) size - 1);
-
-			while (t->ent[j] != NULL)
-				j = (j + 1) & ((uint32) size - 1);
-			t->ent[j] = old.ent[i];
-			t->hash[j] = old.hash[i];
-		}
-	if (old.size > 0)
-	{
-		pfree(old.ent);
-		pfree(old.hash);
-	}
-}
-
-static const text *
-KeyText(const void *ent)
-{
-	return ((const CqStreamKey *) ent)->key;
-}
-
-static const text *
-ValueText(const void *ent)
-{
-	return (const text *) ent;
-}
-
 static text *
-MakeText(const char *s, int len)
+CopyText(const char *s, int len)
 {
 	text *t = palloc(VARHDRSZ + len);
 
@@ -124,117 +45,211 @@ MakeText(const char *s, int len)
 	return t;
 }
 
-/* Add s/len to a window's distinct set */
-static void
-DistinctAdd(CqStrTable *set, const char *s, int len)
-{
-	uint32 h = HashBytes(s, len);
-	int i;
+/* Distinct sets */
 
-	StrTableGrow(set, ValueText);
-	i = StrTableFind(set, ValueText, s, len, h);
-	if (set->ent[i] == NULL)
+static void
+SetAdd(CqStrSet *set, const char *s, int len)
+{
+	uint32 h = hash_bytes((const unsigned char *) s, len);
+	uint32 mask;
+	uint32 i;
+
+	if (set->size == 0 || (set->count + 1) * 2 > set->size)
 	{
-		set->ent[i] = MakeText(s, len);
-		set->hash[i] = h;
-		set->count++;
+		CqStrSet old = *set;
+		int size = set->size > 0 ? set->size * 2 : 8;
+
+		set->ent = palloc0(sizeof(text *) * size);
+		set->hash = palloc(sizeof(uint32) * size);
+		set->size = size;
+		for (int j = 0; j < old.size; j++)
+			if (old.ent[j] != NULL)
+			{
+				i = old.hash[j] & ((uint32) size - 1);
+				while (set->ent[i] != NULL)
+					i = (i + 1) & ((uint32) size - 1);
+				set->ent[i] = old.ent[j];
+				set->hash[i] = old.hash[j];
+			}
 	}
+	mask = (uint32) set->size - 1;
+	for (i = h & mask; set->ent[i] != NULL; i = (i + 1) & mask)
+		if (set->hash[i] == h && VARSIZE(set->ent[i]) - VARHDRSZ == len &&
+			memcmp(VARDATA(set->ent[i]), s, len) == 0)
+			return;
+	set->ent[i] = CopyText(s, len);
+	set->hash[i] = h;
+	set->count++;
 }
 
-/* The operator */
+int
+cq_stream_distinct_values(const CqStreamWindow *w, text **out)
+{
+	int n = 0;
+
+	for (int i = 0; i < w->distinct.size; i++)
+		if (w->distinct.ent[i] != NULL)
+			out[n++] = w->distinct.ent[i];
+	return n;
+}
+
+/* Step 1 */
 
 void
 cq_stream_init(CqStreamOp *op, const CqWindowSpec *w, CqAggKind agg,
-			   int64 lateness, CqStreamEmitFn emit, void *arg)
+			   int64 lateness, bool on_update)
 {
 	memset(op, 0, sizeof(*op));
 	op->spec = *w;
 	op->agg = agg;
 	op->lateness = lateness;
+	op->on_update = on_update;
 	op->max_time = DT_NOBEGIN;
 	op->watermark = DT_NOBEGIN;
-	op->next_close = PG_INT64_MAX;
+	op->latest_end = DT_NOBEGIN;
+	op->cxt = CurrentMemoryContext;
+	op->key_cxt = AllocSetContextCreate(op->cxt, "cqstream key",
+										ALLOCSET_SMALL_SIZES);
 	op->starts = palloc(sizeof(TimestampTz) * Max(w->overlap, 1));
-	op->emit = emit;
-	op->arg = arg;
 }
 
-CqStreamKey *
-cq_stream_key(CqStreamOp *op, const char *key, int len, bool isnull)
+void
+cq_stream_row(CqStreamOp *op, const char *key, int keylen, bool key_isnull,
+			  TimestampTz t, double v, const char *val, int vallen)
 {
-	CqStreamKey *k;
-	uint32 h;
-	int i;
+	MemoryContext old = MemoryContextSwitchTo(op->cxt);
+	CqBatchRow *r;
+	TimestampTz w;
 
-	if (isnull)
+	if (op->nrows == op->rows_cap)
 	{
-		if (op->null_key == NULL)
-			op->null_key = palloc0(sizeof(CqStreamKey));
-		return op->null_key;
+		op->rows_cap = op->rows_cap > 0 ? op->rows_cap * 2 : 1024;
+		op->rows = op->rows == NULL
+			? palloc_extended(sizeof(CqBatchRow) * op->rows_cap,
+							  MCXT_ALLOC_HUGE)
+			: repalloc_huge(op->rows, sizeof(CqBatchRow) * op->rows_cap);
 	}
-	h = HashBytes(key, len);
-	if (op->keys.size > 0)
-	{
-		i = StrTableFind(&op->keys, KeyText, key, len, h);
-		if (op->keys.ent[i] != NULL)
-			return (CqStreamKey *) op->keys.ent[i];
-	}
-	StrTableGrow(&op->keys, KeyText);
-	i = StrTableFind(&op->keys, KeyText, key, len, h);
-	k = palloc0(sizeof(CqStreamKey));
-	k->key = MakeText(key, len);
-	k->hash = h;
-	op->keys.ent[i] = k;
-	op->keys.hash[i] = h;
-	op->keys.count++;
-	return k;
+	r = &op->rows[op->nrows];
+	/* Consecutive rows often share a key: keep one copy */
+	if (key_isnull)
+		r->key = NULL;
+	else if (op->nrows > 0 && op->rows[op->nrows - 1].key != NULL &&
+			 VARSIZE(op->rows[op->nrows - 1].key) - VARHDRSZ == keylen &&
+			 memcmp(VARDATA(op->rows[op->nrows - 1].key), key, keylen) == 0)
+		r->key = op->rows[op->nrows - 1].key;
+	else
+		r->key = CopyText(key, keylen);
+	r->val = val != NULL ? CopyText(val, vallen) : NULL;
+	r->seq = op->nrows;
+	r->t = t;
+	r->v = v;
+	r->wm = op->watermark;
+	op->nrows++;
+	MemoryContextSwitchTo(old);
+
+	if (t > op->max_time)
+		op->max_time = t;
+	/* max_time - lateness, saturating */
+	if (pg_sub_s64_overflow(op->max_time, op->lateness, &w))
+		w = PG_INT64_MIN;
+	if (w > op->watermark)
+		op->watermark = w;
 }
 
-/* The open window wstart of k, made (empty) if create and absent */
+/* Step 2 */
+
+int
+cq_stream_key_cmp(const text *a, const text *b)
+{
+	int la, lb, c;
+
+	if (a == NULL || b == NULL)
+		return (a == NULL ? 0 : 1) - (b == NULL ? 0 : 1);
+	la = VARSIZE_ANY_EXHDR(a);
+	lb = VARSIZE_ANY_EXHDR(b);
+	c = memcmp(VARDATA_ANY(a), VARDATA_ANY(b), Min(la, lb));
+	return c != 0 ? c : (la > lb) - (la < lb);
+}
+
+static int
+RowCmp(const void *pa, const void *pb)
+{
+	const CqBatchRow *a = pa;
+	const CqBatchRow *b = pb;
+	int c = a->key == b->key ? 0 : cq_stream_key_cmp(a->key, b->key);
+
+	if (c != 0)
+		return c;
+	return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+void
+cq_stream_sort(CqStreamOp *op)
+{
+	if (op->nrows > 1)
+		qsort(op->rows, op->nrows, sizeof(CqBatchRow), RowCmp);
+}
+
+/* Step 3 */
+
+void
+cq_stream_key_begin(CqStreamOp *op, const text *key, int64 key_nrows)
+{
+	MemoryContext old;
+
+	/* Free the previous key's copy and distinct sets */
+	MemoryContextReset(op->key_cxt);
+	old = MemoryContextSwitchTo(op->key_cxt);
+	op->key = key != NULL ? CopyText(VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key))
+						  : NULL;
+	op->key_res = NULL;
+	op->key_nrows = key_nrows;
+	op->nwin = 0;
+	MemoryContextSwitchTo(old);
+}
+
+/* The open window wstart of the current key, made (empty) if absent */
 static CqStreamWindow *
-KeyWindow(CqStreamOp *op, CqStreamKey *k, int64 wstart, bool create)
+KeyWindow(CqStreamOp *op, int64 wstart)
 {
 	CqStreamWindow *w;
 
-	for (int i = 0; i < k->nwin; i++)
-		if (k->win[i].wstart == wstart)
-			return &k->win[i];
-	if (!create)
-		return NULL;
-	if (k->nwin == k->cap)
+	for (int i = 0; i < op->nwin; i++)
+		if (op->win[i].wstart == wstart && !op->win[i].closed)
+			return &op->win[i];
+	if (op->nwin == op->wcap)
 	{
-		k->cap = k->cap > 0 ? k->cap * 2 : 4;
-		k->win = k->win == NULL
-			? palloc(sizeof(CqStreamWindow) * k->cap)
-			: repalloc(k->win, sizeof(CqStreamWindow) * k->cap);
+		MemoryContext old = MemoryContextSwitchTo(op->cxt);
+
+		op->wcap = op->wcap > 0 ? op->wcap * 2 : 8;
+		op->win = op->win == NULL
+			? palloc(sizeof(CqStreamWindow) * op->wcap)
+			: repalloc(op->win, sizeof(CqStreamWindow) * op->wcap);
+		MemoryContextSwitchTo(old);
 	}
-	w = &k->win[k->nwin++];
+	w = &op->win[op->nwin++];
 	memset(w, 0, sizeof(*w));
 	w->wstart = wstart;
 	w->tmin = PG_INT64_MAX;
 	w->tmax = PG_INT64_MIN;
 	cq_agg_init(&w->st);
-	op->nopen++;
-	if (op->spec.kind != CQ_WINDOW_COUNT)
-	{
-		TimestampTz end = cq_window_end(&op->spec, wstart);
-
-		if (end < op->next_close)
-			op->next_close = end;
-	}
 	return w;
 }
 
 CqStreamWindow *
-cq_stream_load_window(CqStreamOp *op, CqStreamKey *k, int64 wstart)
+cq_stream_load_window(CqStreamOp *op, int64 wstart)
 {
-	return KeyWindow(op, k, wstart, true);
+	return KeyWindow(op, wstart);
 }
 
 void
-cq_stream_load_distinct(CqStreamWindow *w, const char *val, int len)
+cq_stream_load_distinct(CqStreamOp *op, CqStreamWindow *w, const char *val,
+						int len)
 {
-	DistinctAdd(&w->distinct, val, len);
+	MemoryContext old = MemoryContextSwitchTo(op->key_cxt);
+
+	SetAdd(&w->distinct, val, len);
+	MemoryContextSwitchTo(old);
 }
 
 static double
@@ -246,217 +261,52 @@ WindowValue(const CqStreamOp *op, const CqStreamWindow *w)
 }
 
 static void
-Emit(CqStreamOp *op, const CqStreamKey *k, const CqStreamWindow *w, bool final)
+Emit(CqStreamOp *op, const CqStreamWindow *w, bool final, int64 order)
 {
-	CqStreamResult r;
+	CqStreamResult *r;
+	MemoryContext old = MemoryContextSwitchTo(op->cxt);
 
-	r.key = k;
+	/* Results outlive the key: they get their own copy of it */
+	if (op->key != NULL && op->key_res == NULL)
+		op->key_res = CopyText(VARDATA(op->key), VARSIZE(op->key) - VARHDRSZ);
+	if (op->nres == op->res_cap)
+	{
+		op->res_cap = op->res_cap > 0 ? op->res_cap * 2 : 256;
+		op->res = op->res == NULL
+			? palloc_extended(sizeof(CqStreamResult) * op->res_cap,
+							  MCXT_ALLOC_HUGE)
+			: repalloc_huge(op->res, sizeof(CqStreamResult) * op->res_cap);
+	}
+	r = &op->res[op->nres++];
+	r->key = op->key_res;
 	if (op->spec.kind == CQ_WINDOW_COUNT)
 	{
-		r.start = w->tmin;
-		r.end = w->tmax;
+		r->start = w->tmin;
+		r->end = w->tmax;
 	}
 	else
 	{
-		r.start = w->wstart;
-		r.end = cq_window_end(&op->spec, w->wstart);
+		r->start = w->wstart;
+		r->end = cq_window_end(&op->spec, w->wstart);
 	}
-	r.value = WindowValue(op, w);
-	r.count = w->st.count;
-	r.final = final;
-	op->emit(op->arg, &r);
+	r->value = WindowValue(op, w);
+	r->count = w->st.count;
+	r->order = order;
+	r->final = final;
+	MemoryContextSwitchTo(old);
 }
 
 static void
-Fold(CqStreamOp *op, CqStreamWindow *w, TimestampTz t, double v,
-	 const char *val, int len)
+Fold(CqStreamOp *op, CqStreamWindow *w, const CqBatchRow *r)
 {
 	if (op->agg == CQ_AGG_COUNT_DISTINCT)
-		DistinctAdd(&w->distinct, val, len);
-	cq_agg_fold(&w->st, v);
-	if (t < w->tmin)
-		w->tmin = t;
-	if (t > w->tmax)
-		w->tmax = t;
+		SetAdd(&w->distinct, VARDATA(r->val), VARSIZE(r->val) - VARHDRSZ);
+	cq_agg_fold(&w->st, r->v);
+	if (r->t < w->tmin)
+		w->tmin = r->t;
+	if (r->t > w->tmax)
+		w->tmax = r->t;
 	w->changed = true;
-}
-
-/* Remove the windows marked closed from k */
-static void
-Compact(CqStreamOp *op, CqStreamKey *k)
-{
-	int n = 0;
-
-	for (int i = 0; i < k->nwin; i++)
-	{
-		if (k->win[i].closed)
-		{
-			op->nopen--;
-			continue;
-		}
-		if (n != i)
-			k->win[n] = k->win[i];
-		n++;
-	}
-	k->nwin = n;
-}
-
-/* Closing time windows */
-
-typedef struct Closed
-{
-	CqStreamKey *key;
-	CqStreamWindow *win;
-	TimestampTz end;
-} Closed;
-
-static int
-KeyCmp(const CqStreamKey *a, const CqStreamKey *b)
-{
-	int la, lb, c;
-
-	if (a->key == NULL || b->key == NULL)
-		return (a->key == NULL ? 0 : 1) - (b->key == NULL ? 0 : 1);
-	la = VARSIZE_ANY_EXHDR(a->key);
-	lb = VARSIZE_ANY_EXHDR(b->key);
-	c = memcmp(VARDATA_ANY(a->key), VARDATA_ANY(b->key), Min(la, lb));
-	return c != 0 ? c : (la > lb) - (la < lb);
-}
-
-static int
-ClosedCmp(const void *pa, const void *pb)
-{
-	const Closed *a = pa;
-	const Closed *b = pb;
-
-	if (a->end != b->end)
-		return a->end < b->end ? -1 : 1;
-	if (a->win->wstart != b->win->wstart)
-		return a->win->wstart < b->win->wstart ? -1 : 1;
-	/* NULL key first */
-	return KeyCmp(a->key, b->key);
-}
-
-static void
-CollectKey(CqStreamOp *op, CqStreamKey *k, Closed **out, int *n, int *cap,
-		   TimestampTz *next)
-{
-	for (int i = 0; i < k->nwin; i++)
-	{
-		CqStreamWindow *w = &k->win[i];
-		TimestampTz end = cq_window_end(&op->spec, w->wstart);
-
-		if (end > op->watermark)
-		{
-			if (end < *next)
-				*next = end;
-			continue;
-		}
-		if (*n == *cap)
-		{
-			*cap = *cap > 0 ? *cap * 2 : 64;
-			*out = *out == NULL ? palloc(sizeof(Closed) * *cap)
-								: repalloc(*out, sizeof(Closed) * *cap);
-		}
-		(*out)[*n].key = k;
-		(*out)[*n].win = w;
-		(*out)[*n].end = end;
-		(*n)++;
-	}
-}
-
-/* Emit and remove every time window whose end is <= the watermark */
-static void
-CloseWindows(CqStreamOp *op)
-{
-	Closed *closed = NULL;
-	int n = 0;
-	int cap = 0;
-	TimestampTz next = PG_INT64_MAX;
-
-	if (op->null_key)
-		CollectKey(op, op->null_key, &closed, &n, &cap, &next);
-	for (int i = 0; i < op->keys.size; i++)
-		if (op->keys.ent[i] != NULL)
-			CollectKey(op, (CqStreamKey *) op->keys.ent[i], &closed, &n, &cap,
-					   &next);
-	op->next_close = next;
-	if (n == 0)
-		return;
-	qsort(closed, n, sizeof(Closed), ClosedCmp);
-	for (int i = 0; i < n; i++)
-	{
-		Emit(op, closed[i].key, closed[i].win, true);
-		closed[i].win->closed = true;
-	}
-	/*
-	 * Pointers into the keys' arrays stay valid until here.  Compacting a
-	 * key twice is harmless: the second time finds nothing closed.
-	 */
-	for (int i = 0; i < n; i++)
-		Compact(op, closed[i].key);
-	pfree(closed);
-}
-
-/* Move the watermark after a row at t */
-static void
-Observe(CqStreamOp *op, TimestampTz t)
-{
-	TimestampTz w;
-
-	if (t > op->max_time)
-		op->max_time = t;
-	/* max_time - lateness, saturating */
-	if (pg_sub_s64_overflow(op->max_time, op->lateness, &w))
-		w = PG_INT64_MIN;
-	if (w > op->watermark)
-		op->watermark = w;
-	if (op->watermark >= op->next_close)
-		CloseWindows(op);
-}
-
-bool
-cq_stream_add(CqStreamOp *op, CqStreamKey *k, TimestampTz t, double v,
-			  const char *val, int len)
-{
-	bool folded = false;
-
-	if (op->spec.kind == CQ_WINDOW_COUNT)
-	{
-		int64 first, last;
-
-		cq_window_count_range(&op->spec, k->nrows, &first, &last);
-		k->nrows++;
-		for (int64 n = first; n <= last; n++)
-		{
-			CqStreamWindow *w = KeyWindow(op, k, n, true);
-
-			Fold(op, w, t, v, val, len);
-			if (w->st.count == op->spec.size)
-			{
-				Emit(op, k, w, true);
-				w->closed = true;
-			}
-		}
-		Compact(op, k);
-		return true;
-	}
-	else
-	{
-		int nstarts = cq_window_starts(&op->spec, t, op->starts);
-
-		for (int i = 0; i < nstarts; i++)
-		{
-			TimestampTz s = op->starts[i];
-
-			if (cq_window_end(&op->spec, s) <= op->watermark)
-				continue;
-			Fold(op, KeyWindow(op, k, s, true), t, v, val, len);
-			folded = true;
-		}
-	}
-	Observe(op, t);
-	return folded;
 }
 
 static bool
@@ -465,97 +315,140 @@ SameValue(double a, double b)
 	return a == b || (isnan(a) && isnan(b));
 }
 
-static int
-KeyPtrCmp(const void *a, const void *b)
+bool
+cq_stream_key_fold(CqStreamOp *op, int64 first, int64 n)
 {
-	return KeyCmp(*(CqStreamKey *const *) a, *(CqStreamKey *const *) b);
-}
+	MemoryContext old = MemoryContextSwitchTo(op->key_cxt);
+	bool dirty = false;
+	int m = 0;
 
-static void
-UpdateKey(CqStreamOp *op, CqStreamKey *k)
-{
-	for (int i = 0; i < k->nwin; i++)
+	for (int64 i = first; i < first + n; i++)
 	{
-		CqStreamWindow *w = &k->win[i];
+		const CqBatchRow *r = &op->rows[i];
+
+		if (op->spec.kind == CQ_WINDOW_COUNT)
+		{
+			int64 lo, hi;
+
+			cq_window_count_range(&op->spec, op->key_nrows, &lo, &hi);
+			op->key_nrows++;
+			for (int64 k = lo; k <= hi; k++)
+			{
+				CqStreamWindow *w = KeyWindow(op, k);
+
+				Fold(op, w, r);
+				if (w->st.count == op->spec.size)
+				{
+					Emit(op, w, true, r->seq);
+					w->closed = true;
+				}
+			}
+		}
+		else
+		{
+			int nstarts = cq_window_starts(&op->spec, r->t, op->starts);
+			bool folded = false;
+
+			for (int j = 0; j < nstarts; j++)
+			{
+				if (cq_window_end(&op->spec, op->starts[j]) <= r->wm)
+					continue;
+				Fold(op, KeyWindow(op, op->starts[j]), r);
+				folded = true;
+			}
+			if (!folded)
+				op->nlate++;
+		}
+		dirty = true;
+	}
+
+	/* Time windows the watermark has reached close */
+	if (op->spec.kind != CQ_WINDOW_COUNT)
+		for (int i = 0; i < op->nwin; i++)
+		{
+			CqStreamWindow *w = &op->win[i];
+			TimestampTz end = cq_window_end(&op->spec, w->wstart);
+
+			if (w->closed || end > op->watermark)
+				continue;
+			Emit(op, w, true, 0);
+			w->closed = true;
+			dirty = true;
+			if (end > op->latest_end)
+				op->latest_end = end;
+		}
+
+	/* on_update: the open windows whose value changed in this batch */
+	for (int i = 0; i < op->nwin; i++)
+	{
+		CqStreamWindow *w = &op->win[i];
 		double v;
 
-		if (!w->changed)
+		if (w->closed || !w->changed || !op->on_update)
 			continue;
 		v = WindowValue(op, w);
 		if (w->emitted_count == w->st.count && SameValue(v, w->emitted_value))
 			continue;
-		Emit(op, k, w, false);
+		Emit(op, w, false, 0);
 		w->emitted_count = w->st.count;
 		w->emitted_value = v;
 	}
+
+	/* Keep the open windows only */
+	for (int i = 0; i < op->nwin; i++)
+		if (!op->win[i].closed)
+			op->win[m++] = op->win[i];
+	op->nwin = m;
+	MemoryContextSwitchTo(old);
+	return dirty;
 }
 
 void
-cq_stream_emit_updates(CqStreamOp *op)
+cq_stream_idle_flush(CqStreamOp *op)
 {
-	CqStreamKey **keys;
-	int n = 0;
-
-	/* In key order, so that ids do not depend on hash order */
-	keys = palloc(sizeof(CqStreamKey *) * (op->keys.count + 1));
-	if (op->null_key)
-		keys[n++] = op->null_key;
-	for (int i = 0; i < op->keys.size; i++)
-		if (op->keys.ent[i] != NULL)
-			keys[n++] = (CqStreamKey *) op->keys.ent[i];
-	qsort(keys, n, sizeof(CqStreamKey *), KeyPtrCmp);
-	for (int i = 0; i < n; i++)
-		UpdateKey(op, keys[i]);
-	pfree(keys);
+	op->latest_end = op->watermark;
+	op->watermark = PG_INT64_MAX;
 }
 
 void
-cq_stream_flush_all(CqStreamOp *op)
+cq_stream_idle_done(CqStreamOp *op)
 {
-	TimestampTz latest = PG_INT64_MIN;
+	op->watermark = op->latest_end;
+}
 
-	if (op->spec.kind == CQ_WINDOW_COUNT || op->nopen == 0)
-		return;
-	for (int i = -1; i < op->keys.size; i++)
+/* Step 4 */
+
+static int
+ResultCmp(const void *pa, const void *pb)
+{
+	const CqStreamResult *a = pa;
+	const CqStreamResult *b = pb;
+
+	/* final results first; updates after them, by key */
+	if (a->final != b->final)
+		return a->final ? -1 : 1;
+	if (a->final)
 	{
-		CqStreamKey *k = i < 0 ? op->null_key : op->keys.ent[i];
-
-		if (k == NULL)
-			continue;
-		for (int j = 0; j < k->nwin; j++)
-		{
-			TimestampTz end = cq_window_end(&op->spec, k->win[j].wstart);
-
-			if (end > latest)
-				latest = end;
-		}
+		if (a->order != b->order)
+			return a->order < b->order ? -1 : 1;
+		if (a->end != b->end)
+			return a->end < b->end ? -1 : 1;
+		if (a->start != b->start)
+			return a->start < b->start ? -1 : 1;
 	}
-	if (latest > op->watermark)
-		op->watermark = latest;
-	CloseWindows(op);
+	if (a->key != b->key)
+	{
+		int c = cq_stream_key_cmp(a->key, b->key);
+
+		if (c != 0)
+			return c;
+	}
+	return (a->start > b->start) - (a->start < b->start);
 }
 
 void
-cq_stream_foreach(CqStreamOp *op, CqStreamVisitFn fn, void *arg)
+cq_stream_sort_results(CqStreamOp *op)
 {
-	for (int i = -1; i < op->keys.size; i++)
-	{
-		CqStreamKey *k = i < 0 ? op->null_key : op->keys.ent[i];
-
-		if (k == NULL)
-			continue;
-		for (int j = 0; j < k->nwin; j++)
-			fn(arg, k, &k->win[j]);
-	}
-}
-
-int
-cq_stream_distinct_values(const CqStreamWindow *w, text **out)
-{
-	int n = 0;
-
-	for (int i = 0; i < w->distinct.size; i++)
-		if (w->distinct.ent[i] != NULL)
-			out[n++] = (text *) w->distinct.ent[i];
-	return n;
+	if (op->nres > 1)
+		qsort(op->res, op->nres, sizeof(CqStreamResult), ResultCmp);
 }

@@ -9,18 +9,31 @@
  *
  * window.c is the core shared with the SQL functions over tfloat: window
  * specifications, assignment of a time (or an arrival index) to windows,
- * and the aggregation state.  window.c's sweep needs time-ordered input;
- * a stream does not give that, so this operator keeps the open windows of
- * every key instead: a key table (open addressing over the key's bytes)
- * whose entries hold small arrays of open windows.  Assignment, folding
- * and final values are window.c's, so a continuous query and
- * cqstream.window_aggregate agree on the same instants.
+ * and the aggregation state.  window.c's sweep needs time-ordered input,
+ * which a stream does not give; this operator works a batch at a time,
+ * with memory that depends on the batch, never on the number of keys or
+ * open windows (those live in cqstream.window_state):
  *
- * The operator lives for one batch of one query: the worker loads the
- * open windows from cqstream.window_state (cq_stream_load_window), feeds
- * the batch's rows, and stores what is still open (cq_stream_foreach).
- * Results go to the caller's emit function, in a deterministic order.
- * Nothing here raises, except out-of-memory.
+ * 1. cq_stream_row, for the batch's rows in arrival (id) order: copies
+ *    the row and records the watermark as it was before the row, then
+ *    moves the watermark.  That is all the arrival order decides: a row
+ *    is late for a window whose end is <= the watermark before it, and a
+ *    window closes when the watermark reaches its end, so once every row
+ *    carries its watermark the keys are independent.
+ * 2. cq_stream_sort: the rows by key (bytes, NULL first), then arrival.
+ * 3. For each key, in that order, merged with the stored windows read in
+ *    the same order (window_state.c): cq_stream_key_begin, the key's
+ *    stored windows (cq_stream_load_window), cq_stream_key_fold (its rows;
+ *    count windows emit when full; time windows close at the batch's
+ *    final watermark; on_update reports changed open windows), then the
+ *    key's open windows are written back.
+ * 4. cq_stream_results: the results, sorted so that ids follow the order
+ *    windows closed in: time windows by (end, start, key), count windows
+ *    by the arrival of the row that filled them, updates after the final
+ *    results, by key.
+ *
+ * Nothing here raises, except out-of-memory.  Memory is allocated in the
+ * context current at cq_stream_init, which must live for the batch.
  *
  *-------------------------------------------------------------------------
  */
@@ -31,110 +44,130 @@
 
 #include "window.h"
 
-/* A set of strings (COUNT_DISTINCT) or a map from strings to keys */
-typedef struct CqStrTable
+/* A set of strings (COUNT_DISTINCT): open addressing over the bytes */
+typedef struct CqStrSet
 {
 	int size;	/* slots, a power of two; 0: empty */
-	int count;	/* used slots */
-	void **ent; /* entries (the caller's), NULL: free */
+	int count;	/* values */
+	text **ent; /* NULL: free */
 	uint32 *hash;
-} CqStrTable;
+} CqStrSet;
 
-/* One open window of one key */
+/* One open window of the current key */
 typedef struct CqStreamWindow
 {
 	int64 wstart;	  /* start (time windows) or number (count windows) */
 	TimestampTz tmin; /* smallest and largest event time of its rows */
 	TimestampTz tmax;
 	CqAggState st;
-	CqStrTable distinct; /* COUNT_DISTINCT: the distinct values (text *) */
+	CqStrSet distinct;	 /* COUNT_DISTINCT: the distinct values */
 	int64 emitted_count; /* on_update: what was last reported (0: none) */
 	double emitted_value;
-	bool changed; /* folded into since the batch began */
+	bool changed; /* folded into during this batch */
 	bool closed;
 } CqStreamWindow;
 
-typedef struct CqStreamKey
+/* A row of the batch */
+typedef struct CqBatchRow
 {
 	text *key; /* NULL: the NULL key */
-	uint32 hash;
-	int64 nrows; /* count windows: rows of this key so far */
-	int nwin;
-	int cap;
-	CqStreamWindow *win; /* open windows, in no particular order */
-} CqStreamKey;
+	text *val; /* text values */
+	int64 seq; /* arrival order in the batch */
+	TimestampTz t;
+	TimestampTz wm; /* the watermark before this row */
+	double v;		/* numbers; booleans as 1 and 0 */
+} CqBatchRow;
 
-/* What the emit function receives */
+/* A result */
 typedef struct CqStreamResult
 {
-	const CqStreamKey *key;
+	text *key; /* NULL: the NULL key */
 	TimestampTz start;
 	TimestampTz end;
 	double value; /* the aggregation's value (COUNT_DISTINCT: the number) */
 	int64 count;  /* rows folded in */
+	int64 order;  /* count windows: seq of the row that filled it */
 	bool final;
 } CqStreamResult;
-
-typedef void (*CqStreamEmitFn)(void *arg, const CqStreamResult *r);
 
 typedef struct CqStreamOp
 {
 	CqWindowSpec spec;
 	CqAggKind agg;
-	int64 lateness;			/* microseconds */
-	TimestampTz max_time;	/* largest event time seen; DT_NOBEGIN: none */
-	TimestampTz watermark;	/* DT_NOBEGIN: none */
-	TimestampTz next_close; /* smallest end of an open time window */
-	CqStrTable keys;		/* CqStreamKey * by key bytes */
-	CqStreamKey *null_key;
-	int64 nopen; /* open windows */
+	int64 lateness; /* microseconds */
+	bool on_update;
+	TimestampTz max_time;  /* largest event time seen; DT_NOBEGIN: none */
+	TimestampTz watermark; /* DT_NOBEGIN: none */
+	MemoryContext cxt;
+	MemoryContext key_cxt; /* the current key's copy and distinct sets */
+	/* the batch */
+	CqBatchRow *rows;
+	int64 nrows;
+	int64 rows_cap;
+	int64 nlate;
+	/* the current key */
+	text *key;
+	text *key_res;	 /* its copy for results, made at its first result */
+	int64 key_nrows; /* count windows: rows of this key so far */
+	CqStreamWindow *win;
+	int nwin;
+	int wcap;
 	TimestampTz *starts;
-	CqStreamEmitFn emit;
-	void *arg;
+	/* the results */
+	CqStreamResult *res;
+	int64 nres;
+	int64 res_cap;
+	TimestampTz latest_end; /* largest end of a window left open */
 } CqStreamOp;
 
 extern void cq_stream_init(CqStreamOp *op, const CqWindowSpec *w,
-						   CqAggKind agg, int64 lateness, CqStreamEmitFn emit,
-						   void *arg);
+						   CqAggKind agg, int64 lateness, bool on_update);
 
-/* The key of these bytes (isnull: the NULL key), made if new */
-extern CqStreamKey *cq_stream_key(CqStreamOp *op, const char *key, int len,
-								  bool isnull);
+/* Step 1: a row (key/val NULL for a NULL key / non-text value) */
+extern void cq_stream_row(CqStreamOp *op, const char *key, int keylen,
+						  bool key_isnull, TimestampTz t, double v,
+						  const char *val, int vallen);
 
-/* Loading: a stored open window of key k (no emit, no checks) */
-extern CqStreamWindow *cq_stream_load_window(CqStreamOp *op, CqStreamKey *k,
-											 int64 wstart);
-extern void cq_stream_load_distinct(CqStreamWindow *w, const char *val,
-									int len);
+/* Step 2 */
+extern void cq_stream_sort(CqStreamOp *op);
+
+/* Compare two keys (NULL first, then bytes) */
+extern int cq_stream_key_cmp(const text *a, const text *b);
+
+/* Step 3, per key: begin (key copied), load its stored windows, fold */
+extern void cq_stream_key_begin(CqStreamOp *op, const text *key,
+								int64 key_nrows);
+extern CqStreamWindow *cq_stream_load_window(CqStreamOp *op, int64 wstart);
+extern void cq_stream_load_distinct(CqStreamOp *op, CqStreamWindow *w,
+									const char *val, int len);
+/*
+ * Fold rows[first .. first + n - 1] (all of the current key) and close what
+ * the batch's watermark closes.  idle_flush: afterwards close every open
+ * time window (the caller moved the watermark with cq_stream_idle_flush).
+ * Returns whether the key's stored windows must be rewritten.
+ */
+extern bool cq_stream_key_fold(CqStreamOp *op, int64 first, int64 n);
 
 /*
- * A row: folds value v (numbers; booleans as 1/0), or val/len (text) into
- * the row's windows of key k that are still open.  Returns false when the
- * row was late (folded into none of its windows).  Then moves the
- * watermark and emits the windows it closes.
+ * Idle flush: before step 3 of a batch without rows; the watermark is
+ * moved past every window by cq_stream_key_fold, which then records the
+ * largest end it closed in op->latest_end, and cq_stream_idle_done sets
+ * the watermark to it.
  */
-extern bool cq_stream_add(CqStreamOp *op, CqStreamKey *k, TimestampTz t,
-						  double v, const char *val, int len);
+extern void cq_stream_idle_flush(CqStreamOp *op);
+extern void cq_stream_idle_done(CqStreamOp *op);
 
-/* on_update: a non-final result for every open window changed this batch */
-extern void cq_stream_emit_updates(CqStreamOp *op);
-
-/* Idle flush: the watermark jumps to the end of the latest open window */
-extern void cq_stream_flush_all(CqStreamOp *op);
-
-/* Every open window, for storing */
-typedef void (*CqStreamVisitFn)(void *arg, const CqStreamKey *k,
-								const CqStreamWindow *w);
-extern void cq_stream_foreach(CqStreamOp *op, CqStreamVisitFn fn, void *arg);
+/* Step 4 */
+extern void cq_stream_sort_results(CqStreamOp *op);
 
 /* The distinct values of a COUNT_DISTINCT window, for storing */
 extern int cq_stream_distinct_values(const CqStreamWindow *w, text **out);
 
 /*
- * Persistence (window_state.c), inside SPI: load the open windows of a
- * query into a fresh operator; replace them by the operator's.
+ * Persistence and step 3 (window_state.c), inside SPI: merges the sorted
+ * batch with the query's stored windows, key by key, and rewrites the
+ * windows of every key that changed, all in the caller's transaction.
  */
-extern void cq_window_state_load(CqStreamOp *op, int32 query_id);
-extern void cq_window_state_store(CqStreamOp *op, int32 query_id);
+extern void cq_window_state_merge(CqStreamOp *op, int32 query_id);
 
 #endif /* CQSTREAM_WINDOW_STREAM_H */

@@ -139,6 +139,8 @@ typedef struct CqQuery
 	TimestampTz watermark;
 	bool has_last_row_at;
 	TimestampTz last_row_at;
+	int64 rows_processed;
+	int64 results_emitted;
 } CqQuery;
 
 static MemoryContext pass_cxt = NULL;
@@ -155,7 +157,8 @@ static const char *const list_sql =
 	" q.emit = 'on_update',"
 	" (pg_catalog.date_part('epoch', (q.options->>'idle_flush')::pg_catalog.interval)"
 	" * 1000000)::pg_catalog.int8,"
-	" s.max_event_time, s.watermark, s.last_row_at"
+	" s.max_event_time, s.watermark, s.last_row_at, s.rows_processed,"
+	" s.results_emitted"
 	" FROM cqstream.query q JOIN cqstream.query_state s ON s.query_id = q.id"
 	" WHERE NOT q.paused"
 	" AND s.status IN ('registered', 'running')"
@@ -224,6 +227,8 @@ LoadAggregate(CqQuery *q, HeapTuple tup, TupleDesc desc)
 	d = SPI_getbinval(tup, desc, 26, &isnull);
 	q->has_last_row_at = !isnull;
 	q->last_row_at = isnull ? 0 : DatumGetTimestampTz(d);
+	q->rows_processed = SpiInt64(tup, desc, 27, 0);
+	q->results_emitted = SpiInt64(tup, desc, 28, 0);
 }
 
 /*
@@ -449,12 +454,13 @@ ResultLogEnd(CqResultLog *log, const CqQuery *q, int nresults)
 
 /*
  * OpenSource: a cursor over the rows of q's source after its progress and
- * up to its safe bound, at most batch_size of them, in id order: (id,
- * time, value::value_type, key::text).  Opened as the query's owner, so
- * grants and row-level security hold.
+ * up to its safe bound, at most limit of them, in id order: (id, time,
+ * value::value_type, key::text).  Opened as the query's owner, so grants
+ * and row-level security hold.
  */
 static Portal
-OpenSource(const CqQuery *q, const char *source, const char *value_type)
+OpenSource(const CqQuery *q, const char *source, const char *value_type,
+		   int64 limit)
 {
 	StringInfoData sql;
 	Oid types[3] = {INT8OID, INT8OID, INT8OID};
@@ -481,7 +487,7 @@ OpenSource(const CqQuery *q, const char *source, const char *value_type)
 					 quote_identifier(q->id_column));
 	values[0] = Int64GetDatum(q->last_source_id);
 	values[1] = Int64GetDatum(q->bound);
-	values[2] = Int64GetDatum((int64) cq_batch_size);
+	values[2] = Int64GetDatum(limit);
 
 	/* Read as the owner; the subtransaction's abort restores us on error */
 	GetUserIdAndSecContext(&save_userid, &save_sec);
@@ -611,7 +617,7 @@ RunQuery(CqQuery *q, bool *more)
 	cq_chain_parse(q->chain, &chain);
 	mode = cq_notify_mode_parse(q->notify);
 
-	portal = OpenSource(q, source, "pg_catalog.float8");
+	portal = OpenSource(q, source, "pg_catalog.float8", cq_batch_size);
 
 	/* One kept block that a chunk's payloads and tuples fit in */
 	chunk_cxt = AllocSetContextCreate(CurrentMemoryContext, "cqstream chunk",
@@ -696,42 +702,6 @@ RunQuery(CqQuery *q, bool *more)
 	cq_notifier_end(&notifier);
 }
 
-/* What the window operator's emit function needs (RunAggregate) */
-typedef struct AggEmit
-{
-	CqQuery *q;
-	CqResultLog *log;
-	CqNotifier *notifier;
-	StringInfoData payload;
-	MemoryContext payload_cxt; /* lives until the next ResultLogFlush */
-	int64 base;
-	int64 seq;
-	int nresults;
-} AggEmit;
-
-static void
-EmitWindow(void *arg, const CqStreamResult *r)
-{
-	AggEmit *e = arg;
-	MemoryContext old = MemoryContextSwitchTo(e->payload_cxt);
-	int64 id;
-
-	e->seq++;
-	id = e->base + e->seq;
-	resetStringInfo(&e->payload);
-	cq_payload_window(&e->payload, e->q->name, id, e->q->key_column != NULL,
-					  r->key->key ? text_to_cstring(r->key->key) : NULL,
-					  r->start, r->end, e->q->agg, r->value, r->count,
-					  r->final);
-	ResultLogAdd(e->log, id,
-				 PointerGetDatum(cstring_to_text_with_len(e->payload.data,
-														  e->payload.len)),
-				 e->nresults);
-	cq_notifier_add(e->notifier, id, e->payload.data, e->payload.len);
-	e->nresults++;
-	MemoryContextSwitchTo(old);
-}
-
 /* Is q's idle flush due (no rows read for idle_flush)? */
 static bool
 IdleFlushDue(const CqQuery *q)
@@ -741,9 +711,66 @@ IdleFlushDue(const CqQuery *q)
 }
 
 /*
+ * LogWindowResults: the operator's results, in their order, to the
+ * results log and the notifier.  Returns the last result sequence.
+ */
+static int64
+LogWindowResults(CqQuery *q, CqStreamOp *op, CqResultLog *log,
+				 CqNotifier *notifier, int64 seq)
+{
+	int64 base = (int64) q->id * CQ_RESULT_ID_BASE;
+	StringInfoData payload;
+	MemoryContext cxt;
+	MemoryContext old;
+
+	/* One kept block that a chunk's payloads fit in */
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "cqstream chunk",
+								1024 * 1024, 1024 * 1024,
+								ALLOCSET_DEFAULT_MAXSIZE);
+	old = MemoryContextSwitchTo(cxt);
+	initStringInfo(&payload);
+	for (int64 i = 0; i < op->nres; i++)
+	{
+		const CqStreamResult *r = &op->res[i];
+		int64 id = base + ++seq;
+
+		resetStringInfo(&payload);
+		cq_payload_window(&payload, q->name, id, q->key_column != NULL,
+						  r->key ? text_to_cstring(r->key) : NULL, r->start,
+						  r->end, q->agg, r->value, r->count, r->final);
+		ResultLogAdd(log, id,
+					 PointerGetDatum(
+						 cstring_to_text_with_len(payload.data, payload.len)),
+					 (int) i);
+		cq_notifier_add(notifier, id, payload.data, payload.len);
+		if ((i + 1) % CQ_CHUNK == 0)
+		{
+			/* The payloads must live until they are written */
+			ResultLogFlush(log);
+			MemoryContextReset(cxt);
+			initStringInfo(&payload);
+		}
+	}
+	ResultLogFlush(log);
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+	return seq;
+}
+
+/*
+ * Rows per batch of an aggregate: batch_size, or fewer when its results
+ * are many (as with many keys and small windows), so that a transaction
+ * holds about CQ_AGG_RESULTS results and its pending NOTIFYs and results
+ * stay small in memory.
+ */
+#define CQ_AGG_RESULTS 20000
+
+/*
  * RunAggregate: one batch of window aggregate q (docs/windows.md), in the
- * caller's subtransaction; like RunQuery, plus the window state, which is
- * loaded first and written back in the same transaction.
+ * caller's subtransaction: the rows in id order (the operator records
+ * each row's watermark), then key by key merged with the stored windows
+ * (window_state.c), then the results in the order their windows closed;
+ * state, results and progress commit together.
  */
 static void
 RunAggregate(CqQuery *q, bool *more)
@@ -755,13 +782,13 @@ RunAggregate(CqQuery *q, bool *more)
 	int64 last_id;
 	int64 last_read = 0;
 	int64 nskipped = 0;
-	int64 nlate = 0;
+	int64 seq;
+	int64 limit = cq_batch_size;
 	uint64 nrows = 0;
 	CqNotifier notifier;
 	CqResultLog log;
 	CqStreamOp op;
-	AggEmit e;
-	Portal portal;
+	Portal portal = NULL;
 	bool flushed = false;
 	Oid types[5] = {INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
 					INT4OID};
@@ -773,28 +800,19 @@ RunAggregate(CqQuery *q, bool *more)
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("id sequence of query \"%s\" does not exist",
 						q->name)));
+	if (q->results_emitted > CQ_AGG_RESULTS && q->rows_processed > 0)
+		limit = Min(limit,
+					Max(CQ_CHUNK,
+						(int64) ((double) CQ_AGG_RESULTS * q->rows_processed /
+								 q->results_emitted)));
 
-	memset(&e, 0, sizeof(e));
-	e.q = q;
-	e.log = &log;
-	e.notifier = &notifier;
-	e.base = (int64) q->id * CQ_RESULT_ID_BASE;
-	e.seq = q->last_result_seq;
-	/* One kept block that a chunk's payloads and tuples fit in */
-	e.payload_cxt = AllocSetContextCreate(CurrentMemoryContext,
-										  "cqstream chunk", 1024 * 1024,
-										  1024 * 1024,
-										  ALLOCSET_DEFAULT_MAXSIZE);
-	initStringInfo(&e.payload);
-
-	cq_stream_init(&op, &q->window, q->agg, q->lateness, EmitWindow, &e);
+	cq_stream_init(&op, &q->window, q->agg, q->lateness, q->on_update);
 	op.max_time = q->max_event_time;
 	op.watermark = q->watermark;
-	cq_window_state_load(&op, q->id);
 
-	cq_notifier_begin(&notifier, q->name, cq_notify_mode_parse(q->notify));
-	ResultLogBegin(&log, q->id);
-	portal = q->bound > q->last_source_id ? OpenSource(q, source, cast) : NULL;
+	/* 1: the rows in id order */
+	if (q->bound > q->last_source_id)
+		portal = OpenSource(q, source, cast, limit);
 	while (portal != NULL)
 	{
 		SPITupleTable *tuptable;
@@ -805,7 +823,6 @@ RunAggregate(CqQuery *q, bool *more)
 		tuptable = SPI_tuptable;
 		n = SPI_processed;
 		desc = tuptable->tupdesc;
-		/* The operator's keys and windows outlive the chunk */
 		for (uint64 i = 0; i < n; i++)
 		{
 			HeapTuple tup = tuptable->vals[i];
@@ -815,10 +832,9 @@ RunAggregate(CqQuery *q, bool *more)
 				SPI_getbinval(tup, desc, 2, &time_isnull));
 			Datum value = SPI_getbinval(tup, desc, 3, &value_isnull);
 			Datum key = SPI_getbinval(tup, desc, 4, &key_isnull);
-			CqStreamKey *k;
+			text *kt = key_isnull ? NULL : DatumGetTextPP(key);
+			text *vt = NULL;
 			double v = 0;
-			const char *val = NULL;
-			int len = 0;
 
 			last_read = id_isnull ? q->bound : DatumGetInt64(id);
 			if (time_isnull || value_isnull)
@@ -826,55 +842,48 @@ RunAggregate(CqQuery *q, bool *more)
 				nskipped++;
 				continue;
 			}
-			if (key_isnull)
-				k = cq_stream_key(&op, NULL, 0, true);
-			else
-			{
-				text *t = DatumGetTextPP(key);
-
-				k = cq_stream_key(&op, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t),
-								  false);
-			}
 			if (q->value_type == CQ_VALUE_NUMBER)
 				v = DatumGetFloat8(value);
 			else if (q->value_type == CQ_VALUE_BOOLEAN)
 				v = DatumGetBool(value) ? 1.0 : 0.0;
 			else
-			{
-				text *t = DatumGetTextPP(value);
-
-				val = VARDATA_ANY(t);
-				len = VARSIZE_ANY_EXHDR(t);
-			}
-			if (!cq_stream_add(&op, k, time, v, val, len))
-				nlate++;
+				vt = DatumGetTextPP(value);
+			cq_stream_row(&op, kt ? VARDATA_ANY(kt) : NULL,
+						  kt ? VARSIZE_ANY_EXHDR(kt) : 0, key_isnull, time, v,
+						  vt ? VARDATA_ANY(vt) : NULL,
+						  vt ? VARSIZE_ANY_EXHDR(vt) : 0);
 		}
 		nrows += n;
-		ResultLogFlush(&log);
 		SPI_freetuptable(tuptable);
-		MemoryContextReset(e.payload_cxt);
-		initStringInfo(&e.payload);
 		if (n < CQ_CHUNK)
 			break;
 	}
 	if (portal != NULL)
 		SPI_cursor_close(portal);
 
-	if (q->on_update)
-		cq_stream_emit_updates(&op);
+	/* 2 and 3: by key, merged with the stored windows */
+	cq_stream_sort(&op);
 	if (nrows == 0 && IdleFlushDue(q))
 	{
-		cq_stream_flush_all(&op);
+		cq_stream_idle_flush(&op);
 		flushed = true;
 	}
-	ResultLogEnd(&log, q, e.nresults);
-	cq_window_state_store(&op, q->id);
+	cq_window_state_merge(&op, q->id);
+	if (flushed)
+		cq_stream_idle_done(&op);
 
-	*more = *more || nrows >= (uint64) cq_batch_size;
+	/* 4: the results */
+	cq_stream_sort_results(&op);
+	cq_notifier_begin(&notifier, q->name, cq_notify_mode_parse(q->notify));
+	ResultLogBegin(&log, q->id);
+	seq = LogWindowResults(q, &op, &log, &notifier, q->last_result_seq);
+	ResultLogEnd(&log, q, (int) op.nres);
+
+	*more = *more || nrows >= (uint64) limit;
 	last_id = Max(q->bound, q->last_source_id);
-	if (nrows >= (uint64) cq_batch_size && nrows > 0)
+	if (nrows >= (uint64) limit && nrows > 0)
 		last_id = last_read;
-	UpdateProgress(q, last_id, e.seq, nrows, e.nresults, nskipped, nlate);
+	UpdateProgress(q, last_id, seq, nrows, op.nres, nskipped, op.nlate);
 
 	/* The watermark, and when rows were last read (for the idle flush) */
 	values[0] = Int32GetDatum(q->id);

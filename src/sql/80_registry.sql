@@ -94,7 +94,9 @@ CREATE TABLE cqstream.window_state (
 	emitted_count bigint NOT NULL,
 	emitted_value float8
 );
-CREATE INDEX ON cqstream.window_state (query_id);
+-- the order of a batch's merge: bytes of the key, NULL first
+CREATE INDEX ON cqstream.window_state
+	(query_id, key COLLATE "C" NULLS FIRST, wstart);
 COMMENT ON TABLE cqstream.window_state IS
 	'open windows of aggregate queries (written by the worker in the transaction of each batch)';
 

@@ -43,7 +43,74 @@ demo:
 	@demo/demo.sh
 
 format:
-	clang-format -i src/*.c src/*.h
+	clang-format -i src/*.c src/*.h relay/*.c relay/*.h relay/test/*.c
 
 format-check:
-	@clang-format --dry-run -Werror src/*.c src/*.h
+	@clang-format --dry-run -Werror src/*.c src/*.h relay/*.c relay/*.h \
+		relay/test/*.c
+
+# ---------------------------------------------------------------------------
+# cqstream-relay (relay/, docs/relay.md): a program beside the extension,
+# built by `make`, installed into PostgreSQL's bindir.  Objects and the
+# generated dashboard source live in relay/build/; relay-asan builds a
+# sanitized copy for the tests, relay-unit the unit tests.
+RELAY_SRCS = $(sort $(wildcard relay/*.c))
+RELAY_NAMES = $(patsubst relay/%.c,%,$(RELAY_SRCS)) dashboard
+RELAY_OBJS = $(patsubst %,relay/build/%.o,$(RELAY_NAMES))
+RELAY_ASAN_OBJS = $(patsubst %,relay/build/asan/%.o,$(RELAY_NAMES))
+RELAY_UNIT_OBJS = $(patsubst %,relay/build/asan/%.o,config sse payload)
+RELAY_PKGS = libevent jansson libpq
+RELAY_CPPFLAGS = -Irelay $(shell pkg-config --cflags $(RELAY_PKGS)) \
+	-DRELAY_VERSION='"$(EXTVERSION)"'
+RELAY_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Wmissing-prototypes \
+	-Wformat-security -MMD -MP
+ifdef WERROR
+RELAY_CFLAGS += -Werror
+endif
+RELAY_LIBS = $(shell pkg-config --libs $(RELAY_PKGS))
+RELAY_ASAN = -fsanitize=address,undefined -fno-omit-frame-pointer
+# Whether relay/dashboard.html exists is part of the generated source's
+# name of stamp, so the page is embedded as soon as it appears.
+RELAY_HTML_STAMP = relay/build/html-$(if $(wildcard relay/dashboard.html),yes,no).stamp
+
+.PHONY: install-relay clean-relay relay-asan relay-unit
+all: relay/cqstream-relay
+install: install-relay
+clean: clean-relay
+
+relay/cqstream-relay: $(RELAY_OBJS)
+	$(CC) $(RELAY_CFLAGS) -o $@ $(RELAY_OBJS) $(RELAY_LIBS)
+
+relay-asan: relay/cqstream-relay-asan
+relay/cqstream-relay-asan: $(RELAY_ASAN_OBJS)
+	$(CC) $(RELAY_CFLAGS) $(RELAY_ASAN) -o $@ $(RELAY_ASAN_OBJS) $(RELAY_LIBS)
+
+relay-unit: relay/build/relay-unit
+relay/build/relay-unit: relay/test/test_relay.c $(RELAY_UNIT_OBJS)
+	$(CC) $(RELAY_CPPFLAGS) $(RELAY_CFLAGS) $(RELAY_ASAN) -o $@ $< \
+		$(RELAY_UNIT_OBJS) $(RELAY_LIBS)
+
+relay/build/%.o: relay/%.c | relay/build/asan
+	$(CC) $(RELAY_CPPFLAGS) $(RELAY_CFLAGS) -c -o $@ $<
+relay/build/asan/%.o: relay/%.c | relay/build/asan
+	$(CC) $(RELAY_CPPFLAGS) $(RELAY_CFLAGS) $(RELAY_ASAN) -c -o $@ $<
+relay/build/dashboard.o: relay/build/dashboard.c
+	$(CC) $(RELAY_CPPFLAGS) $(RELAY_CFLAGS) -c -o $@ $<
+relay/build/asan/dashboard.o: relay/build/dashboard.c | relay/build/asan
+	$(CC) $(RELAY_CPPFLAGS) $(RELAY_CFLAGS) $(RELAY_ASAN) -c -o $@ $<
+relay/build/dashboard.c: relay/embed.sh $(wildcard relay/dashboard.html) \
+		$(RELAY_HTML_STAMP)
+	relay/embed.sh relay/dashboard.html $@
+$(RELAY_HTML_STAMP): | relay/build/asan
+	rm -f relay/build/html-*.stamp && touch $@
+relay/build/asan:
+	mkdir -p $@
+
+-include $(wildcard relay/build/*.d relay/build/asan/*.d)
+
+install-relay: relay/cqstream-relay
+	$(MKDIR_P) '$(DESTDIR)$(bindir)'
+	$(INSTALL_PROGRAM) relay/cqstream-relay '$(DESTDIR)$(bindir)/cqstream-relay'
+
+clean-relay:
+	rm -rf relay/build relay/cqstream-relay relay/cqstream-relay-asan

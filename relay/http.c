@@ -1,0 +1,464 @@
+/*
+ * http.c
+ *	  The relay's HTTP routes: dashboard, queries, streams, health,
+ *	  metrics, CORS preflight, errors.
+ *
+ * Design notes
+ *
+ * evhttp parses requests with limits set here: 16 KB of request line and
+ * headers (so long URLs and headers are refused by evhttp itself with
+ * 400/413 before any routing), 4 KB of body (no route reads one; a body
+ * up to that size still gets our JSON 405), 15 s to send a request.  All
+ * methods are let through to the router so that every refusal carries
+ * the JSON error body: 400, 401, 404 and 405 as
+ * {"error":{"status":N,"message":"..."}}.
+ *
+ * Authentication (when tokens are configured) covers everything but the
+ * dashboard page and /healthz: "Authorization: Bearer T" or
+ * "?access_token=T" (EventSource cannot set headers), compared in
+ * constant time (config.c).
+ *
+ * JSON of /queries is built by the database (json_agg over the view), so
+ * it is exactly the view's columns and types; the request waits for the
+ * reply without blocking the loop.  When accept() fails for lack of file
+ * descriptors, accepting pauses for 100 ms instead of spinning.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/queue.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <jansson.h>
+
+#include "dashboard.h"
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "payload.h"
+#include "pgconn.h"
+#include "stream.h"
+
+#define MAX_HEADERS_SIZE  16384
+#define MAX_BODY_SIZE	  4096
+#define REQUEST_TIMEOUT_S 15
+#define MAX_NAME_LEN	  47
+#define MAX_KEY_LEN		  1024
+
+static struct
+{
+	struct evhttp *http;
+	struct evhttp_bound_socket *bound;
+	struct event *resume_ev;
+} hs;
+
+void
+http_add_cors(struct evhttp_request *req)
+{
+	const char *origin = evhttp_find_header(evhttp_request_get_input_headers(
+												req),
+											"Origin");
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+
+	if (origin && config_cors_allowed(relay_config, origin) &&
+		strpbrk(origin, "\r\n") == NULL)
+	{
+		evhttp_add_header(h, "Access-Control-Allow-Origin", origin);
+		evhttp_add_header(h, "Vary", "Origin");
+	}
+}
+
+static void
+SendBody(struct evhttp_request *req, int code, const char *reason,
+		 const char *type, const char *body, size_t len)
+{
+	struct evbuffer *b = evbuffer_new();
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+
+	evhttp_add_header(h, "Content-Type", type);
+	evhttp_add_header(h, "Cache-Control", "no-cache");
+	http_add_cors(req);
+	evbuffer_add(b, body, len);
+	evhttp_send_reply(req, code, reason, b);
+	evbuffer_free(b);
+}
+
+static void
+SendError(struct evhttp_request *req, int code, const char *reason,
+		  const char *message)
+{
+	json_t *j = json_pack("{s:{s:i,s:s}}", "error", "status", code, "message",
+						  message);
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+	if (text)
+		SendBody(req, code, reason, "application/json", text, strlen(text));
+	else
+		SendBody(req, code, reason, "application/json", "{}", 2);
+	free(text);
+	json_decref(j);
+}
+
+/* A query name as registered: [a-z][a-z0-9_]{0,46} */
+static bool
+ValidName(const char *s, bool pattern)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > MAX_NAME_LEN)
+		return false;
+	if (!pattern && !(s[0] >= 'a' && s[0] <= 'z'))
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+			  *s == '_' || (pattern && *s == '*')))
+			return false;
+	return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* /queries */
+
+static const char *const QueriesSql =
+	"SELECT json_build_object('queries', coalesce(json_agg(q ORDER BY "
+	"q.name), '[]'::json))::text FROM (SELECT v.*, json_build_array("
+	"json_build_object('rel', 'cquery', 'queryId', v.name, 'href', "
+	"'/queries/' || v.name || '/stream', 'channel', v.channel, 'status', "
+	"v.status, 'type', 'text/event-stream')) AS links FROM cqstream.queries "
+	"v) q";
+
+static const char *const QuerySql =
+	"SELECT row_to_json(q)::text FROM (SELECT v.*, json_build_array("
+	"json_build_object('rel', 'cquery', 'queryId', v.name, 'href', "
+	"'/queries/' || v.name || '/stream', 'channel', v.channel, 'status', "
+	"v.status, 'type', 'text/event-stream')) AS links FROM cqstream.queries "
+	"v WHERE v.name = $1) q";
+
+static void
+Queries_cb(PGresult *res, void *arg)
+{
+	struct evhttp_request *req = arg;
+
+	if (res == NULL)
+		SendError(req, 503, "Service Unavailable", "database unavailable");
+	else if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		relay_log(LOG_WARN, "could not read queries: %s",
+				  PQresultErrorMessage(res));
+		SendError(req, 500, "Internal Server Error",
+				  "could not read the queries");
+	}
+	else if (PQntuples(res) == 0)
+		SendError(req, 404, "Not Found", "no such query");
+	else
+	{
+		/* json_build_object writes blanks around ':'; compact it */
+		StrBuf b;
+
+		strbuf_init(&b);
+		payload_minify(&b, PQgetvalue(res, 0, 0), PQgetlength(res, 0, 0));
+		SendBody(req, 200, "OK", "application/json", b.data, b.len);
+		strbuf_free(&b);
+	}
+}
+
+static void
+RouteQueries(struct evhttp_request *req, const char *name)
+{
+	const char *params[1] = {name};
+
+	if (!pgconn_ready())
+	{
+		SendError(req, 503, "Service Unavailable", "database unavailable");
+		return;
+	}
+	if (name == NULL)
+		pgconn_query(QueriesSql, 0, NULL, Queries_cb, req);
+	else
+		pgconn_query(QuerySql, 1, params, Queries_cb, req);
+}
+
+/* ------------------------------------------------------------------ */
+/* Streams */
+
+/* The Last-Event-ID header if valid, else the parameter (or NULL) */
+static const char *
+LastEventId(struct evhttp_request *req, struct evkeyvalq *q)
+{
+	const char *h = evhttp_find_header(evhttp_request_get_input_headers(req),
+									   "Last-Event-ID");
+	const char *p = evhttp_find_header(q, "last_event_id");
+	CursorPos pos[1000];
+
+	if (h && sse_cursor_parse(h, pos, 1000) > 0)
+		return h;
+	if (p && sse_cursor_parse(p, pos, 1000) > 0)
+		return p;
+	return NULL;
+}
+
+static void
+RouteStream(struct evhttp_request *req, const char *name, struct evkeyvalq *q)
+{
+	const char *key = evhttp_find_header(q, "key");
+	char *names[STREAM_MAX_NAMES];
+	int n = 0;
+	bool multi = name == NULL;
+
+	if (key && strlen(key) > MAX_KEY_LEN)
+	{
+		SendError(req, 400, "Bad Request", "key too long");
+		return;
+	}
+	if (!multi)
+	{
+		if (!ValidName(name, false))
+		{
+			/* No such query can exist: stop the client as for unknown */
+			http_add_cors(req);
+			evhttp_send_reply(req, 204, "No Content", NULL);
+			return;
+		}
+		names[n++] = (char *) name;
+	}
+	else
+	{
+		for (struct evkeyval *kv = q->tqh_first; kv; kv = kv->next.tqe_next)
+		{
+			if (strcmp(kv->key, "query") != 0)
+				continue;
+			if (n >= STREAM_MAX_NAMES)
+			{
+				SendError(req, 400, "Bad Request",
+						  "too many query parameters");
+				return;
+			}
+			if (!ValidName(kv->value, true))
+			{
+				SendError(req, 400, "Bad Request",
+						  "invalid query name or pattern (letters a-z, "
+						  "digits, _ and *)");
+				return;
+			}
+			names[n++] = kv->value;
+		}
+		if (n == 0)
+		{
+			SendError(req, 400, "Bad Request",
+					  "at least one query parameter is required");
+			return;
+		}
+	}
+	stream_open(req, names, n, multi, key, LastEventId(req, q));
+}
+
+/* ------------------------------------------------------------------ */
+/* Routing */
+
+static bool
+Authorized(struct evhttp_request *req, struct evkeyvalq *q)
+{
+	const char *auth;
+
+	if (relay_config->ntokens == 0)
+		return true;
+	auth = evhttp_find_header(evhttp_request_get_input_headers(req),
+							  "Authorization");
+	if (auth && strncasecmp(auth, "Bearer ", 7) == 0 &&
+		config_token_ok(relay_config, auth + 7))
+		return true;
+	return config_token_ok(relay_config,
+						   evhttp_find_header(q, "access_token"));
+}
+
+static void
+Preflight(struct evhttp_request *req)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+
+	http_add_cors(req);
+	evhttp_add_header(h, "Access-Control-Allow-Methods", "GET, OPTIONS");
+	evhttp_add_header(h, "Access-Control-Allow-Headers",
+					  "Last-Event-ID, Authorization, Cache-Control");
+	evhttp_add_header(h, "Access-Control-Max-Age", "86400");
+	evhttp_send_reply(req, 204, "No Content", NULL);
+}
+
+static void
+Route_cb(struct evhttp_request *req, void *arg)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
+	struct evkeyvalq q;
+
+	(void) arg;
+	TAILQ_INIT(&q);
+	if (cmd == EVHTTP_REQ_OPTIONS)
+	{
+		Preflight(req);
+		return;
+	}
+	if (cmd != EVHTTP_REQ_GET)
+	{
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
+						  "GET, OPTIONS");
+		SendError(req, 405, "Method Not Allowed", "only GET is allowed");
+		return;
+	}
+	if (path == NULL || path[0] != '/' ||
+		(query && evhttp_parse_query_str(query, &q) != 0))
+	{
+		evhttp_clear_headers(&q);
+		SendError(req, 400, "Bad Request", "malformed request URI");
+		return;
+	}
+	if (strcmp(path, "/") == 0)
+		SendBody(req, 200, "OK", "text/html; charset=utf-8",
+				 relay_dashboard_html, relay_dashboard_html_len);
+	else if (strcmp(path, "/healthz") == 0)
+	{
+		char body[128];
+		bool ok = pgconn_ready();
+
+		snprintf(body, sizeof(body),
+				 "{\"status\":\"%s\",\"database\":%s,\"listening\":%d}",
+				 ok ? "ok" : "degraded", ok ? "true" : "false",
+				 stream_listening());
+		SendBody(req, ok ? 200 : 503, ok ? "OK" : "Service Unavailable",
+				 "application/json", body, strlen(body));
+	}
+	else if (!Authorized(req, &q))
+	{
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+						  "WWW-Authenticate", "Bearer realm=\"cqstream\"");
+		SendError(req, 401, "Unauthorized",
+				  "a valid bearer token is required");
+	}
+	else if (strcmp(path, "/metrics") == 0)
+	{
+		StrBuf b;
+
+		strbuf_init(&b);
+		metrics_render(&b);
+		SendBody(req, 200, "OK", "text/plain; version=0.0.4; charset=utf-8",
+				 b.data, b.len);
+		strbuf_free(&b);
+	}
+	else if (strcmp(path, "/stream") == 0)
+		RouteStream(req, NULL, &q);
+	else if (strcmp(path, "/queries") == 0 || strcmp(path, "/queries/") == 0)
+		RouteQueries(req, NULL);
+	else if (strncmp(path, "/queries/", 9) == 0)
+	{
+		const char *name = path + 9;
+		const char *slash = strchr(name, '/');
+		char buf[64];
+
+		if (slash == NULL)
+		{
+			if (ValidName(name, false))
+				RouteQueries(req, name);
+			else
+				SendError(req, 404, "Not Found", "no such query");
+		}
+		else if (strcmp(slash, "/stream") == 0 && slash - name < 64)
+		{
+			memcpy(buf, name, slash - name);
+			buf[slash - name] = '\0';
+			RouteStream(req, buf, &q);
+		}
+		else if (strcmp(slash, "/stream") == 0)
+			RouteStream(req, "", &q);
+		else
+			SendError(req, 404, "Not Found", "no such resource");
+	}
+	else
+		SendError(req, 404, "Not Found", "no such resource");
+	evhttp_clear_headers(&q);
+}
+
+static void
+Resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void) fd;
+	(void) what;
+	(void) arg;
+	if (hs.bound)
+		evconnlistener_enable(evhttp_bound_socket_get_listener(hs.bound));
+}
+
+static void
+AcceptError_cb(struct evconnlistener *l, void *arg)
+{
+	struct timeval tv = {0, 100000};
+	int err = EVUTIL_SOCKET_ERROR();
+	static time_t last_log;
+
+	(void) arg;
+	if (time(NULL) != last_log)
+	{
+		last_log = time(NULL);
+		relay_log(LOG_WARN, "accept failed: %s", strerror(err));
+	}
+	evconnlistener_disable(l);
+	evtimer_add(hs.resume_ev, &tv);
+}
+
+bool
+http_start(struct event_base *base, const char *host, int port)
+{
+	hs.http = evhttp_new(base);
+	if (hs.http == NULL)
+		return false;
+	evhttp_set_allowed_methods(hs.http,
+							   EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+								   EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
+								   EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+								   EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
+								   EVHTTP_REQ_PATCH);
+	evhttp_set_max_headers_size(hs.http, MAX_HEADERS_SIZE);
+	evhttp_set_max_body_size(hs.http, MAX_BODY_SIZE);
+	evhttp_set_timeout(hs.http, REQUEST_TIMEOUT_S);
+	evhttp_set_gencb(hs.http, Route_cb, NULL);
+	hs.bound = evhttp_bind_socket_with_handle(hs.http, host, port);
+	if (hs.bound == NULL)
+	{
+		relay_log(LOG_ERROR, "could not listen on %s:%d: %s", host, port,
+				  strerror(errno));
+		evhttp_free(hs.http);
+		hs.http = NULL;
+		return false;
+	}
+	hs.resume_ev = evtimer_new(base, Resume_cb, NULL);
+	evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(hs.bound),
+								AcceptError_cb);
+	relay_log(LOG_INFO, "listening on %s:%d", host, port);
+	return true;
+}
+
+void
+http_stop_accepting(void)
+{
+	if (hs.bound)
+	{
+		evhttp_del_accept_socket(hs.http, hs.bound);
+		hs.bound = NULL;
+	}
+}
+
+void
+http_shutdown(void)
+{
+	if (hs.http)
+		evhttp_free(hs.http);
+	hs.http = NULL;
+	if (hs.resume_ev)
+		event_free(hs.resume_ev);
+	hs.resume_ev = NULL;
+}

@@ -1,0 +1,1499 @@
+/*
+ * stream.c
+ *	  Event streams: clients, topics, replay, live delivery, heartbeats,
+ *	  slow clients, draining.
+ *
+ * Design notes
+ *
+ * A Topic is one query that has subscribers: its channel is LISTENed while
+ * it has any (UNLISTEN when the last leaves).  A Client is one stream
+ * (one HTTP request); it has one Sub per query it follows, and each Sub
+ * keeps the last result id sent for that query (its position).
+ *
+ * No gap, no duplicate: every Sub starts "replaying".  Its topic's LISTEN
+ * is queued before its history read (commands run in order, pgconn.h), so
+ * every result committed after the read's snapshot arrives as a
+ * notification; those that arrive while the Sub is replaying are kept in
+ * the Sub's pending list and delivered after the history, and any id at
+ * or below the Sub's position is dropped.  A Sub without a position from
+ * the client starts at the query's last_result_id as read when the stream
+ * was opened, so even a live-only stream misses nothing committed after
+ * that moment.  History reads are coalesced per topic: one read serves
+ * every Sub waiting at the time, from the smallest position.
+ *
+ * Lost results: the log's oldest id (or the cap of replay-limit results)
+ * tells whether the results right after a position are still there; if
+ * not, an "event: lost" says which ids are missing before anything else
+ * is replayed.
+ *
+ * By-reference and id-only notifications are read from the log: a topic
+ * keeps its incoming results in order, and when the oldest is not resolved
+ * yet, one log read fetches the range of all unresolved ones; later
+ * results wait behind it, so order is kept.
+ *
+ * Output: an Event is built once (its bytes, "id:", "event:", "data:",
+ * blank line) and appended to each subscriber's pending output; each
+ * client's output of one round (one notification, one replay) goes out as
+ * one HTTP chunk.  Events of 1 KB and more are added by reference
+ * (evbuffer_add_reference with a refcount), smaller ones copied, which is
+ * cheaper than a reference's chain for a few hundred bytes.  Streams of
+ * several queries carry a composite cursor as id (sse.h), so their id
+ * line is written per client before the shared "event:"/"data:" bytes.
+ *
+ * Slow clients: after each round, a client whose connection holds more
+ * than client-buffer unsent bytes is closed (it reconnects and replays);
+ * nobody waits for it.
+ *
+ * Lifetimes: libevent calls Close_cb when a connection goes away; if the
+ * request was detached from it (a peer close while streaming), the
+ * request is ours to free.  Clients closed by the relay are freed from a
+ * zero-delay event ("reap"), never in the middle of a delivery loop;
+ * empty topics likewise ("gc").
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "payload.h"
+#include "pgconn.h"
+#include "sse.h"
+#include "stream.h"
+
+#define REF_MIN_BYTES		   1024
+#define FETCH_MAX_ROWS		   10000
+#define MAX_SUBS			   1000
+#define STREAM_WRITE_TIMEOUT_S 60
+
+typedef struct Topic Topic;
+typedef struct Client Client;
+
+typedef struct Event
+{
+	int refcnt;
+	int64_t id;
+	bool has_key;
+	char *key;
+	size_t len;
+	size_t body_off; /* where "event:" starts, after the id line */
+	char wire[];
+} Event;
+
+typedef struct Sub
+{
+	Client *client;
+	Topic *topic;
+	int64_t last_sent;	  /* position: last id sent (or skipped) */
+	int64_t replay_after; /* replay from here */
+	bool replaying;		  /* live events go to pending */
+	bool in_batch;		  /* part of the topic's history read in flight */
+	bool counted;		  /* the client asked for history (metrics) */
+	Event **pending;
+	int npending;
+	int cappending;
+	bool overflow;
+	struct Sub *tnext; /* in the topic's list */
+	struct Sub *tprev;
+} Sub;
+
+typedef struct Inbound
+{
+	int64_t id;
+	Event *ev; /* NULL until read from the log */
+	struct Inbound *next;
+} Inbound;
+
+struct Topic
+{
+	char *name;
+	char channel[80];
+	bool is_window;
+	int64_t qid; /* query id, 0 while unknown */
+	bool listening;
+	Sub *subs;
+	int nsubs;
+	PgCmd *listen_cmd;
+	PgCmd *replay_cmd;
+	PgCmd *fetch_cmd;
+	PgCmd *check_cmd;
+	Inbound *in_head;
+	Inbound *in_tail;
+	bool gc;
+	Topic *next;
+};
+
+typedef enum ClientState
+{
+	CLIENT_RESOLVING,
+	CLIENT_STREAMING,
+	CLIENT_DEAD
+} ClientState;
+
+struct Client
+{
+	struct evhttp_request *req;
+	struct evhttp_connection *evcon;
+	ClientState state;
+	bool multi;
+	char *key;
+	char *last_id;
+	char **names;
+	int nnames;
+	PgCmd *resolve_cmd;
+	Sub **subs;
+	int nsubs;
+	struct evbuffer *out;
+	bool dirty;
+	bool wrote; /* since the last heartbeat tick */
+	bool conn_gone;
+	bool req_detached;
+	bool freeing;
+	bool reaping;
+	Client *next; /* all clients */
+	Client *prev;
+	Client *dnext; /* dirty list */
+	Client *rnext; /* reap list */
+};
+
+const RelayConfig *relay_config;
+
+static struct
+{
+	struct event_base *base;
+	Topic *topics;
+	Client *clients;
+	Client *dirty;
+	Client *reap;
+	struct event *reap_ev;
+	struct event *gc_ev;
+	struct event *heartbeat_ev;
+	int heartbeat_s;
+	int listening;
+	bool draining;
+	int drain_left;
+	void (*drain_done)(void);
+} st;
+
+static void StartReplay(Topic *t);
+static void Pump(Topic *t);
+static void KillClient(Client *c);
+
+/* ------------------------------------------------------------------ */
+/* Events */
+
+static Event *
+EventBuild(Topic *t, int64_t id, const char *json, size_t len, bool has_key,
+		   const char *key)
+{
+	StrBuf b;
+	char idtxt[24];
+	size_t body_off;
+	Event *ev;
+
+	strbuf_init(&b);
+	snprintf(idtxt, sizeof(idtxt), "%lld", (long long) id);
+	sse_format_event(&b, idtxt, NULL, "", 0);
+	/* "id: N\ndata: \n\n": keep only the id line */
+	body_off = strlen(idtxt) + 5;
+	b.len = body_off;
+	sse_format_event(&b, NULL, t->is_window ? "window" : "instant", json, len);
+	ev = malloc(sizeof(Event) + b.len);
+	if (ev == NULL)
+		abort();
+	ev->refcnt = 1;
+	ev->id = id;
+	ev->has_key = has_key;
+	ev->key = key ? strdup(key) : NULL;
+	ev->len = b.len;
+	ev->body_off = body_off;
+	memcpy(ev->wire, b.data, b.len);
+	strbuf_free(&b);
+	return ev;
+}
+
+static void
+EventUnref(Event *ev)
+{
+	if (ev && --ev->refcnt == 0)
+	{
+		free(ev->key);
+		free(ev);
+	}
+}
+
+static void
+EventRefDone_cb(const void *data, size_t len, void *arg)
+{
+	(void) data;
+	(void) len;
+	EventUnref(arg);
+}
+
+/* Append bytes of ev to buf, by reference when large */
+static void
+AppendEventBytes(struct evbuffer *buf, Event *ev, size_t off)
+{
+	if (ev->len - off >= REF_MIN_BYTES)
+	{
+		ev->refcnt++;
+		if (evbuffer_add_reference(buf, ev->wire + off, ev->len - off,
+								   EventRefDone_cb, ev) == 0)
+			return;
+		ev->refcnt--;
+	}
+	evbuffer_add(buf, ev->wire + off, ev->len - off);
+}
+
+/* ------------------------------------------------------------------ */
+/* Client output */
+
+static struct evbuffer *
+ClientOut(Client *c)
+{
+	if (c->out == NULL)
+		c->out = evbuffer_new();
+	if (!c->dirty)
+	{
+		c->dirty = true;
+		c->dnext = st.dirty;
+		st.dirty = c;
+	}
+	c->wrote = true;
+	return c->out;
+}
+
+static void
+ClientWriteText(Client *c, const char *text, size_t len)
+{
+	if (c->state != CLIENT_STREAMING)
+		return;
+	evbuffer_add(ClientOut(c), text, len);
+}
+
+static void
+ClientWriteEvent(Client *c, Sub *s, Event *ev)
+{
+	struct evbuffer *out;
+
+	if (c->state != CLIENT_STREAMING)
+		return;
+	out = ClientOut(c);
+	if (!c->multi)
+		AppendEventBytes(out, ev, 0);
+	else
+	{
+		CursorPos pos[MAX_SUBS];
+		int n = 0;
+		StrBuf b;
+
+		(void) s;
+		for (int i = 0; i < c->nsubs; i++)
+		{
+			Topic *t = c->subs[i]->topic;
+			int64_t base;
+			int64_t seq;
+
+			if (t->qid <= 0)
+				continue;
+			base = t->qid * SSE_ID_BASE;
+			seq = c->subs[i]->last_sent - base;
+			if (seq < 0)
+				seq = 0;
+			if (seq >= SSE_ID_BASE)
+				seq = SSE_ID_BASE - 1;
+			pos[n].qid = t->qid;
+			pos[n].seq = seq;
+			n++;
+		}
+		strbuf_init(&b);
+		strbuf_puts(&b, "id: ");
+		sse_cursor_format(&b, pos, n);
+		strbuf_puts(&b, "\n");
+		evbuffer_add(out, b.data, b.len);
+		strbuf_free(&b);
+		AppendEventBytes(out, ev, ev->body_off);
+	}
+	metrics.events_out++;
+}
+
+/* Send every client's pending output; close the ones that fell behind */
+static void
+FlushDirty(void)
+{
+	while (st.dirty)
+	{
+		Client *c = st.dirty;
+		size_t len;
+
+		st.dirty = c->dnext;
+		c->dirty = false;
+		c->dnext = NULL;
+		if (c->state != CLIENT_STREAMING || c->out == NULL)
+			continue;
+		len = evbuffer_get_length(c->out);
+		if (len == 0)
+			continue;
+		metrics.bytes_out += len;
+		evhttp_send_reply_chunk(c->req, c->out);
+		evbuffer_drain(c->out, evbuffer_get_length(c->out));
+		{
+			struct bufferevent *bev = evhttp_connection_get_bufferevent(
+				c->evcon);
+
+			if (bev &&
+				evbuffer_get_length(bufferevent_get_output(bev)) >
+					(size_t) relay_config->client_buffer)
+			{
+				metrics.slow_closes++;
+				relay_log(LOG_INFO,
+						  "closing a slow client (over %ld bytes "
+						  "unsent)",
+						  relay_config->client_buffer);
+				KillClient(c);
+			}
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Delivery */
+
+static void
+Deliver(Sub *s, Event *ev)
+{
+	Client *c = s->client;
+
+	if (ev->id <= s->last_sent)
+		return;
+	s->last_sent = ev->id;
+	if (c->key && !(ev->has_key && ev->key && strcmp(ev->key, c->key) == 0))
+		return;
+	ClientWriteEvent(c, s, ev);
+}
+
+static void
+SubPending(Sub *s, Event *ev)
+{
+	if (s->overflow)
+		return;
+	if (s->npending >= relay_config->replay_limit + 1000)
+	{
+		/* Read them from the log again after this replay */
+		s->overflow = true;
+		return;
+	}
+	if (s->npending == s->cappending)
+	{
+		s->cappending = s->cappending ? s->cappending * 2 : 16;
+		s->pending = realloc(s->pending, s->cappending * sizeof(Event *));
+		if (s->pending == NULL)
+			abort();
+	}
+	ev->refcnt++;
+	s->pending[s->npending++] = ev;
+}
+
+static void
+SubClearPending(Sub *s)
+{
+	for (int i = 0; i < s->npending; i++)
+		EventUnref(s->pending[i]);
+	s->npending = 0;
+}
+
+/* One result of topic t to each subscriber */
+static void
+Dispatch(Topic *t, Event *ev)
+{
+	metrics.events_in++;
+	if (t->qid == 0)
+		t->qid = ev->id / SSE_ID_BASE;
+	for (Sub *s = t->subs; s; s = s->tnext)
+	{
+		if (s->client->state != CLIENT_STREAMING)
+			continue;
+		if (s->replaying)
+			SubPending(s, ev);
+		else
+			Deliver(s, ev);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Topics */
+
+static Topic *
+FindTopic(const char *name)
+{
+	for (Topic *t = st.topics; t; t = t->next)
+		if (strcmp(t->name, name) == 0)
+			return t;
+	return NULL;
+}
+
+static void
+Listen_cb(PGresult *res, void *arg)
+{
+	Topic *t = arg;
+
+	t->listen_cmd = NULL;
+	if (res && PQresultStatus(res) == PGRES_COMMAND_OK)
+	{
+		if (!t->listening)
+			st.listening++;
+		t->listening = true;
+	}
+	else if (res)
+		relay_log(LOG_WARN, "could not listen on \"%s\": %s", t->channel,
+				  PQresultErrorMessage(res));
+}
+
+static void
+ListenTopic(Topic *t)
+{
+	char sql[128];
+
+	if (t->listen_cmd || t->listening)
+		return;
+	/* Channel names are cqstream_[a-z0-9_]: no quoting problem */
+	snprintf(sql, sizeof(sql), "LISTEN \"%s\"", t->channel);
+	t->listen_cmd = pgconn_query(sql, 0, NULL, Listen_cb, t);
+}
+
+static Topic *
+GetTopic(const char *name, const char *kind, int64_t last_id)
+{
+	Topic *t = FindTopic(name);
+
+	if (t == NULL)
+	{
+		t = calloc(1, sizeof(Topic));
+		if (t == NULL)
+			abort();
+		t->name = strdup(name);
+		snprintf(t->channel, sizeof(t->channel), "cqstream_%s", name);
+		t->next = st.topics;
+		st.topics = t;
+		ListenTopic(t);
+	}
+	t->is_window = strcmp(kind, "aggregate") == 0;
+	if (last_id > 0)
+		t->qid = last_id / SSE_ID_BASE;
+	t->gc = false;
+	return t;
+}
+
+static void
+Gc_cb(evutil_socket_t fd, short what, void *arg)
+{
+	Topic **pp = &st.topics;
+
+	(void) fd;
+	(void) what;
+	(void) arg;
+	while (*pp)
+	{
+		Topic *t = *pp;
+
+		if (t->nsubs > 0 || !t->gc)
+		{
+			pp = &t->next;
+			continue;
+		}
+		*pp = t->next;
+		pgconn_cancel(t->listen_cmd);
+		pgconn_cancel(t->replay_cmd);
+		pgconn_cancel(t->fetch_cmd);
+		pgconn_cancel(t->check_cmd);
+		if ((t->listening || t->listen_cmd) && pgconn_ready())
+		{
+			char sql[128];
+
+			snprintf(sql, sizeof(sql), "UNLISTEN \"%s\"", t->channel);
+			pgconn_query(sql, 0, NULL, NULL, NULL);
+		}
+		if (t->listening)
+			st.listening--;
+		while (t->in_head)
+		{
+			Inbound *in = t->in_head;
+
+			t->in_head = in->next;
+			EventUnref(in->ev);
+			free(in);
+		}
+		free(t->name);
+		free(t);
+	}
+}
+
+static void
+SubUnlink(Sub *s)
+{
+	Topic *t = s->topic;
+
+	if (s->tprev)
+		s->tprev->tnext = s->tnext;
+	else
+		t->subs = s->tnext;
+	if (s->tnext)
+		s->tnext->tprev = s->tprev;
+	if (--t->nsubs == 0)
+	{
+		t->gc = true;
+		event_active(st.gc_ev, EV_TIMEOUT, 0);
+	}
+	SubClearPending(s);
+	free(s->pending);
+	free(s);
+}
+
+/* ------------------------------------------------------------------ */
+/* Replay */
+
+static const char *const ReplaySql =
+	"SELECT p.l, p.o, r.id, r.payload::text FROM (SELECT "
+	"(SELECT last_result_id FROM cqstream.queries WHERE name = $1) AS l, "
+	"(SELECT id FROM cqstream.results($1, 0, 1)) AS o) p "
+	"LEFT JOIN LATERAL cqstream.results($1, greatest($2::bigint, "
+	"coalesce(p.l, 0) - $3::integer), $3::integer) r ON true ORDER BY r.id";
+
+static int64_t
+NormalizeAfter(Topic *t, int64_t a)
+{
+	if (t->qid <= 0)
+		return 0;
+	if (a / SSE_ID_BASE != t->qid)
+		return t->qid * SSE_ID_BASE;
+	return a;
+}
+
+static void TopicDropped(Topic *t);
+
+/* A sub's replay is over: deliver what arrived live meanwhile */
+static void
+EndReplay(Sub *s)
+{
+	s->in_batch = false;
+	s->replaying = false;
+	for (int i = 0; i < s->npending; i++)
+		Deliver(s, s->pending[i]);
+	SubClearPending(s);
+	if (s->overflow)
+	{
+		s->overflow = false;
+		s->replaying = true;
+		s->replay_after = s->last_sent;
+	}
+}
+
+static void
+Replay_cb(PGresult *res, void *arg)
+{
+	Topic *t = arg;
+	int n;
+	int64_t l = -1;
+	int64_t o = -1;
+	Event **evs = NULL;
+	int nev = 0;
+
+	t->replay_cmd = NULL;
+	if (res == NULL)
+	{
+		/* Connection lost: every waiting sub is replayed on reconnect */
+		for (Sub *s = t->subs; s; s = s->tnext)
+			s->in_batch = false;
+		return;
+	}
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		const char *state = pgconn_sqlstate(res);
+
+		if (strcmp(state, "42704") == 0)
+		{
+			TopicDropped(t);
+			return;
+		}
+		relay_log(LOG_WARN, "could not read the results of \"%s\": %s",
+				  t->name, PQresultErrorMessage(res));
+		for (Sub *s = t->subs; s; s = s->tnext)
+			if (s->in_batch)
+			{
+				const char *msg = strcmp(state, "42501") == 0
+					? ": history not readable by the relay's "
+					  "role\n\n"
+					: ": history not available\n\n";
+
+				ClientWriteText(s->client, msg, strlen(msg));
+				EndReplay(s);
+			}
+		FlushDirty();
+		StartReplay(t);
+		return;
+	}
+	n = PQntuples(res);
+	if (n > 0 && !PQgetisnull(res, 0, 0))
+		l = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	if (n > 0 && !PQgetisnull(res, 0, 1))
+		o = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	if (t->qid <= 0 && l > 0)
+		t->qid = l / SSE_ID_BASE;
+	if (n > 0)
+	{
+		StrBuf json;
+
+		strbuf_init(&json);
+		evs = calloc(n, sizeof(Event *));
+		if (evs == NULL)
+			abort();
+		for (int i = 0; i < n; i++)
+		{
+			PayloadItem *items;
+			int64_t id;
+
+			if (PQgetisnull(res, i, 2) || PQgetisnull(res, i, 3))
+				continue;
+			id = strtoll(PQgetvalue(res, i, 2), NULL, 10);
+			strbuf_reset(&json);
+			payload_minify(&json, PQgetvalue(res, i, 3),
+						   PQgetlength(res, i, 3));
+			if (payload_parse(json.data, json.len, &items) != 1)
+				continue;
+			evs[nev++] = EventBuild(t, id, json.data, json.len,
+									items[0].has_key, items[0].key);
+			payload_items_free(items, 1);
+			metrics.events_in++;
+		}
+		strbuf_free(&json);
+	}
+	for (Sub *s = t->subs; s; s = s->tnext)
+	{
+		int64_t a;
+		int64_t e;
+		int64_t first;
+		int64_t next;
+
+		if (!s->in_batch)
+			continue;
+		a = NormalizeAfter(t, s->replay_after);
+		if (l > 0 && a > l)
+			a = l;
+		if (l < 0)
+			a = 0;
+		e = a;
+		if (l > 0 && l - relay_config->replay_limit > e)
+			e = l - relay_config->replay_limit;
+		first = o > 0 ? o : (l > 0 ? l + 1 : a + 1);
+		next = first > e + 1 ? first : e + 1;
+		if (s->counted)
+			metrics.replays++;
+		if (next > a + 1 && l > a)
+		{
+			StrBuf b;
+			char data[256];
+
+			snprintf(data, sizeof(data),
+					 "{\"query\":\"%s\",\"after\":%lld,\"next\":%lld}",
+					 t->name, (long long) a, (long long) next);
+			strbuf_init(&b);
+			sse_format_event(&b, NULL, "lost", data, strlen(data));
+			ClientWriteText(s->client, b.data, b.len);
+			strbuf_free(&b);
+		}
+		s->last_sent = a;
+		for (int i = 0; i < nev; i++)
+			if (evs[i]->id > e)
+				Deliver(s, evs[i]);
+		EndReplay(s);
+	}
+	for (int i = 0; i < nev; i++)
+		EventUnref(evs[i]);
+	free(evs);
+	FlushDirty();
+	StartReplay(t);
+}
+
+/* Start one history read for every sub of t waiting for one */
+static void
+StartReplay(Topic *t)
+{
+	int64_t min_after = INT64_MAX;
+	char after[24];
+	char limit[16];
+	const char *params[3];
+
+	if (t->replay_cmd || !pgconn_ready())
+		return;
+	for (Sub *s = t->subs; s; s = s->tnext)
+		if (s->replaying && !s->in_batch &&
+			s->client->state == CLIENT_STREAMING)
+		{
+			s->replay_after = NormalizeAfter(t, s->replay_after);
+			s->in_batch = true;
+			if (s->replay_after < min_after)
+				min_after = s->replay_after;
+		}
+	if (min_after == INT64_MAX)
+		return;
+	/* The LISTEN is queued first if it is not in place yet (no gap) */
+	ListenTopic(t);
+	snprintf(after, sizeof(after), "%lld", (long long) min_after);
+	snprintf(limit, sizeof(limit), "%d", relay_config->replay_limit);
+	params[0] = t->name;
+	params[1] = after;
+	params[2] = limit;
+	t->replay_cmd = pgconn_query(ReplaySql, 3, params, Replay_cb, t);
+}
+
+/* ------------------------------------------------------------------ */
+/* Results by reference */
+
+static void
+Fetch_cb(PGresult *res, void *arg)
+{
+	Topic *t = arg;
+	int64_t upto = 0;
+
+	t->fetch_cmd = NULL;
+	if (res == NULL)
+		return; /* lost: the back-fill after reconnecting covers these */
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
+	{
+		StrBuf json;
+
+		strbuf_init(&json);
+		for (int i = 0; i < PQntuples(res); i++)
+		{
+			int64_t id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+			PayloadItem *items;
+
+			upto = id;
+			for (Inbound *in = t->in_head; in; in = in->next)
+			{
+				if (in->id != id || in->ev)
+					continue;
+				strbuf_reset(&json);
+				payload_minify(&json, PQgetvalue(res, i, 1),
+							   PQgetlength(res, i, 1));
+				if (payload_parse(json.data, json.len, &items) == 1)
+				{
+					in->ev = EventBuild(t, id, json.data, json.len,
+										items[0].has_key, items[0].key);
+					payload_items_free(items, 1);
+				}
+				break;
+			}
+		}
+		strbuf_free(&json);
+	}
+	else
+		relay_log(LOG_WARN,
+				  "could not read results of \"%s\" by reference: %s", t->name,
+				  PQresultErrorMessage(res));
+	/* Unresolved entries the read covered are gone (trimmed): drop them */
+	while (t->in_head && t->in_head->ev == NULL &&
+		   (upto == 0 || t->in_head->id <= upto))
+	{
+		Inbound *in = t->in_head;
+
+		t->in_head = in->next;
+		if (t->in_head == NULL)
+			t->in_tail = NULL;
+		free(in);
+	}
+	Pump(t);
+	FlushDirty();
+}
+
+static void
+Pump(Topic *t)
+{
+	while (t->in_head && t->in_head->ev)
+	{
+		Inbound *in = t->in_head;
+
+		t->in_head = in->next;
+		if (t->in_head == NULL)
+			t->in_tail = NULL;
+		Dispatch(t, in->ev);
+		EventUnref(in->ev);
+		free(in);
+	}
+	if (t->in_head && !t->fetch_cmd && pgconn_ready())
+	{
+		int64_t first = t->in_head->id;
+		int64_t last = first;
+		char after[24];
+		char rows[24];
+		const char *params[3];
+
+		for (Inbound *in = t->in_head; in; in = in->next)
+			if (in->ev == NULL && in->id > last &&
+				in->id - first < FETCH_MAX_ROWS)
+				last = in->id;
+		snprintf(after, sizeof(after), "%lld", (long long) (first - 1));
+		snprintf(rows, sizeof(rows), "%lld", (long long) (last - first + 1));
+		params[0] = t->name;
+		params[1] = after;
+		params[2] = rows;
+		t->fetch_cmd =
+			pgconn_query("SELECT id, payload::text FROM cqstream.results($1, $2, $3)",
+						 3, params, Fetch_cb, t);
+	}
+}
+
+static void
+TopicNotify(Topic *t, const char *payload)
+{
+	PayloadItem *items;
+	int n = payload_parse(payload, strlen(payload), &items);
+
+	if (n < 0)
+	{
+		relay_log(LOG_WARN, "ignoring a malformed notification on \"%s\"",
+				  t->channel);
+		return;
+	}
+	for (int i = 0; i < n; i++)
+	{
+		Inbound *in;
+		Event *ev = NULL;
+
+		if (!items[i].ref)
+			ev = EventBuild(t, items[i].id, items[i].text, items[i].len,
+							items[i].has_key, items[i].key);
+		if (t->in_head == NULL && ev)
+		{
+			Dispatch(t, ev);
+			EventUnref(ev);
+			continue;
+		}
+		in = calloc(1, sizeof(Inbound));
+		if (in == NULL)
+			abort();
+		in->id = items[i].id;
+		in->ev = ev;
+		if (t->in_tail)
+			t->in_tail->next = in;
+		else
+			t->in_head = in;
+		t->in_tail = in;
+	}
+	payload_items_free(items, n);
+	Pump(t);
+}
+
+/* ------------------------------------------------------------------ */
+/* Clients */
+
+static void
+ClientUnlinkAll(Client *c)
+{
+	for (int i = 0; i < c->nsubs; i++)
+		SubUnlink(c->subs[i]);
+	free(c->subs);
+	c->subs = NULL;
+	c->nsubs = 0;
+}
+
+static void
+ClientFree(Client *c)
+{
+	if (c->state == CLIENT_STREAMING)
+		metrics.clients--;
+	c->state = CLIENT_DEAD;
+	pgconn_cancel(c->resolve_cmd);
+	c->resolve_cmd = NULL;
+	ClientUnlinkAll(c);
+	if (c->prev)
+		c->prev->next = c->next;
+	else if (st.clients == c)
+		st.clients = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	if (c->dirty)
+	{
+		Client **pp = &st.dirty;
+
+		while (*pp && *pp != c)
+			pp = &(*pp)->dnext;
+		if (*pp)
+			*pp = c->dnext;
+	}
+	if (c->out)
+		evbuffer_free(c->out);
+	for (int i = 0; i < c->nnames; i++)
+		free(c->names[i]);
+	free(c->names);
+	free(c->key);
+	free(c->last_id);
+	free(c);
+}
+
+static void
+Reap_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void) fd;
+	(void) what;
+	(void) arg;
+	while (st.reap)
+	{
+		Client *c = st.reap;
+
+		st.reap = c->rnext;
+		if (!c->conn_gone)
+		{
+			/* Closed by us: libevent frees the request with the connection */
+			c->freeing = true;
+			evhttp_connection_set_closecb(c->evcon, NULL, NULL);
+			evhttp_connection_free(c->evcon);
+		}
+		else if (c->req_detached && c->req)
+			evhttp_request_free(c->req);
+		ClientFree(c);
+	}
+}
+
+/* Stop delivering to c and close its connection soon */
+static void
+KillClient(Client *c)
+{
+	if (c->reaping)
+		return;
+	if (c->state == CLIENT_STREAMING)
+		metrics.clients--;
+	c->state = CLIENT_DEAD;
+	c->reaping = true;
+	c->rnext = st.reap;
+	st.reap = c;
+	event_active(st.reap_ev, EV_TIMEOUT, 0);
+}
+
+static void
+Close_cb(struct evhttp_connection *evcon, void *arg)
+{
+	Client *c = arg;
+
+	(void) evcon;
+	if (c->freeing)
+		return;
+	c->conn_gone = true;
+	c->req_detached = c->req && evhttp_request_get_connection(c->req) == NULL;
+	if (c->state == CLIENT_STREAMING)
+		metrics.clients--;
+	c->state = CLIENT_DEAD;
+	if (!c->reaping)
+	{
+		c->reaping = true;
+		c->rnext = st.reap;
+		st.reap = c;
+		event_active(st.reap_ev, EV_TIMEOUT, 0);
+	}
+}
+
+static long
+Jittered(long ms)
+{
+	/* +-20%: clients told to come back do not all come at once */
+	return ms * 8 / 10 + (long) ((double) random() / RAND_MAX * ms * 4 / 10);
+}
+
+static void
+DrainClosed_cb(struct evhttp_connection *evcon, void *arg)
+{
+	(void) evcon;
+	(void) arg;
+	if (st.drain_left > 0 && --st.drain_left == 0 && st.drain_done)
+		st.drain_done();
+}
+
+/*
+ * End c's response properly (terminating chunk; connection closed after
+ * it since the response says "Connection: close") and free c.  text, if
+ * any, is written last.
+ */
+static void
+FinishClient(Client *c, const char *text)
+{
+	if (c->state == CLIENT_STREAMING)
+	{
+		if (text)
+			ClientWriteText(c, text, strlen(text));
+		if (c->out && evbuffer_get_length(c->out) > 0)
+		{
+			metrics.bytes_out += evbuffer_get_length(c->out);
+			evhttp_send_reply_chunk(c->req, c->out);
+		}
+	}
+	if (st.draining)
+	{
+		st.drain_left++;
+		evhttp_connection_set_closecb(c->evcon, DrainClosed_cb, NULL);
+	}
+	else
+		evhttp_connection_set_closecb(c->evcon, NULL, NULL);
+	if (c->state == CLIENT_STREAMING)
+		evhttp_send_reply_end(c->req);
+	c->req = NULL;
+	ClientFree(c);
+}
+
+/* Start the 200 response of an event stream on req */
+static void
+StartResponse(struct evhttp_request *req)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	struct bufferevent *bev;
+	struct timeval wtv = {STREAM_WRITE_TIMEOUT_S, 0};
+
+	evhttp_add_header(h, "Content-Type", "text/event-stream; charset=utf-8");
+	evhttp_add_header(h, "Cache-Control", "no-cache");
+	evhttp_add_header(h, "X-Accel-Buffering", "no");
+	evhttp_add_header(h, "Connection", "close");
+	http_add_cors(req);
+	evhttp_send_reply_start(req, 200, "OK");
+	/*
+	 * A stream is never read from again: no read timeout (evhttp's would
+	 * end an idle stream); a write timeout ends a peer that stopped
+	 * reading altogether.
+	 */
+	bev = evhttp_connection_get_bufferevent(
+		evhttp_request_get_connection(req));
+	if (bev)
+		bufferevent_set_timeouts(bev, NULL, &wtv);
+}
+
+/* Accept, send retry:, close: for load shedding and database outages */
+static void
+ShedRequest(struct evhttp_request *req, const char *why)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	StartResponse(req);
+	evbuffer_add_printf(b, "retry: %ld\n: %s\n\n",
+						Jittered(relay_config->retry), why);
+	evhttp_send_reply_chunk(req, b);
+	evhttp_send_reply_end(req);
+	evbuffer_free(b);
+}
+
+static void
+ClientStart(Client *c)
+{
+	StrBuf b;
+
+	StartResponse(c->req);
+	c->state = CLIENT_STREAMING;
+	metrics.clients++;
+	strbuf_init(&b);
+	sse_format_retry(&b, relay_config->retry);
+	strbuf_puts(&b, ": cqstream-relay\n\n");
+	ClientWriteText(c, b.data, b.len);
+	strbuf_free(&b);
+}
+
+static Sub *
+AddSub(Client *c, Topic *t, int64_t after, bool counted)
+{
+	Sub *s = calloc(1, sizeof(Sub));
+
+	if (s == NULL)
+		abort();
+	s->client = c;
+	s->topic = t;
+	s->replaying = true;
+	s->replay_after = after;
+	/* The position shown in cursors until the replay sets it */
+	s->last_sent = after;
+	s->counted = counted;
+	s->tnext = t->subs;
+	if (t->subs)
+		t->subs->tprev = s;
+	t->subs = s;
+	t->nsubs++;
+	c->subs[c->nsubs++] = s;
+	return s;
+}
+
+static void
+Resolve_cb(PGresult *res, void *arg)
+{
+	Client *c = arg;
+	int n;
+	CursorPos pos[MAX_SUBS];
+	int npos = -1;
+
+	c->resolve_cmd = NULL;
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		if (res)
+			relay_log(LOG_WARN, "could not look up queries: %s",
+					  PQresultErrorMessage(res));
+		evhttp_connection_set_closecb(c->evcon, NULL, NULL);
+		ShedRequest(c->req, "database unavailable");
+		c->req = NULL;
+		ClientFree(c);
+		return;
+	}
+	n = PQntuples(res);
+	if (n == 0)
+	{
+		/* Unknown query: 204 tells an EventSource to stop reconnecting */
+		evhttp_connection_set_closecb(c->evcon, NULL, NULL);
+		http_add_cors(c->req);
+		evhttp_send_reply(c->req, 204, "No Content", NULL);
+		c->req = NULL;
+		ClientFree(c);
+		return;
+	}
+	if (n > MAX_SUBS)
+		n = MAX_SUBS;
+	if (c->last_id)
+		npos = sse_cursor_parse(c->last_id, pos, MAX_SUBS);
+	c->subs = calloc(n, sizeof(Sub *));
+	if (c->subs == NULL)
+		abort();
+	ClientStart(c);
+	for (int i = 0; i < n; i++)
+	{
+		const char *name = PQgetvalue(res, i, 0);
+		int64_t last = PQgetisnull(res, i, 2)
+			? 0
+			: strtoll(PQgetvalue(res, i, 2), NULL, 10);
+		Topic *t = GetTopic(name, PQgetvalue(res, i, 1), last);
+		int64_t after = last;
+		bool counted = false;
+
+		if (npos > 0)
+		{
+			/* A position for this query, or from its start */
+			counted = true;
+			after = 0;
+			for (int j = 0; j < npos; j++)
+				if (t->qid > 0 && pos[j].qid == t->qid)
+					after = pos[j].qid * SSE_ID_BASE + pos[j].seq;
+			if (!c->multi && npos == 1 && t->qid == 0)
+				after = 0;
+		}
+		AddSub(c, t, after, counted);
+	}
+	for (int i = 0; i < c->nsubs; i++)
+		StartReplay(c->subs[i]->topic);
+	FlushDirty();
+}
+
+static bool
+NameIsPattern(const char *s)
+{
+	return strchr(s, '*') != NULL;
+}
+
+/* Append a text[] literal element, quoted */
+static void
+ArrayItem(StrBuf *b, const char *s, bool like)
+{
+	if (b->len > 1)
+		strbuf_puts(b, ",");
+	strbuf_puts(b, "\"");
+	for (; *s; s++)
+	{
+		if (like && *s == '*')
+			strbuf_puts(b, "%");
+		else if (like && *s == '_')
+			strbuf_puts(b, "\\\\_"); /* array escape of LIKE's \_ */
+		else
+			strbuf_append(b, s, 1);
+	}
+	strbuf_puts(b, "\"");
+}
+
+void
+stream_open(struct evhttp_request *req, char **names, int nnames, bool multi,
+			const char *key, const char *last_id)
+{
+	Client *c;
+	StrBuf exact;
+	StrBuf like;
+	const char *params[2];
+
+	if (st.draining)
+	{
+		ShedRequest(req, "draining");
+		return;
+	}
+	if (metrics.clients >= relay_config->max_clients)
+	{
+		metrics.shed++;
+		ShedRequest(req, "too many clients");
+		return;
+	}
+	if (!pgconn_ready())
+	{
+		ShedRequest(req, "database unavailable");
+		return;
+	}
+	c = calloc(1, sizeof(Client));
+	if (c == NULL)
+		abort();
+	c->req = req;
+	c->evcon = evhttp_request_get_connection(req);
+	c->state = CLIENT_RESOLVING;
+	c->multi = multi;
+	c->key = key ? strdup(key) : NULL;
+	c->last_id = last_id ? strdup(last_id) : NULL;
+	c->next = st.clients;
+	if (st.clients)
+		st.clients->prev = c;
+	st.clients = c;
+	evhttp_connection_set_closecb(c->evcon, Close_cb, c);
+
+	strbuf_init(&exact);
+	strbuf_init(&like);
+	strbuf_puts(&exact, "{");
+	strbuf_puts(&like, "{");
+	for (int i = 0; i < nnames; i++)
+	{
+		if (multi && NameIsPattern(names[i]))
+			ArrayItem(&like, names[i], true);
+		else
+			ArrayItem(&exact, names[i], false);
+	}
+	strbuf_puts(&exact, "}");
+	strbuf_puts(&like, "}");
+	params[0] = exact.data;
+	params[1] = like.data;
+	c->resolve_cmd =
+		pgconn_query("SELECT name, kind, last_result_id FROM cqstream.queries "
+					 "WHERE name = ANY($1::text[]) OR name LIKE ANY($2::text[]) "
+					 "ORDER BY name",
+					 2, params, Resolve_cb, c);
+	strbuf_free(&exact);
+	strbuf_free(&like);
+}
+
+/* ------------------------------------------------------------------ */
+/* Dropped queries */
+
+/* End every stream that follows t (they get 204 when they come back) */
+static void
+TopicDropped(Topic *t)
+{
+	Client **list;
+	int n = 0;
+
+	relay_log(LOG_INFO, "query \"%s\" dropped: ending its %d streams", t->name,
+			  t->nsubs);
+	list = calloc(t->nsubs + 1, sizeof(Client *));
+	if (list == NULL)
+		abort();
+	for (Sub *s = t->subs; s; s = s->tnext)
+		list[n++] = s->client;
+	t->qid = 0;
+	for (int i = 0; i < n; i++)
+		if (list[i]->state == CLIENT_STREAMING)
+			FinishClient(list[i], NULL);
+	free(list);
+	FlushDirty();
+}
+
+static void
+Check_cb(PGresult *res, void *arg)
+{
+	Topic *t = arg;
+
+	t->check_cmd = NULL;
+	if (res && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 0)
+		TopicDropped(t);
+}
+
+/* ------------------------------------------------------------------ */
+/* Database hooks */
+
+void
+stream_db_connected(bool reconnect)
+{
+	pgconn_query("SET TimeZone = 'UTC'", 0, NULL, NULL, NULL);
+	pgconn_query("LISTEN cqstream_registry", 0, NULL, NULL, NULL);
+	for (Topic *t = st.topics; t; t = t->next)
+	{
+		ListenTopic(t);
+		/* Back-fill every open stream from its position */
+		for (Sub *s = t->subs; s; s = s->tnext)
+		{
+			if (s->client->state != CLIENT_STREAMING)
+				continue;
+			if (!s->replaying)
+			{
+				s->replaying = true;
+				s->replay_after = s->last_sent;
+				s->counted = reconnect;
+			}
+			s->in_batch = false;
+		}
+		/* Results announced by reference and not read yet: read again */
+		StartReplay(t);
+	}
+}
+
+void
+stream_db_lost(void)
+{
+	for (Topic *t = st.topics; t; t = t->next)
+	{
+		t->listening = false;
+		t->listen_cmd = NULL;
+		t->replay_cmd = NULL;
+		t->fetch_cmd = NULL;
+		t->check_cmd = NULL;
+		/*
+		 * Results not delivered yet: dropped, the back-fill after the
+		 * reconnect reads them (delivering the resolved ones now would move
+		 * positions past the unresolved ones before them)
+		 */
+		while (t->in_head)
+		{
+			Inbound *in = t->in_head;
+
+			t->in_head = in->next;
+			EventUnref(in->ev);
+			free(in);
+		}
+		t->in_tail = NULL;
+	}
+	st.listening = 0;
+	FlushDirty();
+}
+
+void
+stream_db_notify(const char *channel, const char *payload)
+{
+	Topic *t;
+
+	if (strcmp(channel, "cqstream_registry") == 0)
+	{
+		const char *params[1] = {payload};
+
+		t = FindTopic(payload);
+		if (t && !t->check_cmd)
+			t->check_cmd =
+				pgconn_query("SELECT kind FROM cqstream.queries WHERE name = $1",
+							 1, params, Check_cb, t);
+		return;
+	}
+	if (strncmp(channel, "cqstream_", 9) != 0 ||
+		(t = FindTopic(channel + 9)) == NULL)
+		return;
+	TopicNotify(t, payload);
+	FlushDirty();
+}
+
+int
+stream_listening(void)
+{
+	return st.listening;
+}
+
+/* ------------------------------------------------------------------ */
+/* Heartbeats, configuration, drain */
+
+static void
+Heartbeat_cb(evutil_socket_t fd, short what, void *arg)
+{
+	static const char beat[] = ": heartbeat\n\n";
+
+	(void) fd;
+	(void) what;
+	(void) arg;
+	for (Client *c = st.clients; c; c = c->next)
+	{
+		if (c->state == CLIENT_STREAMING && !c->wrote)
+			ClientWriteText(c, beat, sizeof(beat) - 1);
+		c->wrote = false;
+	}
+	FlushDirty();
+}
+
+void
+stream_config_changed(void)
+{
+	struct timeval tv;
+
+	if (st.heartbeat_s == relay_config->heartbeat)
+		return;
+	st.heartbeat_s = relay_config->heartbeat;
+	tv.tv_sec = st.heartbeat_s;
+	tv.tv_usec = 0;
+	event_del(st.heartbeat_ev);
+	event_add(st.heartbeat_ev, &tv);
+}
+
+void
+stream_init(struct event_base *base)
+{
+	st.base = base;
+	st.reap_ev = event_new(base, -1, 0, Reap_cb, NULL);
+	st.gc_ev = event_new(base, -1, 0, Gc_cb, NULL);
+	st.heartbeat_ev = event_new(base, -1, EV_PERSIST, Heartbeat_cb, NULL);
+	stream_config_changed();
+}
+
+int
+stream_drain(void (*done)(void))
+{
+	char text[64];
+
+	st.draining = true;
+	st.drain_done = done;
+	while (st.clients)
+	{
+		Client *c = st.clients;
+
+		if (c->state == CLIENT_RESOLVING)
+		{
+			evhttp_connection_set_closecb(c->evcon, NULL, NULL);
+			ShedRequest(c->req, "draining");
+			c->req = NULL;
+			ClientFree(c);
+			continue;
+		}
+		if (c->state == CLIENT_DEAD)
+		{
+			/* Waiting to be reaped: unlink from the list only */
+			st.clients = c->next;
+			if (st.clients)
+				st.clients->prev = NULL;
+			c->next = c->prev = NULL;
+			continue;
+		}
+		snprintf(text, sizeof(text), "retry: %ld\n\n",
+				 Jittered(relay_config->retry));
+		FinishClient(c, text);
+	}
+	return st.drain_left;
+}
+
+void
+stream_shutdown(void)
+{
+	Reap_cb(-1, 0, NULL);
+	while (st.clients)
+	{
+		Client *c = st.clients;
+
+		evhttp_connection_set_closecb(c->evcon, NULL, NULL);
+		ClientFree(c);
+	}
+	for (Topic *t = st.topics; t; t = t->next)
+		t->gc = true;
+	Gc_cb(-1, 0, NULL);
+	event_free(st.reap_ev);
+	event_free(st.gc_ev);
+	event_free(st.heartbeat_ev);
+}

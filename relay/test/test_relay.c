@@ -1,0 +1,283 @@
+/*
+ * test_relay.c
+ *	  Unit tests of the relay's pure parts: the SSE encoder, cursors and
+ *	  Last-Event-ID validation, payload splitting, token comparison.
+ *
+ * Design notes
+ *
+ * Prints one line per check, "ok NAME" or "not ok NAME: expected ...,
+ * got ...", which test/relay/unit.sh turns into cq_pass/cq_fail.  Built
+ * with ASan and UBSan (make relay-unit), so an overrun in a parser fails
+ * the run even when the output looks right.  Exit status 1 if any check
+ * failed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "payload.h"
+#include "sse.h"
+
+static int failures;
+
+/* Escape CR, LF and NUL-free control bytes for a one-line message */
+static const char *
+Visible(const char *s, size_t len)
+{
+	static char buf[2][1024];
+	static int which;
+	char *out = buf[which ^= 1];
+	size_t n = 0;
+
+	for (size_t i = 0; i < len && n + 5 < sizeof(buf[0]); i++)
+	{
+		if (s[i] == '\n')
+			n += snprintf(out + n, 5, "\\n");
+		else if (s[i] == '\r')
+			n += snprintf(out + n, 5, "\\r");
+		else
+			out[n++] = s[i];
+	}
+	out[n] = '\0';
+	return out;
+}
+
+static void
+CheckBytes(const char *name, const char *expected, const char *got,
+		   size_t got_len)
+{
+	if (strlen(expected) == got_len && memcmp(expected, got, got_len) == 0)
+		printf("ok %s\n", name);
+	else
+	{
+		printf("not ok %s: expected \"%s\", got \"%s\"\n", name,
+			   Visible(expected, strlen(expected)), Visible(got, got_len));
+		failures++;
+	}
+}
+
+static void
+CheckInt(const char *name, long long expected, long long got)
+{
+	if (expected == got)
+		printf("ok %s\n", name);
+	else
+	{
+		printf("not ok %s: expected %lld, got %lld\n", name, expected, got);
+		failures++;
+	}
+}
+
+static void
+Event(const char *name, const char *id, const char *event, const char *data,
+	  size_t len, const char *expected)
+{
+	StrBuf b;
+
+	strbuf_init(&b);
+	sse_format_event(&b, id, event, data, len);
+	CheckBytes(name, expected, b.data, b.len);
+	strbuf_free(&b);
+}
+
+static void
+TestEncoder(void)
+{
+	StrBuf b;
+	static const char nul_data[] = {'a', '\0', 'b'};
+
+	Event("sse: plain event", "7", "instant", "{\"a\":1}", 7,
+		  "id: 7\nevent: instant\ndata: {\"a\":1}\n\n");
+	Event("sse: LF splits data", NULL, NULL, "a\nb", 3,
+		  "data: a\ndata: b\n\n");
+	Event("sse: CR splits data", NULL, NULL, "a\rb", 3,
+		  "data: a\ndata: b\n\n");
+	Event("sse: CRLF is one break", NULL, NULL, "a\r\nb", 4,
+		  "data: a\ndata: b\n\n");
+	Event("sse: mixed breaks", NULL, NULL, "a\n\rb\r\r\nc\n", 9,
+		  "data: a\ndata: \ndata: b\ndata: \ndata: c\ndata: \n\n");
+	Event("sse: trailing CR", NULL, NULL, "x\r", 2, "data: x\ndata: \n\n");
+	Event("sse: empty data", NULL, NULL, "", 0, "data: \n\n");
+	strbuf_init(&b);
+	sse_format_event(&b, NULL, NULL, nul_data, 3);
+	CheckInt("sse: NUL in data stays inside its line", 1,
+			 b.len == 11 && memcmp(b.data, "data: a\0b\n\n", 11) == 0);
+	strbuf_free(&b);
+	Event("sse: id without CR/LF/NUL and unsafe characters", "1\r\nevent: x\0",
+		  NULL, "d", 1, "id: 1eventx\ndata: d\n\n");
+	Event("sse: id keeps [A-Za-z0-9._-]", "aZ09._-:/ ", NULL, "d", 1,
+		  "id: aZ09._-\ndata: d\n\n");
+	Event("sse: id of only unsafe characters is left out", "\r\n: ", NULL, "d",
+		  1, "data: d\n\n");
+	Event("sse: event type without CR/LF", NULL, "win\r\ndow", "d", 1,
+		  "event: window\ndata: d\n\n");
+	Event("sse: empty event type is left out", NULL, "\n", "d", 1,
+		  "data: d\n\n");
+	{
+		char longid[SSE_MAX_ID + 100];
+		char expected[SSE_MAX_ID + 100];
+
+		memset(longid, '9', sizeof(longid) - 1);
+		longid[sizeof(longid) - 1] = '\0';
+		strcpy(expected, "id: ");
+		memset(expected + 4, '9', SSE_MAX_ID);
+		strcpy(expected + 4 + SSE_MAX_ID, "\ndata: d\n\n");
+		Event("sse: long id cut", longid, NULL, "d", 1, expected);
+	}
+	strbuf_init(&b);
+	sse_format_retry(&b, 2000);
+	CheckBytes("sse: retry all digits", "retry: 2000\n", b.data, b.len);
+	strbuf_reset(&b);
+	sse_format_retry(&b, -5);
+	CheckBytes("sse: negative retry written as 0", "retry: 0\n", b.data,
+			   b.len);
+	strbuf_reset(&b);
+	sse_format_comment(&b, "hi\r\nthere");
+	CheckBytes("sse: comment split into comment lines", ": hi\n: there\n",
+			   b.data, b.len);
+	strbuf_free(&b);
+}
+
+static void
+ParseCase(const char *text, int expected_n)
+{
+	CursorPos pos[8];
+	char name[200];
+
+	snprintf(name, sizeof(name), "cursor: \"%s\" -> %d positions",
+			 Visible(text, strlen(text)), expected_n);
+	CheckInt(name, expected_n, sse_cursor_parse(text, pos, 8));
+}
+
+static void
+TestCursor(void)
+{
+	CursorPos pos[8];
+	StrBuf b;
+	int n;
+	char big[5000];
+
+	n = sse_cursor_parse("1000000000007", pos, 8);
+	CheckInt("cursor: plain id parsed", 1, n);
+	CheckInt("cursor: plain id query", 1, pos[0].qid);
+	CheckInt("cursor: plain id sequence", 7, pos[0].seq);
+	n = sse_cursor_parse("2-15.1-7", pos, 8);
+	CheckInt("cursor: composite parsed", 2, n);
+	CheckInt("cursor: composite second query", 1, pos[1].qid);
+	CheckInt("cursor: composite second sequence", 7, pos[1].seq);
+	strbuf_init(&b);
+	sse_cursor_format(&b, pos, n);
+	CheckBytes("cursor: formatted sorted by query", "1-7.2-15", b.data, b.len);
+	strbuf_free(&b);
+	n = sse_cursor_parse("9223372-999999999999", pos, 8);
+	CheckInt("cursor: largest position", 1, n);
+	/* Invalid values are refused (treated as absent by the caller) */
+	ParseCase("", -1);
+	ParseCase("abc", -1);
+	ParseCase("-1", -1);
+	ParseCase("0", -1);
+	ParseCase("7", -1); /* query id 0 */
+	ParseCase("99999999999999999999999", -1);
+	ParseCase("9223372036854775808", -1); /* over int64 */
+	ParseCase("1-", -1);
+	ParseCase("-5", -1);
+	ParseCase("1-2.", -1);
+	ParseCase("1-2..3-4", -1);
+	ParseCase("1-2.1-3", -1); /* a query twice */
+	ParseCase("0-5", -1);
+	ParseCase("9223373-1", -1);
+	ParseCase("1-1000000000000", -1);
+	ParseCase("1-2-3", -1);
+	ParseCase("1 -2", -1);
+	ParseCase("1-2\r\n", -1);
+	ParseCase("1-1.2-2.3-3.4-4.5-5.6-6.7-7.8-8.9-9", -1); /* over max */
+	memset(big, '1', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	CheckInt("cursor: 5000 characters refused", -1,
+			 sse_cursor_parse(big, pos, 8));
+	CheckInt("cursor: NULL refused", -1, sse_cursor_parse(NULL, pos, 8));
+}
+
+static void
+TestPayload(void)
+{
+	PayloadItem *items;
+	int n;
+	const char *arr = "[{\"query\":\"q\",\"id\":1000000000001,\"key\":\"s1\","
+					  "\"value\":70.7},{\"query\":\"q\",\"id\":1000000000002,"
+					  "\"value\":\"a],}\\\"[\"},{\"query\":\"q\",\"id\":"
+					  "1000000000003,\"ref\":true}]";
+	StrBuf b;
+
+	n = payload_parse(arr, strlen(arr), &items);
+	CheckInt("payload: array split into results", 3, n);
+	if (n == 3)
+	{
+		CheckBytes("payload: first element text kept byte for byte",
+				   "{\"query\":\"q\",\"id\":1000000000001,\"key\":\"s1\","
+				   "\"value\":70.7}",
+				   items[0].text, items[0].len);
+		CheckInt("payload: first id", 1000000000001LL, items[0].id);
+		CheckBytes("payload: key read", "s1", items[0].key,
+				   items[0].key ? strlen(items[0].key) : 0);
+		CheckInt("payload: brackets inside strings", 1000000000002LL,
+				 items[1].id);
+		CheckInt("payload: by reference", 1, items[2].ref);
+		CheckInt("payload: with payload not by reference", 0, items[0].ref);
+	}
+	payload_items_free(items, n);
+	n = payload_parse("{\"query\":\"q\",\"id\":5}", 20, &items);
+	CheckInt("payload: id-only object parsed", 1, n);
+	CheckInt("payload: id-only object read from the log", 1,
+			 n == 1 && items[0].ref);
+	payload_items_free(items, n);
+	CheckInt("payload: malformed refused", -1,
+			 payload_parse("[{\"id\":1},", 10, &items));
+	CheckInt("payload: missing id refused", -1,
+			 payload_parse("{\"query\":\"q\"}", 13, &items));
+	CheckInt("payload: empty array refused", -1,
+			 payload_parse("[]", 2, &items));
+	CheckInt("payload: trailing bytes refused", -1,
+			 payload_parse("{\"id\":1} x", 10, &items));
+	CheckInt("payload: not JSON refused", -1,
+			 payload_parse("hello", 5, &items));
+	strbuf_init(&b);
+	payload_minify(&b, "{\"a\": 1, \"b\": \"x y\\\" z\"}", 24);
+	CheckBytes("payload: jsonb text compacted outside strings",
+			   "{\"a\":1,\"b\":\"x y\\\" z\"}", b.data, b.len);
+	strbuf_free(&b);
+}
+
+static void
+TestTokens(void)
+{
+	RelayConfig cfg;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.tokens[0] = "s3cret";
+	cfg.tokens[1] = "other";
+	cfg.ntokens = 2;
+	cfg.cors[0] = "http://a.example";
+	cfg.ncors = 1;
+	CheckInt("token: right one accepted", 1, config_token_ok(&cfg, "s3cret"));
+	CheckInt("token: second one accepted", 1, config_token_ok(&cfg, "other"));
+	CheckInt("token: prefix refused", 0, config_token_ok(&cfg, "s3cre"));
+	CheckInt("token: longer refused", 0, config_token_ok(&cfg, "s3crett"));
+	CheckInt("token: empty refused", 0, config_token_ok(&cfg, ""));
+	CheckInt("token: absent refused", 0, config_token_ok(&cfg, NULL));
+	CheckInt("cors: listed origin allowed", 1,
+			 config_cors_allowed(&cfg, "http://a.example"));
+	CheckInt("cors: other origin refused", 0,
+			 config_cors_allowed(&cfg, "http://b.example"));
+}
+
+int
+main(void)
+{
+	TestEncoder();
+	TestCursor();
+	TestPayload();
+	TestTokens();
+	return failures ? 1 : 0;
+}

@@ -761,7 +761,7 @@ LogWindowResults(CqQuery *q, CqStreamOp *op, CqResultLog *log,
  * Rows per batch of an aggregate: batch_size, or fewer when its results
  * are many (as with many keys and small windows), so that a transaction
  * holds about CQ_AGG_RESULTS results and its pending NOTIFYs and results
- * stay small in memory.
+ * stay small in memory whatever the number of keys.
  */
 #define CQ_AGG_RESULTS 20000
 
@@ -800,7 +800,10 @@ RunAggregate(CqQuery *q, bool *more)
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("id sequence of query \"%s\" does not exist",
 						q->name)));
-	if (q->results_emitted > CQ_AGG_RESULTS && q->rows_processed > 0)
+	/* A first batch is a probe; then results per row so far decide */
+	if (q->rows_processed == 0)
+		limit = Min(limit, CQ_AGG_RESULTS);
+	else if (q->results_emitted > 0)
 		limit = Min(limit,
 					Max(CQ_CHUNK,
 						(int64) ((double) CQ_AGG_RESULTS * q->rows_processed /

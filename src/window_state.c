@@ -103,6 +103,8 @@ LoadRow(Merge *m, HeapTuple tup)
 	CqStreamWindow *w;
 	bool isnull;
 	Datum d;
+	/* detoasted arrays die with the key */
+	MemoryContext old = MemoryContextSwitchTo(op->key_cxt);
 
 	w = cq_stream_load_window(op,
 							  DatumGetInt64(
@@ -135,6 +137,7 @@ LoadRow(Merge *m, HeapTuple tup)
 	w->emitted_count = DatumGetInt64(SPI_getbinval(tup, desc, 13, &isnull));
 	d = SPI_getbinval(tup, desc, 14, &isnull);
 	w->emitted_value = isnull ? 0 : DatumGetFloat8(d);
+	MemoryContextSwitchTo(old);
 }
 
 /* Queue the current key's open windows for insertion */
@@ -257,17 +260,11 @@ cq_window_state_merge(CqStreamOp *op, int32 query_id)
 	m.row_cxt = AllocSetContextCreate(CurrentMemoryContext, "cqstream state",
 									  ALLOCSET_DEFAULT_SIZES);
 
-	rel = table_openrv(makeRangeVar(pstrdup("cqstream"),
-									pstrdup("window_state"), -1),
-					   RowExclusiveLock);
-	if (!cq_bulk_ok(rel, ws_types, WS_NATTS))
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("table cqstream.window_state has been altered"),
-				 errhint("Recreate the extension.")));
-	cq_bulk_begin(&m.bulk, rel);
-
-	/* In the batch's key order: bytes, NULL first (the index's order) */
+	/*
+	 * In the batch's key order: bytes, NULL first (the index's order).
+	 * Opened before the inserts begin, so that its snapshot cannot see
+	 * the windows this merge writes.
+	 */
 	values[0] = Int32GetDatum(query_id);
 	m.portal =
 		SPI_cursor_open_with_args(NULL,
@@ -277,6 +274,16 @@ cq_window_state_merge(CqStreamOp *op, int32 query_id)
 								  " ORDER BY key COLLATE \"C\" NULLS FIRST, wstart",
 								  1, types, values, NULL, false,
 								  CURSOR_OPT_FAST_PLAN);
+
+	rel = table_openrv(makeRangeVar(pstrdup("cqstream"),
+									pstrdup("window_state"), -1),
+					   RowExclusiveLock);
+	if (!cq_bulk_ok(rel, ws_types, WS_NATTS))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("table cqstream.window_state has been altered"),
+				 errhint("Recreate the extension.")));
+	cq_bulk_begin(&m.bulk, rel);
 
 	for (;;)
 	{

@@ -208,17 +208,38 @@ cq_stream_key_begin(CqStreamOp *op, const text *key, int64 key_nrows)
 	MemoryContextSwitchTo(old);
 }
 
-/* The open window wstart of the current key, made (empty) if absent */
+/*
+ * The open window wstart of the current key, made (empty) if absent.  The
+ * windows are kept sorted by wstart, so a key with many open windows (a
+ * long lateness, a small hop) costs a binary search per row and window;
+ * a new window is nearly always the last.  Closed windows stay in place
+ * until cq_stream_key_fold compacts them, and no row ever asks for one
+ * again (a time window closes only after the key's rows; count window
+ * numbers only grow).
+ */
 static CqStreamWindow *
 KeyWindow(CqStreamOp *op, int64 wstart)
 {
 	CqStreamWindow *w;
+	int lo = 0;
+	int hi = op->nwin;
 
-	for (int i = 0; i < op->nwin; i++)
-		if (op->win[i].wstart == wstart && !op->win[i].closed)
-			return &op->win[i];
+	if (op->nwin > 0 && op->win[op->nwin - 1].wstart < wstart)
+		lo = op->nwin;
+	while (lo < hi)
+	{
+		int mid = lo + (hi - lo) / 2;
+
+		if (op->win[mid].wstart < wstart)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < op->nwin && op->win[lo].wstart == wstart)
+		return &op->win[lo];
 	if (op->nwin == op->wcap)
 	{
+		/* reused from key to key */
 		MemoryContext old = MemoryContextSwitchTo(op->cxt);
 
 		op->wcap = op->wcap > 0 ? op->wcap * 2 : 8;
@@ -227,7 +248,11 @@ KeyWindow(CqStreamOp *op, int64 wstart)
 			: repalloc(op->win, sizeof(CqStreamWindow) * op->wcap);
 		MemoryContextSwitchTo(old);
 	}
-	w = &op->win[op->nwin++];
+	if (lo < op->nwin)
+		memmove(&op->win[lo + 1], &op->win[lo],
+				sizeof(CqStreamWindow) * (op->nwin - lo));
+	op->nwin++;
+	w = &op->win[lo];
 	memset(w, 0, sizeof(*w));
 	w->wstart = wstart;
 	w->tmin = PG_INT64_MAX;

@@ -469,15 +469,30 @@ OpenSource(const CqQuery *q, const char *source, const char *value_type,
 	int save_sec;
 	int gucnest;
 	Portal portal;
+	const char *value = quote_identifier(q->value_column);
+	AttrNumber att = get_attnum(q->source, q->value_column);
+
+	/*
+	 * A numeric beyond float8's range would make the cast raise, and the
+	 * query fail for good on one value: read it as NULL instead (skipped
+	 * and counted, as a value outside an operation's domain is).
+	 */
+	if (att != InvalidAttrNumber &&
+		getBaseType(get_atttype(q->source, att)) == NUMERICOID)
+		value = psprintf("CASE WHEN pg_catalog.abs(%s)"
+						 " OPERATOR(pg_catalog.<=) 1.7976931348623157e308"
+						 " OR pg_catalog.abs(%s) OPERATOR(pg_catalog.=)"
+						 " 'Infinity' OR %s OPERATOR(pg_catalog.=) 'NaN'"
+						 " THEN %s END",
+						 value, value, value, value);
 
 	initStringInfo(&sql);
 	appendStringInfo(&sql,
 					 "SELECT %s::pg_catalog.int8, %s::pg_catalog.timestamptz,"
-					 " %s::%s, %s FROM %s"
+					 " (%s)::%s, %s FROM %s"
 					 " WHERE %s > $1 AND %s <= $2 ORDER BY %s LIMIT $3",
 					 quote_identifier(q->id_column),
-					 quote_identifier(q->time_column),
-					 quote_identifier(q->value_column), value_type,
+					 quote_identifier(q->time_column), value, value_type,
 					 q->key_column != NULL
 						 ? psprintf("%s::pg_catalog.text",
 									quote_identifier(q->key_column))
@@ -702,6 +717,22 @@ RunQuery(CqQuery *q, bool *more)
 	cq_notifier_end(&notifier);
 }
 
+/*
+ * ClampTime: a time the operator computed (it may fall outside the
+ * timestamp range, as a window's end near the end of time) as a storable
+ * timestamptz: -infinity or infinity beyond the range, which read back
+ * order the same way, so a stored watermark never moves back.
+ */
+static TimestampTz
+ClampTime(TimestampTz t)
+{
+	if (t < MIN_TIMESTAMP)
+		return DT_NOBEGIN;
+	if (t >= END_TIMESTAMP)
+		return DT_NOEND;
+	return t;
+}
+
 /* Is q's idle flush due (no rows read for idle_flush)? */
 static bool
 IdleFlushDue(const CqQuery *q)
@@ -840,7 +871,8 @@ RunAggregate(CqQuery *q, bool *more)
 			double v = 0;
 
 			last_read = id_isnull ? q->bound : DatumGetInt64(id);
-			if (time_isnull || value_isnull)
+			/* An infinite time is in no window (and would end them all) */
+			if (time_isnull || value_isnull || TIMESTAMP_NOT_FINITE(time))
 			{
 				nskipped++;
 				continue;
@@ -890,12 +922,8 @@ RunAggregate(CqQuery *q, bool *more)
 
 	/* The watermark, and when rows were last read (for the idle flush) */
 	values[0] = Int32GetDatum(q->id);
-	values[1] = TimestampTzGetDatum(op.max_time);
-	values[2] = TimestampTzGetDatum(op.watermark);
-	if (op.max_time < MIN_TIMESTAMP || op.max_time >= END_TIMESTAMP)
-		nulls[1] = 'n';
-	if (op.watermark < MIN_TIMESTAMP || op.watermark >= END_TIMESTAMP)
-		nulls[2] = 'n';
+	values[1] = TimestampTzGetDatum(ClampTime(op.max_time));
+	values[2] = TimestampTzGetDatum(ClampTime(op.watermark));
 	values[3] = TimestampTzGetDatum(GetCurrentTimestamp());
 	/* 1: rows were read; 2: flushed, nothing left to flush; 0: neither */
 	values[4] = Int32GetDatum(nrows > 0 ? 1 : flushed ? 2 : 0);

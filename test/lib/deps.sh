@@ -22,6 +22,7 @@ CQ_DEB_PACKAGES=(
 	libjansson-dev           # relay: JSON
 	libevent-dev             # relay: event loop, HTTP
 	libpq-dev                # relay: client library
+	pkgconf                  # relay build: pkg-config for libevent, jansson, libpq
 	curl                     # relay tests: raw SSE bytes
 	chromium                 # relay and dashboard tests: a real browser
 )

@@ -25,8 +25,6 @@ CQ_DEB_PACKAGES=(
 	pkgconf                  # relay build: pkg-config for libevent, jansson, libpq
 	curl                     # relay tests: raw SSE bytes
 	chromium                 # relay and dashboard tests: a real browser
-	nginx-light              # bench: nchan, the relay's peer
-	libnginx-mod-nchan       # bench: nchan module
 )
 
 # cq_missing_packages: print the packages of CQ_DEB_PACKAGES not installed.

@@ -48,7 +48,9 @@ typedef struct Setting
 static const Setting Settings[] = {
 	{"db", "CQSTREAM_RELAY_DB", ST_STRING, "", 0, 0,
 	 "database connection string (libpq); empty: libpq environment and "
-	 "defaults"},
+	 "defaults.  A host name is looked up by libpq while the relay "
+	 "waits; give hostaddr=IP, an IP address or a socket directory as "
+	 "host so that (re)connecting never blocks the streams"},
 	{"listen", "CQSTREAM_RELAY_LISTEN", ST_LISTEN, "127.0.0.1:8787", 0, 0,
 	 "HTTP listen address HOST:PORT"},
 	{"cors-origin", "CQSTREAM_RELAY_CORS_ORIGINS", ST_LIST, NULL, 0, 0,

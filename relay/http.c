@@ -30,6 +30,7 @@
 #include <sys/queue.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
@@ -87,9 +88,9 @@ SendBody(struct evhttp_request *req, int code, const char *reason,
 	evbuffer_free(b);
 }
 
-static void
-SendError(struct evhttp_request *req, int code, const char *reason,
-		  const char *message)
+void
+http_send_error(struct evhttp_request *req, int code, const char *reason,
+				const char *message)
 {
 	json_t *j = json_pack("{s:{s:i,s:s}}", "error", "status", code, "message",
 						  message);
@@ -144,16 +145,17 @@ Queries_cb(PGresult *res, void *arg)
 	struct evhttp_request *req = arg;
 
 	if (res == NULL)
-		SendError(req, 503, "Service Unavailable", "database unavailable");
+		http_send_error(req, 503, "Service Unavailable",
+						"database unavailable");
 	else if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
 		relay_log(LOG_WARN, "could not read queries: %s",
 				  PQresultErrorMessage(res));
-		SendError(req, 500, "Internal Server Error",
-				  "could not read the queries");
+		http_send_error(req, 500, "Internal Server Error",
+						"could not read the queries");
 	}
 	else if (PQntuples(res) == 0)
-		SendError(req, 404, "Not Found", "no such query");
+		http_send_error(req, 404, "Not Found", "no such query");
 	else
 	{
 		/* json_build_object writes blanks around ':'; compact it */
@@ -173,7 +175,8 @@ RouteQueries(struct evhttp_request *req, const char *name)
 
 	if (!pgconn_ready())
 	{
-		SendError(req, 503, "Service Unavailable", "database unavailable");
+		http_send_error(req, 503, "Service Unavailable",
+						"database unavailable");
 		return;
 	}
 	if (name == NULL)
@@ -192,11 +195,11 @@ LastEventId(struct evhttp_request *req, struct evkeyvalq *q)
 	const char *h = evhttp_find_header(evhttp_request_get_input_headers(req),
 									   "Last-Event-ID");
 	const char *p = evhttp_find_header(q, "last_event_id");
-	CursorPos pos[1000];
+	CursorPos pos[SSE_CURSOR_MAX];
 
-	if (h && sse_cursor_parse(h, pos, 1000) > 0)
+	if (h && sse_cursor_parse(h, pos, SSE_CURSOR_MAX) > 0)
 		return h;
-	if (p && sse_cursor_parse(p, pos, 1000) > 0)
+	if (p && sse_cursor_parse(p, pos, SSE_CURSOR_MAX) > 0)
 		return p;
 	return NULL;
 }
@@ -211,7 +214,7 @@ RouteStream(struct evhttp_request *req, const char *name, struct evkeyvalq *q)
 
 	if (key && strlen(key) > MAX_KEY_LEN)
 	{
-		SendError(req, 400, "Bad Request", "key too long");
+		http_send_error(req, 400, "Bad Request", "key too long");
 		return;
 	}
 	if (!multi)
@@ -233,23 +236,23 @@ RouteStream(struct evhttp_request *req, const char *name, struct evkeyvalq *q)
 				continue;
 			if (n >= STREAM_MAX_NAMES)
 			{
-				SendError(req, 400, "Bad Request",
-						  "too many query parameters");
+				http_send_error(req, 400, "Bad Request",
+								"too many query parameters");
 				return;
 			}
 			if (!ValidName(kv->value, true))
 			{
-				SendError(req, 400, "Bad Request",
-						  "invalid query name or pattern (letters a-z, "
-						  "digits, _ and *)");
+				http_send_error(req, 400, "Bad Request",
+								"invalid query name or pattern (letters a-z, "
+								"digits, _ and *)");
 				return;
 			}
 			names[n++] = kv->value;
 		}
 		if (n == 0)
 		{
-			SendError(req, 400, "Bad Request",
-					  "at least one query parameter is required");
+			http_send_error(req, 400, "Bad Request",
+							"at least one query parameter is required");
 			return;
 		}
 	}
@@ -288,6 +291,28 @@ Preflight(struct evhttp_request *req)
 	evhttp_send_reply(req, 204, "No Content", NULL);
 }
 
+/*
+ * Stop reading from req's connection until its reply is sent.  libevent
+ * 2.1.6 to 2.1.8 end the whole process with "illegal connection state 7"
+ * when bytes arrive on a connection whose reply is still to come (every
+ * stream and /queries waits on the database; 2.1.12 survives it, but the
+ * relay must not depend on the version); with reading off they stay in
+ * the kernel, and a stream's input does not pile up in evhttp's buffer.  evhttp turns reading on again for the next request of a
+ * kept-alive connection once a reply is complete.  A peer that goes away
+ * meanwhile is noticed by streams on their own (stream.c); a /queries
+ * reply to it fails on write.
+ */
+static void
+StopReading(struct evhttp_request *req)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon)
+									: NULL;
+
+	if (bev)
+		bufferevent_disable(bev, EV_READ);
+}
+
 static void
 Route_cb(struct evhttp_request *req, void *arg)
 {
@@ -299,6 +324,7 @@ Route_cb(struct evhttp_request *req, void *arg)
 
 	(void) arg;
 	TAILQ_INIT(&q);
+	StopReading(req);
 	if (cmd == EVHTTP_REQ_OPTIONS)
 	{
 		Preflight(req);
@@ -308,14 +334,14 @@ Route_cb(struct evhttp_request *req, void *arg)
 	{
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
 						  "GET, OPTIONS");
-		SendError(req, 405, "Method Not Allowed", "only GET is allowed");
+		http_send_error(req, 405, "Method Not Allowed", "only GET is allowed");
 		return;
 	}
 	if (path == NULL || path[0] != '/' ||
 		(query && evhttp_parse_query_str(query, &q) != 0))
 	{
 		evhttp_clear_headers(&q);
-		SendError(req, 400, "Bad Request", "malformed request URI");
+		http_send_error(req, 400, "Bad Request", "malformed request URI");
 		return;
 	}
 	if (strcmp(path, "/") == 0)
@@ -337,8 +363,8 @@ Route_cb(struct evhttp_request *req, void *arg)
 	{
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 						  "WWW-Authenticate", "Bearer realm=\"cqstream\"");
-		SendError(req, 401, "Unauthorized",
-				  "a valid bearer token is required");
+		http_send_error(req, 401, "Unauthorized",
+						"a valid bearer token is required");
 	}
 	else if (strcmp(path, "/metrics") == 0)
 	{
@@ -365,7 +391,7 @@ Route_cb(struct evhttp_request *req, void *arg)
 			if (ValidName(name, false))
 				RouteQueries(req, name);
 			else
-				SendError(req, 404, "Not Found", "no such query");
+				http_send_error(req, 404, "Not Found", "no such query");
 		}
 		else if (strcmp(slash, "/stream") == 0 && slash - name < 64)
 		{
@@ -376,10 +402,10 @@ Route_cb(struct evhttp_request *req, void *arg)
 		else if (strcmp(slash, "/stream") == 0)
 			RouteStream(req, "", &q);
 		else
-			SendError(req, 404, "Not Found", "no such resource");
+			http_send_error(req, 404, "Not Found", "no such resource");
 	}
 	else
-		SendError(req, 404, "Not Found", "no such resource");
+		http_send_error(req, 404, "Not Found", "no such resource");
 	evhttp_clear_headers(&q);
 }
 

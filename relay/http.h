@@ -22,4 +22,8 @@ extern void http_shutdown(void);
 /* Access-Control-Allow-Origin and Vary when the request's Origin is allowed */
 extern void http_add_cors(struct evhttp_request *req);
 
+/* Reply code with {"error":{"status":code,"message":message}} */
+extern void http_send_error(struct evhttp_request *req, int code,
+							const char *reason, const char *message);
+
 #endif /* RELAY_HTTP_H */

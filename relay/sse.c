@@ -228,7 +228,7 @@ sse_cursor_parse(const char *text, CursorPos *pos, int max)
 	if (text == NULL)
 		return -1;
 	len = strlen(text);
-	if (len == 0 || len > 4096)
+	if (len == 0 || len > SSE_CURSOR_MAX_LEN)
 		return -1;
 	if (strchr(text, '-') == NULL)
 	{

@@ -66,6 +66,18 @@ extern void sse_format_retry(StrBuf *b, long ms);
 /* Append a comment: ": TEXT\n" per line of text (CR, LF, CRLF split) */
 extern void sse_format_comment(StrBuf *b, const char *text);
 
+/*
+ * Cursor bounds.  A position is "Q-N" with Q at most 7 digits and N at
+ * most 12, so each takes at most 21 characters with its '.'.  A stream
+ * follows at most SSE_CURSOR_MAX queries (stream.c refuses more with a
+ * 400), so the cursor it writes is never longer than the parser accepts
+ * (SSE_CURSOR_MAX_LEN), and stays far below the 16 KB header limit: a
+ * position is never lost on the way back.
+ */
+#define SSE_CURSOR_MAX	   100
+#define SSE_CURSOR_POS_LEN 21
+#define SSE_CURSOR_MAX_LEN (SSE_CURSOR_MAX * SSE_CURSOR_POS_LEN)
+
 /* One query's position in a stream cursor */
 typedef struct CursorPos
 {
@@ -76,7 +88,8 @@ typedef struct CursorPos
 /*
  * Parse a Last-Event-ID value: a plain result id ("1000000000007") or a
  * composite cursor ("1-7.2-15").  Fills at most max positions; returns
- * their number, or -1 if text is not a valid cursor (too long, bad
+ * their number, or -1 if text is not a valid cursor (longer than
+ * SSE_CURSOR_MAX_LEN, bad
  * characters, numbers out of range, a query twice, more than max).  An
  * invalid value is treated by the caller as absent.
  */

@@ -33,16 +33,34 @@
  *
  * Output: an Event is built once (its bytes, "id:", "event:", "data:",
  * blank line) and appended to each subscriber's pending output; each
- * client's output of one round (one notification, one replay) goes out as
- * one HTTP chunk.  Events of 1 KB and more are added by reference
+ * client's output of one round (one notification, one slice of history)
+ * goes out as one HTTP chunk.  Events of 1 KB and more are added by reference
  * (evbuffer_add_reference with a refcount), smaller ones copied, which is
  * cheaper than a reference's chain for a few hundred bytes.  Streams of
  * several queries carry a composite cursor as id (sse.h), so their id
  * line is written per client before the shared "event:"/"data:" bytes.
  *
+ * History in slices: a replay (up to replay-limit results) or a run of
+ * results read by reference can be far larger than client-buffer, so it
+ * is never written at once.  Its events (shared, refcounted) go to the
+ * Sub's backlog, and the client is fed from its backlogs while its unsent
+ * output is under client-buffer / 2; when that output has drained (the
+ * chunk's completion callback) the next slice follows.  Live events for a
+ * Sub with a backlog join the backlog's end, so order is kept; past
+ * replay-limit + 1000 of them the Sub reads the rest from the log once
+ * the backlog is sent (never a gap).  So per round a client's output
+ * grows by at most client-buffer / 2 plus one event.
+ *
  * Slow clients: after each round, a client whose connection holds more
- * than client-buffer unsent bytes is closed (it reconnects and replays);
- * nobody waits for it.
+ * than client-buffer unsent bytes of live output (history slices not yet
+ * drained do not count) is closed (it reconnects and replays); nobody
+ * waits for it.
+ *
+ * Reading: a stream never reads from its connection (http.c turns evhttp's
+ * reading off: libevent 2.1 aborts on input while a reply is pending).  A
+ * read event of our own on the socket notices the peer closing at once
+ * (and throws away anything it sends), so a client that leaves is not
+ * counted until its next heartbeat fails.
  *
  * Lifetimes: libevent calls Close_cb when a connection goes away; if the
  * request was detached from it (a peer close while streaming), the
@@ -50,6 +68,7 @@
  * zero-delay event ("reap"), never in the middle of a delivery loop;
  * empty topics likewise ("gc").
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -68,8 +87,7 @@
 #include "stream.h"
 
 #define REF_MIN_BYTES		   1024
-#define FETCH_MAX_ROWS		   10000
-#define MAX_SUBS			   1000
+#define FETCH_MAX_ROWS		   1000
 #define STREAM_WRITE_TIMEOUT_S 60
 
 typedef struct Topic Topic;
@@ -95,10 +113,12 @@ typedef struct Sub
 	bool replaying;		  /* live events go to pending */
 	bool in_batch;		  /* part of the topic's history read in flight */
 	bool counted;		  /* the client asked for history (metrics) */
+	/* Backlog: events to send, pending[phead .. npending - 1], in order */
 	Event **pending;
+	int phead;
 	int npending;
 	int cappending;
-	bool overflow;
+	bool overflow;	   /* what follows the backlog is read from the log */
 	struct Sub *tnext; /* in the topic's list */
 	struct Sub *tprev;
 } Sub;
@@ -106,7 +126,8 @@ typedef struct Sub
 typedef struct Inbound
 {
 	int64_t id;
-	Event *ev; /* NULL until read from the log */
+	Event *ev;	   /* NULL until read from the log */
+	bool from_log; /* read by reference: history, sent in slices */
 	struct Inbound *next;
 } Inbound;
 
@@ -150,6 +171,9 @@ struct Client
 	Sub **subs;
 	int nsubs;
 	struct evbuffer *out;
+	struct event *peer_ev; /* notices the peer closing (we never read) */
+	size_t hist_unsent;	   /* history bytes sent since output last drained */
+	int feed_next;		   /* round robin over the subs' backlogs */
 	bool dirty;
 	bool wrote; /* since the last heartbeat tick */
 	bool conn_gone;
@@ -176,6 +200,7 @@ static struct
 	struct event *heartbeat_ev;
 	int heartbeat_s;
 	int listening;
+	int resolving; /* clients waiting for their first query */
 	bool draining;
 	int drain_left;
 	void (*drain_done)(void);
@@ -289,7 +314,7 @@ ClientWriteEvent(Client *c, Sub *s, Event *ev)
 		AppendEventBytes(out, ev, 0);
 	else
 	{
-		CursorPos pos[MAX_SUBS];
+		CursorPos pos[STREAM_MAX_QUERIES];
 		int n = 0;
 		StrBuf b;
 
@@ -323,6 +348,94 @@ ClientWriteEvent(Client *c, Sub *s, Event *ev)
 	metrics.events_out++;
 }
 
+/* Unsent bytes of c: staged in c->out and queued on the connection */
+static size_t
+ClientQueued(Client *c)
+{
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(c->evcon);
+	size_t n = c->out ? evbuffer_get_length(c->out) : 0;
+
+	if (bev)
+		n += evbuffer_get_length(bufferevent_get_output(bev));
+	return n;
+}
+
+/* Events to feed (a replaying sub's are live ones kept for after it) */
+static bool
+SubHasBacklog(Sub *s)
+{
+	return !s->replaying && s->phead < s->npending;
+}
+
+static void SubBacklogDone(Sub *s, bool start);
+static void Deliver(Sub *s, Event *ev);
+
+/*
+ * Move events from c's backlogs to its output until the unsent output
+ * reaches client-buffer / 2 (at least one event per call, so an event
+ * larger than that still goes).  Backlogs are taken in turn, one event at
+ * a time, so one query's history does not hold back the others.
+ */
+static void
+Feed(Client *c)
+{
+	size_t slice = (size_t) relay_config->client_buffer / 2;
+	size_t before = c->out ? evbuffer_get_length(c->out) : 0;
+	size_t after;
+	bool more = true;
+
+	if (c->state != CLIENT_STREAMING)
+		return;
+	while (more && ClientQueued(c) < slice)
+	{
+		more = false;
+		for (int i = 0; i < c->nsubs; i++)
+		{
+			Sub *s = c->subs[(c->feed_next + i) % c->nsubs];
+			Event *ev;
+
+			if (!SubHasBacklog(s))
+				continue;
+			c->feed_next = (c->feed_next + i + 1) % c->nsubs;
+			ev = s->pending[s->phead];
+			s->pending[s->phead++] = NULL;
+			Deliver(s, ev);
+			EventUnref(ev);
+			if (!SubHasBacklog(s))
+				SubBacklogDone(s, true);
+			more = true;
+			break;
+		}
+	}
+	after = c->out ? evbuffer_get_length(c->out) : 0;
+	if (after > before)
+		c->hist_unsent += after - before;
+}
+
+static void FlushDirty(void);
+
+/*
+ * The connection's output has drained (evhttp's completion callback of
+ * the last chunk): the history sent so far is gone, feed the next slice.
+ */
+static void
+Drained_cb(struct evhttp_connection *evcon, void *arg)
+{
+	Client *c = arg;
+
+	(void) evcon;
+	if (c->state != CLIENT_STREAMING)
+		return;
+	c->hist_unsent = 0;
+	for (int i = 0; i < c->nsubs; i++)
+		if (SubHasBacklog(c->subs[i]))
+		{
+			Feed(c);
+			FlushDirty();
+			break;
+		}
+}
+
 /* Send every client's pending output; close the ones that fell behind */
 static void
 FlushDirty(void)
@@ -331,7 +444,10 @@ FlushDirty(void)
 	{
 		Client *c = st.dirty;
 		size_t len;
+		struct bufferevent *bev;
 
+		/* Fed while still on the list, so Feed does not queue it again */
+		Feed(c);
 		st.dirty = c->dnext;
 		c->dirty = false;
 		c->dnext = NULL;
@@ -341,23 +457,22 @@ FlushDirty(void)
 		if (len == 0)
 			continue;
 		metrics.bytes_out += len;
-		evhttp_send_reply_chunk(c->req, c->out);
+		/* Always with the callback: it feeds the next slice of history */
+		evhttp_send_reply_chunk_with_cb(c->req, c->out, Drained_cb, c);
 		evbuffer_drain(c->out, evbuffer_get_length(c->out));
+		bev = evhttp_connection_get_bufferevent(c->evcon);
+		if (bev == NULL)
+			continue;
+		/* Writing may turn evhttp's reading on again: keep it off */
+		bufferevent_disable(bev, EV_READ);
+		if (evbuffer_get_length(bufferevent_get_output(bev)) >
+			(size_t) relay_config->client_buffer + c->hist_unsent)
 		{
-			struct bufferevent *bev = evhttp_connection_get_bufferevent(
-				c->evcon);
-
-			if (bev &&
-				evbuffer_get_length(bufferevent_get_output(bev)) >
-					(size_t) relay_config->client_buffer)
-			{
-				metrics.slow_closes++;
-				relay_log(LOG_INFO,
-						  "closing a slow client (over %ld bytes "
-						  "unsent)",
-						  relay_config->client_buffer);
-				KillClient(c);
-			}
+			metrics.slow_closes++;
+			relay_log(LOG_INFO,
+					  "closing a slow client (over %ld bytes unsent)",
+					  relay_config->client_buffer);
+			KillClient(c);
 		}
 	}
 }
@@ -378,16 +493,17 @@ Deliver(Sub *s, Event *ev)
 	ClientWriteEvent(c, s, ev);
 }
 
+/* Append ev to s's backlog (no bound) */
 static void
-SubPending(Sub *s, Event *ev)
+SubPush(Sub *s, Event *ev)
 {
-	if (s->overflow)
-		return;
-	if (s->npending >= relay_config->replay_limit + 1000)
+	if (s->npending == s->cappending && s->phead > 0)
 	{
-		/* Read them from the log again after this replay */
-		s->overflow = true;
-		return;
+		/* Reuse the room of what was sent */
+		memmove(s->pending, s->pending + s->phead,
+				(s->npending - s->phead) * sizeof(Event *));
+		s->npending -= s->phead;
+		s->phead = 0;
 	}
 	if (s->npending == s->cappending)
 	{
@@ -400,27 +516,75 @@ SubPending(Sub *s, Event *ev)
 	s->pending[s->npending++] = ev;
 }
 
+/* A live event for a sub that is replaying or has a backlog */
+static void
+SubPending(Sub *s, Event *ev)
+{
+	if (s->overflow)
+		return;
+	if (s->npending - s->phead >= relay_config->replay_limit + 1000)
+	{
+		/* Read them from the log again after this backlog */
+		s->overflow = true;
+		return;
+	}
+	SubPush(s, ev);
+}
+
 static void
 SubClearPending(Sub *s)
 {
-	for (int i = 0; i < s->npending; i++)
+	for (int i = s->phead; i < s->npending; i++)
 		EventUnref(s->pending[i]);
 	s->npending = 0;
+	s->phead = 0;
 }
 
-/* One result of topic t to each subscriber */
+/*
+ * s's backlog is sent.  If live events were dropped meanwhile (overflow),
+ * read what follows from the log: now if start, else by the caller (the
+ * end of Replay_cb, which must not see new subs join its batch).
+ */
 static void
-Dispatch(Topic *t, Event *ev)
+SubBacklogDone(Sub *s, bool start)
+{
+	SubClearPending(s);
+	if (s->overflow && !s->replaying)
+	{
+		s->overflow = false;
+		s->replaying = true;
+		s->replay_after = s->last_sent;
+		if (start)
+			StartReplay(s->topic);
+	}
+}
+
+/*
+ * One result of topic t to each subscriber.  from_log: the result was read
+ * by reference, part of a run that may be large, so it joins a backlog
+ * (sent in slices) once the client already has client-buffer / 2 unsent.
+ */
+static void
+Dispatch(Topic *t, Event *ev, bool from_log)
 {
 	metrics.events_in++;
 	if (t->qid == 0)
 		t->qid = ev->id / SSE_ID_BASE;
 	for (Sub *s = t->subs; s; s = s->tnext)
 	{
-		if (s->client->state != CLIENT_STREAMING)
+		Client *c = s->client;
+
+		if (c->state != CLIENT_STREAMING)
 			continue;
-		if (s->replaying)
+		if (s->replaying || SubHasBacklog(s))
 			SubPending(s, ev);
+		else if (from_log &&
+				 ClientQueued(c) >= (size_t) relay_config->client_buffer / 2)
+		{
+			/* The output drains and Drained_cb feeds the rest */
+			SubPush(s, ev);
+			ClientOut(c);
+		}
 		else
 			Deliver(s, ev);
 	}
@@ -577,21 +741,45 @@ NormalizeAfter(Topic *t, int64_t a)
 
 static void TopicDropped(Topic *t);
 
-/* A sub's replay is over: deliver what arrived live meanwhile */
+/*
+ * A sub's history read is over: its history (hist[0..nhist-1], ids after
+ * skip), then what arrived live meanwhile, become its backlog, which Feed
+ * sends in slices.
+ */
 static void
-EndReplay(Sub *s)
+EndReplay(Sub *s, Event **hist, int nhist, int64_t skip)
 {
+	Event **live = s->pending + s->phead;
+	int nlive = s->npending - s->phead;
+	Event **all = NULL;
+	int n = 0;
+
 	s->in_batch = false;
 	s->replaying = false;
-	for (int i = 0; i < s->npending; i++)
-		Deliver(s, s->pending[i]);
-	SubClearPending(s);
-	if (s->overflow)
+	if (nhist + nlive > 0)
 	{
-		s->overflow = false;
-		s->replaying = true;
-		s->replay_after = s->last_sent;
+		all = malloc((nhist + nlive) * sizeof(Event *));
+		if (all == NULL)
+			abort();
 	}
+	for (int i = 0; i < nhist; i++)
+		if (hist[i]->id > skip)
+		{
+			hist[i]->refcnt++;
+			all[n++] = hist[i];
+		}
+	if (nlive > 0)
+		memcpy(all + n, live, nlive * sizeof(Event *));
+	n += nlive;
+	free(s->pending);
+	s->pending = all;
+	s->phead = 0;
+	s->npending = n;
+	s->cappending = n;
+	/* The client is fed by FlushDirty */
+	ClientOut(s->client);
+	if (n == 0)
+		SubBacklogDone(s, false);
 }
 
 static void
@@ -632,7 +820,7 @@ Replay_cb(PGresult *res, void *arg)
 					: ": history not available\n\n";
 
 				ClientWriteText(s->client, msg, strlen(msg));
-				EndReplay(s);
+				EndReplay(s, NULL, 0, 0);
 			}
 		FlushDirty();
 		StartReplay(t);
@@ -708,10 +896,7 @@ Replay_cb(PGresult *res, void *arg)
 			strbuf_free(&b);
 		}
 		s->last_sent = a;
-		for (int i = 0; i < nev; i++)
-			if (evs[i]->id > e)
-				Deliver(s, evs[i]);
-		EndReplay(s);
+		EndReplay(s, evs, nev, e);
 	}
 	for (int i = 0; i < nev; i++)
 		EventUnref(evs[i]);
@@ -755,11 +940,55 @@ StartReplay(Topic *t)
 /* ------------------------------------------------------------------ */
 /* Results by reference */
 
+static int
+InboundCmp(const void *a, const void *b)
+{
+	const Inbound *x = *(Inbound *const *) a;
+	const Inbound *y = *(Inbound *const *) b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/*
+ * Results announced by reference that the log no longer gives (trimmed,
+ * or not readable by the relay's role), after..upto: never a silent gap.
+ * A live sub is told at once with "event: lost"; a sub that is replaying
+ * or has a backlog reads what follows its backlog from the log again
+ * (overflow), and that read reports what is missing.
+ */
+static void
+LostByReference(Topic *t, int64_t upto)
+{
+	for (Sub *s = t->subs; s; s = s->tnext)
+	{
+		Client *c = s->client;
+		StrBuf b;
+		char data[256];
+
+		if (c->state != CLIENT_STREAMING || upto <= s->last_sent)
+			continue;
+		if (s->replaying || SubHasBacklog(s))
+		{
+			s->overflow = true;
+			continue;
+		}
+		snprintf(data, sizeof(data),
+				 "{\"query\":\"%s\",\"after\":%lld,\"next\":%lld}", t->name,
+				 (long long) s->last_sent, (long long) (upto + 1));
+		strbuf_init(&b);
+		sse_format_event(&b, NULL, "lost", data, strlen(data));
+		ClientWriteText(c, b.data, b.len);
+		strbuf_free(&b);
+		s->last_sent = upto;
+	}
+}
+
 static void
 Fetch_cb(PGresult *res, void *arg)
 {
 	Topic *t = arg;
 	int64_t upto = 0;
+	int64_t lost = 0;
 
 	t->fetch_cmd = NULL;
 	if (res == NULL)
@@ -767,7 +996,24 @@ Fetch_cb(PGresult *res, void *arg)
 	if (PQresultStatus(res) == PGRES_TUPLES_OK)
 	{
 		StrBuf json;
+		Inbound **want;
+		int nwant = 0;
+		int w = 0;
 
+		/*
+		 * The unresolved entries, sorted by id, matched against the rows
+		 * (in id order) in one merge: rows + entries, not their product
+		 */
+		for (Inbound *in = t->in_head; in; in = in->next)
+			nwant += in->ev == NULL;
+		want = malloc((nwant + 1) * sizeof(Inbound *));
+		if (want == NULL)
+			abort();
+		nwant = 0;
+		for (Inbound *in = t->in_head; in; in = in->next)
+			if (in->ev == NULL)
+				want[nwant++] = in;
+		qsort(want, nwant, sizeof(Inbound *), InboundCmp);
 		strbuf_init(&json);
 		for (int i = 0; i < PQntuples(res); i++)
 		{
@@ -775,29 +1021,33 @@ Fetch_cb(PGresult *res, void *arg)
 			PayloadItem *items;
 
 			upto = id;
-			for (Inbound *in = t->in_head; in; in = in->next)
+			while (w < nwant && want[w]->id < id)
+				w++;
+			if (w == nwant || want[w]->id != id)
+				continue;
+			strbuf_reset(&json);
+			payload_minify(&json, PQgetvalue(res, i, 1),
+						   PQgetlength(res, i, 1));
+			if (payload_parse(json.data, json.len, &items) == 1)
 			{
-				if (in->id != id || in->ev)
-					continue;
-				strbuf_reset(&json);
-				payload_minify(&json, PQgetvalue(res, i, 1),
-							   PQgetlength(res, i, 1));
-				if (payload_parse(json.data, json.len, &items) == 1)
-				{
-					in->ev = EventBuild(t, id, json.data, json.len,
-										items[0].has_key, items[0].key);
-					payload_items_free(items, 1);
-				}
-				break;
+				want[w]->ev = EventBuild(t, id, json.data, json.len,
+										 items[0].has_key, items[0].key);
+				want[w]->from_log = true;
+				payload_items_free(items, 1);
 			}
+			w++;
 		}
 		strbuf_free(&json);
+		free(want);
 	}
 	else
 		relay_log(LOG_WARN,
 				  "could not read results of \"%s\" by reference: %s", t->name,
 				  PQresultErrorMessage(res));
-	/* Unresolved entries the read covered are gone (trimmed): drop them */
+	/*
+	 * Unresolved entries the read covered are gone (trimmed), or none can
+	 * be read (an error): drop them, and say so (LostByReference)
+	 */
 	while (t->in_head && t->in_head->ev == NULL &&
 		   (upto == 0 || t->in_head->id <= upto))
 	{
@@ -806,7 +1056,16 @@ Fetch_cb(PGresult *res, void *arg)
 		t->in_head = in->next;
 		if (t->in_head == NULL)
 			t->in_tail = NULL;
+		lost = in->id;
 		free(in);
+	}
+	if (lost > 0)
+	{
+		relay_log(LOG_WARN,
+				  "results of \"%s\" up to %lld sent by reference could not "
+				  "be read",
+				  t->name, (long long) lost);
+		LostByReference(t, lost);
 	}
 	Pump(t);
 	FlushDirty();
@@ -822,7 +1081,7 @@ Pump(Topic *t)
 		t->in_head = in->next;
 		if (t->in_head == NULL)
 			t->in_tail = NULL;
-		Dispatch(t, in->ev);
+		Dispatch(t, in->ev, in->from_log);
 		EventUnref(in->ev);
 		free(in);
 	}
@@ -871,7 +1130,7 @@ TopicNotify(Topic *t, const char *payload)
 							items[i].has_key, items[i].key);
 		if (t->in_head == NULL && ev)
 		{
-			Dispatch(t, ev);
+			Dispatch(t, ev, false);
 			EventUnref(ev);
 			continue;
 		}
@@ -903,14 +1162,78 @@ ClientUnlinkAll(Client *c)
 	c->nsubs = 0;
 }
 
+/* Stop watching c's socket (before it is closed) */
 static void
-ClientFree(Client *c)
+ClientStopWatch(Client *c)
+{
+	if (c->peer_ev)
+		event_free(c->peer_ev);
+	c->peer_ev = NULL;
+}
+
+/*
+ * Move c to state, keeping the counts right: clients waiting for their
+ * first query count toward max-clients as well as streaming ones.  A dead
+ * client's database command is cancelled at once: its callback must never
+ * see a client whose connection is gone (Close_cb) or going.
+ */
+static void
+ClientSetState(Client *c, ClientState state)
 {
 	if (c->state == CLIENT_STREAMING)
 		metrics.clients--;
-	c->state = CLIENT_DEAD;
-	pgconn_cancel(c->resolve_cmd);
-	c->resolve_cmd = NULL;
+	else if (c->state == CLIENT_RESOLVING)
+		st.resolving--;
+	c->state = state;
+	if (state == CLIENT_STREAMING)
+		metrics.clients++;
+	else if (state == CLIENT_RESOLVING)
+		st.resolving++;
+	else
+	{
+		pgconn_cancel(c->resolve_cmd);
+		c->resolve_cmd = NULL;
+		ClientStopWatch(c);
+	}
+}
+
+/*
+ * The peer's side of a stream: we never read a request from it again, so
+ * anything it sends is thrown away; end of file or an error means it has
+ * gone, noticed at once rather than at the next failed heartbeat.
+ */
+static void
+Peer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	Client *c = arg;
+	char buf[4096];
+	ssize_t n;
+
+	(void) what;
+	n = recv(fd, buf, sizeof(buf), 0);
+	if (n > 0 ||
+		(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)))
+		return;
+	KillClient(c);
+}
+
+static void
+ClientWatch(Client *c)
+{
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(c->evcon);
+	evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
+
+	if (fd < 0)
+		return;
+	c->peer_ev = event_new(st.base, fd, EV_READ | EV_PERSIST, Peer_cb, c);
+	if (c->peer_ev)
+		event_add(c->peer_ev, NULL);
+}
+
+static void
+ClientFree(Client *c)
+{
+	ClientSetState(c, CLIENT_DEAD);
 	ClientUnlinkAll(c);
 	if (c->prev)
 		c->prev->next = c->next;
@@ -967,9 +1290,7 @@ KillClient(Client *c)
 {
 	if (c->reaping)
 		return;
-	if (c->state == CLIENT_STREAMING)
-		metrics.clients--;
-	c->state = CLIENT_DEAD;
+	ClientSetState(c, CLIENT_DEAD);
 	c->reaping = true;
 	c->rnext = st.reap;
 	st.reap = c;
@@ -986,9 +1307,7 @@ Close_cb(struct evhttp_connection *evcon, void *arg)
 		return;
 	c->conn_gone = true;
 	c->req_detached = c->req && evhttp_request_get_connection(c->req) == NULL;
-	if (c->state == CLIENT_STREAMING)
-		metrics.clients--;
-	c->state = CLIENT_DEAD;
+	ClientSetState(c, CLIENT_DEAD);
 	if (!c->reaping)
 	{
 		c->reaping = true;
@@ -1022,6 +1341,7 @@ DrainClosed_cb(struct evhttp_connection *evcon, void *arg)
 static void
 FinishClient(Client *c, const char *text)
 {
+	ClientStopWatch(c);
 	if (c->state == CLIENT_STREAMING)
 	{
 		if (text)
@@ -1090,8 +1410,7 @@ ClientStart(Client *c)
 	StrBuf b;
 
 	StartResponse(c->req);
-	c->state = CLIENT_STREAMING;
-	metrics.clients++;
+	ClientSetState(c, CLIENT_STREAMING);
 	strbuf_init(&b);
 	sse_format_retry(&b, relay_config->retry);
 	strbuf_puts(&b, ": cqstream-relay\n\n");
@@ -1127,10 +1446,14 @@ Resolve_cb(PGresult *res, void *arg)
 {
 	Client *c = arg;
 	int n;
-	CursorPos pos[MAX_SUBS];
+	CursorPos pos[STREAM_MAX_QUERIES];
 	int npos = -1;
 
 	c->resolve_cmd = NULL;
+	/* Gone meanwhile (ClientSetState cancels, this is a second guard) */
+	if (c->state != CLIENT_RESOLVING)
+		return;
+	ClientStopWatch(c);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
 		if (res)
@@ -1153,14 +1476,31 @@ Resolve_cb(PGresult *res, void *arg)
 		ClientFree(c);
 		return;
 	}
-	if (n > MAX_SUBS)
-		n = MAX_SUBS;
+	if (n > STREAM_MAX_QUERIES)
+	{
+		/*
+		 * Its cursor would not fit what a reconnect may send back
+		 * (sse.h): refuse rather than lose positions later
+		 */
+		char msg[160];
+
+		snprintf(msg, sizeof(msg),
+				 "the query names and patterns match more than %d queries, "
+				 "the most one stream can follow",
+				 STREAM_MAX_QUERIES);
+		evhttp_connection_set_closecb(c->evcon, NULL, NULL);
+		http_send_error(c->req, 400, "Bad Request", msg);
+		c->req = NULL;
+		ClientFree(c);
+		return;
+	}
 	if (c->last_id)
-		npos = sse_cursor_parse(c->last_id, pos, MAX_SUBS);
+		npos = sse_cursor_parse(c->last_id, pos, STREAM_MAX_QUERIES);
 	c->subs = calloc(n, sizeof(Sub *));
 	if (c->subs == NULL)
 		abort();
 	ClientStart(c);
+	ClientWatch(c);
 	for (int i = 0; i < n; i++)
 	{
 		const char *name = PQgetvalue(res, i, 0);
@@ -1221,14 +1561,15 @@ stream_open(struct evhttp_request *req, char **names, int nnames, bool multi,
 	Client *c;
 	StrBuf exact;
 	StrBuf like;
-	const char *params[2];
+	char limit[16];
+	const char *params[3];
 
 	if (st.draining)
 	{
 		ShedRequest(req, "draining");
 		return;
 	}
-	if (metrics.clients >= relay_config->max_clients)
+	if (metrics.clients + st.resolving >= relay_config->max_clients)
 	{
 		metrics.shed++;
 		ShedRequest(req, "too many clients");
@@ -1245,6 +1586,7 @@ stream_open(struct evhttp_request *req, char **names, int nnames, bool multi,
 	c->req = req;
 	c->evcon = evhttp_request_get_connection(req);
 	c->state = CLIENT_RESOLVING;
+	st.resolving++;
 	c->multi = multi;
 	c->key = key ? strdup(key) : NULL;
 	c->last_id = last_id ? strdup(last_id) : NULL;
@@ -1253,6 +1595,7 @@ stream_open(struct evhttp_request *req, char **names, int nnames, bool multi,
 		st.clients->prev = c;
 	st.clients = c;
 	evhttp_connection_set_closecb(c->evcon, Close_cb, c);
+	ClientWatch(c);
 
 	strbuf_init(&exact);
 	strbuf_init(&like);
@@ -1269,11 +1612,14 @@ stream_open(struct evhttp_request *req, char **names, int nnames, bool multi,
 	strbuf_puts(&like, "}");
 	params[0] = exact.data;
 	params[1] = like.data;
+	/* One more than allowed: enough to know there are too many */
+	snprintf(limit, sizeof(limit), "%d", STREAM_MAX_QUERIES + 1);
+	params[2] = limit;
 	c->resolve_cmd =
 		pgconn_query("SELECT name, kind, last_result_id FROM cqstream.queries "
 					 "WHERE name = ANY($1::text[]) OR name LIKE ANY($2::text[]) "
-					 "ORDER BY name",
-					 2, params, Resolve_cb, c);
+					 "ORDER BY name LIMIT $3::integer",
+					 3, params, Resolve_cb, c);
 	strbuf_free(&exact);
 	strbuf_free(&like);
 }
@@ -1331,6 +1677,9 @@ stream_db_connected(bool reconnect)
 				continue;
 			if (!s->replaying)
 			{
+				/* Its backlog is read again with the rest */
+				SubClearPending(s);
+				s->overflow = false;
 				s->replaying = true;
 				s->replay_after = s->last_sent;
 				s->counted = reconnect;
@@ -1347,11 +1696,23 @@ stream_db_lost(void)
 {
 	for (Topic *t = st.topics; t; t = t->next)
 	{
+		/*
+		 * Cancelled, not only forgotten: the fail event answers them
+		 * later, when t may have been freed (Gc_cb cancels only what it
+		 * still knows about)
+		 */
 		t->listening = false;
+		pgconn_cancel(t->listen_cmd);
+		pgconn_cancel(t->replay_cmd);
+		pgconn_cancel(t->fetch_cmd);
+		pgconn_cancel(t->check_cmd);
 		t->listen_cmd = NULL;
 		t->replay_cmd = NULL;
 		t->fetch_cmd = NULL;
 		t->check_cmd = NULL;
+		/* What Replay_cb(NULL) did: every waiting sub is replayed later */
+		for (Sub *s = t->subs; s; s = s->tnext)
+			s->in_batch = false;
 		/*
 		 * Results not delivered yet: dropped, the back-fill after the
 		 * reconnect reads them (delivering the resolved ones now would move

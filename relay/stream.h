@@ -17,9 +17,17 @@
 #include <event2/http.h>
 
 #include "config.h"
+#include "sse.h"
 
 /* Most queries (names or patterns) in one /stream request */
 #define STREAM_MAX_NAMES 64
+
+/*
+ * Most queries one stream may follow (what its names and patterns match):
+ * the cursor it writes must fit what sse_cursor_parse accepts.  More is
+ * refused with a 400.
+ */
+#define STREAM_MAX_QUERIES SSE_CURSOR_MAX
 
 extern void stream_init(struct event_base *base);
 

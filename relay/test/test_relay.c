@@ -150,6 +150,41 @@ ParseCase(const char *text, int expected_n)
 	CheckInt(name, expected_n, sse_cursor_parse(text, pos, 8));
 }
 
+/*
+ * The longest cursor a stream can write (SSE_CURSOR_MAX positions, each
+ * as long as possible) is accepted back whole; one position more is not,
+ * which is why streams are refused past STREAM_MAX_QUERIES.
+ */
+static void
+TestCursorBound(void)
+{
+	static CursorPos pos[SSE_CURSOR_MAX + 1];
+	static CursorPos back[SSE_CURSOR_MAX + 1];
+	StrBuf b;
+
+	for (int i = 0; i <= SSE_CURSOR_MAX; i++)
+	{
+		pos[i].qid = SSE_MAX_QUERY_ID - i;
+		pos[i].seq = SSE_ID_BASE - 1;
+	}
+	strbuf_init(&b);
+	sse_cursor_format(&b, pos, SSE_CURSOR_MAX);
+	CheckInt("cursor: longest written fits the parser's limit", 1,
+			 b.len <= SSE_CURSOR_MAX_LEN);
+	CheckInt("cursor: longest written parsed back whole", SSE_CURSOR_MAX,
+			 sse_cursor_parse(b.data, back, SSE_CURSOR_MAX));
+	strbuf_reset(&b);
+	for (int i = 0; i <= SSE_CURSOR_MAX; i++)
+	{
+		pos[i].qid = SSE_MAX_QUERY_ID - i;
+		pos[i].seq = SSE_ID_BASE - 1;
+	}
+	sse_cursor_format(&b, pos, SSE_CURSOR_MAX + 1);
+	CheckInt("cursor: one position over the bound refused", -1,
+			 sse_cursor_parse(b.data, back, SSE_CURSOR_MAX + 1));
+	strbuf_free(&b);
+}
+
 static void
 TestCursor(void)
 {
@@ -197,6 +232,7 @@ TestCursor(void)
 	CheckInt("cursor: 5000 characters refused", -1,
 			 sse_cursor_parse(big, pos, 8));
 	CheckInt("cursor: NULL refused", -1, sse_cursor_parse(NULL, pos, 8));
+	TestCursorBound();
 }
 
 static void

@@ -324,10 +324,10 @@ cq_window_state_merge(CqStreamOp *op, int32 query_id)
 			tup = StateRow(&m);
 		}
 		/* the key's rows */
-		for (e = b;
-			 e < op->nrows && cq_stream_key_cmp(op->rows[e].key, op->key) == 0;
-			 e++)
-			;
+		e = b;
+		if (b < op->nrows && cq_stream_key_cmp(op->rows[b].key, op->key) == 0)
+			while (e < op->nrows && op->rows[e].kidx == op->rows[b].kidx)
+				e++;
 		if (cq_stream_key_fold(op, b, e - b))
 			StoreKey(&m);
 		else

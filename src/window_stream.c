@@ -95,6 +95,64 @@ cq_stream_distinct_values(const CqStreamWindow *w, text **out)
 
 /* Step 1 */
 
+/*
+ * BatchKey: the number of key/len among the batch's distinct keys, added
+ * if new (one copy per key, so that sorting compares numbers).
+ */
+static int32
+BatchKey(CqStreamOp *op, const char *key, int len)
+{
+	uint32 h = hash_bytes((const unsigned char *) key, len);
+	uint32 mask;
+	uint32 i;
+
+	if (op->bsize == 0 || (op->nbkeys + 1) * 2 > op->bsize)
+	{
+		int32 size = op->bsize > 0 ? op->bsize * 2 : 256;
+		int32 *slot = palloc(sizeof(int32) * size);
+		uint32 *hash = palloc(sizeof(uint32) * size);
+
+		memset(slot, -1, sizeof(int32) * size);
+		for (int32 j = 0; j < op->bsize; j++)
+			if (op->bslot[j] >= 0)
+			{
+				i = op->bhash[j] & ((uint32) size - 1);
+				while (slot[i] >= 0)
+					i = (i + 1) & ((uint32) size - 1);
+				slot[i] = op->bslot[j];
+				hash[i] = op->bhash[j];
+			}
+		if (op->bsize > 0)
+		{
+			pfree(op->bslot);
+			pfree(op->bhash);
+		}
+		op->bslot = slot;
+		op->bhash = hash;
+		op->bsize = size;
+	}
+	mask = (uint32) op->bsize - 1;
+	for (i = h & mask; op->bslot[i] >= 0; i = (i + 1) & mask)
+	{
+		text *k = op->bkeys[op->bslot[i]];
+
+		if (op->bhash[i] == h && VARSIZE(k) - VARHDRSZ == len &&
+			memcmp(VARDATA(k), key, len) == 0)
+			return op->bslot[i];
+	}
+	if (op->nbkeys == op->bkeys_cap)
+	{
+		op->bkeys_cap = op->bkeys_cap > 0 ? op->bkeys_cap * 2 : 256;
+		op->bkeys = op->bkeys == NULL
+			? palloc(sizeof(text *) * op->bkeys_cap)
+			: repalloc(op->bkeys, sizeof(text *) * op->bkeys_cap);
+	}
+	op->bkeys[op->nbkeys] = CopyText(key, len);
+	op->bslot[i] = op->nbkeys;
+	op->bhash[i] = h;
+	return op->nbkeys++;
+}
+
 void
 cq_stream_init(CqStreamOp *op, const CqWindowSpec *w, CqAggKind agg,
 			   int64 lateness, bool on_update)
@@ -130,15 +188,16 @@ cq_stream_row(CqStreamOp *op, const char *key, int keylen, bool key_isnull,
 			: repalloc_huge(op->rows, sizeof(CqBatchRow) * op->rows_cap);
 	}
 	r = &op->rows[op->nrows];
-	/* Consecutive rows often share a key: keep one copy */
 	if (key_isnull)
+	{
 		r->key = NULL;
-	else if (op->nrows > 0 && op->rows[op->nrows - 1].key != NULL &&
-			 VARSIZE(op->rows[op->nrows - 1].key) - VARHDRSZ == keylen &&
-			 memcmp(VARDATA(op->rows[op->nrows - 1].key), key, keylen) == 0)
-		r->key = op->rows[op->nrows - 1].key;
+		r->kidx = -1;
+	}
 	else
-		r->key = CopyText(key, keylen);
+	{
+		r->kidx = BatchKey(op, key, keylen);
+		r->key = op->bkeys[r->kidx];
+	}
 	r->val = val != NULL ? CopyText(val, vallen) : NULL;
 	r->seq = op->nrows;
 	r->t = t;
@@ -172,22 +231,57 @@ cq_stream_key_cmp(const text *a, const text *b)
 }
 
 static int
-RowCmp(const void *pa, const void *pb)
+KeyNumCmp(const void *a, const void *b, void *arg)
 {
-	const CqBatchRow *a = pa;
-	const CqBatchRow *b = pb;
-	int c = a->key == b->key ? 0 : cq_stream_key_cmp(a->key, b->key);
+	text **keys = arg;
 
-	if (c != 0)
-		return c;
-	return (a->seq > b->seq) - (a->seq < b->seq);
+	return cq_stream_key_cmp(keys[*(const int32 *) a],
+							 keys[*(const int32 *) b]);
 }
 
+/*
+ * The rows by key, then arrival: the distinct keys are sorted once, then
+ * the rows are placed by a counting sort on their key's rank, which keeps
+ * the arrival order within a key.
+ */
 void
 cq_stream_sort(CqStreamOp *op)
 {
-	if (op->nrows > 1)
-		qsort(op->rows, op->nrows, sizeof(CqBatchRow), RowCmp);
+	MemoryContext old;
+	int32 *order;
+	int32 *rank;
+	int64 *start;
+	CqBatchRow *out;
+
+	if (op->nrows <= 1)
+		return;
+	old = MemoryContextSwitchTo(op->cxt);
+	/* rank 0 is the NULL key, then the keys in byte order */
+	order = palloc(sizeof(int32) * Max(op->nbkeys, 1));
+	for (int32 j = 0; j < op->nbkeys; j++)
+		order[j] = j;
+	qsort_arg(order, op->nbkeys, sizeof(int32), KeyNumCmp, op->bkeys);
+	rank = palloc(sizeof(int32) * Max(op->nbkeys, 1));
+	for (int32 j = 0; j < op->nbkeys; j++)
+		rank[order[j]] = j + 1;
+	start = palloc0(sizeof(int64) * (op->nbkeys + 2));
+	for (int64 i = 0; i < op->nrows; i++)
+		start[(op->rows[i].kidx < 0 ? 0 : rank[op->rows[i].kidx]) + 1]++;
+	for (int32 j = 1; j <= op->nbkeys + 1; j++)
+		start[j] += start[j - 1];
+	out = palloc_extended(sizeof(CqBatchRow) * op->rows_cap, MCXT_ALLOC_HUGE);
+	for (int64 i = 0; i < op->nrows; i++)
+	{
+		const CqBatchRow *r = &op->rows[i];
+
+		out[start[r->kidx < 0 ? 0 : rank[r->kidx]]++] = *r;
+	}
+	pfree(op->rows);
+	op->rows = out;
+	pfree(order);
+	pfree(rank);
+	pfree(start);
+	MemoryContextSwitchTo(old);
 }
 
 /* Step 3 */

@@ -70,9 +70,10 @@ typedef struct CqStreamWindow
 /* A row of the batch */
 typedef struct CqBatchRow
 {
-	text *key; /* NULL: the NULL key */
-	text *val; /* text values */
-	int64 seq; /* arrival order in the batch */
+	text *key;	/* NULL: the NULL key; one copy per distinct key */
+	int32 kidx; /* the key's number in the batch (-1: NULL) */
+	text *val;	/* text values */
+	int64 seq;	/* arrival order in the batch */
 	TimestampTz t;
 	TimestampTz wm; /* the watermark before this row */
 	double v;		/* numbers; booleans as 1 and 0 */
@@ -100,6 +101,13 @@ typedef struct CqStreamOp
 	TimestampTz watermark; /* DT_NOBEGIN: none */
 	MemoryContext cxt;
 	MemoryContext key_cxt; /* the current key's copy and distinct sets */
+	/* the batch's distinct keys, by number, and a hash table over them */
+	text **bkeys;
+	int32 nbkeys;
+	int32 bkeys_cap;
+	int32 *bslot; /* key number per slot, -1: free */
+	uint32 *bhash;
+	int32 bsize;
 	/* the batch */
 	CqBatchRow *rows;
 	int64 nrows;

@@ -453,22 +453,66 @@ ResultLogEnd(CqResultLog *log, const CqQuery *q, int nresults)
 }
 
 /*
- * OpenSource: a cursor over the rows of q's source after its progress and
- * up to its safe bound, at most limit of them, in id order: (id, time,
- * value::value_type, key::text).  Opened as the query's owner, so grants
- * and row-level security hold.
+ * Reading the source.  The rows go to the caller's function one at a time
+ * from the executor (a DestReceiver), never copied into an SPI tuple
+ * table: forming and copying the tuples of a cursor's chunks cost a
+ * fifth of an aggregate's batch.
  */
-static Portal
-OpenSource(const CqQuery *q, const char *source, const char *value_type,
-		   int64 limit)
+typedef void (*SourceRowFn)(void *arg, TupleTableSlot *slot);
+
+typedef struct SourceReceiver
+{
+	DestReceiver pub;
+	SourceRowFn fn;
+	void *arg;
+	uint64 nrows;
+} SourceReceiver;
+
+static bool
+SourceReceive(TupleTableSlot *slot, DestReceiver *self)
+{
+	SourceReceiver *r = (SourceReceiver *) self;
+
+	slot_getallattrs(slot);
+	r->nrows++;
+	r->fn(r->arg, slot);
+	return true;
+}
+
+static void
+SourceStartup(DestReceiver *self, int operation, TupleDesc typeinfo)
+{
+}
+
+static void
+SourceShutdown(DestReceiver *self)
+{
+}
+
+static void
+SourceDestroy(DestReceiver *self)
+{
+}
+
+/*
+ * ReadSource: the rows of q's source after its progress and up to its
+ * safe bound, at most limit of them, in id order, as (id, time,
+ * value::value_type, key::text), each passed to fn.  Read as the query's
+ * owner, so grants and row-level security hold (fn runs as the owner
+ * too, in a security-restricted operation: it must only write cqstream's
+ * tables directly, as bulk_insert.c does).  Returns the number of rows.
+ */
+static uint64
+ReadSource(const CqQuery *q, const char *source, const char *value_type,
+		   int64 limit, SourceRowFn fn, void *arg)
 {
 	StringInfoData sql;
-	Oid types[3] = {INT8OID, INT8OID, INT8OID};
-	Datum values[3];
+	SourceReceiver recv;
+	SPIExecuteOptions options;
+	ParamListInfo params;
 	Oid save_userid;
 	int save_sec;
 	int gucnest;
-	Portal portal;
 	const char *value = quote_identifier(q->value_column);
 	AttrNumber att = get_attnum(q->source, q->value_column);
 
@@ -500,9 +544,30 @@ OpenSource(const CqQuery *q, const char *source, const char *value_type,
 					 source, quote_identifier(q->id_column),
 					 quote_identifier(q->id_column),
 					 quote_identifier(q->id_column));
-	values[0] = Int64GetDatum(q->last_source_id);
-	values[1] = Int64GetDatum(q->bound);
-	values[2] = Int64GetDatum(limit);
+	params = makeParamList(3);
+	for (int i = 0; i < 3; i++)
+	{
+		params->params[i].ptype = INT8OID;
+		params->params[i].isnull = false;
+		params->params[i].pflags = PARAM_FLAG_CONST;
+	}
+	params->params[0].value = Int64GetDatum(q->last_source_id);
+	params->params[1].value = Int64GetDatum(q->bound);
+	params->params[2].value = Int64GetDatum(limit);
+
+	memset(&recv, 0, sizeof(recv));
+	recv.pub.receiveSlot = SourceReceive;
+	recv.pub.rStartup = SourceStartup;
+	recv.pub.rShutdown = SourceShutdown;
+	recv.pub.rDestroy = SourceDestroy;
+	recv.pub.mydest = DestNone;
+	recv.fn = fn;
+	recv.arg = arg;
+	memset(&options, 0, sizeof(options));
+	options.params = params;
+	/* Not read-only: a fresh snapshot, taken after the safe-bound check */
+	options.read_only = false;
+	options.dest = (DestReceiver *) &recv;
 
 	/* Read as the owner; the subtransaction's abort restores us on error */
 	GetUserIdAndSecContext(&save_userid, &save_sec);
@@ -521,28 +586,12 @@ OpenSource(const CqQuery *q, const char *source, const char *value_type,
 	/* (with no index the sort stays, and its penalty must not start JIT) */
 	(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
-	/* Not read-only: a fresh snapshot, taken after the safe-bound check */
-	portal = SPI_cursor_open_with_args(NULL, sql.data, 3, types, values, NULL,
-									   false, 0);
+	if (SPI_execute_extended(sql.data, &options) < 0)
+		elog(ERROR, "cqstream: cannot read the source of \"%s\"", q->name);
 	AtEOXact_GUC(true, gucnest);
 	SetUserIdAndSecContext(save_userid, save_sec);
 	pfree(sql.data);
-	return portal;
-}
-
-/* FetchChunk: the next CQ_CHUNK rows of portal into SPI_tuptable */
-static void
-FetchChunk(const CqQuery *q, Portal portal)
-{
-	Oid save_userid;
-	int save_sec;
-
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(q->owner,
-						   save_sec | SECURITY_LOCAL_USERID_CHANGE |
-							   SECURITY_RESTRICTED_OPERATION);
-	SPI_cursor_fetch(portal, true, CQ_CHUNK);
-	SetUserIdAndSecContext(save_userid, save_sec);
+	return recv.nrows;
 }
 
 /*
@@ -587,134 +636,126 @@ UpdateProgress(const CqQuery *q, int64 last_id, int64 seq, uint64 nrows,
 						q->name)));
 }
 
+/* A transform's batch, as its row function sees it */
+typedef struct TransformBatch
+{
+	CqQuery *q;
+	CqChain chain;
+	CqNotifier notifier;
+	CqResultLog log;
+	StringInfoData payload;
+	MemoryContext chunk_cxt; /* payloads until their flush */
+	int64 base;
+	int64 seq;
+	int64 last_read;
+	int64 nskipped;
+	int nresults;
+} TransformBatch;
+
+static void
+TransformRow(void *arg, TupleTableSlot *slot)
+{
+	TransformBatch *t = arg;
+	CqQuery *q = t->q;
+	Datum *val = slot->tts_values;
+	bool *isnull = slot->tts_isnull;
+	MemoryContext old;
+	double r;
+	int failed_step;
+	int64 id;
+
+	t->last_read = isnull[0] ? q->bound : DatumGetInt64(val[0]);
+	if (isnull[2] ||
+		cq_chain_apply(&t->chain, DatumGetFloat8(val[2]), &r, &failed_step) !=
+			CQ_DOMAIN_OK)
+	{
+		t->nskipped++;
+		return;
+	}
+	old = MemoryContextSwitchTo(t->chunk_cxt);
+	id = t->base + ++t->seq;
+	resetStringInfo(&t->payload);
+	cq_payload_transform(&t->payload, q->name, id, q->key_column != NULL,
+						 isnull[3] ? NULL : TextDatumGetCString(val[3]),
+						 isnull[1], DatumGetTimestampTz(val[1]), r);
+	ResultLogAdd(&t->log, id,
+				 PointerGetDatum(cstring_to_text_with_len(t->payload.data,
+														  t->payload.len)),
+				 t->nresults);
+	cq_notifier_add(&t->notifier, id, t->payload.data, t->payload.len);
+	t->nresults++;
+	MemoryContextSwitchTo(old);
+	if (t->nresults % CQ_CHUNK == 0)
+	{
+		/* The heap tuples formed by the flush die with the chunk too */
+		ResultLogFlush(&t->log);
+		MemoryContextReset(t->chunk_cxt);
+		old = MemoryContextSwitchTo(t->chunk_cxt);
+		initStringInfo(&t->payload);
+		MemoryContextSwitchTo(old);
+	}
+}
+
 /*
- * RunQuery: one batch of query q, in the caller's subtransaction.  Sets
- * *more when batch_size cut the batch.  May raise any error.
+ * RunQuery: one batch of transform q, in the caller's subtransaction.
+ * Sets *more when batch_size cut the batch.  May raise any error.
  *
- * The source is read through a cursor, CQ_CHUNK rows at a time (as a
- * cursor, planned for a fast start: an index walk in id order rather than
- * a sort), and the results of each chunk are written before the next is
- * fetched, so memory stays small whatever batch_size is.
+ * The source's rows are transformed as the executor returns them, and
+ * every CQ_CHUNK results are written before more are made, so memory
+ * stays small whatever batch_size is.
  */
 static void
 RunQuery(CqQuery *q, bool *more)
 {
 	char *source = SourceName(q);
-	int64 bound;
+	TransformBatch t;
 	int64 last_id;
-	int64 last_read = 0;
-	int64 seq = q->last_result_seq;
-	int64 base = (int64) q->id * CQ_RESULT_ID_BASE;
-	int64 nskipped = 0;
-	uint64 nrows = 0;
-	int nresults = 0;
-	CqChain chain;
-	CqNotifyMode mode;
-	CqNotifier notifier;
-	CqResultLog log;
-	StringInfoData payload;
-	bool has_key = q->key_column != NULL;
-	Portal portal;
-	MemoryContext chunk_cxt;
-	MemoryContext old;
+	uint64 nrows;
 
-	bound = q->bound;
-	if (bound < 0)
+	if (q->bound < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("id sequence of query \"%s\" does not exist",
 						q->name)));
-
 	if (q->chain == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("query \"%s\" has no operation", q->name)));
-	cq_chain_parse(q->chain, &chain);
-	mode = cq_notify_mode_parse(q->notify);
 
-	portal = OpenSource(q, source, "pg_catalog.float8", cq_batch_size);
-
+	memset(&t, 0, sizeof(t));
+	t.q = q;
+	cq_chain_parse(q->chain, &t.chain);
+	t.base = (int64) q->id * CQ_RESULT_ID_BASE;
+	t.seq = q->last_result_seq;
 	/* One kept block that a chunk's payloads and tuples fit in */
-	chunk_cxt = AllocSetContextCreate(CurrentMemoryContext, "cqstream chunk",
-									  1024 * 1024, 1024 * 1024,
-									  ALLOCSET_DEFAULT_MAXSIZE);
-	initStringInfo(&payload);
-	cq_notifier_begin(&notifier, q->name, mode);
-	ResultLogBegin(&log, q->id);
-	for (;;)
+	t.chunk_cxt = AllocSetContextCreate(CurrentMemoryContext, "cqstream chunk",
+										1024 * 1024, 1024 * 1024,
+										ALLOCSET_DEFAULT_MAXSIZE);
 	{
-		SPITupleTable *tuptable;
-		TupleDesc desc;
-		uint64 n;
+		MemoryContext old = MemoryContextSwitchTo(t.chunk_cxt);
 
-		FetchChunk(q, portal);
-		tuptable = SPI_tuptable;
-		n = SPI_processed;
-		if (n == 0)
-		{
-			SPI_freetuptable(tuptable);
-			break;
-		}
-		desc = tuptable->tupdesc;
-		old = MemoryContextSwitchTo(chunk_cxt);
-		for (uint64 i = 0; i < n; i++)
-		{
-			HeapTuple tup = tuptable->vals[i];
-			bool time_isnull, value_isnull, key_isnull, id_isnull;
-			TimestampTz time;
-			double v, r;
-			Datum key;
-			Datum id;
-			int failed_step;
-
-			id = SPI_getbinval(tup, desc, 1, &id_isnull);
-			last_read = id_isnull ? bound : DatumGetInt64(id);
-			time = DatumGetTimestampTz(
-				SPI_getbinval(tup, desc, 2, &time_isnull));
-			v = DatumGetFloat8(SPI_getbinval(tup, desc, 3, &value_isnull));
-			key = SPI_getbinval(tup, desc, 4, &key_isnull);
-			if (value_isnull ||
-				cq_chain_apply(&chain, v, &r, &failed_step) != CQ_DOMAIN_OK)
-			{
-				nskipped++;
-				continue;
-			}
-			seq++;
-			resetStringInfo(&payload);
-			cq_payload_transform(&payload, q->name, base + seq, has_key,
-								 key_isnull ? NULL : TextDatumGetCString(key),
-								 time_isnull, time, r);
-			ResultLogAdd(&log, base + seq,
-						 PointerGetDatum(
-							 cstring_to_text_with_len(payload.data,
-													  payload.len)),
-						 nresults);
-			cq_notifier_add(&notifier, base + seq, payload.data, payload.len);
-			nresults++;
-		}
-		nrows += n;
-		/* The heap tuples formed by the flush die with the chunk too */
-		ResultLogFlush(&log);
+		initStringInfo(&t.payload);
 		MemoryContextSwitchTo(old);
-		SPI_freetuptable(tuptable);
-		MemoryContextReset(chunk_cxt);
-		if (n < CQ_CHUNK)
-			break;
 	}
-	SPI_cursor_close(portal);
+	cq_notifier_begin(&t.notifier, q->name, cq_notify_mode_parse(q->notify));
+	ResultLogBegin(&t.log, q->id);
+
+	nrows = ReadSource(q, source, "pg_catalog.float8", cq_batch_size,
+					   TransformRow, &t);
+	ResultLogFlush(&t.log);
+	MemoryContextReset(t.chunk_cxt);
 
 	*more = *more || nrows >= (uint64) cq_batch_size;
 	/* Cut by batch_size: up to the last row read; otherwise the bound */
-	last_id = bound;
+	last_id = q->bound;
 	if (nrows >= (uint64) cq_batch_size && nrows > 0)
-		last_id = last_read;
+		last_id = t.last_read;
 
-	ResultLogEnd(&log, q, nresults);
-
-	UpdateProgress(q, last_id, seq, nrows, nresults, nskipped, 0);
+	ResultLogEnd(&t.log, q, t.nresults);
+	UpdateProgress(q, last_id, t.seq, nrows, t.nresults, t.nskipped, 0);
 
 	/* Queued now, sent at commit */
-	cq_notifier_end(&notifier);
+	cq_notifier_end(&t.notifier);
 }
 
 /*
@@ -788,6 +829,45 @@ LogWindowResults(CqQuery *q, CqStreamOp *op, CqResultLog *log,
 	return seq;
 }
 
+/* An aggregate's batch, as its row function sees it */
+typedef struct AggregateBatch
+{
+	CqQuery *q;
+	CqStreamOp *op;
+	int64 last_read;
+	int64 nskipped;
+} AggregateBatch;
+
+static void
+AggregateRow(void *arg, TupleTableSlot *slot)
+{
+	AggregateBatch *ab = arg;
+	CqQuery *q = ab->q;
+	Datum *val = slot->tts_values;
+	bool *isnull = slot->tts_isnull;
+	TimestampTz time = DatumGetTimestampTz(val[1]);
+	text *kt = isnull[3] ? NULL : DatumGetTextPP(val[3]);
+	text *vt = NULL;
+	double v = 0;
+
+	ab->last_read = isnull[0] ? q->bound : DatumGetInt64(val[0]);
+	/* An infinite time is in no window (and would end them all) */
+	if (isnull[1] || isnull[2] || TIMESTAMP_NOT_FINITE(time))
+	{
+		ab->nskipped++;
+		return;
+	}
+	if (q->value_type == CQ_VALUE_NUMBER)
+		v = DatumGetFloat8(val[2]);
+	else if (q->value_type == CQ_VALUE_BOOLEAN)
+		v = DatumGetBool(val[2]) ? 1.0 : 0.0;
+	else
+		vt = DatumGetTextPP(val[2]);
+	cq_stream_row(ab->op, kt ? VARDATA_ANY(kt) : NULL,
+				  kt ? VARSIZE_ANY_EXHDR(kt) : 0, isnull[3], time, v,
+				  vt ? VARDATA_ANY(vt) : NULL, vt ? VARSIZE_ANY_EXHDR(vt) : 0);
+}
+
 /*
  * Rows per batch of an aggregate: batch_size, or fewer when its results
  * are many (as with many keys and small windows), so that a transaction
@@ -819,7 +899,7 @@ RunAggregate(CqQuery *q, bool *more)
 	CqNotifier notifier;
 	CqResultLog log;
 	CqStreamOp op;
-	Portal portal = NULL;
+	AggregateBatch ab = {0};
 	bool flushed = false;
 	Oid types[5] = {INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
 					INT4OID};
@@ -845,56 +925,12 @@ RunAggregate(CqQuery *q, bool *more)
 	op.watermark = q->watermark;
 
 	/* 1: the rows in id order */
+	ab.q = q;
+	ab.op = &op;
 	if (q->bound > q->last_source_id)
-		portal = OpenSource(q, source, cast, limit);
-	while (portal != NULL)
-	{
-		SPITupleTable *tuptable;
-		TupleDesc desc;
-		uint64 n;
-
-		FetchChunk(q, portal);
-		tuptable = SPI_tuptable;
-		n = SPI_processed;
-		desc = tuptable->tupdesc;
-		for (uint64 i = 0; i < n; i++)
-		{
-			HeapTuple tup = tuptable->vals[i];
-			bool id_isnull, time_isnull, value_isnull, key_isnull;
-			Datum id = SPI_getbinval(tup, desc, 1, &id_isnull);
-			TimestampTz time = DatumGetTimestampTz(
-				SPI_getbinval(tup, desc, 2, &time_isnull));
-			Datum value = SPI_getbinval(tup, desc, 3, &value_isnull);
-			Datum key = SPI_getbinval(tup, desc, 4, &key_isnull);
-			text *kt = key_isnull ? NULL : DatumGetTextPP(key);
-			text *vt = NULL;
-			double v = 0;
-
-			last_read = id_isnull ? q->bound : DatumGetInt64(id);
-			/* An infinite time is in no window (and would end them all) */
-			if (time_isnull || value_isnull || TIMESTAMP_NOT_FINITE(time))
-			{
-				nskipped++;
-				continue;
-			}
-			if (q->value_type == CQ_VALUE_NUMBER)
-				v = DatumGetFloat8(value);
-			else if (q->value_type == CQ_VALUE_BOOLEAN)
-				v = DatumGetBool(value) ? 1.0 : 0.0;
-			else
-				vt = DatumGetTextPP(value);
-			cq_stream_row(&op, kt ? VARDATA_ANY(kt) : NULL,
-						  kt ? VARSIZE_ANY_EXHDR(kt) : 0, key_isnull, time, v,
-						  vt ? VARDATA_ANY(vt) : NULL,
-						  vt ? VARSIZE_ANY_EXHDR(vt) : 0);
-		}
-		nrows += n;
-		SPI_freetuptable(tuptable);
-		if (n < CQ_CHUNK)
-			break;
-	}
-	if (portal != NULL)
-		SPI_cursor_close(portal);
+		nrows = ReadSource(q, source, cast, limit, AggregateRow, &ab);
+	last_read = ab.last_read;
+	nskipped = ab.nskipped;
 
 	/* 2 and 3: by key, merged with the stored windows */
 	cq_stream_sort(&op);

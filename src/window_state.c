@@ -292,6 +292,7 @@ cq_window_state_merge(CqStreamOp *op, int32 query_id)
 		bool have_state = tup != NULL;
 		bool have_rows = b < op->nrows;
 		const text *key;
+		text *rkey;
 		int64 e;
 		int64 key_nrows = 0;
 		int64 first_dead = m.ndead;
@@ -299,12 +300,12 @@ cq_window_state_merge(CqStreamOp *op, int32 query_id)
 
 		if (!have_state && !have_rows)
 			break;
+		rkey = have_rows ? cq_stream_row_key(op, cq_stream_sorted_row(op, b))
+						 : NULL;
 		if (have_state && have_rows)
-			key = cq_stream_key_cmp(skey, op->rows[b].key) <= 0
-				? skey
-				: op->rows[b].key;
+			key = cq_stream_key_cmp(skey, rkey) <= 0 ? skey : rkey;
 		else
-			key = have_state ? skey : op->rows[b].key;
+			key = have_state ? skey : rkey;
 
 		if (have_state && cq_stream_key_cmp(skey, key) == 0)
 			key_nrows = DatumGetInt64(
@@ -325,9 +326,13 @@ cq_window_state_merge(CqStreamOp *op, int32 query_id)
 		}
 		/* the key's rows */
 		e = b;
-		if (b < op->nrows && cq_stream_key_cmp(op->rows[b].key, op->key) == 0)
-			while (e < op->nrows && op->rows[e].kidx == op->rows[b].kidx)
+		if (have_rows && cq_stream_key_cmp(rkey, op->key) == 0)
+		{
+			int32 kidx = cq_stream_sorted_row(op, b)->kidx;
+
+			while (e < op->nrows && cq_stream_sorted_row(op, e)->kidx == kidx)
 				e++;
+		}
 		if (cq_stream_key_fold(op, b, e - b))
 			StoreKey(&m);
 		else

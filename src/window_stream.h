@@ -70,13 +70,12 @@ typedef struct CqStreamWindow
 /* A row of the batch */
 typedef struct CqBatchRow
 {
-	text *key;	/* NULL: the NULL key; one copy per distinct key */
-	int32 kidx; /* the key's number in the batch (-1: NULL) */
-	text *val;	/* text values */
-	int64 seq;	/* arrival order in the batch */
+	text *val; /* text values */
 	TimestampTz t;
 	TimestampTz wm; /* the watermark before this row */
 	double v;		/* numbers; booleans as 1 and 0 */
+	int32 kidx;		/* the key's number in the batch (-1: NULL) */
+	int32 seq;		/* arrival order in the batch */
 } CqBatchRow;
 
 /* A result */
@@ -108,8 +107,9 @@ typedef struct CqStreamOp
 	int32 *bslot; /* key number per slot, -1: free */
 	uint32 *bhash;
 	int32 bsize;
-	/* the batch */
+	/* the batch, in arrival order, and the sorted order (cq_stream_sort) */
 	CqBatchRow *rows;
+	int32 *order;
 	int64 nrows;
 	int64 rows_cap;
 	int64 nlate;
@@ -138,6 +138,19 @@ extern void cq_stream_row(CqStreamOp *op, const char *key, int keylen,
 
 /* Step 2 */
 extern void cq_stream_sort(CqStreamOp *op);
+
+/* The i-th row in sorted order, and a row's key (NULL: the NULL key) */
+static inline CqBatchRow *
+cq_stream_sorted_row(const CqStreamOp *op, int64 i)
+{
+	return &op->rows[op->order[i]];
+}
+
+static inline text *
+cq_stream_row_key(const CqStreamOp *op, const CqBatchRow *r)
+{
+	return r->kidx < 0 ? NULL : op->bkeys[r->kidx];
+}
 
 /* Compare two keys (NULL first, then bytes) */
 extern int cq_stream_key_cmp(const text *a, const text *b);

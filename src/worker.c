@@ -874,7 +874,7 @@ AggregateRow(void *arg, TupleTableSlot *slot)
  * holds about CQ_AGG_RESULTS results and its pending NOTIFYs and results
  * stay small in memory whatever the number of keys.
  */
-#define CQ_AGG_RESULTS 20000
+#define CQ_AGG_RESULTS 10000
 
 /*
  * RunAggregate: one batch of window aggregate q (docs/windows.md), in the

@@ -29,9 +29,10 @@
  * COUNT windows group rows in arrival order: window k holds rows
  * [k * hop, k * hop + size) of the stream (of a key).  A count window is
  * defined by its size, so only complete windows ever close; an incomplete
- * last window is never emitted.  Its start and end are the event times of
- * its first and its last row, and (unlike time windows) the end is
- * inclusive: the window covers [start, end].
+ * last window is never emitted.  Its start and end are the smallest and
+ * the largest event time of its rows (for the time-ordered instants of a
+ * tfloat, its first and its last row's), and (unlike time windows) the
+ * end is inclusive: the window covers [start, end].
  *
  *-------------------------------------------------------------------------
  */

@@ -139,8 +139,7 @@ typedef struct CqQuery
 	TimestampTz watermark;
 	bool has_last_row_at;
 	TimestampTz last_row_at;
-	int64 rows_processed;
-	int64 results_emitted;
+	int64 batch_limit; /* rows for the next batch; 0: not known yet */
 } CqQuery;
 
 static MemoryContext pass_cxt = NULL;
@@ -157,8 +156,7 @@ static const char *const list_sql =
 	" q.emit = 'on_update',"
 	" (pg_catalog.date_part('epoch', (q.options->>'idle_flush')::pg_catalog.interval)"
 	" * 1000000)::pg_catalog.int8,"
-	" s.max_event_time, s.watermark, s.last_row_at, s.rows_processed,"
-	" s.results_emitted"
+	" s.max_event_time, s.watermark, s.last_row_at, s.batch_limit"
 	" FROM cqstream.query q JOIN cqstream.query_state s ON s.query_id = q.id"
 	" WHERE NOT q.paused"
 	" AND s.status IN ('registered', 'running')"
@@ -227,8 +225,7 @@ LoadAggregate(CqQuery *q, HeapTuple tup, TupleDesc desc)
 	d = SPI_getbinval(tup, desc, 26, &isnull);
 	q->has_last_row_at = !isnull;
 	q->last_row_at = isnull ? 0 : DatumGetTimestampTz(d);
-	q->rows_processed = SpiInt64(tup, desc, 27, 0);
-	q->results_emitted = SpiInt64(tup, desc, 28, 0);
+	q->batch_limit = SpiInt64(tup, desc, 27, 0);
 }
 
 /*
@@ -872,7 +869,8 @@ AggregateRow(void *arg, TupleTableSlot *slot)
  * Rows per batch of an aggregate: batch_size, or fewer when its results
  * are many (as with many keys and small windows), so that a transaction
  * holds about CQ_AGG_RESULTS results and its pending NOTIFYs and results
- * stay small in memory whatever the number of keys.
+ * stay small in memory whatever the number of keys.  Each batch sets the
+ * next one's rows from its own results per row (query_state.batch_limit).
  */
 #define CQ_AGG_RESULTS 10000
 
@@ -901,24 +899,19 @@ RunAggregate(CqQuery *q, bool *more)
 	CqStreamOp op;
 	AggregateBatch ab = {0};
 	bool flushed = false;
-	Oid types[5] = {INT4OID, TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID,
-					INT4OID};
-	Datum values[5];
-	char nulls[5] = {' ', ' ', ' ', ' ', ' '};
+	Oid types[6] = {INT4OID,		TIMESTAMPTZOID, TIMESTAMPTZOID,
+					TIMESTAMPTZOID, INT4OID,		INT8OID};
+	Datum values[6];
+	char nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+	int64 next_limit;
 
 	if (q->bound < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("id sequence of query \"%s\" does not exist",
 						q->name)));
-	/* A first batch is a probe; then results per row so far decide */
-	if (q->rows_processed == 0)
-		limit = Min(limit, CQ_AGG_RESULTS);
-	else if (q->results_emitted > 0)
-		limit = Min(limit,
-					Max(CQ_CHUNK,
-						(int64) ((double) CQ_AGG_RESULTS * q->rows_processed /
-								 q->results_emitted)));
+	/* Set by the previous batch; none yet: a probe of CQ_AGG_RESULTS rows */
+	limit = Min(limit, q->batch_limit > 0 ? q->batch_limit : CQ_AGG_RESULTS);
 
 	cq_stream_init(&op, &q->window, q->agg, q->lateness, q->on_update);
 	op.max_time = q->max_event_time;
@@ -963,12 +956,22 @@ RunAggregate(CqQuery *q, bool *more)
 	values[3] = TimestampTzGetDatum(GetCurrentTimestamp());
 	/* 1: rows were read; 2: flushed, nothing left to flush; 0: neither */
 	values[4] = Int32GetDatum(nrows > 0 ? 1 : flushed ? 2 : 0);
+	/*
+	 * The next batch's rows: about CQ_AGG_RESULTS results at this batch's
+	 * results per row; twice as many rows when it had no result.
+	 */
+	next_limit = limit;
+	if (op.nres > 0)
+		next_limit = (int64) ((double) CQ_AGG_RESULTS * nrows / op.nres);
+	else if (nrows >= (uint64) limit)
+		next_limit = limit * 2;
+	values[5] = Int64GetDatum(Min(Max(next_limit, CQ_CHUNK), cq_batch_size));
 	if (SPI_execute_with_args("UPDATE cqstream.query_state SET max_event_time = $2,"
 							  " watermark = $3, last_row_at = CASE $5"
 							  " WHEN 1 THEN $4 WHEN 2 THEN NULL"
-							  " ELSE last_row_at END"
+							  " ELSE last_row_at END, batch_limit = $6"
 							  " WHERE query_id = $1",
-							  5, types, values, nulls, false,
+							  6, types, values, nulls, false,
 							  0) != SPI_OK_UPDATE)
 		elog(ERROR, "cqstream: cannot update the watermark of \"%s\"",
 			 q->name);

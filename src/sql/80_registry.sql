@@ -47,6 +47,8 @@ CREATE TABLE cqstream.query_state (
 	max_event_time timestamptz,
 	watermark timestamptz,
 	last_row_at timestamptz,
+	-- aggregates: rows for the next batch (NULL: not known yet)
+	batch_limit bigint,
 	status text NOT NULL DEFAULT 'registered'
 		CHECK (status IN ('registered', 'running', 'failed')),
 	last_error text,

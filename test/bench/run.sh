@@ -14,7 +14,8 @@
 # Builds and installs like make test (without -Werror, holding the same
 # CQ_BUILD_LOCK), starts a throwaway cluster with shared_preload_libraries =
 # 'cqstream' and removes it however the run ends.  Environment: as
-# test/run.sh.
+# test/run.sh, and CQ_BENCH, a list of benchmark names (file names without
+# extension) to run only those.
 set -euo pipefail
 
 CQ_ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd -P)
@@ -69,6 +70,10 @@ for f in test/bench/*.sql test/bench/*.sh; do
 		continue
 	fi
 	name=$(basename "$f")
+	# CQ_BENCH="engine windows" runs only those benchmarks
+	if [ -n "${CQ_BENCH:-}" ] && [[ " $CQ_BENCH " != *" ${name%.*} "* ]]; then
+		continue
+	fi
 	echo "== ${name%.*}"
 	case $f in
 		*.sql) cq_psql bench -f "$f" ;;

@@ -32,13 +32,27 @@
  * results wait behind it, so order is kept.
  *
  * Output: an Event is built once (its bytes, "id:", "event:", "data:",
- * blank line) and appended to each subscriber's pending output; each
- * client's output of one round (one notification, one slice of history)
- * goes out as one HTTP chunk.  Events of 1 KB and more are added by reference
- * (evbuffer_add_reference with a refcount), smaller ones copied, which is
- * cheaper than a reference's chain for a few hundred bytes.  Streams of
- * several queries carry a composite cursor as id (sse.h), so their id
- * line is written per client before the shared "event:"/"data:" bytes.
+ * blank line, with room for an HTTP chunk header before and the chunk's
+ * CRLF after) and shared by its subscribers.  Each client's output of
+ * one round (one notification, one slice of history) goes out as one
+ * HTTP chunk (or as plain bytes on an HTTP/1.0 response).  A round of a
+ * single-query stream that is one event (the usual live case) is sent
+ * straight from the event's framed bytes; otherwise the round is staged
+ * in the client's buffer.  Events of 1 KB and more are added to buffers
+ * by reference (evbuffer_add_reference with a refcount), smaller ones
+ * copied, which is cheaper than a reference's chain for a few hundred
+ * bytes.  Streams of several queries carry a composite cursor as id
+ * (sse.h), so their id line is written per client before the shared
+ * "event:"/"data:" bytes.
+ *
+ * Writing (ClientFlush): when nothing is queued on the connection, the
+ * round is written to the socket at once with one sendmsg; only what the
+ * socket does not take is appended to the bufferevent's output (copied
+ * into its tail chain, so a backlog of small events shares chains), and
+ * libevent writes that when the socket can take it.  This skips evhttp's
+ * per-chunk work (write watching switched on and off with two epoll_ctl
+ * calls, a fresh chain for the chunk header), which cost more than the
+ * write itself at 10,000 clients.
  *
  * History in slices: a replay (up to replay-limit results) or a run of
  * results read by reference can be far larger than client-buffer, so it
@@ -62,6 +76,12 @@
  * (and throws away anything it sends), so a client that leaves is not
  * counted until its next heartbeat fails.
  *
+ * Look-ups: a new stream's queries are looked up in cqstream.queries;
+ * every stream waiting at that moment is looked up by one command (the
+ * names and patterns of them all), the streams arriving meanwhile by the
+ * next, so thousands of clients connecting at once cost a few round
+ * trips, not one each.  Each stream then takes the rows it asked for.
+ *
  * Lifetimes: libevent calls Close_cb when a connection goes away; if the
  * request was detached from it (a peer close while streaming), the
  * request is ours to free.  Clients closed by the relay are freed from a
@@ -72,10 +92,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/http.h>
+#include <event2/http_struct.h>
 #include <event2/keyvalq_struct.h>
 
 #include "http.h"
@@ -89,6 +111,14 @@
 #define REF_MIN_BYTES		   1024
 #define FETCH_MAX_ROWS		   1000
 #define STREAM_WRITE_TIMEOUT_S 60
+/* Longest chunk header: 16 hex digits and CRLF */
+#define CHUNK_HDR_MAX		   18
+/* Most events staged by reference for one client and round */
+#define STAGE_MAX			   8
+/* Most pieces of c->out written with one sendmsg */
+#define FLUSH_IOV_MAX		   16
+/* Staged output up to this is copied into the connection's output */
+#define PACK_MAX_BYTES		   4096
 
 typedef struct Topic Topic;
 typedef struct Client Client;
@@ -99,9 +129,12 @@ typedef struct Event
 	int64_t id;
 	bool has_key;
 	char *key;
-	size_t len;
+	size_t len;		 /* the SSE bytes, wire[0 .. len - 1] */
 	size_t body_off; /* where "event:" starts, after the id line */
-	char wire[];
+	char *wire;		 /* inside buf */
+	char *chunk;	 /* "<hex>\r\n" wire "\r\n": one HTTP chunk, inside buf */
+	size_t chunk_len;
+	char buf[];
 } Event;
 
 typedef struct Sub
@@ -167,10 +200,16 @@ struct Client
 	char *last_id;
 	char **names;
 	int nnames;
-	PgCmd *resolve_cmd;
+	unsigned resolve_gen; /* look-up batch, 0 while waiting for one */
+	Client *wnext;		  /* clients waiting for their look-up */
+	Client *wprev;
 	Sub **subs;
 	int nsubs;
-	struct evbuffer *out;
+	struct evbuffer *out;	  /* output staged this round */
+	Event *staged[STAGE_MAX]; /* or events staged this round */
+	int nstaged;
+	bool chunked;		   /* the response is chunked (HTTP/1.1) */
+	bool cb_set;		   /* evhttp calls Drained_cb when output drains */
 	struct event *peer_ev; /* notices the peer closing (we never read) */
 	size_t hist_unsent;	   /* history bytes sent since output last drained */
 	int feed_next;		   /* round robin over the subs' backlogs */
@@ -197,16 +236,22 @@ static struct
 	Client *reap;
 	struct event *reap_ev;
 	struct event *gc_ev;
+	struct event *flush_ev;
 	struct event *heartbeat_ev;
 	int heartbeat_s;
 	int listening;
 	int resolving; /* clients waiting for their first query */
+	Client *whead; /* those clients, oldest first */
+	Client *wtail;
+	PgCmd *resolve_cmd;	  /* the look-up of one batch of them */
+	unsigned resolve_gen; /* that batch */
 	bool draining;
 	int drain_left;
 	void (*drain_done)(void);
 } st;
 
 static void StartReplay(Topic *t);
+static void StartResolve(void);
 static void Pump(Topic *t);
 static void KillClient(Client *c);
 
@@ -221,6 +266,8 @@ EventBuild(Topic *t, int64_t id, const char *json, size_t len, bool has_key,
 	char idtxt[24];
 	size_t body_off;
 	Event *ev;
+	char hdr[CHUNK_HDR_MAX + 1];
+	int hlen;
 
 	strbuf_init(&b);
 	snprintf(idtxt, sizeof(idtxt), "%lld", (long long) id);
@@ -229,7 +276,12 @@ EventBuild(Topic *t, int64_t id, const char *json, size_t len, bool has_key,
 	body_off = strlen(idtxt) + 5;
 	b.len = body_off;
 	sse_format_event(&b, NULL, t->is_window ? "window" : "instant", json, len);
-	ev = malloc(sizeof(Event) + b.len);
+	/*
+	 * The chunk header goes right before the bytes, its trailer right
+	 * after: the same buffer serves chunked and plain responses.
+	 */
+	hlen = snprintf(hdr, sizeof(hdr), "%zx\r\n", b.len);
+	ev = malloc(sizeof(Event) + CHUNK_HDR_MAX + b.len + 2);
 	if (ev == NULL)
 		abort();
 	ev->refcnt = 1;
@@ -238,7 +290,12 @@ EventBuild(Topic *t, int64_t id, const char *json, size_t len, bool has_key,
 	ev->key = key ? strdup(key) : NULL;
 	ev->len = b.len;
 	ev->body_off = body_off;
+	ev->wire = ev->buf + CHUNK_HDR_MAX;
+	ev->chunk = ev->wire - hlen;
+	ev->chunk_len = hlen + b.len + 2;
+	memcpy(ev->chunk, hdr, hlen);
 	memcpy(ev->wire, b.data, b.len);
+	memcpy(ev->wire + b.len, "\r\n", 2);
 	strbuf_free(&b);
 	return ev;
 }
@@ -261,29 +318,34 @@ EventRefDone_cb(const void *data, size_t len, void *arg)
 	EventUnref(arg);
 }
 
-/* Append bytes of ev to buf, by reference when large */
+/* Append len bytes of ev at p to buf, by reference when large */
 static void
-AppendEventBytes(struct evbuffer *buf, Event *ev, size_t off)
+AppendEventRange(struct evbuffer *buf, Event *ev, const char *p, size_t len)
 {
-	if (ev->len - off >= REF_MIN_BYTES)
+	if (len >= REF_MIN_BYTES)
 	{
 		ev->refcnt++;
-		if (evbuffer_add_reference(buf, ev->wire + off, ev->len - off,
-								   EventRefDone_cb, ev) == 0)
+		if (evbuffer_add_reference(buf, p, len, EventRefDone_cb, ev) == 0)
 			return;
 		ev->refcnt--;
 	}
-	evbuffer_add(buf, ev->wire + off, ev->len - off);
+	evbuffer_add(buf, p, len);
+}
+
+/* Append the SSE bytes of ev from off to buf */
+static void
+AppendEventBytes(struct evbuffer *buf, Event *ev, size_t off)
+{
+	AppendEventRange(buf, ev, ev->wire + off, ev->len - off);
 }
 
 /* ------------------------------------------------------------------ */
 /* Client output */
 
-static struct evbuffer *
-ClientOut(Client *c)
+/* Put c on the dirty list: its round's output is sent by FlushDirty */
+static void
+ClientMarkDirty(Client *c)
 {
-	if (c->out == NULL)
-		c->out = evbuffer_new();
 	if (!c->dirty)
 	{
 		c->dirty = true;
@@ -291,7 +353,62 @@ ClientOut(Client *c)
 		st.dirty = c;
 	}
 	c->wrote = true;
+}
+
+/*
+ * Move the events staged by reference into c->out (something that is
+ * not a whole shared event follows them, or they are too many)
+ */
+static void
+ClientUnstage(Client *c)
+{
+	if (c->nstaged == 0)
+		return;
+	if (c->out == NULL)
+		c->out = evbuffer_new();
+	for (int i = 0; i < c->nstaged; i++)
+	{
+		AppendEventBytes(c->out, c->staged[i], 0);
+		EventUnref(c->staged[i]);
+		c->staged[i] = NULL;
+	}
+	c->nstaged = 0;
+}
+
+/* c's staged output of this round, to append to */
+static struct evbuffer *
+ClientOut(Client *c)
+{
+	if (c->out == NULL)
+		c->out = evbuffer_new();
+	ClientUnstage(c);
+	ClientMarkDirty(c);
 	return c->out;
+}
+
+/* Bytes staged for c this round (not yet handed to the connection) */
+static size_t
+ClientStaged(Client *c)
+{
+	size_t n = c->out ? evbuffer_get_length(c->out) : 0;
+
+	for (int i = 0; i < c->nstaged; i++)
+		n += c->staged[i]->len;
+	return n;
+}
+
+/* Forget what is staged for c (sent, or c is gone) */
+static void
+ClientDropStaged(Client *c)
+{
+	for (int i = 0; i < c->nstaged; i++)
+	{
+		EventUnref(c->staged[i]);
+		c->staged[i] = NULL;
+	}
+	c->nstaged = 0;
+	if (c->out)
+		evbuffer_drain(c->out, evbuffer_get_length(c->out));
 }
 
 static void
@@ -309,9 +426,19 @@ ClientWriteEvent(Client *c, Sub *s, Event *ev)
 
 	if (c->state != CLIENT_STREAMING)
 		return;
-	out = ClientOut(c);
 	if (!c->multi)
-		AppendEventBytes(out, ev, 0);
+	{
+		if (c->nstaged < STAGE_MAX &&
+			(c->out == NULL || evbuffer_get_length(c->out) == 0))
+		{
+			/* Nothing else staged: sent from the shared bytes */
+			ev->refcnt++;
+			c->staged[c->nstaged++] = ev;
+			ClientMarkDirty(c);
+		}
+		else
+			AppendEventBytes(ClientOut(c), ev, 0);
+	}
 	else
 	{
 		CursorPos pos[STREAM_MAX_QUERIES];
@@ -319,6 +446,7 @@ ClientWriteEvent(Client *c, Sub *s, Event *ev)
 		StrBuf b;
 
 		(void) s;
+		out = ClientOut(c);
 		for (int i = 0; i < c->nsubs; i++)
 		{
 			Topic *t = c->subs[i]->topic;
@@ -348,12 +476,12 @@ ClientWriteEvent(Client *c, Sub *s, Event *ev)
 	metrics.events_out++;
 }
 
-/* Unsent bytes of c: staged in c->out and queued on the connection */
+/* Unsent bytes of c: staged and queued on the connection */
 static size_t
 ClientQueued(Client *c)
 {
 	struct bufferevent *bev = evhttp_connection_get_bufferevent(c->evcon);
-	size_t n = c->out ? evbuffer_get_length(c->out) : 0;
+	size_t n = ClientStaged(c);
 
 	if (bev)
 		n += evbuffer_get_length(bufferevent_get_output(bev));
@@ -380,7 +508,7 @@ static void
 Feed(Client *c)
 {
 	size_t slice = (size_t) relay_config->client_buffer / 2;
-	size_t before = c->out ? evbuffer_get_length(c->out) : 0;
+	size_t before = ClientStaged(c);
 	size_t after;
 	bool more = true;
 
@@ -407,16 +535,26 @@ Feed(Client *c)
 			break;
 		}
 	}
-	after = c->out ? evbuffer_get_length(c->out) : 0;
+	after = ClientStaged(c);
 	if (after > before)
 		c->hist_unsent += after - before;
 }
 
 static void FlushDirty(void);
 
+static bool
+ClientHasBacklog(Client *c)
+{
+	for (int i = 0; i < c->nsubs; i++)
+		if (SubHasBacklog(c->subs[i]))
+			return true;
+	return false;
+}
+
 /*
- * The connection's output has drained (evhttp's completion callback of
- * the last chunk): the history sent so far is gone, feed the next slice.
+ * The connection's output has drained (evhttp's completion callback, set
+ * by the first chunk and kept since): the history sent so far is gone,
+ * feed the next slice.
  */
 static void
 Drained_cb(struct evhttp_connection *evcon, void *arg)
@@ -427,13 +565,218 @@ Drained_cb(struct evhttp_connection *evcon, void *arg)
 	if (c->state != CLIENT_STREAMING)
 		return;
 	c->hist_unsent = 0;
-	for (int i = 0; i < c->nsubs; i++)
-		if (SubHasBacklog(c->subs[i]))
+	if (ClientHasBacklog(c))
+	{
+		Feed(c);
+		FlushDirty();
+	}
+}
+
+/* Past client-buffer unsent live bytes on its connection: close c */
+static void
+ClientCheckSlow(Client *c, struct evbuffer *output)
+{
+	if (evbuffer_get_length(output) >
+		(size_t) relay_config->client_buffer + c->hist_unsent)
+	{
+		metrics.slow_closes++;
+		relay_log(LOG_INFO, "closing a slow client (over %ld bytes unsent)",
+				  relay_config->client_buffer);
+		KillClient(c);
+	}
+}
+
+/* A piece of a round's wire form (ClientFlush) */
+typedef struct Piece
+{
+	const char *p;
+	size_t len;
+	Event *ev;	 /* the bytes are ev's (shared) */
+	bool outbuf; /* the piece is c->out */
+} Piece;
+
+/*
+ * Hand c's staged output, as one HTTP chunk, to its connection.
+ *
+ * When nothing is queued on the connection (the usual case: the socket
+ * took everything so far), the bytes are written to the socket here, in
+ * one sendmsg, from the events' shared bytes (a lone event with its
+ * prebuilt chunk framing) or from c->out.  Only what the socket does not
+ * take goes to the bufferevent's output, and libevent writes it when the
+ * socket is writable; evhttp's chunk functions are not used for that, as
+ * they would switch write watching on and off (two epoll_ctl calls) and
+ * allocate a buffer chain for the chunk header every time.  Appended
+ * bytes are copied into the output's tail chain (small events share
+ * chains: a backlogged client's memory follows its byte count), events of
+ * REF_MIN_BYTES and more are added by reference.
+ *
+ * The first chunk of a stream goes through evhttp, which makes Drained_cb
+ * the connection's write-done callback (evhttp keeps it, and write
+ * watching stays enabled, until the reply ends).
+ */
+static void
+ClientFlush(Client *c)
+{
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(c->evcon);
+	struct evbuffer *output;
+	size_t len = ClientStaged(c);
+	Piece pc[STAGE_MAX + 2];
+	int npc = 0;
+	struct evbuffer_iovec seg[FLUSH_IOV_MAX];
+	struct iovec iov[FLUSH_IOV_MAX + STAGE_MAX + 2];
+	int niov = 0;
+	char hdr[CHUNK_HDR_MAX + 1];
+	size_t skip = 0;
+	evutil_socket_t fd;
+
+	if (len == 0)
+		return;
+	metrics.bytes_out += len;
+	if (!c->cb_set || bev == NULL)
+	{
+		ClientUnstage(c);
+		/* With the callback: it feeds the next slice of history */
+		evhttp_send_reply_chunk_with_cb(c->req, c->out, Drained_cb, c);
+		evbuffer_drain(c->out, evbuffer_get_length(c->out));
+		if (bev == NULL)
+			return;
+		c->cb_set = true;
+		/* Writing may turn evhttp's reading on again: keep it off */
+		bufferevent_disable(bev, EV_READ);
+		ClientCheckSlow(c, bufferevent_get_output(bev));
+		return;
+	}
+	output = bufferevent_get_output(bev);
+
+	/* The round's wire form: staged events, or c->out (never both) */
+	if (c->chunked && c->nstaged == 1)
+		pc[npc++] = (Piece){c->staged[0]->chunk, c->staged[0]->chunk_len,
+							c->staged[0], false};
+	else
+	{
+		if (c->chunked)
+			pc[npc++] = (Piece){hdr,
+								(size_t) snprintf(hdr, sizeof(hdr), "%zx\r\n",
+												  len),
+								NULL, false};
+		for (int i = 0; i < c->nstaged; i++)
+			pc[npc++] = (Piece){c->staged[i]->wire, c->staged[i]->len,
+								c->staged[i], false};
+		if (c->nstaged == 0)
+			pc[npc++] = (Piece){NULL, len, NULL, true};
+		if (c->chunked)
+			pc[npc++] = (Piece){"\r\n", 2, NULL, false};
+	}
+
+	fd = bufferevent_getfd(bev);
+	if (evbuffer_get_length(output) == 0 && fd >= 0)
+	{
+		for (int i = 0; i < npc && niov >= 0; i++)
 		{
-			Feed(c);
-			FlushDirty();
-			break;
+			int nseg;
+
+			if (!pc[i].outbuf)
+			{
+				iov[niov].iov_base = (void *) pc[i].p;
+				iov[niov++].iov_len = pc[i].len;
+				continue;
+			}
+			/*
+			 * All of c->out in at most FLUSH_IOV_MAX extents, else
+			 * libevent writes it (evbuffer_peek fills at most that many,
+			 * and what it returns is not always the count needed)
+			 */
+			nseg = evbuffer_peek(c->out, (ev_ssize_t) pc[i].len, NULL, seg,
+								 FLUSH_IOV_MAX);
+			if (nseg > FLUSH_IOV_MAX || nseg < 0)
+			{
+				niov = -1;
+				break;
+			}
+			else
+			{
+				size_t got = 0;
+
+				for (int j = 0; j < nseg; j++)
+					got += seg[j].iov_len;
+				if (got < pc[i].len)
+				{
+					niov = -1;
+					break;
+				}
+			}
+			for (int j = 0; j < nseg; j++)
+			{
+				iov[niov].iov_base = seg[j].iov_base;
+				iov[niov++].iov_len = seg[j].iov_len;
+			}
 		}
+	}
+	if (niov > 0)
+	{
+		struct msghdr msg;
+		size_t total = 0;
+		ssize_t n;
+
+		for (int i = 0; i < niov; i++)
+			total += iov[i].iov_len;
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_iov = iov;
+		msg.msg_iovlen = niov;
+		n = sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+		{
+			/* The peer has gone: what libevent would find out next */
+			ClientDropStaged(c);
+			KillClient(c);
+			return;
+		}
+		if (n >= 0 && (size_t) n == total)
+		{
+			/* All in the socket: the output has drained */
+			ClientDropStaged(c);
+			c->hist_unsent = 0;
+			if (ClientHasBacklog(c))
+				ClientMarkDirty(c); /* the next slice, this FlushDirty */
+			return;
+		}
+		skip = n > 0 ? (size_t) n : 0;
+	}
+
+	/* What the socket did not take, after skip bytes, is queued */
+	for (int i = 0; i < npc; i++)
+	{
+		size_t off;
+
+		if (skip >= pc[i].len)
+		{
+			skip -= pc[i].len;
+			continue;
+		}
+		off = skip;
+		skip = 0;
+		if (pc[i].outbuf)
+		{
+			size_t rest = pc[i].len - off;
+
+			evbuffer_drain(c->out, off);
+			if (rest <= PACK_MAX_BYTES)
+			{
+				char tmp[PACK_MAX_BYTES];
+
+				evbuffer_remove(c->out, tmp, rest);
+				evbuffer_add(output, tmp, rest);
+			}
+			else
+				evbuffer_add_buffer(output, c->out);
+		}
+		else if (pc[i].ev)
+			AppendEventRange(output, pc[i].ev, pc[i].p + off, pc[i].len - off);
+		else
+			evbuffer_add(output, pc[i].p + off, pc[i].len - off);
+	}
+	ClientDropStaged(c);
+	ClientCheckSlow(c, output);
 }
 
 /* Send every client's pending output; close the ones that fell behind */
@@ -443,37 +786,15 @@ FlushDirty(void)
 	while (st.dirty)
 	{
 		Client *c = st.dirty;
-		size_t len;
-		struct bufferevent *bev;
 
 		/* Fed while still on the list, so Feed does not queue it again */
 		Feed(c);
 		st.dirty = c->dnext;
 		c->dirty = false;
 		c->dnext = NULL;
-		if (c->state != CLIENT_STREAMING || c->out == NULL)
+		if (c->state != CLIENT_STREAMING)
 			continue;
-		len = evbuffer_get_length(c->out);
-		if (len == 0)
-			continue;
-		metrics.bytes_out += len;
-		/* Always with the callback: it feeds the next slice of history */
-		evhttp_send_reply_chunk_with_cb(c->req, c->out, Drained_cb, c);
-		evbuffer_drain(c->out, evbuffer_get_length(c->out));
-		bev = evhttp_connection_get_bufferevent(c->evcon);
-		if (bev == NULL)
-			continue;
-		/* Writing may turn evhttp's reading on again: keep it off */
-		bufferevent_disable(bev, EV_READ);
-		if (evbuffer_get_length(bufferevent_get_output(bev)) >
-			(size_t) relay_config->client_buffer + c->hist_unsent)
-		{
-			metrics.slow_closes++;
-			relay_log(LOG_INFO,
-					  "closing a slow client (over %ld bytes unsent)",
-					  relay_config->client_buffer);
-			KillClient(c);
-		}
+		ClientFlush(c);
 	}
 }
 
@@ -583,7 +904,7 @@ Dispatch(Topic *t, Event *ev, bool from_log)
 		{
 			/* The output drains and Drained_cb feeds the rest */
 			SubPush(s, ev);
-			ClientOut(c);
+			ClientMarkDirty(c);
 		}
 		else
 			Deliver(s, ev);
@@ -777,7 +1098,7 @@ EndReplay(Sub *s, Event **hist, int nhist, int64_t skip)
 	s->npending = n;
 	s->cappending = n;
 	/* The client is fed by FlushDirty */
-	ClientOut(s->client);
+	ClientMarkDirty(s->client);
 	if (n == 0)
 		SubBacklogDone(s, false);
 }
@@ -1171,30 +1492,59 @@ ClientStopWatch(Client *c)
 	c->peer_ev = NULL;
 }
 
+/* c waits for its queries to be looked up (the next batch, StartResolve) */
+static void
+ClientWait(Client *c)
+{
+	st.resolving++;
+	c->resolve_gen = 0;
+	c->wnext = NULL;
+	c->wprev = st.wtail;
+	if (st.wtail)
+		st.wtail->wnext = c;
+	else
+		st.whead = c;
+	st.wtail = c;
+}
+
+static void
+ClientUnwait(Client *c)
+{
+	st.resolving--;
+	if (c->wprev)
+		c->wprev->wnext = c->wnext;
+	else
+		st.whead = c->wnext;
+	if (c->wnext)
+		c->wnext->wprev = c->wprev;
+	else
+		st.wtail = c->wprev;
+	c->wnext = c->wprev = NULL;
+}
+
 /*
  * Move c to state, keeping the counts right: clients waiting for their
- * first query count toward max-clients as well as streaming ones.  A dead
- * client's database command is cancelled at once: its callback must never
- * see a client whose connection is gone (Close_cb) or going.
+ * first query count toward max-clients as well as streaming ones.  A
+ * client that stops waiting leaves the look-up list at once: the batch's
+ * callback must never see a client whose connection is gone (Close_cb)
+ * or going.
  */
 static void
 ClientSetState(Client *c, ClientState state)
 {
+	if (c->state == state)
+		return;
 	if (c->state == CLIENT_STREAMING)
 		metrics.clients--;
 	else if (c->state == CLIENT_RESOLVING)
-		st.resolving--;
+		ClientUnwait(c);
 	c->state = state;
 	if (state == CLIENT_STREAMING)
 		metrics.clients++;
 	else if (state == CLIENT_RESOLVING)
-		st.resolving++;
+		ClientWait(c);
 	else
-	{
-		pgconn_cancel(c->resolve_cmd);
-		c->resolve_cmd = NULL;
 		ClientStopWatch(c);
-	}
 }
 
 /*
@@ -1250,6 +1600,7 @@ ClientFree(Client *c)
 		if (*pp)
 			*pp = c->dnext;
 	}
+	ClientDropStaged(c);
 	if (c->out)
 		evbuffer_free(c->out);
 	for (int i = 0; i < c->nnames; i++)
@@ -1346,6 +1697,7 @@ FinishClient(Client *c, const char *text)
 	{
 		if (text)
 			ClientWriteText(c, text, strlen(text));
+		ClientUnstage(c);
 		if (c->out && evbuffer_get_length(c->out) > 0)
 		{
 			metrics.bytes_out += evbuffer_get_length(c->out);
@@ -1410,6 +1762,8 @@ ClientStart(Client *c)
 	StrBuf b;
 
 	StartResponse(c->req);
+	/* evhttp chose chunked encoding or not (HTTP/1.0) when starting */
+	c->chunked = c->req->chunked;
 	ClientSetState(c, CLIENT_STREAMING);
 	strbuf_init(&b);
 	sse_format_retry(&b, relay_config->retry);
@@ -1441,31 +1795,85 @@ AddSub(Client *c, Topic *t, int64_t after, bool counted)
 	return s;
 }
 
-static void
-Resolve_cb(PGresult *res, void *arg)
+static bool
+NameIsPattern(const char *s)
 {
-	Client *c = arg;
-	int n;
+	return strchr(s, '*') != NULL;
+}
+
+/* name matches pattern, where '*' is any run of characters (LIKE's %) */
+static bool
+GlobMatch(const char *pattern, const char *name)
+{
+	const char *star = NULL;
+	const char *resume = NULL;
+
+	while (*name)
+	{
+		if (*pattern == '*')
+		{
+			star = pattern++;
+			resume = name;
+		}
+		else if (*pattern == *name)
+		{
+			pattern++;
+			name++;
+		}
+		else if (star)
+		{
+			pattern = star + 1;
+			name = ++resume;
+		}
+		else
+			return false;
+	}
+	while (*pattern == '*')
+		pattern++;
+	return *pattern == '\0';
+}
+
+/*
+ * Whether c asked for the query called name: as the SQL of one client's
+ * look-up would say (name = ANY(exact) OR name LIKE ANY(patterns)).
+ */
+static bool
+ClientWants(Client *c, const char *name)
+{
+	for (int i = 0; i < c->nnames; i++)
+	{
+		if (c->multi && NameIsPattern(c->names[i]))
+		{
+			if (GlobMatch(c->names[i], name))
+				return true;
+		}
+		else if (strcmp(c->names[i], name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * c's queries are known: rows[0 .. n - 1] of res (name, kind,
+ * last_result_id, in name order), or res is NULL (no answer).  Start its
+ * stream, or answer 204/400/retry and free it.  Its history reads are
+ * started by the caller, once for the whole batch.
+ */
+static void
+ResolveClient(Client *c, PGresult *res, const int *rows, int n)
+{
 	CursorPos pos[STREAM_MAX_QUERIES];
 	int npos = -1;
 
-	c->resolve_cmd = NULL;
-	/* Gone meanwhile (ClientSetState cancels, this is a second guard) */
-	if (c->state != CLIENT_RESOLVING)
-		return;
 	ClientStopWatch(c);
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK)
+	if (res == NULL)
 	{
-		if (res)
-			relay_log(LOG_WARN, "could not look up queries: %s",
-					  PQresultErrorMessage(res));
 		evhttp_connection_set_closecb(c->evcon, NULL, NULL);
 		ShedRequest(c->req, "database unavailable");
 		c->req = NULL;
 		ClientFree(c);
 		return;
 	}
-	n = PQntuples(res);
 	if (n == 0)
 	{
 		/* Unknown query: 204 tells an EventSource to stop reconnecting */
@@ -1496,6 +1904,14 @@ Resolve_cb(PGresult *res, void *arg)
 	}
 	if (c->last_id)
 		npos = sse_cursor_parse(c->last_id, pos, STREAM_MAX_QUERIES);
+	/* Needed only for the look-up: not kept by every idle stream */
+	for (int i = 0; i < c->nnames; i++)
+		free(c->names[i]);
+	free(c->names);
+	c->names = NULL;
+	c->nnames = 0;
+	free(c->last_id);
+	c->last_id = NULL;
 	c->subs = calloc(n, sizeof(Sub *));
 	if (c->subs == NULL)
 		abort();
@@ -1503,11 +1919,11 @@ Resolve_cb(PGresult *res, void *arg)
 	ClientWatch(c);
 	for (int i = 0; i < n; i++)
 	{
-		const char *name = PQgetvalue(res, i, 0);
-		int64_t last = PQgetisnull(res, i, 2)
+		const char *name = PQgetvalue(res, rows[i], 0);
+		int64_t last = PQgetisnull(res, rows[i], 2)
 			? 0
-			: strtoll(PQgetvalue(res, i, 2), NULL, 10);
-		Topic *t = GetTopic(name, PQgetvalue(res, i, 1), last);
+			: strtoll(PQgetvalue(res, rows[i], 2), NULL, 10);
+		Topic *t = GetTopic(name, PQgetvalue(res, rows[i], 1), last);
 		int64_t after = last;
 		bool counted = false;
 
@@ -1524,15 +1940,69 @@ Resolve_cb(PGresult *res, void *arg)
 		}
 		AddSub(c, t, after, counted);
 	}
-	for (int i = 0; i < c->nsubs; i++)
-		StartReplay(c->subs[i]->topic);
-	FlushDirty();
 }
 
-static bool
-NameIsPattern(const char *s)
+/*
+ * The look-up of one batch of waiting clients (st.resolve_gen) answered:
+ * each client takes the rows it asked for, in their (name) order, at most
+ * one more than a stream may follow (as the LIMIT of a look-up of its
+ * own would).
+ */
+static void
+Resolve_cb(PGresult *res, void *arg)
 {
-	return strchr(s, '*') != NULL;
+	unsigned gen = st.resolve_gen;
+	Client **batch;
+	int nbatch = 0;
+	int nrows = 0;
+	int *rows;
+
+	(void) arg;
+	st.resolve_cmd = NULL;
+	if (res && PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		relay_log(LOG_WARN, "could not look up queries: %s",
+				  PQresultErrorMessage(res));
+		res = NULL;
+	}
+	if (res)
+		nrows = PQntuples(res);
+	for (Client *c = st.whead; c; c = c->wnext)
+		nbatch += c->resolve_gen == gen;
+	batch = malloc((nbatch + 1) * sizeof(Client *));
+	rows = malloc((STREAM_MAX_QUERIES + 1) * sizeof(int));
+	if (batch == NULL || rows == NULL)
+		abort();
+	nbatch = 0;
+	for (Client *c = st.whead; c; c = c->wnext)
+		if (c->resolve_gen == gen)
+			batch[nbatch++] = c;
+	for (int i = 0; i < nbatch; i++)
+	{
+		Client *c = batch[i];
+		int n = 0;
+
+		/* Gone meanwhile (ClientSetState unlinks, this is a second guard) */
+		if (c->state != CLIENT_RESOLVING)
+			continue;
+		for (int r = 0; r < nrows && n <= STREAM_MAX_QUERIES; r++)
+			if (ClientWants(c, PQgetvalue(res, r, 0)))
+				rows[n++] = r;
+		ResolveClient(c, res, rows, n);
+	}
+	free(rows);
+	free(batch);
+	/* One history read per topic for all the new subs */
+	for (Topic *t = st.topics; t; t = t->next)
+		StartReplay(t);
+	FlushDirty();
+	StartResolve();
+}
+
+static int
+StrPtrCmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
 /* Append a text[] literal element, quoted */
@@ -1554,15 +2024,83 @@ ArrayItem(StrBuf *b, const char *s, bool like)
 	strbuf_puts(b, "\"");
 }
 
+/* Append the sorted, distinct names of list[0 .. n - 1] to b as a text[] */
+static void
+ArrayOf(StrBuf *b, char **list, int n, bool like)
+{
+	qsort(list, n, sizeof(char *), StrPtrCmp);
+	strbuf_puts(b, "{");
+	for (int i = 0; i < n; i++)
+		if (i == 0 || strcmp(list[i], list[i - 1]) != 0)
+			ArrayItem(b, list[i], like);
+	strbuf_puts(b, "}");
+}
+
+/*
+ * Look up the queries of every client waiting at this moment with one
+ * command (connecting clients arrive far faster than one round trip per
+ * client); the clients arriving meanwhile form the next batch.
+ */
+static void
+StartResolve(void)
+{
+	char **exact;
+	char **like;
+	int nexact = 0;
+	int nlike = 0;
+	int nnames = 0;
+	StrBuf ea;
+	StrBuf la;
+	const char *params[2];
+
+	if (st.resolve_cmd)
+		return;
+	for (Client *c = st.whead; c; c = c->wnext)
+		if (c->resolve_gen == 0)
+			nnames += c->nnames;
+	if (nnames == 0)
+		return;
+	if (++st.resolve_gen == 0)
+		st.resolve_gen = 1;
+	exact = malloc(nnames * sizeof(char *));
+	like = malloc(nnames * sizeof(char *));
+	if (exact == NULL || like == NULL)
+		abort();
+	for (Client *c = st.whead; c; c = c->wnext)
+	{
+		if (c->resolve_gen != 0)
+			continue;
+		c->resolve_gen = st.resolve_gen;
+		for (int i = 0; i < c->nnames; i++)
+		{
+			if (c->multi && NameIsPattern(c->names[i]))
+				like[nlike++] = c->names[i];
+			else
+				exact[nexact++] = c->names[i];
+		}
+	}
+	strbuf_init(&ea);
+	strbuf_init(&la);
+	ArrayOf(&ea, exact, nexact, false);
+	ArrayOf(&la, like, nlike, true);
+	params[0] = ea.data;
+	params[1] = la.data;
+	st.resolve_cmd =
+		pgconn_query("SELECT name, kind, last_result_id FROM cqstream.queries "
+					 "WHERE name = ANY($1::text[]) OR name LIKE ANY($2::text[]) "
+					 "ORDER BY name",
+					 2, params, Resolve_cb, NULL);
+	strbuf_free(&ea);
+	strbuf_free(&la);
+	free(exact);
+	free(like);
+}
+
 void
 stream_open(struct evhttp_request *req, char **names, int nnames, bool multi,
 			const char *key, const char *last_id)
 {
 	Client *c;
-	StrBuf exact;
-	StrBuf like;
-	char limit[16];
-	const char *params[3];
 
 	if (st.draining)
 	{
@@ -1585,43 +2123,26 @@ stream_open(struct evhttp_request *req, char **names, int nnames, bool multi,
 		abort();
 	c->req = req;
 	c->evcon = evhttp_request_get_connection(req);
-	c->state = CLIENT_RESOLVING;
-	st.resolving++;
 	c->multi = multi;
 	c->key = key ? strdup(key) : NULL;
 	c->last_id = last_id ? strdup(last_id) : NULL;
+	c->names = calloc(nnames, sizeof(char *));
+	if (c->names == NULL)
+		abort();
+	for (int i = 0; i < nnames; i++)
+		if ((c->names[i] = strdup(names[i])) == NULL)
+			abort();
+	c->nnames = nnames;
 	c->next = st.clients;
 	if (st.clients)
 		st.clients->prev = c;
 	st.clients = c;
+	/* calloc made it CLIENT_RESOLVING (0) without counting it */
+	c->state = CLIENT_RESOLVING;
+	ClientWait(c);
 	evhttp_connection_set_closecb(c->evcon, Close_cb, c);
 	ClientWatch(c);
-
-	strbuf_init(&exact);
-	strbuf_init(&like);
-	strbuf_puts(&exact, "{");
-	strbuf_puts(&like, "{");
-	for (int i = 0; i < nnames; i++)
-	{
-		if (multi && NameIsPattern(names[i]))
-			ArrayItem(&like, names[i], true);
-		else
-			ArrayItem(&exact, names[i], false);
-	}
-	strbuf_puts(&exact, "}");
-	strbuf_puts(&like, "}");
-	params[0] = exact.data;
-	params[1] = like.data;
-	/* One more than allowed: enough to know there are too many */
-	snprintf(limit, sizeof(limit), "%d", STREAM_MAX_QUERIES + 1);
-	params[2] = limit;
-	c->resolve_cmd =
-		pgconn_query("SELECT name, kind, last_result_id FROM cqstream.queries "
-					 "WHERE name = ANY($1::text[]) OR name LIKE ANY($2::text[]) "
-					 "ORDER BY name LIMIT $3::integer",
-					 3, params, Resolve_cb, c);
-	strbuf_free(&exact);
-	strbuf_free(&like);
+	StartResolve();
 }
 
 /* ------------------------------------------------------------------ */
@@ -1732,6 +2253,15 @@ stream_db_lost(void)
 	FlushDirty();
 }
 
+static void
+Flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void) fd;
+	(void) what;
+	(void) arg;
+	FlushDirty();
+}
+
 void
 stream_db_notify(const char *channel, const char *payload)
 {
@@ -1752,7 +2282,12 @@ stream_db_notify(const char *channel, const char *payload)
 		(t = FindTopic(channel + 9)) == NULL)
 		return;
 	TopicNotify(t, payload);
-	FlushDirty();
+	/*
+	 * Sent once every notification of this read is in (Flush_cb): when
+	 * the relay falls behind, a client gets the events that piled up in
+	 * one write, not one write each
+	 */
+	event_active(st.flush_ev, EV_TIMEOUT, 0);
 }
 
 int
@@ -1801,6 +2336,7 @@ stream_init(struct event_base *base)
 	st.base = base;
 	st.reap_ev = event_new(base, -1, 0, Reap_cb, NULL);
 	st.gc_ev = event_new(base, -1, 0, Gc_cb, NULL);
+	st.flush_ev = event_new(base, -1, 0, Flush_cb, NULL);
 	st.heartbeat_ev = event_new(base, -1, EV_PERSIST, Heartbeat_cb, NULL);
 	stream_config_changed();
 }
@@ -1843,6 +2379,8 @@ stream_drain(void (*done)(void))
 void
 stream_shutdown(void)
 {
+	pgconn_cancel(st.resolve_cmd);
+	st.resolve_cmd = NULL;
 	Reap_cb(-1, 0, NULL);
 	while (st.clients)
 	{
@@ -1856,5 +2394,6 @@ stream_shutdown(void)
 	Gc_cb(-1, 0, NULL);
 	event_free(st.reap_ev);
 	event_free(st.gc_ev);
+	event_free(st.flush_ev);
 	event_free(st.heartbeat_ev);
 }

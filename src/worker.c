@@ -24,10 +24,11 @@
  * a fresh snapshot and as the query's owner (so grants and row-level
  * security hold); applies the operation chain (a value outside an
  * operation's domain, or a NULL value, skips the row and is counted);
- * appends the results to cqstream.result as COPY does (table_multi_insert
- * of 1,000 rows plus index entries, reading the source through a cursor
- * in chunks of the same size; an INSERT through SPI when the table's shape
- * is not the one this code expects);
+ * appends the results to cqstream.result as COPY does (bulk_insert.c:
+ * table_multi_insert of 1,000 rows plus index entries, as the rows come
+ * from the executor; an INSERT through SPI when the table's shape is not
+ * the one this code expects); aggregates also merge their open windows
+ * (window_stream.h, window_state.c);
  * advances query_state; queues the NOTIFYs.  The commit makes all of it
  * visible at once, so after a crash at any point each source row has
  * contributed exactly once and result ids neither skip nor repeat.  The

@@ -208,3 +208,40 @@ cq_summary()
 	echo "time: $((SECONDS - CQ_START))s"
 	[ "$failed" -eq 0 ]
 }
+
+# cq_wait_until SQLFN SQL EXPECTED [TIMEOUT_S]: poll `SQLFN SQL` (a
+# suite's function running one statement on its cluster) until it prints
+# EXPECTED; false after the timeout (default 30 s).  Errors (a restarting
+# server) count as not yet.
+cq_wait_until()
+{
+	local fn=$1 sql=$2 want=$3 timeout=${4:-30} end got=
+	end=$((SECONDS + timeout))
+	while [ "$SECONDS" -lt "$end" ]; do
+		got=$("$fn" "$sql" 2>/dev/null || true)
+		[ "$got" = "$want" ] && return 0
+		sleep 0.05
+	done
+	echo "        waited ${timeout}s for [${sql:0:160}] = [$want], last [$got]"
+	return 1
+}
+
+# cq_check_sql SQLFN NAME SQL EXPECTED: one check that `SQLFN SQL` prints
+# EXPECTED now.
+cq_check_sql()
+{
+	local got
+	got=$("$1" "$3" 2>&1 || true)
+	if [ "$got" = "$4" ]; then
+		cq_pass "$2"
+	else
+		cq_fail "$2" "expected: $4" "seen:     ${got:0:600}"
+	fi
+}
+
+# cq_state_sql QUERY COLUMN: the statement reading a column of
+# cqstream.query_state for the named query.
+cq_state_sql()
+{
+	echo "SELECT s.$2 FROM cqstream.query_state s JOIN cqstream.query q ON q.id = s.query_id WHERE q.name = '$1'"
+}

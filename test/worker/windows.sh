@@ -46,37 +46,16 @@ cqwin_psql()
 		cq_psql windows -d "$CQWIN_DB" -At "$@"
 }
 
-# cqwin_wait SQL EXPECTED [TIMEOUT_S]: poll SQL until it prints EXPECTED;
-# false after the timeout (default 30 s).  Errors count as not yet.
+# cqwin_wait SQL EXPECTED [TIMEOUT_S] and cqwin_check NAME SQL EXPECTED:
+# test/lib/common.sh's cq_wait_until and cq_check_sql on this cluster.
 cqwin_wait()
 {
-	local sql=$1 want=$2 timeout=${3:-30} end got=
-	end=$((SECONDS + timeout))
-	while [ "$SECONDS" -lt "$end" ]; do
-		got=$(cqwin_sql "$sql" 2>/dev/null || true)
-		[ "$got" = "$want" ] && return 0
-		sleep 0.05
-	done
-	echo "        waited ${timeout}s for [${sql:0:160}] = [$want], last [$got]"
-	return 1
+	cq_wait_until cqwin_sql "$@"
 }
 
-# cqwin_check NAME SQL EXPECTED: one check that SQL prints EXPECTED now.
 cqwin_check()
 {
-	local got
-	got=$(cqwin_sql "$2" 2>&1 || true)
-	if [ "$got" = "$3" ]; then
-		cq_pass "$1"
-	else
-		cq_fail "$1" "expected: $3" "seen:     ${got:0:600}"
-	fi
-}
-
-# cqwin_state_sql QUERY COLUMN: a column of query_state for QUERY.
-cqwin_state_sql()
-{
-	echo "SELECT s.$2 FROM cqstream.query_state s JOIN cqstream.query q ON q.id = s.query_id WHERE q.name = '$1'"
+	cq_check_sql cqwin_sql "$@"
 }
 
 # cqwin_caught_up_sql SRC: prints t once every query of wt.q on SRC has
@@ -327,16 +306,16 @@ cqwin_test_memory()
 	pid=$(cqwin_worker_pid)
 	rss0=$(awk '/^RssAnon:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)
 	cqwin_sql "INSERT INTO mem (k, ts, v) SELECT 'key' || (g % 10000), timestamptz '2026-11-23 10:00' + g * interval '1 ms', g FROM generate_series(1, 50000) g" >/dev/null
-	if ! cqwin_wait "$(cqwin_state_sql mem_q rows_processed)" 50000 60; then
+	if ! cqwin_wait "$(cq_state_sql mem_q rows_processed)" 50000 60; then
 		cq_fail "memory: 50,000 rows over 10,000 keys processed"
 		return 0
 	fi
 	rss1=$(awk '/^RssAnon:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)
 	cqwin_check "memory: 10,000 open windows kept in window_state, none emitted" \
-		"SELECT (SELECT count(*) FROM cqstream.window_state w JOIN cqstream.query q ON q.id = w.query_id WHERE q.name = 'mem_q'), ($(cqwin_state_sql mem_q results_emitted))" \
+		"SELECT (SELECT count(*) FROM cqstream.window_state w JOIN cqstream.query q ON q.id = w.query_id WHERE q.name = 'mem_q'), ($(cq_state_sql mem_q results_emitted))" \
 		"10000|0"
 	cqwin_sql "INSERT INTO mem (k, ts, v) SELECT 'key' || (g % 10000), timestamptz '2026-11-23 10:01' + g * interval '1 ms', g FROM generate_series(1, 50000) g" >/dev/null
-	cqwin_wait "$(cqwin_state_sql mem_q rows_processed)" 100000 60 >/dev/null || true
+	cqwin_wait "$(cq_state_sql mem_q rows_processed)" 100000 60 >/dev/null || true
 	rss2=$(awk '/^RssAnon:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)
 	# The worker keeps freed memory (docs/engine.md), so RssAnon is its high
 	# water mark: bounded, and a second batch over the same 10,000 windows
@@ -451,7 +430,7 @@ cqwin_test_idle_flush()
 	cqwin_sql "SELECT cqstream.create_aggregate('idle_q', 'idle', 'ts', 'v', 'COUNT', cqstream.tumbling('10 s'), key_column => 'k', lateness => '5 s', options => '{\"idle_flush\": \"1 second\"}')" >/dev/null
 	t0=$(cqwin_sql "INSERT INTO idle (k, ts, v) VALUES ('a', '2026-11-23 10:00:01+00', 1), ('a', '2026-11-23 10:00:02+00', 2),
 		('a', '2026-11-23 10:00:03+00', 3), ('b', '2026-11-23 10:00:12+00', 4) RETURNING clock_timestamp()" | tail -n 1)
-	if cqwin_wait "$(cqwin_state_sql idle_q results_emitted)" 2 15; then
+	if cqwin_wait "$(cq_state_sql idle_q results_emitted)" 2 15; then
 		cq_pass "idle flush: both open windows emitted after the stream stopped"
 	else
 		cq_fail "idle flush: both open windows emitted after the stream stopped"
@@ -460,17 +439,17 @@ cqwin_test_idle_flush()
 		"SELECT string_agg(format('%s %s %s %s %s', payload::json->>'key', payload::json->>'windowStart', payload::json->>'value', payload::json->>'count', payload::json->>'final'), ',' ORDER BY r.id), bool_and(r.created >= '$t0'::timestamptz + interval '0.9 s') FROM cqstream.result r JOIN cqstream.query q ON q.id = r.query_id WHERE q.name = 'idle_q'" \
 		"a 2026-11-23T10:00:00Z 3 3 true,b 2026-11-23T10:00:10Z 1 1 true|t"
 	cqwin_check "idle flush: watermark at the end of the latest open window" \
-		"$(cqwin_state_sql idle_q "watermark = '2026-11-23 10:00:20+00'")" t
+		"$(cq_state_sql idle_q "watermark = '2026-11-23 10:00:20+00'")" t
 	# With lateness 5 s the watermark was 10:00:07 before the flush; the
 	# flush moved it to 10:00:20, so the first two are late, the third opens
 	# [10:00:20, 10:00:30) (25 s - 5 s does not move the watermark).
 	cqwin_sql "INSERT INTO idle (k, ts, v) VALUES ('a', '2026-11-23 10:00:04+00', 5), ('b', '2026-11-23 10:00:19.999+00', 6), ('a', '2026-11-23 10:00:25+00', 7)" >/dev/null
-	if cqwin_wait "$(cqwin_state_sql idle_q rows_late)" 2 15; then
+	if cqwin_wait "$(cq_state_sql idle_q rows_late)" 2 15; then
 		cq_pass "idle flush: later rows for the flushed windows are late"
 	else
 		cq_fail "idle flush: later rows for the flushed windows are late"
 	fi
-	if cqwin_wait "$(cqwin_state_sql idle_q results_emitted)" 3 15; then
+	if cqwin_wait "$(cq_state_sql idle_q results_emitted)" 3 15; then
 		cqwin_check "idle flush: a new window after it opens, and is flushed too" \
 			"SELECT payload::json->>'windowStart' || ' ' || (payload::json->>'count') FROM cqstream.result r JOIN cqstream.query q ON q.id = r.query_id WHERE q.name = 'idle_q' ORDER BY r.id DESC LIMIT 1" \
 			"2026-11-23T10:00:20Z 1"
@@ -597,8 +576,8 @@ cqwin_test_crash()
 	wpid=$!
 	CQWIN_PIDS+=("$wpid")
 	for round in 1 2; do
-		before=$(cqwin_sql "$(cqwin_state_sql crash_tu_avg rows_processed)" 2>/dev/null || echo 0)
-		cqwin_wait "$(cqwin_state_sql crash_tu_avg "rows_processed > ${before:-0}")" t 30 >/dev/null || true
+		before=$(cqwin_sql "$(cq_state_sql crash_tu_avg rows_processed)" 2>/dev/null || echo 0)
+		cqwin_wait "$(cq_state_sql crash_tu_avg "rows_processed > ${before:-0}")" t 30 >/dev/null || true
 		pid=$(cqwin_worker_pid)
 		if [ -n "$pid" ] && kill -9 "$pid"; then
 			cq_pass "crash: kill -9 of the worker with windows open (round $round)"
@@ -606,8 +585,8 @@ cqwin_test_crash()
 			cq_fail "crash: kill -9 of the worker with windows open (round $round)" "no worker"
 		fi
 		cqwin_wait "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'cqstream worker' AND datname = '$CQWIN_DB'" 1 30 >/dev/null || true
-		before=$(cqwin_sql "$(cqwin_state_sql crash_tu_avg rows_processed)" 2>/dev/null || echo 0)
-		cqwin_wait "$(cqwin_state_sql crash_tu_avg "rows_processed > ${before:-0}")" t 30 >/dev/null || true
+		before=$(cqwin_sql "$(cq_state_sql crash_tu_avg rows_processed)" 2>/dev/null || echo 0)
+		cqwin_wait "$(cq_state_sql crash_tu_avg "rows_processed > ${before:-0}")" t 30 >/dev/null || true
 		cq_as_pg "$PG_BINDIR/pg_ctl" -D "$CQ_TMP/pg-windows/data" -m immediate -w stop >/dev/null
 		if cqwin_start; then
 			cq_pass "crash: immediate stop and restart with windows open (round $round)"

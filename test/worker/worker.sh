@@ -21,38 +21,16 @@ cqw_sql()
 	cq_psql worker -d "$CQW_DB" -At -c "$1"
 }
 
-# cq_wait_for SQL EXPECTED [TIMEOUT_S]: poll SQL until it prints EXPECTED;
-# false after the timeout (default 30 s).  Errors (a restarting server)
-# count as not yet.
+# cq_wait_for SQL EXPECTED [TIMEOUT_S] and cqw_check NAME SQL EXPECTED:
+# test/lib/common.sh's cq_wait_until and cq_check_sql on this cluster.
 cq_wait_for()
 {
-	local sql=$1 want=$2 timeout=${3:-30} end got
-	end=$((SECONDS + timeout))
-	while [ "$SECONDS" -lt "$end" ]; do
-		got=$(cqw_sql "$sql" 2>/dev/null || true)
-		[ "$got" = "$want" ] && return 0
-		sleep 0.05
-	done
-	echo "        waited ${timeout}s for [$sql] = [$want], last [$got]"
-	return 1
+	cq_wait_until cqw_sql "$@"
 }
 
-# cqw_check NAME SQL EXPECTED: one check that SQL prints EXPECTED now.
 cqw_check()
 {
-	local got
-	got=$(cqw_sql "$2" 2>&1 || true)
-	if [ "$got" = "$3" ]; then
-		cq_pass "$1"
-	else
-		cq_fail "$1" "expected: $3" "got: $got"
-	fi
-}
-
-# cqw_state QUERY FIELD: a column of query_state for the named query.
-cqw_state_sql()
-{
-	echo "SELECT s.$2 FROM cqstream.query_state s JOIN cqstream.query q ON q.id = s.query_id WHERE q.name = '$1'"
+	cq_check_sql cqw_sql "$@"
 }
 
 # cqw_progress_sql QUERY N: true once QUERY has processed more than N rows
@@ -117,7 +95,7 @@ test_end_to_end()
 		sleep 0.05
 	done
 	cqw_sql "INSERT INTO src (t, k, v) SELECT '2026-11-23 10:00:01.5+00'::timestamptz + (g - 1) * interval '1.25 s', 's' || (g % 7 + 1), (g - 1) * 0.37 + 21.5 FROM generate_series(1, 100000) g" >/dev/null
-	if cq_wait_for "$(cqw_state_sql temp_f rows_processed)" 100000 120; then
+	if cq_wait_for "$(cq_state_sql temp_f rows_processed)" 100000 120; then
 		cq_pass "100000 rows processed"
 	else
 		cq_fail "100000 rows processed"
@@ -161,7 +139,7 @@ test_domain_and_notify_id()
 		sleep 0.05
 	done
 	cqw_sql "INSERT INTO dom (v) VALUES (1), (0), (-1), (NULL), (exp(2))" >/dev/null
-	if cq_wait_for "$(cqw_state_sql ln_q rows_processed)" 5 30; then
+	if cq_wait_for "$(cq_state_sql ln_q rows_processed)" 5 30; then
 		cq_pass "ln over 1, 0, -1, NULL, e^2 processed"
 	else
 		cq_fail "ln over 1, 0, -1, NULL, e^2 processed"
@@ -196,7 +174,7 @@ test_out_of_order()
 	cq_wait_for "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(3) AS writer_one%' AND state = 'active'" 1 10 || true
 	cqw_sql "INSERT INTO ooo (v) VALUES (2)" >/dev/null
 	cqw_sql "INSERT INTO clock (v) VALUES (1)" >/dev/null
-	if cq_wait_for "$(cqw_state_sql clock_q rows_processed)" 1 10; then
+	if cq_wait_for "$(cq_state_sql clock_q rows_processed)" 1 10; then
 		cqw_check "row of a later, committed writer waits for the open one" \
 			"SELECT rows_processed, (SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(3) AS writer_one%') FROM cqstream.query_state s JOIN cqstream.query q ON q.id = s.query_id WHERE q.name = 'ooo_q'" \
 			"0|1"
@@ -204,7 +182,7 @@ test_out_of_order()
 		cq_fail "clock query processed"
 	fi
 	wait "$pid" || true
-	if cq_wait_for "$(cqw_state_sql ooo_q rows_processed)" 2 10; then
+	if cq_wait_for "$(cq_state_sql ooo_q rows_processed)" 2 10; then
 		cqw_check "both rows, in id order, once" \
 			"SELECT string_agg(payload::json->>'value', ',' ORDER BY id) FROM cqstream.result WHERE query_id = (SELECT id FROM cqstream.query WHERE name = 'ooo_q')" \
 			"1,2"
@@ -220,13 +198,13 @@ test_pause_resume()
 	cqw_sql "SELECT cqstream.create_transform('pr_b', 'pr', 't', 'v', 'add 2')" >/dev/null
 	cqw_sql "SELECT cqstream.pause_query('pr_a')" >/dev/null
 	cqw_sql "INSERT INTO pr (v) SELECT g FROM generate_series(1, 100) g" >/dev/null
-	if cq_wait_for "$(cqw_state_sql pr_b rows_processed)" 100 20; then
-		cqw_check "paused query consumes nothing" "$(cqw_state_sql pr_a rows_processed)" 0
+	if cq_wait_for "$(cq_state_sql pr_b rows_processed)" 100 20; then
+		cqw_check "paused query consumes nothing" "$(cq_state_sql pr_a rows_processed)" 0
 	else
 		cq_fail "healthy query beside a paused one"
 	fi
 	cqw_sql "SELECT cqstream.resume_query('pr_a')" >/dev/null
-	if cq_wait_for "$(cqw_state_sql pr_a results_emitted)" 100 20; then
+	if cq_wait_for "$(cq_state_sql pr_a results_emitted)" 100 20; then
 		cq_pass "resumed query catches up"
 	else
 		cq_fail "resumed query catches up"
@@ -247,24 +225,24 @@ test_failing_query()
 		cq_fail "create a query as a non-superuser" "$(head -3 "$CQ_TMP/perm.err")"
 	fi
 	cqw_sql "INSERT INTO fa (v2) VALUES (1); INSERT INTO pa (v) VALUES (1)" >/dev/null
-	cq_wait_for "$(cqw_state_sql fail_q rows_processed)" 1 10 >/dev/null || true
-	cq_wait_for "$(cqw_state_sql perm_q rows_processed)" 1 10 >/dev/null || true
+	cq_wait_for "$(cq_state_sql fail_q rows_processed)" 1 10 >/dev/null || true
+	cq_wait_for "$(cq_state_sql perm_q rows_processed)" 1 10 >/dev/null || true
 	cqw_sql "ALTER TABLE fa DROP COLUMN v2; REVOKE SELECT ON pa FROM cq_alice" >/dev/null
 	cqw_sql "INSERT INTO fa (v) VALUES (2); INSERT INTO pa (v) VALUES (2); INSERT INTO ok (v) SELECT -g FROM generate_series(1, 10) g" >/dev/null
-	if cq_wait_for "$(cqw_state_sql fail_q status)" failed 10; then
+	if cq_wait_for "$(cq_state_sql fail_q status)" failed 10; then
 		cqw_check "dropped column: failed with its error" \
 			"SELECT last_error LIKE '%v2%does not exist%' OR last_error LIKE '%does not exist%' FROM cqstream.query_state s JOIN cqstream.query q ON q.id = s.query_id WHERE q.name = 'fail_q'" t
 	else
 		cq_fail "dropped column: query failed"
 	fi
-	if cq_wait_for "$(cqw_state_sql perm_q status)" failed 10; then
+	if cq_wait_for "$(cq_state_sql perm_q status)" failed 10; then
 		cqw_check "revoked privilege: failed with permission denied" \
 			"SELECT last_error LIKE 'permission denied%' FROM cqstream.query_state s JOIN cqstream.query q ON q.id = s.query_id WHERE q.name = 'perm_q'" t
 	else
 		cq_fail "revoked privilege: query failed"
 	fi
-	if cq_wait_for "$(cqw_state_sql ok_q rows_processed)" 10 10; then
-		cqw_check "healthy query beside failed ones" "$(cqw_state_sql ok_q status)" running
+	if cq_wait_for "$(cq_state_sql ok_q rows_processed)" 10 10; then
+		cqw_check "healthy query beside failed ones" "$(cq_state_sql ok_q status)" running
 	else
 		cq_fail "healthy query beside failed ones"
 	fi
@@ -287,7 +265,7 @@ test_crash()
 	) &
 	wpid=$!
 	for round in 1 2 3; do
-		before=$(cqw_sql "$(cqw_state_sql crash_q rows_processed)" 2>/dev/null || echo 0)
+		before=$(cqw_sql "$(cq_state_sql crash_q rows_processed)" 2>/dev/null || echo 0)
 		cq_wait_for "$(cqw_progress_sql crash_q "${before:-0}")" t 30 >/dev/null || true
 		pid=$(cqw_worker_pid)
 		if [ -n "$pid" ] && kill -9 "$pid"; then
@@ -296,7 +274,7 @@ test_crash()
 			cq_fail "kill -9 of the worker mid-stream (round $round)" "no worker"
 		fi
 		cq_wait_for "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'cqstream worker' AND datname = '$CQW_DB'" 1 30 >/dev/null || true
-		before=$(cqw_sql "$(cqw_state_sql crash_q rows_processed)" 2>/dev/null || echo 0)
+		before=$(cqw_sql "$(cq_state_sql crash_q rows_processed)" 2>/dev/null || echo 0)
 		cq_wait_for "$(cqw_progress_sql crash_q "${before:-0}")" t 30 >/dev/null || true
 		cq_as_pg "$PG_BINDIR/pg_ctl" -D "$CQ_TMP/pg-worker/data" -m immediate -w stop >/dev/null
 		if cqw_start; then
@@ -308,7 +286,7 @@ test_crash()
 	: >"$stop"
 	wait "$wpid" || true
 	n=$(cqw_sql "SELECT count(*) FROM crash")
-	if cq_wait_for "$(cqw_state_sql crash_q rows_processed)" "$n" 60; then
+	if cq_wait_for "$(cq_state_sql crash_q rows_processed)" "$n" 60; then
 		cq_pass "worker caught up after crashes ($n rows)"
 	else
 		cq_fail "worker caught up after crashes ($n rows)"

@@ -94,6 +94,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "bulk_insert.h"
@@ -1022,6 +1023,19 @@ RunQueryIsolated(CqQuery *q, bool *more)
 	MemoryContextSwitchTo(query_cxt);
 	PG_TRY();
 	{
+		/*
+		 * The owner's rights read the source.  A role can be dropped
+		 * under a query (the catalog does not record the dependency):
+		 * then say so, rather than fail on whatever it trips over.
+		 */
+		if (!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(q->owner)))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("owner of query \"%s\" (role with OID %u) no "
+							"longer exists",
+							q->name, q->owner),
+					 errhint("Drop the query, or create it again as an "
+							 "existing role.")));
 		if (q->aggregate)
 			RunAggregate(q, more);
 		else

@@ -227,8 +227,14 @@ test_failing_query()
 	cqw_sql "INSERT INTO fa (v2) VALUES (1); INSERT INTO pa (v) VALUES (1)" >/dev/null
 	cq_wait_for "$(cq_state_sql fail_q rows_processed)" 1 10 >/dev/null || true
 	cq_wait_for "$(cq_state_sql perm_q rows_processed)" 1 10 >/dev/null || true
+	# a query whose owner role is dropped under it
+	cqw_table ob
+	cqw_sql "CREATE ROLE cq_bob; GRANT SELECT ON ob TO cq_bob; GRANT USAGE ON SCHEMA cqstream TO cq_bob" >/dev/null 2>&1 || true
+	cqw_sql "SET ROLE cq_bob; SELECT cqstream.create_transform('orphan_q', 'ob', 't', 'v', 'abs')" >/dev/null 2>&1 ||
+		cq_fail "create a query as cq_bob"
+	cqw_sql "REVOKE SELECT ON ob FROM cq_bob; REVOKE USAGE ON SCHEMA cqstream FROM cq_bob; DROP ROLE cq_bob" >/dev/null
 	cqw_sql "ALTER TABLE fa DROP COLUMN v2; REVOKE SELECT ON pa FROM cq_alice" >/dev/null
-	cqw_sql "INSERT INTO fa (v) VALUES (2); INSERT INTO pa (v) VALUES (2); INSERT INTO ok (v) SELECT -g FROM generate_series(1, 10) g" >/dev/null
+	cqw_sql "INSERT INTO fa (v) VALUES (2); INSERT INTO pa (v) VALUES (2); INSERT INTO ob (v) VALUES (3); INSERT INTO ok (v) SELECT -g FROM generate_series(1, 10) g" >/dev/null
 	if cq_wait_for "$(cq_state_sql fail_q status)" failed 10; then
 		cqw_check "dropped column: failed with its error" \
 			"SELECT last_error LIKE '%v2%does not exist%' OR last_error LIKE '%does not exist%' FROM cqstream.query_state s JOIN cqstream.query q ON q.id = s.query_id WHERE q.name = 'fail_q'" t
@@ -240,6 +246,12 @@ test_failing_query()
 			"SELECT last_error LIKE 'permission denied%' FROM cqstream.query_state s JOIN cqstream.query q ON q.id = s.query_id WHERE q.name = 'perm_q'" t
 	else
 		cq_fail "revoked privilege: query failed"
+	fi
+	if cq_wait_for "$(cq_state_sql orphan_q status)" failed 10; then
+		cqw_check "dropped owner role: failed saying so" \
+			"SELECT last_error LIKE 'owner of query \"orphan_q\"%no longer exists' FROM cqstream.query_state s JOIN cqstream.query q ON q.id = s.query_id WHERE q.name = 'orphan_q'" t
+	else
+		cq_fail "dropped owner role: query failed"
 	fi
 	if cq_wait_for "$(cq_state_sql ok_q rows_processed)" 10 10; then
 		cqw_check "healthy query beside failed ones" "$(cq_state_sql ok_q status)" running

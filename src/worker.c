@@ -594,16 +594,24 @@ ReadSource(const CqQuery *q, const char *source, const char *value_type,
 }
 
 /*
- * UpdateProgress: q's progress and counters after a batch, checking that
- * they are still those the batch started from (two workers could never
- * both apply a batch).
+ * UpdateProgress: q's progress and counters after a batch of nrows rows
+ * read with a limit of limit rows, the last one with id last_read; checks
+ * that they are still those the batch started from (two workers could
+ * never both apply a batch).  Sets *more when the limit cut the batch.
  */
 static void
-UpdateProgress(const CqQuery *q, int64 last_id, int64 seq, uint64 nrows,
-			   int64 nresults, int64 nskipped, int64 nlate)
+UpdateProgress(const CqQuery *q, uint64 nrows, int64 limit, int64 last_read,
+			   int64 seq, int64 nresults, int64 nskipped, int64 nlate,
+			   bool *more)
 {
 	Oid types[9];
 	Datum values[9];
+	/* Cut by the limit: up to the last row read; otherwise the bound */
+	int64 last_id = nrows >= (uint64) limit && nrows > 0
+		? last_read
+		: Max(q->bound, q->last_source_id);
+
+	*more = *more || nrows >= (uint64) limit;
 
 	types[0] = INT4OID;
 	values[0] = Int32GetDatum(q->id);
@@ -696,26 +704,20 @@ TransformRow(void *arg, TupleTableSlot *slot)
 }
 
 /*
- * RunQuery: one batch of transform q, in the caller's subtransaction.
- * Sets *more when batch_size cut the batch.  May raise any error.
+ * RunQuery: one batch of transform q over source (its quoted name), in the
+ * caller's subtransaction.  Sets *more when batch_size cut the batch.
+ * May raise any error.
  *
  * The source's rows are transformed as the executor returns them, and
  * every CQ_CHUNK results are written before more are made, so memory
  * stays small whatever batch_size is.
  */
 static void
-RunQuery(CqQuery *q, bool *more)
+RunQuery(CqQuery *q, const char *source, bool *more)
 {
-	char *source = SourceName(q);
 	TransformBatch t;
-	int64 last_id;
 	uint64 nrows;
 
-	if (q->bound < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("id sequence of query \"%s\" does not exist",
-						q->name)));
 	if (q->chain == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
@@ -744,14 +746,9 @@ RunQuery(CqQuery *q, bool *more)
 	ResultLogFlush(&t.log);
 	MemoryContextReset(t.chunk_cxt);
 
-	*more = *more || nrows >= (uint64) cq_batch_size;
-	/* Cut by batch_size: up to the last row read; otherwise the bound */
-	last_id = q->bound;
-	if (nrows >= (uint64) cq_batch_size && nrows > 0)
-		last_id = t.last_read;
-
 	ResultLogEnd(&t.log, q, t.nresults);
-	UpdateProgress(q, last_id, t.seq, nrows, t.nresults, t.nskipped, 0);
+	UpdateProgress(q, nrows, cq_batch_size, t.last_read, t.seq, t.nresults,
+				   t.nskipped, 0, more);
 
 	/* Queued now, sent at commit */
 	cq_notifier_end(&t.notifier);
@@ -884,13 +881,11 @@ AggregateRow(void *arg, TupleTableSlot *slot)
  * state, results and progress commit together.
  */
 static void
-RunAggregate(CqQuery *q, bool *more)
+RunAggregate(CqQuery *q, const char *source, bool *more)
 {
-	char *source = SourceName(q);
 	const char *cast = q->value_type == CQ_VALUE_TEXT ? "pg_catalog.text"
 		: q->value_type == CQ_VALUE_BOOLEAN			  ? "pg_catalog.bool"
 													  : "pg_catalog.float8";
-	int64 last_id;
 	int64 last_read = 0;
 	int64 nskipped = 0;
 	int64 seq;
@@ -907,11 +902,6 @@ RunAggregate(CqQuery *q, bool *more)
 	char nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
 	int64 next_limit;
 
-	if (q->bound < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("id sequence of query \"%s\" does not exist",
-						q->name)));
 	/* Set by the previous batch; none yet: a probe of CQ_AGG_RESULTS rows */
 	limit = Min(limit, q->batch_limit > 0 ? q->batch_limit : CQ_AGG_RESULTS);
 
@@ -945,11 +935,8 @@ RunAggregate(CqQuery *q, bool *more)
 	seq = LogWindowResults(q, &op, &log, &notifier, q->last_result_seq);
 	ResultLogEnd(&log, q, (int) op.nres);
 
-	*more = *more || nrows >= (uint64) limit;
-	last_id = Max(q->bound, q->last_source_id);
-	if (nrows >= (uint64) limit && nrows > 0)
-		last_id = last_read;
-	UpdateProgress(q, last_id, seq, nrows, op.nres, nskipped, op.nlate);
+	UpdateProgress(q, nrows, limit, last_read, seq, op.nres, nskipped,
+				   op.nlate, more);
 
 	/* The watermark, and when rows were last read (for the idle flush) */
 	values[0] = Int32GetDatum(q->id);
@@ -1023,6 +1010,14 @@ RunQueryIsolated(CqQuery *q, bool *more)
 	MemoryContextSwitchTo(query_cxt);
 	PG_TRY();
 	{
+		/* The source is gone (42P01), or its id sequence */
+		char *source = SourceName(q);
+
+		if (q->bound < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("id sequence of query \"%s\" does not exist",
+							q->name)));
 		/*
 		 * The owner's rights read the source.  A role can be dropped
 		 * under a query (the catalog does not record the dependency):
@@ -1037,9 +1032,9 @@ RunQueryIsolated(CqQuery *q, bool *more)
 					 errhint("Drop the query, or create it again as an "
 							 "existing role.")));
 		if (q->aggregate)
-			RunAggregate(q, more);
+			RunAggregate(q, source, more);
 		else
-			RunQuery(q, more);
+			RunQuery(q, source, more);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(old);
 		CurrentResourceOwner = oldowner;

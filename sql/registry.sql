@@ -199,11 +199,17 @@ SELECT cq_try($$SELECT cqstream.results('nope')$$);
 -- Results: written here by hand, as the worker will
 UPDATE cqstream.query_state s SET last_result_seq = 3, results_emitted = 3
 FROM cqstream.query q WHERE q.id = s.query_id AND q.name = 'scaled';
-INSERT INTO cqstream.result (query_id, id, created, payload)
-SELECT q.id, q.id * 1000000000000 + n, '2026-11-23 10:00:00+00',
-	format('{"query":"scaled","id":%s,"datetime":"2026-11-23T10:00:0%sZ","value":%s}',
-		q.id * 1000000000000 + n, n, n * 1.8)
-FROM cqstream.query q, generate_series(3, 1, -1) n WHERE q.name = 'scaled';
+-- in two blocks, results 1 and 2, then 3 (result_log.c)
+INSERT INTO cqstream.result_block (query_id, first_id, last_id, created, payloads)
+SELECT q.id, q.id * 1000000000000 + lo, q.id * 1000000000000 + hi,
+	'2026-11-23 10:00:00+00',
+	'[' || (SELECT string_agg(format('{"query":"scaled","id":%s,"datetime":"2026-11-23T10:00:0%sZ","value":%s}',
+		q.id * 1000000000000 + n, n, n * 1.8), ',' ORDER BY n)
+		FROM generate_series(lo, hi) n) || ']'
+FROM cqstream.query q, (VALUES (3, 3), (1, 2)) b(lo, hi) WHERE q.name = 'scaled';
+-- one row per result
+SELECT id % 1000000000000 AS n, payload::jsonb - 'id' AS payload FROM cqstream.result
+WHERE query_id = (SELECT id FROM cqstream.query WHERE name = 'scaled') ORDER BY id;
 SELECT last_result_id % 1000000000000 AS last_n,
 	last_result_id / 1000000000000 = (SELECT id FROM cqstream.query WHERE name = 'scaled') AS id_ok
 FROM cqstream.queries WHERE name = 'scaled';

@@ -277,6 +277,33 @@ cq_notifier_add(CqNotifier *n, int64 id, const char *payload, int len)
 }
 
 void
+cq_notifier_block(CqNotifier *n, int64 first_id, int count, const char *array,
+				  int len)
+{
+	switch (n->mode)
+	{
+		case CQ_NOTIFY_NONE:
+			break;
+		case CQ_NOTIFY_ID:
+			for (int i = 0; i < count; i++)
+				cq_notifier_add(n, first_id + i, "", 0);
+			break;
+		case CQ_NOTIFY_PAYLOAD:
+			/* What is pending goes first: notifications stay in id order */
+			if (count == 1)
+				cq_notifier_add(n, first_id, array + 1, len - 2);
+			NotifierFlush(n);
+			if (count > 1)
+			{
+				Assert(len <= CQ_NOTIFY_MAX_PAYLOAD);
+				Async_Notify(n->channel, array);
+				n->sent++;
+			}
+			break;
+	}
+}
+
+void
 cq_notifier_end(CqNotifier *n)
 {
 	NotifierFlush(n);

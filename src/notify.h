@@ -82,6 +82,15 @@ extern void cq_notifier_begin(CqNotifier *n, const char *query,
 							  CqNotifyMode mode);
 extern void cq_notifier_add(CqNotifier *n, int64 id, const char *payload,
 							int len);
+/*
+ * cq_notifier_block: the count results of ids first_id... whose payloads
+ * form the JSON array (NUL-terminated) of len bytes, at most
+ * CQ_NOTIFY_MAX_PAYLOAD when count > 1: one notification of the array as
+ * it is (the results log's blocks are cut to fit), the lone result's
+ * object, or its reference.
+ */
+extern void cq_notifier_block(CqNotifier *n, int64 first_id, int count,
+							  const char *array, int len);
 extern void cq_notifier_end(CqNotifier *n);
 
 #endif /* CQSTREAM_NOTIFY_H */

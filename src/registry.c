@@ -1598,11 +1598,16 @@ results(PG_FUNCTION_ARGS)
 		values[1] = Int64GetDatum(after_id);
 		values[2] = Int32GetDatum(max_rows);
 		ret =
-			SPI_execute_with_args("SELECT id, created, payload::jsonb FROM cqstream.result "
-								  "WHERE query_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+			SPI_execute_with_args("SELECT b.first_id + e.n - 1, b.created, e.p::jsonb"
+								  " FROM cqstream.result_block b CROSS JOIN LATERAL"
+								  " pg_catalog.json_array_elements(b.payloads::json)"
+								  " WITH ORDINALITY e(p, n)"
+								  " WHERE b.query_id = $1 AND b.last_id > $2"
+								  " AND b.first_id + e.n - 1 > $2"
+								  " ORDER BY b.last_id, e.n LIMIT $3",
 								  3, argtypes, values, NULL, true, 0);
 		if (ret != SPI_OK_SELECT)
-			elog(ERROR, "reading cqstream.result failed: %d", ret);
+			elog(ERROR, "reading cqstream.result_block failed: %d", ret);
 		for (uint64 i = 0; i < SPI_processed; i++)
 		{
 			Datum row[3];

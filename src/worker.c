@@ -24,12 +24,10 @@
  * a fresh snapshot and as the query's owner (so grants and row-level
  * security hold); applies the operation chain (a value outside an
  * operation's domain, or a NULL value, skips the row and is counted);
- * appends the results to cqstream.result as COPY does (bulk_insert.c:
- * table_multi_insert of 1,000 rows plus index entries, as the rows come
- * from the executor; an INSERT through SPI when the table's shape is not
- * the one this code expects); aggregates also merge their open windows
+ * appends the results to the results log in blocks (result_log.c, which
+ * also queues their NOTIFYs); aggregates also merge their open windows
  * (window_stream.h, window_state.c);
- * advances query_state; queues the NOTIFYs.  The commit makes all of it
+ * advances query_state.  The commit makes all of it
  * visible at once, so after a crash at any point each source row has
  * contributed exactly once and result ids neither skip nor repeat.  The
  * update of query_state checks the progress it started from, so that two
@@ -44,7 +42,7 @@
  * timestamp-without-time-zone column is read as UTC), READ COMMITTED
  * (each statement, and so the source read after the safe-bound check,
  * takes a fresh snapshot) and session_replication_role = replica (no
- * per-row foreign-key check on cqstream.result; see cq_worker_main),
+ * per-row foreign-key check on cqstream.result_block; see cq_worker_main),
  * whatever postgresql.conf says.
  *
  * One worker per database: a session-level advisory lock (key
@@ -100,6 +98,7 @@
 #include "bulk_insert.h"
 #include "capture.h"
 #include "notify.h"
+#include "result_log.h"
 #include "operation.h"
 #include "window_stream.h"
 #include "worker.h"
@@ -330,128 +329,6 @@ SequenceLastValue(Oid seq, bool *ok)
 #define CQ_CHUNK CQ_BULK_ROWS
 
 /*
- * CqResultLog: appends results to cqstream.result through bulk_insert.c
- * (COPY's path), or, when the table's shape is not the one this code
- * expects, through an INSERT statement (fallback).
- */
-typedef struct CqResultLog
-{
-	bool fallback;
-	CqBulkInsert bulk;
-	Datum created;
-	int32 query_id;
-	/* fallback: the pending rows */
-	MemoryContext cxt;
-	int cap;
-	Datum *ids;
-	Datum *payloads;
-} CqResultLog;
-
-static void
-ResultLogBegin(CqResultLog *log, int32 query_id)
-{
-	static const Oid types[4] = {INT4OID, INT8OID, TIMESTAMPTZOID, TEXTOID};
-	RangeVar *rv = makeRangeVar(pstrdup("cqstream"), pstrdup("result"), -1);
-	Relation rel;
-
-	memset(log, 0, sizeof(*log));
-	log->query_id = query_id;
-	log->cxt = CurrentMemoryContext;
-	rel = table_openrv(rv, RowExclusiveLock);
-	log->fallback = !cq_bulk_ok(rel, types, 4);
-	if (log->fallback)
-	{
-		table_close(rel, NoLock);
-		return;
-	}
-	cq_bulk_begin(&log->bulk, rel);
-	/* The column default, now() */
-	log->created = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
-}
-
-/* Write the pending rows */
-static void
-ResultLogFlush(CqResultLog *log)
-{
-	if (!log->fallback)
-		cq_bulk_flush(&log->bulk);
-}
-
-/*
- * ResultLogAdd: one result; payload must live until the next flush (the
- * caller's chunk context).
- */
-static void
-ResultLogAdd(CqResultLog *log, int64 id, Datum payload, int nresults)
-{
-	TupleTableSlot *slot;
-
-	if (log->fallback)
-	{
-		Size len = VARSIZE(DatumGetPointer(payload));
-
-		if (nresults >= log->cap)
-		{
-			log->cap = Max(1024, log->cap * 2);
-			log->ids = log->ids == NULL
-				? MemoryContextAlloc(log->cxt, sizeof(Datum) * log->cap)
-				: repalloc(log->ids, sizeof(Datum) * log->cap);
-			log->payloads = log->payloads == NULL
-				? MemoryContextAlloc(log->cxt, sizeof(Datum) * log->cap)
-				: repalloc(log->payloads, sizeof(Datum) * log->cap);
-		}
-		log->ids[nresults] = Int64GetDatum(id);
-		/* outlives the chunk context */
-		log->payloads[nresults] = PointerGetDatum(
-			MemoryContextAlloc(log->cxt, len));
-		memcpy(DatumGetPointer(log->payloads[nresults]),
-			   DatumGetPointer(payload), len);
-		return;
-	}
-	slot = cq_bulk_slot(&log->bulk);
-	slot->tts_values[0] = Int32GetDatum(log->query_id);
-	slot->tts_values[1] = Int64GetDatum(id);
-	slot->tts_values[2] = log->created;
-	slot->tts_values[3] = payload;
-	memset(slot->tts_isnull, 0, 4 * sizeof(bool));
-	cq_bulk_store(&log->bulk);
-}
-
-/* Finish: the fallback's INSERT of nresults rows; release everything */
-static void
-ResultLogEnd(CqResultLog *log, const CqQuery *q, int nresults)
-{
-	if (log->fallback)
-	{
-		Oid types[3];
-		Datum values[3];
-
-		if (nresults == 0)
-			return;
-		types[0] = INT4OID;
-		types[1] = INT8ARRAYOID;
-		types[2] = TEXTARRAYOID;
-		values[0] = Int32GetDatum(q->id);
-		values[1] = PointerGetDatum(
-			construct_array(log->ids, nresults, INT8OID, sizeof(int64),
-							FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-		values[2] = PointerGetDatum(construct_array(log->payloads, nresults,
-													TEXTOID, -1, false,
-													TYPALIGN_INT));
-		if (SPI_execute_with_args("INSERT INTO cqstream.result (query_id, id, payload)"
-								  " SELECT $1, u.i, u.p"
-								  " FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.int8[]),"
-								  " pg_catalog.unnest($3::pg_catalog.text[])) AS u(i, p)",
-								  3, types, values, NULL, false,
-								  0) != SPI_OK_INSERT)
-			elog(ERROR, "cqstream: cannot log the results of \"%s\"", q->name);
-		return;
-	}
-	cq_bulk_end(&log->bulk);
-	table_close(log->bulk.rel, NoLock);
-}
-
-/*
  * Reading the source.  The rows go to the caller's function one at a time
  * from the executor (a DestReceiver), never copied into an SPI tuple
  * table: forming and copying the tuples of a cursor's chunks cost a
@@ -648,10 +525,9 @@ typedef struct TransformBatch
 {
 	CqQuery *q;
 	CqChain chain;
-	CqNotifier notifier;
 	CqResultLog log;
 	StringInfoData payload;
-	MemoryContext chunk_cxt; /* payloads until their flush */
+	MemoryContext chunk_cxt; /* per-row memory, reset every CQ_CHUNK rows */
 	int64 base;
 	int64 seq;
 	int64 last_read;
@@ -685,17 +561,11 @@ TransformRow(void *arg, TupleTableSlot *slot)
 	cq_payload_transform(&t->payload, q->name, id, q->key_column != NULL,
 						 isnull[3] ? NULL : TextDatumGetCString(val[3]),
 						 isnull[1], DatumGetTimestampTz(val[1]), r);
-	ResultLogAdd(&t->log, id,
-				 PointerGetDatum(cstring_to_text_with_len(t->payload.data,
-														  t->payload.len)),
-				 t->nresults);
-	cq_notifier_add(&t->notifier, id, t->payload.data, t->payload.len);
+	cq_result_log_add(&t->log, id, t->payload.data, t->payload.len);
 	t->nresults++;
 	MemoryContextSwitchTo(old);
 	if (t->nresults % CQ_CHUNK == 0)
 	{
-		/* The heap tuples formed by the flush die with the chunk too */
-		ResultLogFlush(&t->log);
 		MemoryContextReset(t->chunk_cxt);
 		old = MemoryContextSwitchTo(t->chunk_cxt);
 		initStringInfo(&t->payload);
@@ -738,20 +608,17 @@ RunQuery(CqQuery *q, const char *source, bool *more)
 		initStringInfo(&t.payload);
 		MemoryContextSwitchTo(old);
 	}
-	cq_notifier_begin(&t.notifier, q->name, cq_notify_mode_parse(q->notify));
-	ResultLogBegin(&t.log, q->id);
+	cq_result_log_begin(&t.log, q->id, q->name,
+						cq_notify_mode_parse(q->notify));
 
 	nrows = ReadSource(q, source, "pg_catalog.float8", cq_batch_size,
 					   TransformRow, &t);
-	ResultLogFlush(&t.log);
 	MemoryContextReset(t.chunk_cxt);
 
-	ResultLogEnd(&t.log, q, t.nresults);
+	/* Notifications are queued now, sent at commit */
+	cq_result_log_end(&t.log);
 	UpdateProgress(q, nrows, cq_batch_size, t.last_read, t.seq, t.nresults,
 				   t.nskipped, 0, more);
-
-	/* Queued now, sent at commit */
-	cq_notifier_end(&t.notifier);
 }
 
 /*
@@ -780,48 +647,41 @@ IdleFlushDue(const CqQuery *q)
 
 /*
  * LogWindowResults: the operator's results, in their order, to the
- * results log and the notifier.  Returns the last result sequence.
+ * results log (and so to NOTIFY).  Returns the last result sequence.
  */
 static int64
-LogWindowResults(CqQuery *q, CqStreamOp *op, CqResultLog *log,
-				 CqNotifier *notifier, int64 seq)
+LogWindowResults(CqQuery *q, CqStreamOp *op, int64 seq)
 {
 	int64 base = (int64) q->id * CQ_RESULT_ID_BASE;
+	CqResultLog log;
 	StringInfoData payload;
 	MemoryContext cxt;
 	MemoryContext old;
 
-	/* One kept block that a chunk's payloads fit in */
+	cq_result_log_begin(&log, q->id, q->name, cq_notify_mode_parse(q->notify));
+	/* The keys' C strings, reset every CQ_CHUNK results */
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "cqstream chunk",
-								1024 * 1024, 1024 * 1024,
-								ALLOCSET_DEFAULT_MAXSIZE);
-	old = MemoryContextSwitchTo(cxt);
+								ALLOCSET_DEFAULT_SIZES);
 	initStringInfo(&payload);
 	for (int64 i = 0; i < op->nres; i++)
 	{
 		const CqStreamResult *r = &op->res[i];
 		int64 id = base + ++seq;
 
+		old = MemoryContextSwitchTo(cxt);
 		resetStringInfo(&payload);
 		cq_payload_window(&payload, q->name, id, q->key_column != NULL,
 						  r->key ? text_to_cstring(r->key) : NULL, r->start,
 						  r->end, q->agg, r->value, r->count, r->final);
-		ResultLogAdd(log, id,
-					 PointerGetDatum(
-						 cstring_to_text_with_len(payload.data, payload.len)),
-					 (int) i);
-		cq_notifier_add(notifier, id, payload.data, payload.len);
+		MemoryContextSwitchTo(old);
+		cq_result_log_add(&log, id, payload.data, payload.len);
 		if ((i + 1) % CQ_CHUNK == 0)
-		{
-			/* The payloads must live until they are written */
-			ResultLogFlush(log);
 			MemoryContextReset(cxt);
-			initStringInfo(&payload);
-		}
 	}
-	ResultLogFlush(log);
-	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
+	pfree(payload.data);
+	/* Notifications are queued now, sent at commit */
+	cq_result_log_end(&log);
 	return seq;
 }
 
@@ -891,8 +751,6 @@ RunAggregate(CqQuery *q, const char *source, bool *more)
 	int64 seq;
 	int64 limit = cq_batch_size;
 	uint64 nrows = 0;
-	CqNotifier notifier;
-	CqResultLog log;
 	CqStreamOp op;
 	AggregateBatch ab = {0};
 	bool flushed = false;
@@ -930,10 +788,7 @@ RunAggregate(CqQuery *q, const char *source, bool *more)
 
 	/* 4: the results */
 	cq_stream_sort_results(&op);
-	cq_notifier_begin(&notifier, q->name, cq_notify_mode_parse(q->notify));
-	ResultLogBegin(&log, q->id);
-	seq = LogWindowResults(q, &op, &log, &notifier, q->last_result_seq);
-	ResultLogEnd(&log, q, (int) op.nres);
+	seq = LogWindowResults(q, &op, q->last_result_seq);
 
 	UpdateProgress(q, nrows, limit, last_read, seq, op.nres, nskipped,
 				   op.nlate, more);
@@ -964,9 +819,6 @@ RunAggregate(CqQuery *q, const char *source, bool *more)
 							  0) != SPI_OK_UPDATE)
 		elog(ERROR, "cqstream: cannot update the watermark of \"%s\"",
 			 q->name);
-
-	/* Queued now, sent at commit */
-	cq_notifier_end(&notifier);
 }
 
 /* Errors that say nothing about the query: retry on the next pass */
@@ -1165,29 +1017,46 @@ TrimResults(void)
 							 GUC_ACTION_SAVE, true, 0, false);
 	/*
 	 * The bounds are computed once per query (MATERIALIZED: a pulled-up
-	 * subquery would be evaluated for every result row), then each DELETE
-	 * is a range of the primary key.  Results are created in id order, so
-	 * the first one young enough to keep is found by walking the key from
-	 * the oldest.
+	 * subquery would be evaluated for every block), then each DELETE is a
+	 * range of the primary key.  A count limit deletes the blocks before
+	 * the bound and rewrites the one the bound cuts through with its
+	 * results after it (the delete runs first, so the rewritten block may
+	 * take its key).  Blocks are created in id order, so the first one
+	 * young enough to keep is found by walking the key from the oldest.
 	 */
-	if (SPI_execute("WITH t AS MATERIALIZED ("
+	if (SPI_execute("WITH u AS MATERIALIZED ("
 					" SELECT q.id, q.id::int8 * 1000000000000 + s.last_result_seq"
 					" - (q.options->>'retention_rows')::int8 AS upto"
 					" FROM cqstream.query q"
 					" JOIN cqstream.query_state s ON s.query_id = q.id"
-					" WHERE (q.options->>'retention_rows')::int8 > 0)"
-					" DELETE FROM cqstream.result r USING t"
-					" WHERE r.query_id = t.id AND r.id <= t.upto",
-					false, 0) != SPI_OK_DELETE ||
+					" WHERE (q.options->>'retention_rows')::int8 > 0),"
+					" t AS MATERIALIZED (SELECT u.id, u.upto,"
+					" coalesce((SELECT x.last_id FROM cqstream.result_block x"
+					" WHERE x.query_id = u.id AND x.last_id > u.upto"
+					" ORDER BY x.last_id LIMIT 1), u.upto) AS cut_last FROM u),"
+					" cut AS (DELETE FROM cqstream.result_block r USING t"
+					" WHERE r.query_id = t.id AND r.last_id <= t.cut_last"
+					" AND r.first_id <= t.upto"
+					" RETURNING r.*, t.upto)"
+					" INSERT INTO cqstream.result_block"
+					" (query_id, first_id, last_id, created, payloads)"
+					" SELECT c.query_id, c.upto + 1, c.last_id, c.created,"
+					" (SELECT '[' || string_agg(e.p::text, ',' ORDER BY e.n) || ']'"
+					" FROM json_array_elements(c.payloads::json)"
+					" WITH ORDINALITY e(p, n)"
+					" WHERE c.first_id + e.n - 1 > c.upto)"
+					" FROM cut c WHERE c.last_id > c.upto",
+					false, 0) != SPI_OK_INSERT ||
 		SPI_execute("WITH t AS MATERIALIZED ("
-					" SELECT q.id, coalesce((SELECT x.id FROM cqstream.result x"
+					" SELECT q.id, coalesce((SELECT x.first_id"
+					" FROM cqstream.result_block x"
 					" WHERE x.query_id = q.id AND x.created >= pg_catalog.now()"
 					" - (q.options->>'retention_age')::interval"
-					" ORDER BY x.id LIMIT 1), 9223372036854775807) AS keep_from"
+					" ORDER BY x.last_id LIMIT 1), 9223372036854775807) AS keep_from"
 					" FROM cqstream.query q"
 					" WHERE q.options->>'retention_age' IS NOT NULL)"
-					" DELETE FROM cqstream.result r USING t"
-					" WHERE r.query_id = t.id AND r.id < t.keep_from",
+					" DELETE FROM cqstream.result_block r USING t"
+					" WHERE r.query_id = t.id AND r.last_id < t.keep_from",
 					false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "cqstream: cannot trim the results log");
 	AtEOXact_GUC(true, gucnest);

@@ -328,6 +328,11 @@ SUITES=(
 	relay
 	dashboard
 )
+# CQ_SUITES="build regress": only those (for work on one part; make test
+# runs them all)
+if [ -n "${CQ_SUITES:-}" ]; then
+	read -r -a SUITES <<<"$CQ_SUITES"
+fi
 
 echo "cqstream tests: $CQ_ROOT (as $(id -un))"
 for suite in "${SUITES[@]}"; do

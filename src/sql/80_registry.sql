@@ -58,16 +58,34 @@ CREATE TABLE cqstream.query_state (
 COMMENT ON TABLE cqstream.query_state IS
 	'progress, counters and status of each query (written by the worker in the transaction of each batch)';
 
-CREATE TABLE cqstream.result (
+/*
+ * The results log, in blocks of consecutive results of one query
+ * (result_log.c): payloads is the JSON array of their payloads, the n-th
+ * (from 1) with id first_id + n - 1; result ids are query_id * 10^12 + a
+ * sequence.  A block is at most a notification's size, so with
+ * toast_tuple_target at its largest it stays inline, uncompressed.
+ */
+CREATE TABLE cqstream.result_block (
 	query_id integer NOT NULL
 		REFERENCES cqstream.query (id) ON DELETE CASCADE,
-	id bigint NOT NULL,
+	first_id bigint NOT NULL,
+	last_id bigint NOT NULL,
 	created timestamptz NOT NULL DEFAULT now(),
-	payload text NOT NULL,
-	PRIMARY KEY (query_id, id)
-);
-COMMENT ON TABLE cqstream.result IS
-	'results log: id = query_id * 10^12 + n, payload the compact JSON announced by NOTIFY';
+	payloads text NOT NULL,
+	PRIMARY KEY (query_id, last_id)
+) WITH (toast_tuple_target = 8160);
+COMMENT ON TABLE cqstream.result_block IS
+	'results log: blocks of consecutive results, payloads the JSON array of their compact JSON';
+
+-- One row per result, for people in psql and for tests
+CREATE VIEW cqstream.result AS
+SELECT b.query_id, b.first_id + e.n - 1 AS id, b.created,
+	e.payload::text AS payload
+FROM cqstream.result_block AS b
+	CROSS JOIN LATERAL json_array_elements(b.payloads::json)
+		WITH ORDINALITY AS e(payload, n);
+COMMENT ON VIEW cqstream.result IS
+	'results log, one row per result: id = query_id * 10^12 + n, payload the compact JSON announced by NOTIFY';
 
 /*
  * Open windows of aggregate queries, one row per query, key and window
@@ -102,5 +120,5 @@ CREATE INDEX ON cqstream.window_state
 COMMENT ON TABLE cqstream.window_state IS
 	'open windows of aggregate queries (written by the worker in the transaction of each batch)';
 
-REVOKE ALL ON cqstream.query, cqstream.query_state, cqstream.result,
-	cqstream.window_state FROM PUBLIC;
+REVOKE ALL ON cqstream.query, cqstream.query_state, cqstream.result_block,
+	cqstream.result, cqstream.window_state FROM PUBLIC;

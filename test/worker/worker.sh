@@ -125,6 +125,39 @@ test_end_to_end()
 	cqw_check "status running, counters" \
 		"SELECT status, rows_processed, results_emitted, rows_skipped FROM cqstream.query_state s JOIN cqstream.query q ON q.id = s.query_id WHERE q.name = 'temp_f'" \
 		"running|100000|100000|0"
+	# The log's blocks are the notifications, in the same order
+	cqw_check "each notification is one block of the log, in id order" \
+		"SELECT count(*) = $(wc -l <"$listen_out") AND md5(string_agg(CASE WHEN first_id = last_id THEN substr(payloads, 2, length(payloads) - 2) ELSE payloads END, E'\\n' ORDER BY last_id) || E'\\n') = '$(md5sum <"$listen_out" | cut -d' ' -f1)' FROM cqstream.result_block WHERE query_id = (SELECT id FROM cqstream.query WHERE name = 'temp_f')" t
+}
+
+# Retention: a count limit keeps exactly the newest results (the block it
+# cuts through is rewritten); an age limit drops whole blocks.
+test_retention()
+{
+	local n
+	cqw_table ret
+	cqw_sql "SELECT cqstream.create_transform('ret_rows', 'ret', 't', 'v', 'mul 2', options => '{\"retention_rows\": 250, \"retention_age\": null}')" >/dev/null
+	cqw_sql "SELECT cqstream.create_transform('ret_age', 'ret', 't', 'v', 'mul 3', options => '{\"retention_rows\": 0, \"retention_age\": \"1 second\"}')" >/dev/null
+	for n in 100 180 230; do
+		cqw_sql "INSERT INTO ret (k, v) SELECT 'key ' || g, g FROM generate_series(1, $n) g" >/dev/null
+		cq_wait_for "SELECT ($(cq_state_sql ret_rows rows_processed)) >= (SELECT count(*) FROM ret)" t 30 || true
+	done
+	# The worker trims every 10 s
+	if cq_wait_for "SELECT count(*) FROM cqstream.results('ret_rows', 0, 1000)" 250 30; then
+		cq_pass "retention_rows 250: 510 results trimmed to the newest 250"
+	else
+		cq_fail "retention_rows 250: trimmed to 250" "$(cqw_sql "SELECT count(*) FROM cqstream.results('ret_rows', 0, 1000)")"
+	fi
+	cqw_check "the kept results: ids 261..510 contiguous, payload ids and values intact" \
+		"SELECT min(r.id) % 1000000000000, max(r.id) % 1000000000000, count(DISTINCT r.id), count(*) FILTER (WHERE (r.payload->>'id')::int8 <> r.id OR (r.payload->>'value')::float8 <> 2 * s.v) FROM cqstream.results('ret_rows', 0, 1000) r JOIN ret s ON s.id = r.id % 1000000000000" \
+		"261|510|250|0"
+	cqw_check "the view cqstream.result agrees with cqstream.results()" \
+		"SELECT count(*) FROM (SELECT id, payload::jsonb FROM cqstream.result WHERE query_id = (SELECT id FROM cqstream.query WHERE name = 'ret_rows') EXCEPT SELECT id, payload FROM cqstream.results('ret_rows', 0, 1000)) x" 0
+	if cq_wait_for "SELECT count(*) FROM cqstream.results('ret_age', 0, 1000)" 0 30; then
+		cq_pass "retention_age 1 second: the results are dropped"
+	else
+		cq_fail "retention_age 1 second: the results are dropped"
+	fi
 }
 
 test_domain_and_notify_id()
@@ -385,6 +418,7 @@ cq_worker_tests()
 	cq_psql worker -d postgres -c "CREATE DATABASE $CQW_DB" >/dev/null
 	test_launcher
 	test_end_to_end
+	test_retention
 	test_domain_and_notify_id
 	test_out_of_order
 	test_pause_resume

@@ -14,8 +14,8 @@
  * where a notification would be (CQ_NOTIFY_MAX_PAYLOAD bytes with its
  * brackets; a result too large alone gets a block of its own), so in the
  * default notify mode the block's text is the notification, built once.
- * The table's toast_tuple_target keeps such a block inline and
- * uncompressed: one page each, no TOAST work on the worker's path.
+ * The table compresses a block inline with lz4 (80_registry.sql): about
+ * six times smaller, so a sixth of the pages to extend and of the WAL.
  *
  * The id of the n-th payload of a block (from 1) is first_id + n - 1;
  * the view cqstream.result and cqstream.results() unpack blocks that way.

@@ -266,6 +266,38 @@ SELECT cqstream.drop_query('bob_q');
 SELECT cqstream.drop_query('bob_part');
 SELECT name, owner FROM cqstream.queries ORDER BY name;
 
+-- Owners are kept existing roles: DROP ROLE is refused while the role
+-- owns queries; REASSIGN OWNED moves them, DROP OWNED drops them
+CREATE ROLE regress_cq_dave;
+CREATE ROLE regress_cq_erin;
+GRANT SELECT ON reg_src TO regress_cq_dave, regress_cq_erin;
+SET ROLE regress_cq_dave;
+SELECT cqstream.create_transform('dave_a', 'reg_src', 't', 'v', 'abs');
+SELECT cqstream.create_transform('dave_b', 'reg_src', 't', 'v', 'ln');
+RESET ROLE;
+DROP ROLE regress_cq_dave;
+DROP ROLE IF EXISTS regress_cq_nobody, regress_cq_dave;
+SELECT name, owner FROM cqstream.queries WHERE name LIKE 'dave%' ORDER BY name;
+-- only who may act for both roles can reassign
+SET ROLE regress_cq_erin;
+SELECT cq_try($$REASSIGN OWNED BY regress_cq_dave TO regress_cq_erin$$);
+RESET ROLE;
+SELECT name, owner FROM cqstream.queries WHERE name LIKE 'dave%' ORDER BY name;
+REASSIGN OWNED BY regress_cq_dave TO regress_cq_erin;
+SELECT name, owner FROM cqstream.queries WHERE name LIKE 'dave%' ORDER BY name;
+DROP OWNED BY regress_cq_dave;
+DROP ROLE regress_cq_dave;
+SELECT cq_try($$DROP ROLE regress_cq_erin$$);
+-- in a transaction that rolls back, DROP OWNED takes nothing with it
+BEGIN;
+DROP OWNED BY regress_cq_erin;
+SELECT count(*) FROM cqstream.queries WHERE name LIKE 'dave%';
+ROLLBACK;
+SELECT count(*) FROM cqstream.queries WHERE name LIKE 'dave%';
+DROP OWNED BY regress_cq_erin;
+SELECT count(*) FROM cqstream.queries WHERE name LIKE 'dave%';
+DROP ROLE regress_cq_erin;
+
 -- Clean up
 SELECT cqstream.drop_query(name) FROM cqstream.queries ORDER BY name;
 SELECT count(*) AS queries, (SELECT count(*) FROM cqstream.query_state) AS states

@@ -57,6 +57,7 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
+#include "registry.h"
 #include "worker.h"
 
 int cq_poll_interval = 10;
@@ -328,7 +329,8 @@ TerminateWorkersIn(Oid dboid)
 
 /*
  * CqProcessUtility: before a command that needs a database to itself,
- * move our workers out of it (see the header comment), then run it.
+ * move our workers out of it (see the header comment), then run it; and
+ * keep the queries' owners existing roles (registry.c).
  */
 static void
 CqProcessUtility(PlannedStmt *pstmt, const char *queryString,
@@ -360,6 +362,9 @@ CqProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	}
 	if (dbname != NULL)
 		TerminateWorkersIn(get_database_oid(dbname, true));
+	/* Roles that own queries (registry.c) */
+	if (IsA(stmt, DropRoleStmt))
+		registry_check_drop_role((DropRoleStmt *) stmt);
 
 	if (prev_ProcessUtility)
 		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,
@@ -367,4 +372,7 @@ CqProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	else
 		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
 								params, queryEnv, dest, qc);
+
+	if (IsA(stmt, DropOwnedStmt) || IsA(stmt, ReassignOwnedStmt))
+		registry_after_owned(stmt);
 }

@@ -42,6 +42,7 @@
 #include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
+#include "commands/extension.h"
 #include "common/int.h"
 #include "common/shortest_dec.h"
 #include "executor/spi.h"
@@ -1698,4 +1699,153 @@ query_lag(PG_FUNCTION_ARGS)
 	if (!found)
 		PG_RETURN_NULL();
 	PG_RETURN_INT64(lag);
+}
+
+/*
+ * Roles that own queries.  PostgreSQL records no dependency of our catalog
+ * rows on roles (pg_shdepend knows only system catalogs), so the utility
+ * hook (launcher.c) calls these: DROP ROLE is refused while the role owns
+ * queries in this database, as it is while it owns a table; DROP OWNED
+ * drops the role's queries and REASSIGN OWNED gives them to the new role,
+ * both after PostgreSQL has run the command (and so checked the caller's
+ * right to it).  Queries in other databases cannot be seen from here:
+ * there the worker marks them failed ("owner of query ... no longer
+ * exists").
+ */
+
+/* Most queries named in DROP ROLE's detail */
+#define CQ_ROLE_DETAIL_MAX 10
+
+void
+registry_check_drop_role(DropRoleStmt *stmt)
+{
+	ListCell *lc;
+
+	if (!OidIsValid(get_extension_oid("cqstream", true)))
+		return;
+	foreach(lc, stmt->roles)
+	{
+		RoleSpec *rs = lfirst_node(RoleSpec, lc);
+		Oid role;
+		OwnerContext ctx;
+		StringInfoData detail;
+		uint64 n = 0;
+		bool ok = false;
+
+		/* PostgreSQL refuses CURRENT_USER and the like itself */
+		if (rs->roletype != ROLESPEC_CSTRING)
+			continue;
+		role = get_role_oid(rs->rolename, true);
+		if (!OidIsValid(role))
+			continue;
+		initStringInfo(&detail);
+		OwnerBegin(&ctx);
+		PG_TRY();
+		{
+			Oid argtypes[1] = {OIDOID};
+			Datum values[1] = {ObjectIdGetDatum(role)};
+
+			if (SPI_connect() != SPI_OK_CONNECT)
+				elog(ERROR, "SPI_connect failed");
+			if (SPI_execute_with_args("SELECT name FROM cqstream.query"
+									  " WHERE owner = $1 ORDER BY name",
+									  1, argtypes, values, NULL, true,
+									  0) != SPI_OK_SELECT)
+				elog(ERROR, "reading cqstream.query failed");
+			n = SPI_processed;
+			for (uint64 i = 0; i < n && i < CQ_ROLE_DETAIL_MAX; i++)
+				appendStringInfo(&detail, "%sowner of continuous query %s",
+								 i > 0 ? "\n" : "",
+								 SPI_getvalue(SPI_tuptable->vals[i],
+											  SPI_tuptable->tupdesc, 1));
+			if (n > CQ_ROLE_DETAIL_MAX)
+				appendStringInfo(&detail,
+								 "\nand " UINT64_FORMAT
+								 " other continuous queries",
+								 n - CQ_ROLE_DETAIL_MAX);
+			SPI_finish();
+			ok = true;
+		}
+		PG_FINALLY();
+		{
+			OwnerEnd(&ctx, ok);
+		}
+		PG_END_TRY();
+		if (n > 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
+					 errmsg("role \"%s\" cannot be dropped because some "
+							"objects depend on it",
+							rs->rolename),
+					 errdetail_internal("%s", detail.data),
+					 errhint("Drop the queries with cqstream.drop_query(), "
+							 "or use REASSIGN OWNED or DROP OWNED.")));
+		pfree(detail.data);
+	}
+}
+
+void
+registry_after_owned(Node *stmt)
+{
+	List *roles;
+	Oid newrole = InvalidOid;
+	Datum *oids;
+	int nroles = 0;
+	ListCell *lc;
+	OwnerContext ctx;
+	List *names = NIL;
+	bool ok = false;
+
+	if (!OidIsValid(get_extension_oid("cqstream", true)))
+		return;
+	if (IsA(stmt, DropOwnedStmt))
+		roles = ((DropOwnedStmt *) stmt)->roles;
+	else
+	{
+		roles = castNode(ReassignOwnedStmt, stmt)->roles;
+		newrole = get_rolespec_oid(((ReassignOwnedStmt *) stmt)->newrole,
+								   false);
+	}
+	oids = palloc(sizeof(Datum) * Max(list_length(roles), 1));
+	foreach(lc, roles)
+		oids[nroles++] = ObjectIdGetDatum(
+			get_rolespec_oid(lfirst_node(RoleSpec, lc), false));
+
+	OwnerBegin(&ctx);
+	PG_TRY();
+	{
+		Oid argtypes[2] = {OIDARRAYOID, OIDOID};
+		Datum values[2];
+		int ret;
+
+		values[0] = PointerGetDatum(construct_array(oids, nroles, OIDOID,
+													sizeof(Oid), true,
+													TYPALIGN_INT));
+		values[1] = ObjectIdGetDatum(newrole);
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		ret = OidIsValid(newrole)
+			? SPI_execute_with_args("UPDATE cqstream.query SET owner = $2"
+									" WHERE owner = ANY ($1) RETURNING name",
+									2, argtypes, values, NULL, false, 0)
+			: SPI_execute_with_args("DELETE FROM cqstream.query"
+									" WHERE owner = ANY ($1) RETURNING name",
+									1, argtypes, values, NULL, false, 0);
+		if (ret != SPI_OK_UPDATE_RETURNING && ret != SPI_OK_DELETE_RETURNING)
+			elog(ERROR, "changing cqstream.query failed: %d", ret);
+		for (uint64 i = 0; i < SPI_processed; i++)
+			names = lappend(names,
+							SPI_getvalue(SPI_tuptable->vals[i],
+										 SPI_tuptable->tupdesc, 1));
+		SPI_finish();
+		ok = true;
+	}
+	PG_FINALLY();
+	{
+		OwnerEnd(&ctx, ok);
+	}
+	PG_END_TRY();
+	/* As drop_query does: the worker re-reads the registry */
+	foreach(lc, names)
+		Async_Notify(CQ_REGISTRY_CHANNEL, (const char *) lfirst(lc));
 }

@@ -20,6 +20,8 @@
 
 #include "postgres.h"
 
+#include "nodes/parsenodes.h"
+
 /* result id = query id * CQ_RESULT_ID_FACTOR + n (docs/engine.md) */
 #define CQ_RESULT_ID_FACTOR INT64CONST(1000000000000)
 /* the largest query id whose result ids fit in a bigint */
@@ -41,5 +43,14 @@ extern void registry_init(void);
 
 /* The owner of extension cqstream; 55000 if it is not installed */
 extern Oid registry_extension_owner(void);
+
+/*
+ * Roles that own queries (the utility hook's part): before DROP ROLE,
+ * refuse (2BP01) while a role owns queries in this database; after DROP
+ * OWNED / REASSIGN OWNED (stmt), drop the roles' queries / give them to
+ * the new role.
+ */
+extern void registry_check_drop_role(DropRoleStmt *stmt);
+extern void registry_after_owned(Node *stmt);
 
 #endif /* CQSTREAM_REGISTRY_H */

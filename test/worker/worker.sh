@@ -265,7 +265,17 @@ test_failing_query()
 	cqw_sql "CREATE ROLE cq_bob; GRANT SELECT ON ob TO cq_bob; GRANT USAGE ON SCHEMA cqstream TO cq_bob" >/dev/null 2>&1 || true
 	cqw_sql "SET ROLE cq_bob; SELECT cqstream.create_transform('orphan_q', 'ob', 't', 'v', 'abs')" >/dev/null 2>&1 ||
 		cq_fail "create a query as cq_bob"
-	cqw_sql "REVOKE SELECT ON ob FROM cq_bob; REVOKE USAGE ON SCHEMA cqstream FROM cq_bob; DROP ROLE cq_bob" >/dev/null
+	cqw_sql "REVOKE SELECT ON ob FROM cq_bob; REVOKE USAGE ON SCHEMA cqstream FROM cq_bob" >/dev/null
+	if cqw_sql "DROP ROLE cq_bob" >/dev/null 2>"$CQ_TMP/droprole.err"; then
+		cq_fail "DROP ROLE of a query's owner refused in the query's database" "it succeeded"
+	elif grep -q 'role "cq_bob" cannot be dropped because some objects depend on it' "$CQ_TMP/droprole.err" &&
+		grep -q 'owner of continuous query orphan_q' "$CQ_TMP/droprole.err"; then
+		cq_pass "DROP ROLE of a query's owner refused in the query's database"
+	else
+		cq_fail "DROP ROLE of a query's owner refused" "$(head -3 "$CQ_TMP/droprole.err")"
+	fi
+	# From another database the query cannot be seen: the role goes
+	cq_psql worker -d postgres -At -c "DROP ROLE cq_bob" >/dev/null
 	cqw_sql "ALTER TABLE fa DROP COLUMN v2; REVOKE SELECT ON pa FROM cq_alice" >/dev/null
 	cqw_sql "INSERT INTO fa (v) VALUES (2); INSERT INTO pa (v) VALUES (2); INSERT INTO ob (v) VALUES (3); INSERT INTO ok (v) SELECT -g FROM generate_series(1, 10) g" >/dev/null
 	if cq_wait_for "$(cq_state_sql fail_q status)" failed 10; then

@@ -281,6 +281,8 @@ SELECT name, owner FROM cqstream.queries WHERE name LIKE 'dave%' ORDER BY name;
 -- only who may act for both roles can reassign
 SET ROLE regress_cq_erin;
 SELECT cq_try($$REASSIGN OWNED BY regress_cq_dave TO regress_cq_erin$$);
+-- without CREATEROLE, PostgreSQL's own refusal comes first
+SELECT cq_try($$DROP ROLE regress_cq_dave$$);
 RESET ROLE;
 SELECT name, owner FROM cqstream.queries WHERE name LIKE 'dave%' ORDER BY name;
 REASSIGN OWNED BY regress_cq_dave TO regress_cq_erin;

@@ -39,6 +39,7 @@
 #include "catalog/dependency.h"
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_extension.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
@@ -1077,6 +1078,20 @@ CanonicalSpec(const QueryDef *def)
 }
 
 /*
+ * LockOwnerRole: share-lock role for the rest of the transaction and
+ * check that it still exists (a concurrent DROP ROLE may have committed).
+ */
+static void
+LockOwnerRole(Oid role)
+{
+	LockSharedObject(AuthIdRelationId, role, 0, AccessShareLock);
+	if (!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(role)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("role with OID %u was concurrently dropped", role)));
+}
+
+/*
  * CreateQuery: validate def as the calling user and register it.
  */
 static void
@@ -1101,6 +1116,13 @@ CreateQuery(QueryDef *def)
 	options = DatumGetJsonbP(
 		DirectFunctionCall2(jsonb_object_field, JsonbPGetDatum(spec),
 							CStringGetTextDatum("options")));
+
+	/*
+	 * The owner must stay a role until we commit: DROP ROLE takes this
+	 * lock exclusively before it looks for the role's queries (as
+	 * PostgreSQL's own objects lock the roles they depend on).
+	 */
+	LockOwnerRole(uid);
 
 	OwnerBegin(&ctx);
 	PG_TRY();
@@ -1721,7 +1743,9 @@ registry_check_drop_role(DropRoleStmt *stmt)
 {
 	ListCell *lc;
 
-	if (!OidIsValid(get_extension_oid("cqstream", true)))
+	/* PostgreSQL's own refusal (42501) comes first */
+	if (!has_createrole_privilege(GetUserId()) ||
+		!OidIsValid(get_extension_oid("cqstream", true)))
 		return;
 	foreach(lc, stmt->roles)
 	{
@@ -1738,6 +1762,12 @@ registry_check_drop_role(DropRoleStmt *stmt)
 		role = get_role_oid(rs->rolename, true);
 		if (!OidIsValid(role))
 			continue;
+		/*
+		 * As DropRole will: no query can be created for the role from now
+		 * on (CreateQuery share-locks its owner), and the count below sees
+		 * every query committed before.
+		 */
+		LockSharedObject(AuthIdRelationId, role, 0, AccessExclusiveLock);
 		initStringInfo(&detail);
 		OwnerBegin(&ctx);
 		PG_TRY();
@@ -1747,9 +1777,10 @@ registry_check_drop_role(DropRoleStmt *stmt)
 
 			if (SPI_connect() != SPI_OK_CONNECT)
 				elog(ERROR, "SPI_connect failed");
+			/* not read-only: a snapshot taken after the lock */
 			if (SPI_execute_with_args("SELECT name FROM cqstream.query"
 									  " WHERE owner = $1 ORDER BY name",
-									  1, argtypes, values, NULL, true,
+									  1, argtypes, values, NULL, false,
 									  0) != SPI_OK_SELECT)
 				elog(ERROR, "reading cqstream.query failed");
 			n = SPI_processed;
@@ -1794,6 +1825,7 @@ registry_after_owned(Node *stmt)
 	ListCell *lc;
 	OwnerContext ctx;
 	List *names = NIL;
+	MemoryContext cxt = CurrentMemoryContext; /* SPI_finish frees its own */
 	bool ok = false;
 
 	if (!OidIsValid(get_extension_oid("cqstream", true)))
@@ -1806,6 +1838,8 @@ registry_after_owned(Node *stmt)
 		newrole = get_rolespec_oid(((ReassignOwnedStmt *) stmt)->newrole,
 								   false);
 	}
+	if (OidIsValid(newrole))
+		LockOwnerRole(newrole);
 	oids = palloc(sizeof(Datum) * Max(list_length(roles), 1));
 	foreach(lc, roles)
 		oids[nroles++] = ObjectIdGetDatum(
@@ -1834,9 +1868,14 @@ registry_after_owned(Node *stmt)
 		if (ret != SPI_OK_UPDATE_RETURNING && ret != SPI_OK_DELETE_RETURNING)
 			elog(ERROR, "changing cqstream.query failed: %d", ret);
 		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			MemoryContext old = MemoryContextSwitchTo(cxt);
+
 			names = lappend(names,
-							SPI_getvalue(SPI_tuptable->vals[i],
-										 SPI_tuptable->tupdesc, 1));
+							pstrdup(SPI_getvalue(SPI_tuptable->vals[i],
+												 SPI_tuptable->tupdesc, 1)));
+			MemoryContextSwitchTo(old);
+		}
 		SPI_finish();
 		ok = true;
 	}

@@ -9,7 +9,7 @@
  * A block is a run of consecutive results of one query, stored as the
  * JSON array of their payloads with its first and last id: one heap tuple
  * and one index entry for up to a notification's worth of results (about
- * 80 transform results), where a row per result spent more than half of a
+ * 70 transform results), where a row per result spent more than half of a
  * transform's batch in heap and B-tree inserts.  A block is cut exactly
  * where a notification would be (CQ_NOTIFY_MAX_PAYLOAD bytes with its
  * brackets; a result too large alone gets a block of its own), so in the
@@ -24,8 +24,10 @@
  *
  * Blocks go to the heap as COPY writes rows (bulk_insert.c), a few dozen
  * at a time so their texts stay small; when the table has been altered
- * into a shape bulk_insert.c does not handle, through an INSERT statement
- * per block (the caller is connected to SPI).
+ * into a shape bulk_insert.c does not handle, through one INSERT
+ * statement at the end (the caller is connected to SPI): results are
+ * added while the source is read, as the query's owner, inside an SPI
+ * statement, where no statement of our own may run.
  *
  *-------------------------------------------------------------------------
  */
@@ -36,6 +38,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "nodes/makefuncs.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
@@ -56,6 +59,7 @@ cq_result_log_begin(CqResultLog *log, int32 query_id, const char *query,
 
 	memset(log, 0, sizeof(*log));
 	log->query_id = query_id;
+	log->cxt = CurrentMemoryContext;
 	cq_notifier_begin(&log->notifier, query, mode);
 	initStringInfo(&log->block);
 	enlargeStringInfo(&log->block, CQ_NOTIFY_MAX_PAYLOAD + 1);
@@ -101,7 +105,8 @@ EndBlock(CqResultLog *log)
 	appendStringInfoChar(&log->block, ']');
 	cq_notifier_block(&log->notifier, log->first_id, log->count,
 					  log->block.data, log->block.len);
-	t = (text *) MemoryContextAlloc(log->texts, VARHDRSZ + log->block.len);
+	t = (text *) MemoryContextAlloc(log->bulk ? log->texts : log->cxt,
+									VARHDRSZ + log->block.len);
 	SET_VARSIZE(t, VARHDRSZ + log->block.len);
 	memcpy(VARDATA(t), log->block.data, log->block.len);
 	if (log->bulk)
@@ -120,21 +125,24 @@ EndBlock(CqResultLog *log)
 	}
 	else
 	{
-		Oid types[4] = {INT4OID, INT8OID, INT8OID, TEXTOID};
-		Datum values[4];
-
-		values[0] = Int32GetDatum(log->query_id);
-		values[1] = Int64GetDatum(log->first_id);
-		values[2] = Int64GetDatum(last_id);
-		values[3] = PointerGetDatum(t);
-		if (SPI_execute_with_args("INSERT INTO cqstream.result_block"
-								  " (query_id, first_id, last_id, payloads)"
-								  " VALUES ($1, $2, $3, $4)",
-								  4, types, values, NULL, false,
-								  0) != SPI_OK_INSERT)
-			elog(ERROR, "cqstream: cannot log the results of \"%s\"",
-				 log->notifier.query);
-		MemoryContextReset(log->texts);
+		/* kept in the caller's context until cq_result_log_end */
+		if (log->nblocks == log->cap)
+		{
+			log->cap = Max(64, log->cap * 2);
+			log->firsts = log->firsts == NULL
+				? MemoryContextAlloc(log->cxt, sizeof(Datum) * log->cap)
+				: repalloc(log->firsts, sizeof(Datum) * log->cap);
+			log->lasts = log->lasts == NULL
+				? MemoryContextAlloc(log->cxt, sizeof(Datum) * log->cap)
+				: repalloc(log->lasts, sizeof(Datum) * log->cap);
+			log->texts_kept = log->texts_kept == NULL
+				? MemoryContextAlloc(log->cxt, sizeof(Datum) * log->cap)
+				: repalloc(log->texts_kept, sizeof(Datum) * log->cap);
+		}
+		log->firsts[log->nblocks] = Int64GetDatum(log->first_id);
+		log->lasts[log->nblocks] = Int64GetDatum(last_id);
+		log->texts_kept[log->nblocks] = PointerGetDatum(t);
+		log->nblocks++;
 	}
 	resetStringInfo(&log->block);
 	appendStringInfoChar(&log->block, '[');
@@ -171,8 +179,33 @@ cq_result_log_end(CqResultLog *log)
 		cq_bulk_end(&log->rows);
 		table_close(log->rows.rel, NoLock);
 	}
-	else
-		CommandCounterIncrement();
+	else if (log->nblocks > 0)
+	{
+		Oid types[4] = {INT4OID, INT8ARRAYOID, INT8ARRAYOID, TEXTARRAYOID};
+		Datum values[4];
+
+		values[0] = Int32GetDatum(log->query_id);
+		values[1] = PointerGetDatum(
+			construct_array(log->firsts, log->nblocks, INT8OID, sizeof(int64),
+							FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		values[2] = PointerGetDatum(
+			construct_array(log->lasts, log->nblocks, INT8OID, sizeof(int64),
+							FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		values[3] = PointerGetDatum(construct_array(log->texts_kept,
+													log->nblocks, TEXTOID, -1,
+													false, TYPALIGN_INT));
+		if (SPI_execute_with_args("INSERT INTO cqstream.result_block"
+								  " (query_id, first_id, last_id, payloads)"
+								  " SELECT $1, u.f, u.l, u.p FROM ROWS FROM"
+								  " (pg_catalog.unnest($2::pg_catalog.int8[]),"
+								  " pg_catalog.unnest($3::pg_catalog.int8[]),"
+								  " pg_catalog.unnest($4::pg_catalog.text[]))"
+								  " AS u(f, l, p)",
+								  4, types, values, NULL, false,
+								  0) != SPI_OK_INSERT)
+			elog(ERROR, "cqstream: cannot log the results of \"%s\"",
+				 log->notifier.query);
+	}
 	pfree(log->block.data);
 	MemoryContextDelete(log->texts);
 }

@@ -32,6 +32,13 @@ typedef struct CqResultLog
 	StringInfoData block; /* "[" then the pending payloads, comma-separated */
 	int64 first_id;		  /* of the pending block */
 	int count;			  /* payloads in the pending block */
+	/* when not bulk: the finished blocks, inserted at the end */
+	MemoryContext cxt;
+	int nblocks;
+	int cap;
+	Datum *firsts;
+	Datum *lasts;
+	Datum *texts_kept;
 } CqResultLog;
 
 extern void cq_result_log_begin(CqResultLog *log, int32 query_id,

@@ -578,8 +578,8 @@ TransformRow(void *arg, TupleTableSlot *slot)
  * caller's subtransaction.  Sets *more when batch_size cut the batch.
  * May raise any error.
  *
- * The source's rows are transformed as the executor returns them, and
- * every CQ_CHUNK results are written before more are made, so memory
+ * The source's rows are transformed as the executor returns them and
+ * their results written in blocks as they fill (result_log.c), so memory
  * stays small whatever batch_size is.
  */
 static void
@@ -598,7 +598,7 @@ RunQuery(CqQuery *q, const char *source, bool *more)
 	cq_chain_parse(q->chain, &t.chain);
 	t.base = (int64) q->id * CQ_RESULT_ID_BASE;
 	t.seq = q->last_result_seq;
-	/* One kept block that a chunk's payloads and tuples fit in */
+	/* Per-row memory (the key's C string), kept and reset by CQ_CHUNK */
 	t.chunk_cxt = AllocSetContextCreate(CurrentMemoryContext, "cqstream chunk",
 										1024 * 1024, 1024 * 1024,
 										ALLOCSET_DEFAULT_MAXSIZE);
@@ -1021,7 +1021,9 @@ TrimResults(void)
 	 * range of the primary key.  A count limit deletes the blocks before
 	 * the bound and rewrites the one the bound cuts through with its
 	 * results after it (the delete runs first, so the rewritten block may
-	 * take its key).  Blocks are created in id order, so the first one
+	 * take its key); the queries are key-share locked, so that a
+	 * concurrent drop_query waits rather than cascade past the rewritten
+	 * block.  Blocks are created in id order, so the first one
 	 * young enough to keep is found by walking the key from the oldest.
 	 */
 	if (SPI_execute("WITH u AS MATERIALIZED ("
@@ -1029,7 +1031,8 @@ TrimResults(void)
 					" - (q.options->>'retention_rows')::int8 AS upto"
 					" FROM cqstream.query q"
 					" JOIN cqstream.query_state s ON s.query_id = q.id"
-					" WHERE (q.options->>'retention_rows')::int8 > 0),"
+					" WHERE (q.options->>'retention_rows')::int8 > 0"
+					" FOR KEY SHARE OF q),"
 					" t AS MATERIALIZED (SELECT u.id, u.upto,"
 					" coalesce((SELECT x.last_id FROM cqstream.result_block x"
 					" WHERE x.query_id = u.id AND x.last_id > u.upto"

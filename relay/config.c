@@ -48,9 +48,8 @@ typedef struct Setting
 static const Setting Settings[] = {
 	{"db", "CQSTREAM_RELAY_DB", ST_STRING, "", 0, 0,
 	 "database connection string (libpq); empty: libpq environment and "
-	 "defaults.  A host name is looked up by libpq while the relay "
-	 "waits; give hostaddr=IP, an IP address or a socket directory as "
-	 "host so that (re)connecting never blocks the streams"},
+	 "defaults.  A host name is looked up without blocking the streams "
+	 "(several hosts, host=a,b: by libpq, blocking)"},
 	{"listen", "CQSTREAM_RELAY_LISTEN", ST_LISTEN, "127.0.0.1:8787", 0, 0,
 	 "HTTP listen address HOST:PORT"},
 	{"cors-origin", "CQSTREAM_RELAY_CORS_ORIGINS", ST_LIST, NULL, 0, 0,

@@ -12,6 +12,10 @@
  * flushed by a one-shot write event (libpq in non-blocking mode), so the
  * loop never waits on the database.
  *
+ * A host name is looked up first on the loop (resolve.c), and the
+ * connection then made with hostaddr set, so libpq's blocking lookup is
+ * never reached; the lookup is part of CONNECTING and of its timeout.
+ *
  * Backoff after a failure or a loss: 100 ms doubling to 5 s, back to
  * 100 ms once a connection is made.  A connection attempt that takes more
  * than 10 s is abandoned (PQconnectPoll has no timeout of its own).
@@ -28,6 +32,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "pgconn.h"
+#include "resolve.h"
 
 #define BACKOFF_MIN_MS	  100
 #define BACKOFF_MAX_MS	  5000
@@ -69,6 +74,7 @@ static struct
 	bool sent;
 	PGresult *result; /* the in-flight command's result so far */
 	bool shutting_down;
+	ResolveReq *resolving; /* CONNECTING: the host's lookup, pending */
 } pg;
 
 static void StartConnect(void);
@@ -147,6 +153,13 @@ ConnectionDown(const char *why)
 		pg.write_ev = NULL;
 	}
 	evtimer_del(pg.timer_ev);
+	if (pg.resolving)
+	{
+		ResolveReq *r = pg.resolving;
+
+		pg.resolving = NULL;
+		resolve_cancel(r);
+	}
 	if (pg.result)
 	{
 		PQclear(pg.result);
@@ -272,15 +285,41 @@ ConnectStep(evutil_socket_t fd, short what, void *arg)
 	SendNext();
 }
 
+/*
+ * Connect: PQconnectStart, or, with hostaddr (the looked-up address of
+ * the string's host), PQconnectStartParams with the string's settings
+ * and that hostaddr.
+ */
 static void
-StartConnect(void)
+BeginConnect(const char *hostaddr)
 {
-	struct timeval tv = {CONNECT_TIMEOUT_S, 0};
+	if (hostaddr == NULL)
+		pg.conn = PQconnectStart(pg.conninfo);
+	else
+	{
+		PQconninfoOption *opts = PQconninfoParse(pg.conninfo, NULL);
+		const char *keys[128];
+		const char *vals[128];
+		int n = 0;
 
-	pg.conn = PQconnectStart(pg.conninfo);
+		for (PQconninfoOption *o = opts; o && o->keyword && n < 126; o++)
+			if (o->val != NULL && strcmp(o->keyword, "hostaddr") != 0)
+			{
+				keys[n] = o->keyword;
+				vals[n++] = o->val;
+			}
+		keys[n] = "hostaddr";
+		vals[n++] = hostaddr;
+		keys[n] = NULL;
+		vals[n] = NULL;
+		pg.conn = opts ? PQconnectStartParams(keys, vals, 0) : NULL;
+		PQconninfoFree(opts);
+	}
 	if (pg.conn == NULL)
 	{
 		relay_log(LOG_ERROR, "out of memory for a database connection");
+		evtimer_del(pg.timer_ev);
+		pg.state = PG_DOWN;
 		ScheduleRetry();
 		return;
 	}
@@ -292,8 +331,47 @@ StartConnect(void)
 	}
 	PQsetnonblocking(pg.conn, 1);
 	pg.state = PG_CONNECTING;
-	evtimer_add(pg.timer_ev, &tv);
 	WaitConnect(PGRES_POLLING_WRITING);
+}
+
+static void
+Resolved_cb(const char *addr, const char *error, void *arg)
+{
+	const char *host = arg;
+
+	pg.resolving = NULL;
+	if (pg.state != PG_CONNECTING)
+		return;
+	if (addr == NULL)
+	{
+		relay_log(LOG_WARN,
+				  "database connection failed: host \"%s\" not "
+				  "found: %s",
+				  host, error);
+		ConnectionDown(NULL);
+		return;
+	}
+	BeginConnect(addr);
+}
+
+static void
+StartConnect(void)
+{
+	struct timeval tv = {CONNECT_TIMEOUT_S, 0};
+	static char *host;
+
+	/* The connect timeout covers the lookup too */
+	pg.state = PG_CONNECTING;
+	evtimer_add(pg.timer_ev, &tv);
+	free(host);
+	host = resolve_host_of(pg.conninfo);
+	if (host == NULL)
+	{
+		BeginConnect(NULL);
+		return;
+	}
+	/* Resolved_cb may run before this returns (an /etc/hosts name) */
+	pg.resolving = resolve_start(host, Resolved_cb, host);
 }
 
 /* Flush pending output; false if the connection broke */
@@ -408,6 +486,7 @@ pgconn_init(struct event_base *base, const char *conninfo,
 	pg.fail_ev = event_new(base, -1, 0, FailAll_cb, NULL);
 	pg.usage_ev = event_new(base, -1, EV_PERSIST, UsageTimer_cb, NULL);
 	event_add(pg.usage_ev, &tv);
+	(void) resolve_init(base);
 	StartConnect();
 }
 
@@ -437,6 +516,7 @@ pgconn_shutdown(void)
 	event_free(pg.timer_ev);
 	event_free(pg.fail_ev);
 	event_free(pg.usage_ev);
+	resolve_shutdown();
 	free(pg.conninfo);
 	pg.conninfo = NULL;
 }

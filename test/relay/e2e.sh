@@ -870,6 +870,68 @@ test_asan()
 	fi
 }
 
+# cqr_answers_fast PORT: /healthz answers within half a second and says the
+# database is down.
+cqr_answers_fast()
+{
+	curl -s --max-time 0.5 "http://127.0.0.1:$1/healthz" | grep -q '"database": *false'
+}
+
+# The database host given by name is looked up on the loop (evdns), never
+# by libpq's blocking getaddrinfo: localhost (from /etc/hosts) connects
+# over TCP; under a resolver that never answers (a private mount
+# namespace whose /etc/resolv.conf names a silent DNS server) the relay
+# keeps answering HTTP while the lookup is pending, and stops at once.
+test_dns()
+{
+	local port resolv=$CQR_STATE/resolv.conf ok=1 i
+	port=$(cq_free_port $((CQR_OTHER_PORT + 5)))
+	if cqr_relay_start dns "$port" \
+		--db="host=localhost port=$(cat "$CQ_TMP/pg-relay/port") user=postgres dbname=$CQR_DB"; then
+		cq_pass "--db host=localhost: looked up on the loop, connected over TCP"
+	else
+		cq_fail "--db host=localhost: connected" "$(tail -n 3 "$CQR_LOGS/relay-dns.log")"
+	fi
+	cqr_stop relay-dns
+
+	# port 53, the only one the C library's resolver knows, on an address
+	# of the loopback network nothing else uses
+	# (its own output, so that it holds none of the suite's pipes; it ends
+	# by itself after 30 s, and is stopped below)
+	cq_as_root node -e "const s = require('dgram').createSocket('udp4'); s.bind(53, '127.0.0.2'); setTimeout(() => s.close(), 30000)" \
+		>"$CQR_LOGS/silent-dns.log" 2>&1 </dev/null &
+	cqr_wait 10 grep -q ' 0200007F:0035 ' /proc/net/udp ||
+		cq_fail "a silent DNS server on 127.0.0.2:53"
+	echo "nameserver 127.0.0.2" >"$resolv"
+	chmod 644 "$resolv"
+	cq_as_root unshare -m sh -c 'mount --bind "$1" /etc/resolv.conf && shift && exec "$@"' \
+		sh "$resolv" "$CQR_BIN" --db="host=db.cqstream.test port=5432 user=postgres" \
+		--listen="127.0.0.1:$port" >>"$CQR_LOGS/relay-dns-silent.log" 2>&1 </dev/null &
+	echo $! >"$CQR_STATE/relay-dns-silent.pid"
+	cqr_wait 10 cqr_answers_fast "$port" || ok=0
+	# the lookup stays pending for seconds: every answer must still be quick
+	for i in $(seq 10); do
+		cqr_answers_fast "$port" || ok=0
+		sleep 0.2
+	done
+	if [ "$ok" = 1 ] && ! grep -q 'not found' "$CQR_LOGS/relay-dns-silent.log"; then
+		cq_pass "host name under a silent resolver: HTTP answered at once while the lookup is pending"
+	else
+		cq_fail "host name under a silent resolver: HTTP answered at once" \
+			"$(tail -n 3 "$CQR_LOGS/relay-dns-silent.log")"
+	fi
+	# cq_as_root may be sudo: the relay is its child; stop the relay itself
+	cqr_stop relay-dns-silent
+	pkill -TERM -f "listen=127.0.0.1:$port" 2>/dev/null || true
+	if cqr_wait 5 eval "! pgrep -f 'listen=127.0.0.1:$port' >/dev/null"; then
+		cq_pass "host name under a silent resolver: SIGTERM stops the relay at once"
+	else
+		cq_fail "host name under a silent resolver: SIGTERM stops the relay"
+		pkill -KILL -f "listen=127.0.0.1:$port" 2>/dev/null || true
+	fi
+	cq_as_root pkill -TERM -f "bind\\(53, '127.0.0.2'\\)" 2>/dev/null || true
+}
+
 # ---------------------------------------------------------------------------
 
 # cq_relay_e2e_tests: every relay check, in order; stops what it started.
@@ -894,7 +956,7 @@ cq_relay_e2e_tests()
 	cqr_setup || return 0
 	echo "setup $((SECONDS - start))s" >"$CQR_LOGS/times.log"
 	for t in raw_bytes eventsource_restarts eventsource_204 multi_stream \
-		replay endpoints chromium slow_client hostile asan; do
+		replay endpoints chromium slow_client hostile dns asan; do
 		start=$SECONDS
 		"test_$t"
 		echo "$t $((SECONDS - start))s" >>"$CQR_LOGS/times.log"

@@ -103,6 +103,7 @@
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "names.h"
 #include "payload.h"
 #include "pgconn.h"
 #include "sse.h"
@@ -1795,44 +1796,6 @@ AddSub(Client *c, Topic *t, int64_t after, bool counted)
 	return s;
 }
 
-static bool
-NameIsPattern(const char *s)
-{
-	return strchr(s, '*') != NULL;
-}
-
-/* name matches pattern, where '*' is any run of characters (LIKE's %) */
-static bool
-GlobMatch(const char *pattern, const char *name)
-{
-	const char *star = NULL;
-	const char *resume = NULL;
-
-	while (*name)
-	{
-		if (*pattern == '*')
-		{
-			star = pattern++;
-			resume = name;
-		}
-		else if (*pattern == *name)
-		{
-			pattern++;
-			name++;
-		}
-		else if (star)
-		{
-			pattern = star + 1;
-			name = ++resume;
-		}
-		else
-			return false;
-	}
-	while (*pattern == '*')
-		pattern++;
-	return *pattern == '\0';
-}
-
 /*
  * Whether c asked for the query called name: as the SQL of one client's
  * look-up would say (name = ANY(exact) OR name LIKE ANY(patterns)).
@@ -1842,9 +1805,9 @@ ClientWants(Client *c, const char *name)
 {
 	for (int i = 0; i < c->nnames; i++)
 	{
-		if (c->multi && NameIsPattern(c->names[i]))
+		if (c->multi && names_is_pattern(c->names[i]))
 		{
-			if (GlobMatch(c->names[i], name))
+			if (names_glob_match(c->names[i], name))
 				return true;
 		}
 		else if (strcmp(c->names[i], name) == 0)
@@ -1999,43 +1962,6 @@ Resolve_cb(PGresult *res, void *arg)
 	StartResolve();
 }
 
-static int
-StrPtrCmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
-/* Append a text[] literal element, quoted */
-static void
-ArrayItem(StrBuf *b, const char *s, bool like)
-{
-	if (b->len > 1)
-		strbuf_puts(b, ",");
-	strbuf_puts(b, "\"");
-	for (; *s; s++)
-	{
-		if (like && *s == '*')
-			strbuf_puts(b, "%");
-		else if (like && *s == '_')
-			strbuf_puts(b, "\\\\_"); /* array escape of LIKE's \_ */
-		else
-			strbuf_append(b, s, 1);
-	}
-	strbuf_puts(b, "\"");
-}
-
-/* Append the sorted, distinct names of list[0 .. n - 1] to b as a text[] */
-static void
-ArrayOf(StrBuf *b, char **list, int n, bool like)
-{
-	qsort(list, n, sizeof(char *), StrPtrCmp);
-	strbuf_puts(b, "{");
-	for (int i = 0; i < n; i++)
-		if (i == 0 || strcmp(list[i], list[i - 1]) != 0)
-			ArrayItem(b, list[i], like);
-	strbuf_puts(b, "}");
-}
-
 /*
  * Look up the queries of every client waiting at this moment with one
  * command (connecting clients arrive far faster than one round trip per
@@ -2073,7 +1999,7 @@ StartResolve(void)
 		c->resolve_gen = st.resolve_gen;
 		for (int i = 0; i < c->nnames; i++)
 		{
-			if (c->multi && NameIsPattern(c->names[i]))
+			if (c->multi && names_is_pattern(c->names[i]))
 				like[nlike++] = c->names[i];
 			else
 				exact[nexact++] = c->names[i];
@@ -2081,8 +2007,8 @@ StartResolve(void)
 	}
 	strbuf_init(&ea);
 	strbuf_init(&la);
-	ArrayOf(&ea, exact, nexact, false);
-	ArrayOf(&la, like, nlike, true);
+	names_array(&ea, exact, nexact, false);
+	names_array(&la, like, nlike, true);
 	params[0] = ea.data;
 	params[1] = la.data;
 	st.resolve_cmd =

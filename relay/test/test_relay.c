@@ -1,7 +1,8 @@
 /*
  * test_relay.c
  *	  Unit tests of the relay's pure parts: the SSE encoder, cursors and
- *	  Last-Event-ID validation, payload splitting, token comparison.
+ *	  Last-Event-ID validation, payload splitting, token comparison, query
+ *	  names and patterns.
  *
  * Design notes
  *
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "names.h"
 #include "payload.h"
 #include "sse.h"
 
@@ -308,6 +310,91 @@ TestTokens(void)
 			 config_cors_allowed(&cfg, "http://b.example"));
 }
 
+/* The definition of a match, by recursion: names_glob_match's reference */
+static bool
+RefMatch(const char *p, const char *n)
+{
+	if (*p == '\0')
+		return *n == '\0';
+	if (*p == '*')
+		return RefMatch(p + 1, n) || (*n != '\0' && RefMatch(p, n + 1));
+	return *n == *p && RefMatch(p + 1, n + 1);
+}
+
+static void
+CheckMatch(const char *pattern, const char *name, bool expected)
+{
+	char label[128];
+
+	snprintf(label, sizeof(label), "glob \"%s\" %s \"%s\"", pattern,
+			 expected ? "matches" : "does not match", name);
+	CheckInt(label, 1, names_glob_match(pattern, name) == expected);
+}
+
+static void
+TestNames(void)
+{
+	StrBuf b;
+	char *exact[] = {"temp_f", "avg_10s", "temp_f", "a"};
+	char *like[] = {"avg_*", "*", "t*_f"};
+	unsigned seed = 12345;
+	int mismatches = 0;
+
+	CheckInt("pattern: has a star", 1, names_is_pattern("avg_*"));
+	CheckInt("pattern: plain name is not", 0, names_is_pattern("avg_10s"));
+	CheckMatch("avg_*", "avg_10s", true);
+	CheckMatch("avg_*", "avg_", true);
+	CheckMatch("avg_*", "avgx10s", false);
+	CheckMatch("avg_*", "avg", false);
+	CheckMatch("*", "", true);
+	CheckMatch("*", "anything", true);
+	CheckMatch("", "", true);
+	CheckMatch("", "a", false);
+	CheckMatch("a*b*c", "axxbyyc", true);
+	CheckMatch("a*b*c", "axxbyy", false);
+	CheckMatch("*_f", "temp_f", true);
+	CheckMatch("*_f", "tempf", false);
+	CheckMatch("a**b", "ab", true);
+	CheckMatch("a*a", "a", false);
+	CheckMatch("a*a", "aba", true);
+	CheckMatch("*ab", "aab", true);
+
+	/* Random patterns over a small alphabet against the definition */
+	for (int i = 0; i < 200000; i++)
+	{
+		char p[9];
+		char n[9];
+		int pl = rand_r(&seed) % 8;
+		int nl = rand_r(&seed) % 8;
+
+		for (int j = 0; j < pl; j++)
+			p[j] = "ab_*"[rand_r(&seed) % 4];
+		p[pl] = '\0';
+		for (int j = 0; j < nl; j++)
+			n[j] = "ab_"[rand_r(&seed) % 3];
+		n[nl] = '\0';
+		if (names_glob_match(p, n) != RefMatch(p, n) && mismatches++ < 3)
+			printf("# mismatch: \"%s\" \"%s\"\n", p, n);
+	}
+	CheckInt("glob: 200000 random pattern/name pairs agree with the "
+			 "definition (mismatches)",
+			 0, mismatches);
+
+	strbuf_init(&b);
+	names_array(&b, exact, 4, false);
+	CheckBytes("names array: sorted, distinct",
+			   "{\"a\",\"avg_10s\",\"temp_f\"}", b.data, b.len);
+	strbuf_reset(&b);
+	names_array(&b, like, 3, true);
+	/* array escapes \\ to \, so LIKE sees \_ : an underscore only */
+	CheckBytes("names array: LIKE patterns, '*' as %, '_' escaped",
+			   "{\"%\",\"avg\\\\_%\",\"t%\\\\_f\"}", b.data, b.len);
+	strbuf_reset(&b);
+	names_array(&b, NULL, 0, true);
+	CheckBytes("names array: empty", "{}", b.data, b.len);
+	strbuf_free(&b);
+}
+
 int
 main(void)
 {
@@ -315,5 +402,6 @@ main(void)
 	TestCursor();
 	TestPayload();
 	TestTokens();
+	TestNames();
 	return failures ? 1 : 0;
 }

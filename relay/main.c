@@ -34,6 +34,7 @@
 #include "http.h"
 #include "log.h"
 #include "pgconn.h"
+#include "resolve.h"
 #include "stream.h"
 
 #define DRAIN_TIMEOUT_S 5
@@ -139,6 +140,7 @@ Hup_cb(evutil_socket_t sig, short what, void *arg)
 	config_free(&relay.cfg);
 	relay.cfg = fresh;
 	relay_config = &relay.cfg;
+	resolve_reload();
 	pgconn_set_conninfo(relay.cfg.db);
 	stream_config_changed();
 	relay_log(LOG_INFO, "configuration reloaded");

@@ -286,34 +286,46 @@ ConnectStep(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
- * Connect: PQconnectStart, or, with hostaddr (the looked-up address of
- * the string's host), PQconnectStartParams with the string's settings
- * and that hostaddr.
+ * Connect: PQconnectStart, or, with the naddrs addresses looked up for
+ * the string's host, PQconnectStartParams with the string's settings,
+ * hostaddr the addresses and host the name repeated as often (libpq pairs
+ * them one to one and tries each in turn).
  */
 static void
-BeginConnect(const char *hostaddr)
+BeginConnect(const char *host, const char *hostaddrs, int naddrs)
 {
-	if (hostaddr == NULL)
+	if (hostaddrs == NULL)
 		pg.conn = PQconnectStart(pg.conninfo);
 	else
 	{
 		PQconninfoOption *opts = PQconninfoParse(pg.conninfo, NULL);
 		const char *keys[128];
 		const char *vals[128];
+		size_t hlen = strlen(host) + 1;
+		char *hosts = malloc(hlen * (size_t) naddrs);
 		int n = 0;
 
-		for (PQconninfoOption *o = opts; o && o->keyword && n < 126; o++)
-			if (o->val != NULL && strcmp(o->keyword, "hostaddr") != 0)
+		for (int i = 0; hosts && i < naddrs; i++)
+		{
+			memcpy(hosts + i * hlen, host, hlen - 1);
+			hosts[i * hlen + hlen - 1] = i + 1 < naddrs ? ',' : '\0';
+		}
+		for (PQconninfoOption *o = opts; o && o->keyword && n < 125; o++)
+			if (o->val != NULL && strcmp(o->keyword, "hostaddr") != 0 &&
+				strcmp(o->keyword, "host") != 0)
 			{
 				keys[n] = o->keyword;
 				vals[n++] = o->val;
 			}
+		keys[n] = "host";
+		vals[n++] = hosts;
 		keys[n] = "hostaddr";
-		vals[n++] = hostaddr;
+		vals[n++] = hostaddrs;
 		keys[n] = NULL;
 		vals[n] = NULL;
-		pg.conn = opts ? PQconnectStartParams(keys, vals, 0) : NULL;
+		pg.conn = opts && hosts ? PQconnectStartParams(keys, vals, 0) : NULL;
 		PQconninfoFree(opts);
+		free(hosts);
 	}
 	if (pg.conn == NULL)
 	{
@@ -335,23 +347,34 @@ BeginConnect(const char *hostaddr)
 }
 
 static void
-Resolved_cb(const char *addr, const char *error, void *arg)
+Resolved_cb(const char *addrs, int n, const char *error, bool unknown,
+			void *arg)
 {
 	const char *host = arg;
 
 	pg.resolving = NULL;
 	if (pg.state != PG_CONNECTING)
 		return;
-	if (addr == NULL)
+	if (addrs == NULL && unknown)
+	{
+		/* Not in DNS: the C library may know it otherwise (mDNS, NSS) */
+		relay_log(LOG_WARN,
+				  "database host \"%s\" not in DNS (%s): "
+				  "libpq looks it up, blocking",
+				  host, error);
+		BeginConnect(NULL, NULL, 0);
+		return;
+	}
+	if (addrs == NULL)
 	{
 		relay_log(LOG_WARN,
-				  "database connection failed: host \"%s\" not "
-				  "found: %s",
+				  "database connection failed: looking host "
+				  "\"%s\" up: %s",
 				  host, error);
 		ConnectionDown(NULL);
 		return;
 	}
-	BeginConnect(addr);
+	BeginConnect(host, addrs, n);
 }
 
 static void
@@ -367,7 +390,7 @@ StartConnect(void)
 	host = resolve_host_of(pg.conninfo);
 	if (host == NULL)
 	{
-		BeginConnect(NULL);
+		BeginConnect(NULL, NULL, 0);
 		return;
 	}
 	/* Resolved_cb may run before this returns (an /etc/hosts name) */

@@ -5,11 +5,14 @@
  * Design notes
  *
  * One evdns_base, set up from /etc/resolv.conf and /etc/hosts as the C
- * library would, and disabled while no lookup is pending so that it never
- * keeps the loop alive at shutdown.  The first address evdns returns is
- * used (IPv4 and IPv6 alike); a name that resolves to nothing, or a
- * resolver failure, is an error like a refused connection: pgconn.c
- * retries after its backoff.
+ * library would (again on SIGHUP: resolve_reload), and disabled while no
+ * lookup is pending so that it never keeps the loop alive at shutdown.
+ * Every address found is passed on (as libpq would try each in turn), up
+ * to RESOLVE_MAX_ADDRS.  A name DNS does not know (NXDOMAIN) may still be
+ * known to the C library's other sources (mDNS, LDAP through NSS): the
+ * caller then lets libpq look it up itself.  A resolver failure (timeout)
+ * is an error like a refused connection: pgconn.c retries after its
+ * backoff.
  */
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -34,6 +37,8 @@ struct ResolveReq
 
 static struct evdns_base *dns;
 
+#define RESOLVE_MAX_ADDRS 8
+
 bool
 resolve_init(struct event_base *base)
 {
@@ -51,6 +56,22 @@ resolve_init(struct event_base *base)
 }
 
 void
+resolve_reload(void)
+{
+	if (dns == NULL)
+		return;
+	/* Pending look-ups wait for the new servers (suspend/resume) */
+	evdns_base_clear_nameservers_and_suspend(dns);
+	evdns_base_clear_host_addresses(dns);
+	if (evdns_base_resolv_conf_parse(dns, DNS_OPTIONS_ALL,
+									 "/etc/resolv.conf") != 0)
+		relay_log(LOG_WARN,
+				  "reading /etc/resolv.conf failed: DNS look-ups "
+				  "use the resolver's defaults");
+	evdns_base_resume(dns);
+}
+
+void
 resolve_shutdown(void)
 {
 	if (dns)
@@ -58,13 +79,20 @@ resolve_shutdown(void)
 	dns = NULL;
 }
 
-/* Is s an IPv4 or IPv6 address? */
+/* Is s a numeric address (IPv4, IPv6, also with a %scope)?  Never blocks */
 static bool
 IsAddress(const char *s)
 {
-	unsigned char buf[sizeof(struct in6_addr)];
+	struct addrinfo hints;
+	struct addrinfo *ai = NULL;
+	bool numeric;
 
-	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_NUMERICHOST;
+	numeric = getaddrinfo(s, NULL, &hints, &ai) == 0;
+	if (ai)
+		freeaddrinfo(ai);
+	return numeric;
 }
 
 char *
@@ -84,23 +112,39 @@ resolve_host_of(const char *conninfo)
 		PQfreemem(err);
 		return NULL;
 	}
+	bool host_given = false;
+	bool hostaddr_given = false;
+	bool service = getenv("PGSERVICE") != NULL;
+
 	for (PQconninfoOption *o = opts; o->keyword; o++)
 	{
-		if (o->val == NULL || o->val[0] == '\0')
+		if (o->val == NULL)
 			continue;
 		if (strcmp(o->keyword, "host") == 0)
+		{
 			host = o->val;
+			host_given = true;
+		}
 		else if (strcmp(o->keyword, "hostaddr") == 0)
+		{
 			hostaddr = o->val;
+			hostaddr_given = true;
+		}
+		else if (strcmp(o->keyword, "service") == 0)
+			service = true;
 	}
-	/* As libpq: the environment when the string has none */
-	if (host == NULL)
+	/*
+	 * As libpq: the environment when the string has none (an empty value
+	 * in the string is libpq's default, a socket).  A service file may
+	 * name the host or its address: left to libpq.
+	 */
+	if (!host_given)
 		host = getenv("PGHOST");
-	if (hostaddr == NULL)
+	if (!hostaddr_given)
 		hostaddr = getenv("PGHOSTADDR");
-	if (host && host[0] != '\0' && (hostaddr == NULL || hostaddr[0] == '\0') &&
-		host[0] != '/' && host[0] != '@' && strchr(host, ',') == NULL &&
-		!IsAddress(host))
+	if (!service && host && host[0] != '\0' &&
+		(hostaddr == NULL || hostaddr[0] == '\0') && host[0] != '/' &&
+		host[0] != '@' && strchr(host, ',') == NULL && !IsAddress(host))
 		result = strdup(host);
 	PQconninfoFree(opts);
 	return result;
@@ -110,34 +154,51 @@ static void
 Answer_cb(int errcode, struct evutil_addrinfo *ai, void *arg)
 {
 	ResolveReq *r = arg;
-	char addr[INET6_ADDRSTRLEN] = "";
+	char addrs[RESOLVE_MAX_ADDRS * (INET6_ADDRSTRLEN + 1)] = "";
+	size_t len = 0;
+	int n = 0;
 	const char *error = NULL;
+	bool unknown = false;
 
 	r->req = NULL;
 	if (errcode == EVUTIL_EAI_CANCEL || r->cancelled)
 	{
-		/* resolve_cancel frees r once evdns is done with it */
+		/* resolve_cancel's request: answered with CANCEL, later */
 		if (ai)
 			evutil_freeaddrinfo(ai);
 		free(r);
 		return;
 	}
+	/* Every address, comma-separated, as hostaddr takes them */
+	for (struct evutil_addrinfo *a = ai; a && n < RESOLVE_MAX_ADDRS;
+		 a = a->ai_next)
+	{
+		char one[INET6_ADDRSTRLEN];
+		const void *bytes = a->ai_family == AF_INET6
+			? (const void *) &((struct sockaddr_in6 *) a->ai_addr)->sin6_addr
+			: (const void *) &((struct sockaddr_in *) a->ai_addr)->sin_addr;
+
+		if ((a->ai_family != AF_INET && a->ai_family != AF_INET6) ||
+			evutil_inet_ntop(a->ai_family, bytes, one, sizeof(one)) == NULL ||
+			strstr(addrs, one) != NULL)
+			continue;
+		len += snprintf(addrs + len, sizeof(addrs) - len, "%s%s",
+						n > 0 ? "," : "", one);
+		n++;
+	}
 	if (errcode != 0)
+	{
 		error = evutil_gai_strerror(errcode);
-	else if (ai == NULL ||
-			 evutil_inet_ntop(ai->ai_family,
-							  ai->ai_family == AF_INET6
-								  ? (void *) &(
-										(struct sockaddr_in6 *) ai->ai_addr)
-										->sin6_addr
-								  : (void *) &(
-										(struct sockaddr_in *) ai->ai_addr)
-										->sin_addr,
-							  addr, sizeof(addr)) == NULL)
+		unknown = errcode == EVUTIL_EAI_NONAME;
+	}
+	else if (n == 0)
+	{
 		error = "no address";
+		unknown = true;
+	}
 	if (ai)
 		evutil_freeaddrinfo(ai);
-	r->cb(error ? NULL : addr, error, r->arg);
+	r->cb(error ? NULL : addrs, n, error, unknown, r->arg);
 	free(r);
 }
 
@@ -174,6 +235,8 @@ resolve_cancel(ResolveReq *r)
 	if (r == NULL)
 		return;
 	r->cancelled = true;
+	/* The CANCEL answer comes later from the loop and frees r (at exit,
+	 * after the loop has stopped, it never comes: r is left to the exit) */
 	if (r->req)
-		evdns_getaddrinfo_cancel(r->req); /* calls back, which frees r */
+		evdns_getaddrinfo_cancel(r->req);
 }

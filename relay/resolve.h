@@ -8,10 +8,11 @@
  * libpq looks a host name up with a blocking getaddrinfo() inside
  * PQconnectStart/PQconnectPoll.  pgconn.c asks resolve_host_of() whether
  * a connection string names one host by name (no hostaddr, not a socket
- * directory, not an IP address); if so it resolves it here first and
- * connects with hostaddr set to the address found, keeping host (libpq
- * still uses it for SSL checks, Kerberos and the password file).  Strings
- * naming several hosts are left to libpq.
+ * directory, not an IP address, no service); if so it resolves it here
+ * first and connects with hostaddr set to the addresses found, and host
+ * repeated as often (libpq still uses it for SSL checks, Kerberos and the
+ * password file).  Strings naming several hosts are left to libpq, as are
+ * names DNS does not know.
  */
 #ifndef RELAY_RESOLVE_H
 #define RELAY_RESOLVE_H
@@ -22,12 +23,19 @@
 
 typedef struct ResolveReq ResolveReq;
 
-/* addr: the address as text, or NULL with error set */
-typedef void (*ResolveCb)(const char *addr, const char *error, void *arg);
+/*
+ * addrs: the n addresses found, comma-separated (as libpq's hostaddr), or
+ * NULL with error set; unknown: DNS does not know the name (other sources
+ * of the C library might).
+ */
+typedef void (*ResolveCb)(const char *addrs, int n, const char *error,
+						  bool unknown, void *arg);
 
 /* False when no resolver could be set up (libpq then looks names up) */
 extern bool resolve_init(struct event_base *base);
 extern void resolve_shutdown(void);
+/* Read /etc/resolv.conf and /etc/hosts again (SIGHUP) */
+extern void resolve_reload(void);
 
 /*
  * The host name conninfo makes libpq look up (malloc'd), or NULL when it

@@ -884,7 +884,7 @@ cqr_answers_fast()
 # keeps answering HTTP while the lookup is pending, and stops at once.
 test_dns()
 {
-	local port resolv=$CQR_STATE/resolv.conf ok=1 i
+	local port pid resolv=$CQR_STATE/resolv.conf ok=1 i
 	port=$(cq_free_port $((CQR_OTHER_PORT + 5)))
 	if cqr_relay_start dns "$port" \
 		--db="host=localhost port=$(cat "$CQ_TMP/pg-relay/port") user=postgres dbname=$CQR_DB"; then
@@ -904,10 +904,17 @@ test_dns()
 		cq_fail "a silent DNS server on 127.0.0.2:53"
 	echo "nameserver 127.0.0.2" >"$resolv"
 	chmod 644 "$resolv"
-	cq_as_root unshare -m sh -c 'mount --bind "$1" /etc/resolv.conf && shift && exec "$@"' \
-		sh "$resolv" "$CQR_BIN" --db="host=db.cqstream.test port=5432 user=postgres" \
+	# the relay's own pid, written by the shell it replaces (cq_as_root may
+	# be sudo, whose child it then is)
+	rm -f "$CQR_STATE/relay-dns-silent.pid"
+	cq_as_root unshare -m sh -c 'echo $$ >"$1" && mount --bind "$2" /etc/resolv.conf && shift 2 && exec "$@"' \
+		sh "$CQR_STATE/relay-dns-silent.pid" "$resolv" "$CQR_BIN" \
+		--db="host=db.cqstream.test port=5432 user=postgres" \
 		--listen="127.0.0.1:$port" >>"$CQR_LOGS/relay-dns-silent.log" 2>&1 </dev/null &
-	echo $! >"$CQR_STATE/relay-dns-silent.pid"
+	if ! cqr_wait 10 test -s "$CQR_STATE/relay-dns-silent.pid"; then
+		cq_fail "host name under a silent resolver: relay started in a private mount namespace"
+		return 0
+	fi
 	cqr_wait 10 cqr_answers_fast "$port" || ok=0
 	# the lookup stays pending for seconds: every answer must still be quick
 	for i in $(seq 10); do
@@ -920,14 +927,13 @@ test_dns()
 		cq_fail "host name under a silent resolver: HTTP answered at once" \
 			"$(tail -n 3 "$CQR_LOGS/relay-dns-silent.log")"
 	fi
-	# cq_as_root may be sudo: the relay is its child; stop the relay itself
-	cqr_stop relay-dns-silent
-	pkill -TERM -f "listen=127.0.0.1:$port" 2>/dev/null || true
-	if cqr_wait 5 eval "! pgrep -f 'listen=127.0.0.1:$port' >/dev/null"; then
+	pid=$(cat "$CQR_STATE/relay-dns-silent.pid")
+	cq_as_root kill -TERM "$pid"
+	if cqr_wait 5 eval "[ ! -e /proc/$pid ]"; then
 		cq_pass "host name under a silent resolver: SIGTERM stops the relay at once"
 	else
 		cq_fail "host name under a silent resolver: SIGTERM stops the relay"
-		pkill -KILL -f "listen=127.0.0.1:$port" 2>/dev/null || true
+		cq_as_root kill -KILL "$pid" 2>/dev/null || true
 	fi
 	cq_as_root pkill -TERM -f "bind\\(53, '127.0.0.2'\\)" 2>/dev/null || true
 }

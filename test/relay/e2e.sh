@@ -356,10 +356,12 @@ test_raw_bytes()
 	pid=$!
 	echo "$pid" >"$CQR_STATE/curl-raw.pid"
 	cqr_wait 10 grep -q 'cqstream-relay' "$raw" || true
-	# Keys with CR, LF, CRLF, U+2028 and non-ASCII, among plain ones
-	cqr_sql "INSERT INTO src_raw (k, v) VALUES ('a' || chr(13) || 'b', 1), ('c' || chr(10) || 'd', 2.5), ('e' || chr(13) || chr(10) || 'f', -3), ('g' || chr(8232) || 'h', 1e-9), ('é✓', 1e300), ('s1', 0)" >/dev/null
+	# Keys with CR, LF, CRLF, U+2028 and non-ASCII, among plain ones, and
+	# a 9,024-byte key whose result is too large for a notification (sent
+	# by reference, read from the log by the relay)
+	cqr_sql "INSERT INTO src_raw (k, v) VALUES ('a' || chr(13) || 'b', 1), ('c' || chr(10) || 'd', 2.5), ((SELECT string_agg(md5(g::text), '') FROM generate_series(1, 282) g), 7), ('e' || chr(13) || chr(10) || 'f', -3), ('g' || chr(8232) || 'h', 1e-9), ('é✓', 1e300), ('s1', 0)" >/dev/null
 	cqr_insert src_raw 40
-	cqr_wait 30 cqr_done raw_q 46 || true
+	cqr_wait 30 cqr_done raw_q 47 || true
 	# Until the last event is in and a heartbeat has followed it
 	cqr_wait 15 cqr_heartbeat_after "$raw" "$(cqr_ids raw_q | tail -n 1)" || true
 	kill "$pid" 2>/dev/null || true

@@ -130,6 +130,35 @@ test_end_to_end()
 		"SELECT count(*) = $(wc -l <"$listen_out") AND md5(string_agg(CASE WHEN first_id = last_id THEN substr(payloads, 2, length(payloads) - 2) ELSE payloads END, E'\\n' ORDER BY last_id) || E'\\n') = '$(md5sum <"$listen_out" | cut -d' ' -f1)' FROM cqstream.result_block WHERE query_id = (SELECT id FROM cqstream.query WHERE name = 'temp_f')" t
 }
 
+# A result too large for a notification (a 9,024-byte key) is logged whole
+# in a block of its own and announced by reference, between its
+# neighbours, in id order.
+test_by_reference()
+{
+	local out=$CQ_TMP/listen-ref.out pid rc=0 base
+	cqw_table bigk
+	cqw_sql "SELECT cqstream.create_transform('big_q', 'bigk', 't', 'v', 'mul 2', key_column => 'k', options => '{\"retention_rows\": 0}')" >/dev/null
+	"$CQ_TMP/cqlisten" "$(cqw_conninfo)" cqstream_big_q 3 30 >"$out" 2>"$out.err" &
+	pid=$!
+	for _ in $(seq 100); do
+		grep -q listening "$out.err" 2>/dev/null && break
+		sleep 0.05
+	done
+	cqw_sql "INSERT INTO bigk (k, v) VALUES ('small', 1), ((SELECT string_agg(md5(g::text), '') FROM generate_series(1, 282) g), 2), ('small', 3)" >/dev/null
+	wait "$pid" || rc=$?
+	base=$(cqw_sql "SELECT id * 1000000000000 FROM cqstream.query WHERE name = 'big_q'")
+	if [ "$rc" -eq 0 ] && [ "$(sed -n 2p "$out")" = "{\"query\":\"big_q\",\"id\":$((base + 2)),\"ref\":true}" ] &&
+		sed -n 1p "$out" | grep -q "^{\"query\":\"big_q\",\"id\":$((base + 1)),\"key\":\"small\"" &&
+		sed -n 3p "$out" | grep -q "^{\"query\":\"big_q\",\"id\":$((base + 3)),\"key\":\"small\""; then
+		cq_pass "a 9,024-byte result is announced by reference, between its neighbours"
+	else
+		cq_fail "a 9,024-byte result is announced by reference" "cqlisten exit $rc: $(cut -c 1-120 "$out" | tr '\n' '|')"
+	fi
+	cqw_check "the result sent by reference is logged whole, in a block of its own" \
+		"SELECT string_agg(format('%s:%s', r.id - $base, length(r.payload->>'key')), ',' ORDER BY r.id), (SELECT count(*) FROM cqstream.result_block b WHERE b.query_id = $base / 1000000000000), (SELECT (r2.payload->>'value')::float8 FROM cqstream.results('big_q', $base + 1, 1) r2) FROM cqstream.results('big_q') r" \
+		"1:5,2:9024,3:5|3|4"
+}
+
 # Retention: a count limit keeps exactly the newest results (the block it
 # cuts through is rewritten); an age limit drops whole blocks.
 test_retention()
@@ -457,6 +486,7 @@ cq_worker_tests()
 	test_launcher
 	test_end_to_end
 	test_retention
+	test_by_reference
 	test_domain_and_notify_id
 	test_out_of_order
 	test_pause_resume

@@ -15,7 +15,11 @@
  *
  * with blanks allowed between tokens.  Numbers go through PostgreSQL's
  * float8 input and must be complete (MobilityDB reads "1,5@t" as 1; we
- * refuse it).  Timestamps are decoded with ParseDateTime/DecodeDateTime, as
+ * refuse it); a plain decimal whose digits form an integer below 2^53
+ * and whose decimal exponent is within +-22 is converted here by one
+ * multiplication or division by an exact power of ten (Clinger's fast
+ * path), which rounds exactly as strtod does: strtod was a tenth of a
+ * large value's input.  Timestamps are decoded with ParseDateTime/DecodeDateTime, as
  * timestamptz_in does, so every DateStyle and TimeZone works, but errors
  * are reported against the whole literal with SQLSTATE 22P02 rather than
  * timestamptz's 22007.
@@ -166,19 +170,94 @@ IsDelimiter(char c)
 	}
 }
 
+/*
+ * FastDecimal: [-]digits[.digits][e[+-]digits] in [p, end), blanks
+ * already trimmed, when it converts exactly with one IEEE operation:
+ * mantissa below 2^53, decimal exponent within +-22 (both factors are
+ * then exact doubles, and the one rounding is strtod's).  False for
+ * anything else, which float8 input then reads.
+ */
+static bool
+FastDecimal(const char *p, const char *end, double *result)
+{
+	static const double pow10[] = {1e0,	 1e1,  1e2,	 1e3,  1e4,	 1e5,
+								   1e6,	 1e7,  1e8,	 1e9,  1e10, 1e11,
+								   1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
+								   1e18, 1e19, 1e20, 1e21, 1e22};
+	bool neg = false;
+	uint64 m = 0;
+	int digits = 0;
+	int exp10 = 0;
+	double v;
+
+	if (p < end && *p == '-')
+	{
+		neg = true;
+		p++;
+	}
+	for (; p < end && *p >= '0' && *p <= '9'; p++, digits++)
+	{
+		m = m * 10 + (*p - '0');
+		if (m >= UINT64CONST(1) << 53)
+			return false;
+	}
+	if (p < end && *p == '.')
+	{
+		p++;
+		for (; p < end && *p >= '0' && *p <= '9'; p++, digits++, exp10--)
+		{
+			m = m * 10 + (*p - '0');
+			if (m >= UINT64CONST(1) << 53)
+				return false;
+		}
+	}
+	if (digits == 0)
+		return false;
+	if (p < end && (*p == 'e' || *p == 'E'))
+	{
+		bool eneg = false;
+		int e = 0;
+		int edigits = 0;
+
+		p++;
+		if (p < end && (*p == '+' || *p == '-'))
+			eneg = *p++ == '-';
+		for (; p < end && *p >= '0' && *p <= '9' && edigits < 4;
+			 p++, edigits++)
+			e = e * 10 + (*p - '0');
+		if (edigits == 0)
+			return false;
+		exp10 += eneg ? -e : e;
+	}
+	if (p != end || exp10 < -22 || exp10 > 22)
+		return false;
+	v = (double) m;
+	v = exp10 < 0 ? v / pow10[-exp10] : v * pow10[exp10];
+	*result = neg ? -v : v;
+	return true;
+}
+
 /* instant := float8 "@" timestamptz; appends it to the builder */
 static void
 ParseInstant(TextParser *ps, TFloatBuilder *b)
 {
 	const char *start = ps->p;
 	const char *q = start;
+	const char *vs;
+	const char *ve;
 	double v;
 
 	while (!IsDelimiter(*q) && *q != '@')
 		q++;
 	if (*q != '@')
 		SyntaxError(ps, "Expected \"value@timestamp\".");
-	v = float8in_internal(CopyToken(ps, start, q), NULL, "tfloat", ps->lit);
+	for (vs = start; vs < q && isspace((unsigned char) *vs); vs++)
+		;
+	for (ve = q; ve > vs && isspace((unsigned char) ve[-1]); ve--)
+		;
+	if (!FastDecimal(vs, ve, &v))
+		v = float8in_internal(CopyToken(ps, start, q), NULL, "tfloat",
+							  ps->lit);
 
 	start = ++q;
 	while (!IsDelimiter(*q))
@@ -294,6 +373,37 @@ tfloat_in(PG_FUNCTION_ARGS)
 {
 	char *str = PG_GETARG_CSTRING(0);
 
+	PG_RETURN_TFLOAT_P(ParseTFloat(str));
+}
+
+/*
+ * tfloat_from_text: the cast text -> tfloat, the same value as
+ * tfloat_in of the text.  Without it the cast goes through a C-string copy
+ * of the text (I/O conversion): for a large value a second multi-megabyte
+ * buffer, which with its page faults cost as much as the parsing.  A
+ * detoasted copy is ours, so the NUL the parser needs is added by growing
+ * it in place; a value used where it lies is copied once.
+ */
+PG_FUNCTION_INFO_V1(tfloat_from_text);
+Datum
+tfloat_from_text(PG_FUNCTION_ARGS)
+{
+	struct varlena *raw = PG_GETARG_RAW_VARLENA_P(0);
+	struct varlena *t = PG_DETOAST_DATUM_PACKED(PointerGetDatum(raw));
+	Size len = VARSIZE_ANY_EXHDR(t);
+	char *str;
+
+	if (t != raw && !VARATT_IS_SHORT(t))
+	{
+		t = repalloc(t, VARHDRSZ + len + 1);
+		str = VARDATA(t);
+	}
+	else
+	{
+		str = palloc(len + 1);
+		memcpy(str, VARDATA_ANY(t), len);
+	}
+	str[len] = '\0'; /* text never holds a NUL of its own */
 	PG_RETURN_TFLOAT_P(ParseTFloat(str));
 }
 

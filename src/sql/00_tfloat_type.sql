@@ -34,3 +34,11 @@ CREATE TYPE public.tfloat (
 
 COMMENT ON TYPE public.tfloat IS
 	'temporal float: an instant, a discrete or continuous sequence, or a sequence set (MobilityDB-compatible)';
+
+-- The cast from text parses the text in place (tfloat_io.c); the same
+-- value as the type's input
+CREATE FUNCTION public.tfloat_from_text(text) RETURNS public.tfloat
+	AS 'MODULE_PATHNAME', 'tfloat_from_text'
+	LANGUAGE C STABLE STRICT PARALLEL SAFE;
+CREATE CAST (text AS public.tfloat)
+	WITH FUNCTION public.tfloat_from_text(text);

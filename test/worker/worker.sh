@@ -57,6 +57,18 @@ cqw_conninfo()
 	echo "host=$CQ_TMP/pg-worker port=$(cat "$CQ_TMP/pg-worker/port") user=postgres dbname=$CQW_DB"
 }
 
+# cqw_listen CHANNEL RESULTS TIMEOUT_S OUT ERR: cqlisten in the background
+# (pid in CQW_LISTEN_PID) once it is listening (5 s at most).
+cqw_listen()
+{
+	"$CQ_TMP/cqlisten" "$(cqw_conninfo)" "$1" "$2" "$3" >"$4" 2>"$5" &
+	CQW_LISTEN_PID=$!
+	for _ in $(seq 100); do
+		grep -q listening "$5" 2>/dev/null && break
+		sleep 0.05
+	done
+}
+
 # A source table NAME with an identity id, a time, a key and a value
 cqw_table()
 {
@@ -87,13 +99,8 @@ test_end_to_end()
 	local pid rc=0 n
 	cqw_table src
 	cqw_sql "SELECT cqstream.create_transform('temp_f', 'src', 't', 'v', 'mul 1.8 | add 32', key_column => 'k', options => '{\"retention_rows\": 0}')" >/dev/null
-	"$CQ_TMP/cqlisten" "$(cqw_conninfo)" cqstream_temp_f 100000 120 \
-		>"$listen_out" 2>"$listen_err" &
-	pid=$!
-	for _ in $(seq 100); do
-		grep -q listening "$listen_err" 2>/dev/null && break
-		sleep 0.05
-	done
+	cqw_listen cqstream_temp_f 100000 120 "$listen_out" "$listen_err"
+	pid=$CQW_LISTEN_PID
 	cqw_sql "INSERT INTO src (t, k, v) SELECT '2026-11-23 10:00:01.5+00'::timestamptz + (g - 1) * interval '1.25 s', 's' || (g % 7 + 1), (g - 1) * 0.37 + 21.5 FROM generate_series(1, 100000) g" >/dev/null
 	if cq_wait_for "$(cq_state_sql temp_f rows_processed)" 100000 120; then
 		cq_pass "100000 rows processed"
@@ -138,12 +145,8 @@ test_by_reference()
 	local out=$CQ_TMP/listen-ref.out pid rc=0 base
 	cqw_table bigk
 	cqw_sql "SELECT cqstream.create_transform('big_q', 'bigk', 't', 'v', 'mul 2', key_column => 'k', options => '{\"retention_rows\": 0}')" >/dev/null
-	"$CQ_TMP/cqlisten" "$(cqw_conninfo)" cqstream_big_q 3 30 >"$out" 2>"$out.err" &
-	pid=$!
-	for _ in $(seq 100); do
-		grep -q listening "$out.err" 2>/dev/null && break
-		sleep 0.05
-	done
+	cqw_listen cqstream_big_q 3 30 "$out" "$out.err"
+	pid=$CQW_LISTEN_PID
 	cqw_sql "INSERT INTO bigk (k, v) VALUES ('small', 1), ((SELECT string_agg(md5(g::text), '') FROM generate_series(1, 282) g), 2), ('small', 3)" >/dev/null
 	wait "$pid" || rc=$?
 	base=$(cqw_sql "SELECT id * 1000000000000 FROM cqstream.query WHERE name = 'big_q'")
@@ -194,12 +197,8 @@ test_domain_and_notify_id()
 	local out=$CQ_TMP/listen-id.out pid rc=0
 	cqw_table dom
 	cqw_sql "SELECT cqstream.create_transform('ln_q', 'dom', 't', 'v', 'ln', options => '{\"notify\": \"id\"}')" >/dev/null
-	"$CQ_TMP/cqlisten" "$(cqw_conninfo)" cqstream_ln_q 2 30 >"$out" 2>"$out.err" &
-	pid=$!
-	for _ in $(seq 100); do
-		grep -q listening "$out.err" 2>/dev/null && break
-		sleep 0.05
-	done
+	cqw_listen cqstream_ln_q 2 30 "$out" "$out.err"
+	pid=$CQW_LISTEN_PID
 	cqw_sql "INSERT INTO dom (v) VALUES (1), (0), (-1), (NULL), (exp(2))" >/dev/null
 	if cq_wait_for "$(cq_state_sql ln_q rows_processed)" 5 30; then
 		cq_pass "ln over 1, 0, -1, NULL, e^2 processed"

@@ -38,6 +38,7 @@
 #include "postgres.h"
 
 #include <ctype.h>
+#include <float.h>
 
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
@@ -46,6 +47,7 @@
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/float.h"
+#include "utils/memutils.h"
 
 PG_FUNCTION_INFO_V1(tfloat_in);
 PG_FUNCTION_INFO_V1(tfloat_out);
@@ -190,6 +192,10 @@ FastDecimal(const char *p, const char *end, double *result)
 	int exp10 = 0;
 	double v;
 
+#if !defined(FLT_EVAL_METHOD) || FLT_EVAL_METHOD != 0
+	/* x87 arithmetic would round twice: strtod only */
+	return false;
+#endif
 	if (p < end && *p == '-')
 	{
 		neg = true;
@@ -393,7 +399,7 @@ tfloat_from_text(PG_FUNCTION_ARGS)
 	Size len = VARSIZE_ANY_EXHDR(t);
 	char *str;
 
-	if (t != raw && !VARATT_IS_SHORT(t))
+	if (t != raw && !VARATT_IS_SHORT(t) && VARHDRSZ + len + 1 <= MaxAllocSize)
 	{
 		t = repalloc(t, VARHDRSZ + len + 1);
 		str = VARDATA(t);

@@ -132,16 +132,12 @@ EndBlock(CqResultLog *log)
 			log->firsts = log->firsts == NULL
 				? MemoryContextAlloc(log->cxt, sizeof(Datum) * log->cap)
 				: repalloc(log->firsts, sizeof(Datum) * log->cap);
-			log->lasts = log->lasts == NULL
+			log->kept = log->kept == NULL
 				? MemoryContextAlloc(log->cxt, sizeof(Datum) * log->cap)
-				: repalloc(log->lasts, sizeof(Datum) * log->cap);
-			log->texts_kept = log->texts_kept == NULL
-				? MemoryContextAlloc(log->cxt, sizeof(Datum) * log->cap)
-				: repalloc(log->texts_kept, sizeof(Datum) * log->cap);
+				: repalloc(log->kept, sizeof(Datum) * log->cap);
 		}
 		log->firsts[log->nblocks] = Int64GetDatum(log->first_id);
-		log->lasts[log->nblocks] = Int64GetDatum(last_id);
-		log->texts_kept[log->nblocks] = PointerGetDatum(t);
+		log->kept[log->nblocks] = PointerGetDatum(t);
 		log->nblocks++;
 	}
 	resetStringInfo(&log->block);
@@ -181,27 +177,26 @@ cq_result_log_end(CqResultLog *log)
 	}
 	else if (log->nblocks > 0)
 	{
-		Oid types[4] = {INT4OID, INT8ARRAYOID, INT8ARRAYOID, TEXTARRAYOID};
-		Datum values[4];
+		Oid types[3] = {INT4OID, INT8ARRAYOID, TEXTARRAYOID};
+		Datum values[3];
 
 		values[0] = Int32GetDatum(log->query_id);
 		values[1] = PointerGetDatum(
 			construct_array(log->firsts, log->nblocks, INT8OID, sizeof(int64),
 							FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-		values[2] = PointerGetDatum(
-			construct_array(log->lasts, log->nblocks, INT8OID, sizeof(int64),
-							FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-		values[3] = PointerGetDatum(construct_array(log->texts_kept,
-													log->nblocks, TEXTOID, -1,
-													false, TYPALIGN_INT));
+		values[2] = PointerGetDatum(construct_array(log->kept, log->nblocks,
+													TEXTOID, -1, false,
+													TYPALIGN_INT));
+		/* a block's last id: its first plus its payloads, less one */
 		if (SPI_execute_with_args("INSERT INTO cqstream.result_block"
 								  " (query_id, first_id, last_id, payloads)"
-								  " SELECT $1, u.f, u.l, u.p FROM ROWS FROM"
+								  " SELECT $1, u.f,"
+								  " u.f + pg_catalog.json_array_length(u.p::pg_catalog.json) - 1,"
+								  " u.p FROM ROWS FROM"
 								  " (pg_catalog.unnest($2::pg_catalog.int8[]),"
-								  " pg_catalog.unnest($3::pg_catalog.int8[]),"
-								  " pg_catalog.unnest($4::pg_catalog.text[]))"
-								  " AS u(f, l, p)",
-								  4, types, values, NULL, false,
+								  " pg_catalog.unnest($3::pg_catalog.text[]))"
+								  " AS u(f, p)",
+								  3, types, values, NULL, false,
 								  0) != SPI_OK_INSERT)
 			elog(ERROR, "cqstream: cannot log the results of \"%s\"",
 				 log->notifier.query);

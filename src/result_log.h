@@ -36,9 +36,8 @@ typedef struct CqResultLog
 	MemoryContext cxt;
 	int nblocks;
 	int cap;
-	Datum *firsts;
-	Datum *lasts;
-	Datum *texts_kept;
+	Datum *firsts; /* first ids */
+	Datum *kept;   /* texts */
 } CqResultLog;
 
 extern void cq_result_log_begin(CqResultLog *log, int32 query_id,

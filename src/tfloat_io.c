@@ -201,21 +201,22 @@ FastDecimal(const char *p, const char *end, double *result)
 		neg = true;
 		p++;
 	}
-	for (; p < end && *p >= '0' && *p <= '9'; p++, digits++)
+	/* The digits, with at most one point among them */
+	for (bool point = false; p < end; p++)
 	{
+		if (*p == '.' && !point)
+		{
+			point = true;
+			continue;
+		}
+		if (*p < '0' || *p > '9')
+			break;
 		m = m * 10 + (*p - '0');
 		if (m >= UINT64CONST(1) << 53)
 			return false;
-	}
-	if (p < end && *p == '.')
-	{
-		p++;
-		for (; p < end && *p >= '0' && *p <= '9'; p++, digits++, exp10--)
-		{
-			m = m * 10 + (*p - '0');
-			if (m >= UINT64CONST(1) << 53)
-				return false;
-		}
+		digits++;
+		if (point)
+			exp10--;
 	}
 	if (digits == 0)
 		return false;

@@ -527,7 +527,7 @@ typedef struct TransformBatch
 	CqChain chain;
 	CqResultLog log;
 	StringInfoData payload;
-	MemoryContext chunk_cxt; /* per-row memory, reset every CQ_CHUNK rows */
+	MemoryContext chunk_cxt; /* the keys' C strings */
 	int64 base;
 	int64 seq;
 	int64 last_read;
@@ -543,6 +543,7 @@ TransformRow(void *arg, TupleTableSlot *slot)
 	Datum *val = slot->tts_values;
 	bool *isnull = slot->tts_isnull;
 	MemoryContext old;
+	const char *key;
 	double r;
 	int failed_step;
 	int64 id;
@@ -555,22 +556,16 @@ TransformRow(void *arg, TupleTableSlot *slot)
 		t->nskipped++;
 		return;
 	}
-	old = MemoryContextSwitchTo(t->chunk_cxt);
 	id = t->base + ++t->seq;
+	old = MemoryContextSwitchTo(t->chunk_cxt);
+	key = isnull[3] ? NULL : TextDatumGetCString(val[3]);
+	MemoryContextSwitchTo(old);
 	resetStringInfo(&t->payload);
-	cq_payload_transform(&t->payload, q->name, id, q->key_column != NULL,
-						 isnull[3] ? NULL : TextDatumGetCString(val[3]),
+	cq_payload_transform(&t->payload, q->name, id, q->key_column != NULL, key,
 						 isnull[1], DatumGetTimestampTz(val[1]), r);
 	cq_result_log_add(&t->log, id, t->payload.data, t->payload.len);
-	t->nresults++;
-	MemoryContextSwitchTo(old);
-	if (t->nresults % CQ_CHUNK == 0)
-	{
+	if (++t->nresults % CQ_CHUNK == 0)
 		MemoryContextReset(t->chunk_cxt);
-		old = MemoryContextSwitchTo(t->chunk_cxt);
-		initStringInfo(&t->payload);
-		MemoryContextSwitchTo(old);
-	}
 }
 
 /*
@@ -598,16 +593,10 @@ RunQuery(CqQuery *q, const char *source, bool *more)
 	cq_chain_parse(q->chain, &t.chain);
 	t.base = (int64) q->id * CQ_RESULT_ID_BASE;
 	t.seq = q->last_result_seq;
-	/* Per-row memory (the key's C string), kept and reset by CQ_CHUNK */
+	/* The keys' C strings, reset every CQ_CHUNK results */
 	t.chunk_cxt = AllocSetContextCreate(CurrentMemoryContext, "cqstream chunk",
-										1024 * 1024, 1024 * 1024,
-										ALLOCSET_DEFAULT_MAXSIZE);
-	{
-		MemoryContext old = MemoryContextSwitchTo(t.chunk_cxt);
-
-		initStringInfo(&t.payload);
-		MemoryContextSwitchTo(old);
-	}
+										ALLOCSET_DEFAULT_SIZES);
+	initStringInfo(&t.payload);
 	cq_result_log_begin(&t.log, q->id, q->name,
 						cq_notify_mode_parse(q->notify));
 

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "contract.h"
+
 /* A growable byte buffer; allocation failure ends the process */
 typedef struct StrBuf
 {
@@ -37,10 +39,10 @@ extern void strbuf_printf(StrBuf *b, const char *fmt, ...)
 /* Longest event type written */
 #define SSE_MAX_EVENT 64
 
-/* Result id = query id * SSE_ID_BASE + result sequence (docs/engine.md) */
-#define SSE_ID_BASE		 INT64_C(1000000000000)
+/* Result id = query id * SSE_ID_BASE + result sequence (src/contract.h) */
+#define SSE_ID_BASE		 ((int64_t) CQ_RESULT_ID_FACTOR)
 /* Query ids stay below this (docs/engine.md) */
-#define SSE_MAX_QUERY_ID INT64_C(9223372)
+#define SSE_MAX_QUERY_ID (INT64_MAX / SSE_ID_BASE)
 
 /*
  * Copy the characters of in allowed in an id ([A-Za-z0-9._-]) to out (of

@@ -964,7 +964,7 @@ GetTopic(const char *name, const char *kind, int64_t last_id)
 		if (t == NULL)
 			abort();
 		t->name = strdup(name);
-		snprintf(t->channel, sizeof(t->channel), "cqstream_%s", name);
+		snprintf(t->channel, sizeof(t->channel), CQ_CHANNEL_PREFIX "%s", name);
 		t->next = st.topics;
 		st.topics = t;
 		ListenTopic(t);
@@ -2113,7 +2113,7 @@ void
 stream_db_connected(bool reconnect)
 {
 	pgconn_query("SET TimeZone = 'UTC'", 0, NULL, NULL, NULL);
-	pgconn_query("LISTEN cqstream_registry", 0, NULL, NULL, NULL);
+	pgconn_query("LISTEN " CQ_REGISTRY_CHANNEL, 0, NULL, NULL, NULL);
 	for (Topic *t = st.topics; t; t = t->next)
 	{
 		ListenTopic(t);
@@ -2193,7 +2193,7 @@ stream_db_notify(const char *channel, const char *payload)
 {
 	Topic *t;
 
-	if (strcmp(channel, "cqstream_registry") == 0)
+	if (strcmp(channel, CQ_REGISTRY_CHANNEL) == 0)
 	{
 		const char *params[1] = {payload};
 
@@ -2204,8 +2204,8 @@ stream_db_notify(const char *channel, const char *payload)
 							 1, params, Check_cb, t);
 		return;
 	}
-	if (strncmp(channel, "cqstream_", 9) != 0 ||
-		(t = FindTopic(channel + 9)) == NULL)
+	if (strncmp(channel, CQ_CHANNEL_PREFIX, CQ_CHANNEL_PREFIX_LEN) != 0 ||
+		(t = FindTopic(channel + CQ_CHANNEL_PREFIX_LEN)) == NULL)
 		return;
 	TopicNotify(t, payload);
 	/*

@@ -119,7 +119,7 @@ SELECT '{[1@2000-01-01, 2@2000-01-02], [3@2000-01-03, 5@2000-01-05]}'::tfloat
      * 'Interp=Step;{[1@2000-01-01, 2@2000-01-04, 2@2000-01-05]}'::tfloat;
 
 --
--- Turning points of * (and of /, see src/tfloat_arith.c)
+-- Turning points of * (and of /, see src/tfloat/tfloat_arith.c)
 --
 -- inside, off the middle: x = -1 + 3s, y = -2 + 3s, vertex at s = 1/2: -0.25@01-02
 SELECT '[-1@2000-01-01, 2@2000-01-03]'::tfloat * '[-2@2000-01-01, 1@2000-01-03]'::tfloat;
@@ -140,7 +140,7 @@ SELECT '[-1@2000-01-01, 1@2000-01-03, -1@2000-01-05]'::tfloat * '[-1@2000-01-01,
 -- step with step: no turning point
 SELECT 'Interp=Step;[-1@2000-01-01, 1@2000-01-03]'::tfloat * 'Interp=Step;[-1@2000-01-01, 1@2000-01-03]'::tfloat;
 -- division: MobilityDB adds the vertex of x * y (the midpoint of the two
--- roots), although x / y itself is monotone; see src/tfloat_arith.c.
+-- roots), although x / y itself is monotone; see src/tfloat/tfloat_arith.c.
 -- x = [1, -1] (root 1/2), y = [3, 1] (root 3/2): midpoint 1, the end: none
 SELECT '[1@2000-01-01, -1@2000-01-03]'::tfloat / '[3@2000-01-01, 1@2000-01-03]'::tfloat;
 -- x = [-1, 1] (root 1/2), y = [-2, -1] (root 2): midpoint 5/4, outside: none

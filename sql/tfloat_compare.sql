@@ -50,7 +50,7 @@ INSERT INTO tfc VALUES
 	(36, 'Interp=Step;[1@2001-01-01, 1@2001-01-02)'),
 	(37, 'Interp=Step;[1@2001-01-01, 1@2001-01-02]');
 
--- The btree order (see the header of src/tfloat_compare.c): instants
+-- The btree order (see the header of src/tfloat/tfloat_compare.c): instants
 -- pairwise (time, then value; -0 = 0, NaN last), then the number of
 -- instants, subtype, interpolation and bounds.
 SELECT id, t FROM tfc ORDER BY t, id;

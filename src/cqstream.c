@@ -16,12 +16,12 @@
 #include "fmgr.h"
 #include "utils/guc.h"
 
-#include "registry.h"
-#include "worker.h"
+#include "engine/registry.h"
+#include "engine/worker.h"
 
 PG_MODULE_MAGIC;
 
-void _PG_init(void);
+PGDLLEXPORT void _PG_init(void);
 
 void
 _PG_init(void)

@@ -262,6 +262,21 @@ suite_regress()
 	fi
 }
 
+# layout: the library exports only prefixed names and PostgreSQL's entry
+# points, every bound C function exists, sources sit in their layer's
+# folder (test/layout/symbols.sh); the install script's literals match
+# src/contract.h (test/layout/contract.sh).
+suite_layout()
+{
+	cq_require build || return 0
+	# shellcheck source=test/layout/symbols.sh
+	. test/layout/symbols.sh
+	# shellcheck source=test/layout/contract.sh
+	. test/layout/contract.sh
+	cq_layout_tests
+	cq_contract_tests
+}
+
 # worker: the launcher and worker as processes (test/worker/worker.sh):
 # end to end with LISTEN, writers committing out of id order, pause and
 # resume, failing queries, kill -9 and immediate stops, exactly-once.
@@ -321,6 +336,7 @@ SUITES=(
 	deps
 	build
 	format
+	layout
 	regress
 	worker
 	windows

@@ -7,19 +7,19 @@ CREATE TYPE public.tfloat;
 -- Text I/O reads and prints timestamps in the session TimeZone and
 -- DateStyle, so it is STABLE, as timestamptz's is
 CREATE FUNCTION public.tfloat_in(cstring, oid, integer) RETURNS public.tfloat
-	AS 'MODULE_PATHNAME', 'tfloat_in'
+	AS 'MODULE_PATHNAME', 'cq_tfloat_in'
 	LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
 CREATE FUNCTION public.tfloat_out(public.tfloat) RETURNS cstring
-	AS 'MODULE_PATHNAME', 'tfloat_out'
+	AS 'MODULE_PATHNAME', 'cq_tfloat_out'
 	LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
 CREATE FUNCTION public.tfloat_recv(internal, oid, integer) RETURNS public.tfloat
-	AS 'MODULE_PATHNAME', 'tfloat_recv'
+	AS 'MODULE_PATHNAME', 'cq_tfloat_recv'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE FUNCTION public.tfloat_send(public.tfloat) RETURNS bytea
-	AS 'MODULE_PATHNAME', 'tfloat_send'
+	AS 'MODULE_PATHNAME', 'cq_tfloat_send'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE TYPE public.tfloat (
@@ -38,7 +38,7 @@ COMMENT ON TYPE public.tfloat IS
 -- The cast from text parses the text in place (tfloat_io.c); the same
 -- value as the type's input
 CREATE FUNCTION public.tfloat_from_text(text) RETURNS public.tfloat
-	AS 'MODULE_PATHNAME', 'tfloat_from_text'
+	AS 'MODULE_PATHNAME', 'cq_tfloat_from_text'
 	LANGUAGE C STABLE STRICT PARALLEL SAFE;
 CREATE CAST (text AS public.tfloat)
 	WITH FUNCTION public.tfloat_from_text(text);

@@ -6,55 +6,55 @@
  */
 
 CREATE FUNCTION public.tfloat_cmp(public.tfloat, public.tfloat) RETURNS integer
-	AS 'MODULE_PATHNAME', 'tfloat_cmp'
+	AS 'MODULE_PATHNAME', 'cq_tfloat_cmp'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION public.tfloat_cmp(public.tfloat, public.tfloat) IS
 	'compare two tfloats in the btree order: -1, 0 or 1';
 
 CREATE FUNCTION public.tfloat_eq(public.tfloat, public.tfloat) RETURNS boolean
-	AS 'MODULE_PATHNAME', 'tfloat_eq'
+	AS 'MODULE_PATHNAME', 'cq_tfloat_eq'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION public.tfloat_eq(public.tfloat, public.tfloat) IS
 	'true if two tfloats are equal (same subtype, interpolation, bounds, timestamps and values)';
 
 CREATE FUNCTION public.tfloat_ne(public.tfloat, public.tfloat) RETURNS boolean
-	AS 'MODULE_PATHNAME', 'tfloat_ne'
+	AS 'MODULE_PATHNAME', 'cq_tfloat_ne'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION public.tfloat_ne(public.tfloat, public.tfloat) IS
 	'true if two tfloats are not equal';
 
 CREATE FUNCTION public.tfloat_lt(public.tfloat, public.tfloat) RETURNS boolean
-	AS 'MODULE_PATHNAME', 'tfloat_lt'
+	AS 'MODULE_PATHNAME', 'cq_tfloat_lt'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION public.tfloat_lt(public.tfloat, public.tfloat) IS
 	'true if the first tfloat sorts before the second';
 
 CREATE FUNCTION public.tfloat_le(public.tfloat, public.tfloat) RETURNS boolean
-	AS 'MODULE_PATHNAME', 'tfloat_le'
+	AS 'MODULE_PATHNAME', 'cq_tfloat_le'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION public.tfloat_le(public.tfloat, public.tfloat) IS
 	'true if the first tfloat sorts before or equals the second';
 
 CREATE FUNCTION public.tfloat_gt(public.tfloat, public.tfloat) RETURNS boolean
-	AS 'MODULE_PATHNAME', 'tfloat_gt'
+	AS 'MODULE_PATHNAME', 'cq_tfloat_gt'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION public.tfloat_gt(public.tfloat, public.tfloat) IS
 	'true if the first tfloat sorts after the second';
 
 CREATE FUNCTION public.tfloat_ge(public.tfloat, public.tfloat) RETURNS boolean
-	AS 'MODULE_PATHNAME', 'tfloat_ge'
+	AS 'MODULE_PATHNAME', 'cq_tfloat_ge'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION public.tfloat_ge(public.tfloat, public.tfloat) IS
 	'true if the first tfloat sorts after or equals the second';
 
 CREATE FUNCTION public.tfloat_hash(public.tfloat) RETURNS integer
-	AS 'MODULE_PATHNAME', 'tfloat_hash'
+	AS 'MODULE_PATHNAME', 'cq_tfloat_hash'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION public.tfloat_hash(public.tfloat) IS
 	'32-bit hash of a tfloat, consistent with equality';
 
 CREATE FUNCTION public.tfloat_hash_extended(public.tfloat, bigint) RETURNS bigint
-	AS 'MODULE_PATHNAME', 'tfloat_hash_extended'
+	AS 'MODULE_PATHNAME', 'cq_tfloat_hash_extended'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION public.tfloat_hash_extended(public.tfloat, bigint) IS
 	'64-bit seeded hash of a tfloat, consistent with equality';

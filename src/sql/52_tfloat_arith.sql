@@ -6,25 +6,25 @@
  */
 
 CREATE FUNCTION public.tnumber_add(public.tfloat, public.tfloat) RETURNS public.tfloat
-	AS 'MODULE_PATHNAME', 'add_tnumber_tnumber'
+	AS 'MODULE_PATHNAME', 'cq_add_tnumber_tnumber'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION public.tnumber_add(public.tfloat, public.tfloat) IS
 	'sum of two tfloats over the time they share (NULL if none)';
 
 CREATE FUNCTION public.tnumber_sub(public.tfloat, public.tfloat) RETURNS public.tfloat
-	AS 'MODULE_PATHNAME', 'sub_tnumber_tnumber'
+	AS 'MODULE_PATHNAME', 'cq_sub_tnumber_tnumber'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION public.tnumber_sub(public.tfloat, public.tfloat) IS
 	'difference of two tfloats over the time they share (NULL if none)';
 
 CREATE FUNCTION public.tnumber_mult(public.tfloat, public.tfloat) RETURNS public.tfloat
-	AS 'MODULE_PATHNAME', 'mult_tnumber_tnumber'
+	AS 'MODULE_PATHNAME', 'cq_mult_tnumber_tnumber'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION public.tnumber_mult(public.tfloat, public.tfloat) IS
 	'product of two tfloats over the time they share (NULL if none), with the turning point of each linear segment';
 
 CREATE FUNCTION public.tnumber_div(public.tfloat, public.tfloat) RETURNS public.tfloat
-	AS 'MODULE_PATHNAME', 'div_tnumber_tnumber'
+	AS 'MODULE_PATHNAME', 'cq_div_tnumber_tnumber'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION public.tnumber_div(public.tfloat, public.tfloat) IS
 	'quotient of two tfloats over the time they share (NULL if none); division by zero if the divisor is ever 0 there';

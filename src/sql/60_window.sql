@@ -23,7 +23,7 @@ COMMENT ON TYPE cqstream.window IS
 
 CREATE FUNCTION cqstream.tumbling(size interval, "offset" interval DEFAULT '0')
 	RETURNS cqstream.window
-	AS 'MODULE_PATHNAME', 'tumbling'
+	AS 'MODULE_PATHNAME', 'cq_tumbling'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cqstream.tumbling(interval, interval) IS
 	'tumbling time window of the given size, aligned to the Unix epoch plus the offset';
@@ -31,7 +31,7 @@ COMMENT ON FUNCTION cqstream.tumbling(interval, interval) IS
 CREATE FUNCTION cqstream.hopping(size interval, hop interval,
 								 "offset" interval DEFAULT '0')
 	RETURNS cqstream.window
-	AS 'MODULE_PATHNAME', 'hopping'
+	AS 'MODULE_PATHNAME', 'cq_hopping'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION cqstream.hopping(interval, interval, interval) IS
 	'hopping time window: windows of the given size starting every hop, aligned to the Unix epoch plus the offset';
@@ -39,7 +39,7 @@ COMMENT ON FUNCTION cqstream.hopping(interval, interval, interval) IS
 -- Not strict: a NULL hop means windows that do not overlap
 CREATE FUNCTION cqstream.count_window(size integer, hop integer DEFAULT NULL)
 	RETURNS cqstream.window
-	AS 'MODULE_PATHNAME', 'count_window'
+	AS 'MODULE_PATHNAME', 'cq_count_window'
 	LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION cqstream.count_window(integer, integer) IS
 	'count window: size rows in arrival order, a new window every hop rows (default: size)';
@@ -48,7 +48,7 @@ CREATE FUNCTION cqstream.window_aggregate(t public.tfloat, aggregation text,
 										  win cqstream.window)
 	RETURNS TABLE(window_start timestamptz, window_end timestamptz,
 				  value double precision, count bigint)
-	AS 'MODULE_PATHNAME', 'window_aggregate'
+	AS 'MODULE_PATHNAME', 'cq_window_aggregate'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
 	ROWS 100;
 COMMENT ON FUNCTION cqstream.window_aggregate(public.tfloat, text, cqstream.window) IS

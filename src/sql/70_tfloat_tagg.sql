@@ -7,55 +7,55 @@
 -- Support functions (shared with the moving-window aggregates)
 
 CREATE FUNCTION public.tfloat_tagg_transfn(internal, public.tfloat) RETURNS internal
-	AS 'MODULE_PATHNAME', 'tfloat_tagg_transfn'
+	AS 'MODULE_PATHNAME', 'cq_tfloat_tagg_transfn'
 	LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION public.tfloat_tagg_transfn(internal, public.tfloat) IS
 	'transition function of tmin, tmax, tsum and tavg over tfloat';
 
 CREATE FUNCTION public.tfloat_tcount_transfn(internal, public.tfloat) RETURNS internal
-	AS 'MODULE_PATHNAME', 'tfloat_tcount_transfn'
+	AS 'MODULE_PATHNAME', 'cq_tfloat_tcount_transfn'
 	LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION public.tfloat_tcount_transfn(internal, public.tfloat) IS
 	'transition function of tcount over tfloat';
 
 CREATE FUNCTION public.tfloat_tmin_finalfn(internal) RETURNS public.tfloat
-	AS 'MODULE_PATHNAME', 'tfloat_tmin_finalfn'
+	AS 'MODULE_PATHNAME', 'cq_tfloat_tmin_finalfn'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION public.tfloat_tmin_finalfn(internal) IS
 	'final function of tmin and wmin over tfloat';
 
 CREATE FUNCTION public.tfloat_tmax_finalfn(internal) RETURNS public.tfloat
-	AS 'MODULE_PATHNAME', 'tfloat_tmax_finalfn'
+	AS 'MODULE_PATHNAME', 'cq_tfloat_tmax_finalfn'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION public.tfloat_tmax_finalfn(internal) IS
 	'final function of tmax and wmax over tfloat';
 
 CREATE FUNCTION public.tfloat_tsum_finalfn(internal) RETURNS public.tfloat
-	AS 'MODULE_PATHNAME', 'tfloat_tsum_finalfn'
+	AS 'MODULE_PATHNAME', 'cq_tfloat_tsum_finalfn'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION public.tfloat_tsum_finalfn(internal) IS
 	'final function of tsum, tcount and wcount over tfloat';
 
 CREATE FUNCTION public.tfloat_tavg_finalfn(internal) RETURNS public.tfloat
-	AS 'MODULE_PATHNAME', 'tfloat_tavg_finalfn'
+	AS 'MODULE_PATHNAME', 'cq_tfloat_tavg_finalfn'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION public.tfloat_tavg_finalfn(internal) IS
 	'final function of tavg over tfloat';
 
 CREATE FUNCTION public.tfloat_tagg_combinefn(internal, internal) RETURNS internal
-	AS 'MODULE_PATHNAME', 'tfloat_tagg_combinefn'
+	AS 'MODULE_PATHNAME', 'cq_tfloat_tagg_combinefn'
 	LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION public.tfloat_tagg_combinefn(internal, internal) IS
 	'combine function of the temporal and moving-window aggregates over tfloat';
 
 CREATE FUNCTION public.tfloat_tagg_serialfn(internal) RETURNS bytea
-	AS 'MODULE_PATHNAME', 'tfloat_tagg_serialfn'
+	AS 'MODULE_PATHNAME', 'cq_tfloat_tagg_serialfn'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION public.tfloat_tagg_serialfn(internal) IS
 	'serialization function of the temporal and moving-window aggregates over tfloat';
 
 CREATE FUNCTION public.tfloat_tagg_deserialfn(bytea, internal) RETURNS internal
-	AS 'MODULE_PATHNAME', 'tfloat_tagg_deserialfn'
+	AS 'MODULE_PATHNAME', 'cq_tfloat_tagg_deserialfn'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION public.tfloat_tagg_deserialfn(bytea, internal) IS
 	'deserialization function of the temporal and moving-window aggregates over tfloat';

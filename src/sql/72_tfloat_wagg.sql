@@ -8,37 +8,37 @@
  */
 
 CREATE FUNCTION public.tfloat_wmin_transfn(internal, public.tfloat, interval) RETURNS internal
-	AS 'MODULE_PATHNAME', 'tfloat_wmin_transfn'
+	AS 'MODULE_PATHNAME', 'cq_tfloat_wmin_transfn'
 	LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION public.tfloat_wmin_transfn(internal, public.tfloat, interval) IS
 	'transition function of wmin over tfloat';
 
 CREATE FUNCTION public.tfloat_wmax_transfn(internal, public.tfloat, interval) RETURNS internal
-	AS 'MODULE_PATHNAME', 'tfloat_wmax_transfn'
+	AS 'MODULE_PATHNAME', 'cq_tfloat_wmax_transfn'
 	LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION public.tfloat_wmax_transfn(internal, public.tfloat, interval) IS
 	'transition function of wmax over tfloat';
 
 CREATE FUNCTION public.tfloat_wcount_transfn(internal, public.tfloat, interval) RETURNS internal
-	AS 'MODULE_PATHNAME', 'tfloat_wcount_transfn'
+	AS 'MODULE_PATHNAME', 'cq_tfloat_wcount_transfn'
 	LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION public.tfloat_wcount_transfn(internal, public.tfloat, interval) IS
 	'transition function of wcount over tfloat';
 
 CREATE FUNCTION public.tfloat_wsignal_transfn(internal, public.tfloat, interval) RETURNS internal
-	AS 'MODULE_PATHNAME', 'tfloat_wsignal_transfn'
+	AS 'MODULE_PATHNAME', 'cq_tfloat_wsignal_transfn'
 	LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION public.tfloat_wsignal_transfn(internal, public.tfloat, interval) IS
 	'transition function of wsum and wavg over tfloat';
 
 CREATE FUNCTION public.tfloat_wsum_finalfn(internal) RETURNS public.tfloat
-	AS 'MODULE_PATHNAME', 'tfloat_wsum_finalfn'
+	AS 'MODULE_PATHNAME', 'cq_tfloat_wsum_finalfn'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION public.tfloat_wsum_finalfn(internal) IS
 	'final function of wsum over tfloat';
 
 CREATE FUNCTION public.tfloat_wavg_finalfn(internal) RETURNS public.tfloat
-	AS 'MODULE_PATHNAME', 'tfloat_wavg_finalfn'
+	AS 'MODULE_PATHNAME', 'cq_tfloat_wavg_finalfn'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION public.tfloat_wavg_finalfn(internal) IS
 	'final function of wavg over tfloat';

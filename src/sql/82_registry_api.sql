@@ -9,7 +9,7 @@ CREATE FUNCTION cqstream.create_transform(name text, source regclass,
 		arg float8 DEFAULT NULL, key_column name DEFAULT NULL,
 		options jsonb DEFAULT '{}')
 	RETURNS void
-	AS 'MODULE_PATHNAME', 'create_transform'
+	AS 'MODULE_PATHNAME', 'cq_create_transform'
 	LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
 COMMENT ON FUNCTION cqstream.create_transform(text, regclass, name, name, text, float8, name, jsonb) IS
 	'register a continuous query applying an operation (with arg) or a chain such as ''mul 1.8 | add 32'' to each new row of source';
@@ -20,35 +20,35 @@ CREATE FUNCTION cqstream.create_aggregate(name text, source regclass,
 		lateness interval DEFAULT '0', emit text DEFAULT 'on_close',
 		options jsonb DEFAULT '{}')
 	RETURNS void
-	AS 'MODULE_PATHNAME', 'create_aggregate'
+	AS 'MODULE_PATHNAME', 'cq_create_aggregate'
 	LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
 COMMENT ON FUNCTION cqstream.create_aggregate(text, regclass, name, name, text, cqstream.window, name, interval, text, jsonb) IS
 	'register a continuous query aggregating (COUNT, SUM, AVG, MIN, MAX; COUNT_DISTINCT; ANY, ALL, COUNT_TRUE, COUNT_FALSE) the new rows of source over tumbling, hopping or count windows, per key';
 
 CREATE FUNCTION cqstream.create_query(name text, source regclass, spec jsonb)
 	RETURNS void
-	AS 'MODULE_PATHNAME', 'create_query'
+	AS 'MODULE_PATHNAME', 'cq_create_query'
 	LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 COMMENT ON FUNCTION cqstream.create_query(text, regclass, jsonb) IS
 	'register a continuous query from an OGC API MF Part 4 shaped body: {"operation", "arg"} or {"aggregation", "window", "lateness", "emit"}, with "timeColumn", "valueColumn", "keyColumn", "idColumn", "options"';
 
 CREATE FUNCTION cqstream.drop_query(name text)
 	RETURNS void
-	AS 'MODULE_PATHNAME', 'drop_query'
+	AS 'MODULE_PATHNAME', 'cq_drop_query'
 	LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 COMMENT ON FUNCTION cqstream.drop_query(text) IS
 	'drop a continuous query with its progress and its results log (owner only)';
 
 CREATE FUNCTION cqstream.pause_query(name text)
 	RETURNS void
-	AS 'MODULE_PATHNAME', 'pause_query'
+	AS 'MODULE_PATHNAME', 'cq_pause_query'
 	LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 COMMENT ON FUNCTION cqstream.pause_query(text) IS
 	'pause a continuous query: new rows wait until it is resumed (owner only)';
 
 CREATE FUNCTION cqstream.resume_query(name text)
 	RETURNS void
-	AS 'MODULE_PATHNAME', 'resume_query'
+	AS 'MODULE_PATHNAME', 'cq_resume_query'
 	LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 COMMENT ON FUNCTION cqstream.resume_query(text) IS
 	'resume a paused continuous query from where it stopped (owner only)';
@@ -56,14 +56,14 @@ COMMENT ON FUNCTION cqstream.resume_query(text) IS
 CREATE FUNCTION cqstream.results(name text, after_id bigint DEFAULT 0,
 		max_rows integer DEFAULT 1000)
 	RETURNS TABLE (id bigint, created timestamptz, payload jsonb)
-	AS 'MODULE_PATHNAME', 'results'
+	AS 'MODULE_PATHNAME', 'cq_results'
 	LANGUAGE C STABLE STRICT PARALLEL UNSAFE ROWS 1000;
 COMMENT ON FUNCTION cqstream.results(text, bigint, integer) IS
 	'the logged results of a query with id > after_id, in id order, at most max_rows (members of the owner''s role only)';
 
 CREATE FUNCTION cqstream.query_lag(query_id integer)
 	RETURNS bigint
-	AS 'MODULE_PATHNAME', 'query_lag'
+	AS 'MODULE_PATHNAME', 'cq_query_lag'
 	LANGUAGE C STABLE STRICT PARALLEL UNSAFE;
 COMMENT ON FUNCTION cqstream.query_lag(integer) IS
 	'rows not yet processed by a query, from its source''s id sequence (NULL outside the owner''s role); used by cqstream.queries';

@@ -4,7 +4,7 @@
 #
 # Design notes
 #
-# Two parts.  relay/test/test_relay.c (built with ASan and UBSan by `make
+# Two parts.  test/relay/test_relay.c (built with ASan and UBSan by `make
 # relay-unit`) checks the SSE encoder, cursors, Last-Event-ID validation,
 # payload splitting and token comparison, one "ok NAME" / "not ok NAME:
 # detail" line per check, each turned into cq_pass/cq_fail here.  The

@@ -1,0 +1,150 @@
+/*-------------------------------------------------------------------------
+ *
+ * capture.c
+ *	  Which source rows a worker may read: the in-flight writer problem.
+ *
+ * Design notes
+ *
+ * Ids come from a sequence, but rows commit in any order: a writer may
+ * take id 10, another id 11 and commit first.  Reading "id > last" after
+ * seeing 11 would skip 10 for ever.  The technique is pg_incremental's:
+ *
+ *	1. read N = the sequence's last value (not transactional, so it covers
+ *	   every id handed out so far, committed or not);
+ *	2. list the transactions that hold a lock conflicting with ShareLock
+ *	   on the table, i.e. every writer (INSERT and COPY take
+ *	   RowExclusiveLock when the statement is parsed, before the column
+ *	   default calls nextval, and keep it until they end);
+ *	3. once all of those have ended, no id <= N can still appear: a fresh
+ *	   snapshot sees every such row that will ever exist.
+ *
+ * Unlike pg_incremental we never block on step 3: a writer that keeps a
+ * transaction open would stop every query of the database.  The bound of
+ * each source stays where it was and the pending (N, writers) pair is
+ * checked again on the next poll; other sources go on.  With a steady
+ * stream of short writers that makes the bound lag by one poll.
+ *
+ * The guarantee needs ids to be taken by the statement that inserts them
+ * (a column default or identity) from a sequence with CACHE 1: a value
+ * cached by a session, or fetched by nextval() in an earlier statement,
+ * could be used by a transaction that did not hold the lock at step 2.
+ *
+ * State lives in a hash table in TopMemoryContext, one entry per source;
+ * after a worker restart it starts again from bound 0, which only means
+ * that the first poll re-establishes it.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "storage/lock.h"
+#include "storage/proc.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+
+#include "engine/capture.h"
+
+typedef struct CqSource
+{
+	Oid relid;	/* hash key */
+	int64 safe; /* every row with id <= safe is visible once committed */
+	bool pending;
+	int64 pending_bound; /* becomes safe once the writers below have ended */
+	int nwriters;
+	VirtualTransactionId *writers; /* in TopMemoryContext, or NULL */
+} CqSource;
+
+static HTAB *sources = NULL;
+
+void
+cq_capture_reset(void)
+{
+	HASHCTL ctl;
+
+	if (sources != NULL)
+		hash_destroy(sources);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(CqSource);
+	ctl.hcxt = TopMemoryContext;
+	sources = hash_create("cqstream sources", 32, &ctl,
+						  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+/*
+ * WritersEnded: true when every remembered writer has ended.  Ended ones
+ * are removed so that the next check looks at fewer.
+ */
+static bool
+WritersEnded(CqSource *src)
+{
+	int kept = 0;
+
+	for (int i = 0; i < src->nwriters; i++)
+	{
+		/* wait = false: true iff that transaction is over */
+		if (!VirtualXactLock(src->writers[i], false))
+			src->writers[kept++] = src->writers[i];
+	}
+	src->nwriters = kept;
+	return kept == 0;
+}
+
+int64
+cq_capture_safe_bound(Oid relid, int64 last_value)
+{
+	CqSource *src;
+	bool found;
+	LOCKTAG tag;
+	VirtualTransactionId *conflicts;
+	int nconflicts;
+
+	if (sources == NULL)
+		cq_capture_reset();
+	src = hash_search(sources, &relid, HASH_ENTER, &found);
+	if (!found)
+	{
+		src->safe = 0;
+		src->pending = false;
+		src->nwriters = 0;
+		src->writers = NULL;
+	}
+
+	if (src->pending)
+	{
+		if (!WritersEnded(src))
+			return src->safe;
+		src->safe = src->pending_bound;
+		src->pending = false;
+	}
+	if (last_value <= src->safe)
+		return src->safe;
+
+	/* Everyone who may be writing the table now */
+	SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
+	conflicts = GetLockConflicts(&tag, ShareLock, &nconflicts);
+	if (src->writers != NULL)
+		pfree(src->writers);
+	src->writers = MemoryContextAlloc(TopMemoryContext,
+									  mul_size(Max(nconflicts, 1),
+											   sizeof(VirtualTransactionId)));
+	src->nwriters = 0;
+	for (int i = 0; i < nconflicts; i++)
+	{
+		if (conflicts[i].backendId == MyBackendId &&
+			conflicts[i].localTransactionId == MyProc->lxid)
+			continue;
+		if (VirtualXactLock(conflicts[i], false))
+			continue; /* already over */
+		src->writers[src->nwriters++] = conflicts[i];
+	}
+	if (src->nwriters == 0)
+		src->safe = last_value;
+	else
+	{
+		src->pending = true;
+		src->pending_bound = last_value;
+	}
+	return src->safe;
+}

@@ -1,0 +1,378 @@
+/*-------------------------------------------------------------------------
+ *
+ * launcher.c
+ *	  Settings of the continuous query engine, the launcher background
+ *	  worker, and the utility hook that moves workers out of a database's
+ *	  way.
+ *
+ * Design notes
+ *
+ * The launcher connects to no database: like PostgreSQL's own logical
+ * replication launcher it reads only the shared catalog pg_database, so it
+ * never blocks DROP DATABASE or CREATE DATABASE ... TEMPLATE.  Every
+ * CQ_LAUNCHER_INTERVAL_MS (and whenever one of its workers stops, through
+ * bgw_notify_pid) it starts a dynamic worker for each connectable,
+ * non-template database that has none running, at most once per interval
+ * per database and at most cqstream.max_workers at a time.  A worker in a
+ * database without the extension exits at once, so the launcher learns of
+ * CREATE EXTENSION by trying again: no setting names a database and no
+ * shared memory is needed.  Workers use BGW_NEVER_RESTART; the launcher
+ * itself is restarted by the postmaster after a crash.
+ *
+ * A worker stays connected to its database, and DROP DATABASE, ALTER
+ * DATABASE ... RENAME / SET TABLESPACE and CREATE DATABASE ... TEMPLATE
+ * fail (after waiting 5 s) while anyone is connected to the database they
+ * name.  The utility hook therefore sends SIGTERM to our workers in that
+ * database before the command runs; the command's own wait for other
+ * backends then sees them gone.  The launcher restarts a worker later if
+ * the database still exists.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <signal.h>
+
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/pg_database.h"
+#include "commands/dbcommands.h"
+#include "commands/defrem.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "postmaster/postmaster.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "tcop/utility.h"
+#include "utils/backend_status.h"
+#include "utils/guc.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "engine/registry.h"
+#include "engine/worker.h"
+
+int cq_poll_interval = 10;
+int cq_batch_size = 100000;
+int cq_max_workers = 8;
+
+static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+
+/* One database the launcher knows about */
+typedef struct CqLaunchedDb
+{
+	Oid dboid;						/* hash key */
+	BackgroundWorkerHandle *handle; /* NULL: no worker running */
+	TimestampTz last_start;
+	bool seen; /* still in pg_database at the last scan */
+} CqLaunchedDb;
+
+static void CqProcessUtility(PlannedStmt *pstmt, const char *queryString,
+							 bool readOnlyTree, ProcessUtilityContext context,
+							 ParamListInfo params, QueryEnvironment *queryEnv,
+							 DestReceiver *dest, QueryCompletion *qc);
+
+/*
+ * cq_worker_init: define the settings; when preloaded, register the
+ * launcher.  Called once from _PG_init.
+ */
+void
+cq_worker_init(void)
+{
+	BackgroundWorker worker;
+
+	DefineCustomIntVariable("cqstream.poll_interval",
+							"Time between two looks of a cqstream worker for new source rows.",
+							"A look reads one sequence value per source table, so it is cheap.",
+							&cq_poll_interval, 10, 1, 60000, PGC_SIGHUP,
+							GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("cqstream.batch_size",
+							"Most source rows a query consumes in one transaction.",
+							NULL, &cq_batch_size, 100000, 1, 10000000,
+							PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("cqstream.max_workers",
+							"Most cqstream workers running at once (one per database).",
+							"Each worker also takes one of max_worker_processes.",
+							&cq_max_workers, 8, 0, MAX_BACKENDS,
+							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+
+	prev_ProcessUtility = ProcessUtility_hook;
+	ProcessUtility_hook = CqProcessUtility;
+
+	if (!process_shared_preload_libraries_in_progress)
+		return;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS |
+		BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = 1;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "cqstream");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "cq_launcher_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, CQ_LAUNCHER_TYPE);
+	snprintf(worker.bgw_type, BGW_MAXLEN, CQ_LAUNCHER_TYPE);
+	worker.bgw_main_arg = (Datum) 0;
+	worker.bgw_notify_pid = 0;
+	RegisterBackgroundWorker(&worker);
+}
+
+/*
+ * ScanDatabases: mark every database a worker may serve as seen in dbs,
+ * adding entries for new ones.  Runs its own transaction.
+ */
+static void
+ScanDatabases(HTAB *dbs)
+{
+	Relation rel;
+	TableScanDesc scan;
+	HeapTuple tup;
+
+	StartTransactionCommand();
+	(void) GetTransactionSnapshot();
+	rel = table_open(DatabaseRelationId, AccessShareLock);
+	scan = table_beginscan_catalog(rel, 0, NULL);
+	while (HeapTupleIsValid(tup = heap_getnext(scan, ForwardScanDirection)))
+	{
+		Form_pg_database db = (Form_pg_database) GETSTRUCT(tup);
+		CqLaunchedDb *entry;
+		bool found;
+
+		/* -2 marks a database left invalid by an interrupted DROP */
+		if (!db->datallowconn || db->datistemplate || db->datconnlimit == -2)
+			continue;
+		entry = hash_search(dbs, &db->oid, HASH_ENTER, &found);
+		if (!found)
+		{
+			entry->handle = NULL;
+			entry->last_start = 0;
+		}
+		entry->seen = true;
+	}
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+	CommitTransactionCommand();
+}
+
+/*
+ * LaunchWorkers: one pass of the launcher.  Forgets stopped workers,
+ * starts missing ones, drops entries of databases that are gone.
+ */
+static void
+LaunchWorkers(HTAB *dbs)
+{
+	HASH_SEQ_STATUS seq;
+	CqLaunchedDb *entry;
+	TimestampTz now;
+	int running = 0;
+
+	hash_seq_init(&seq, dbs);
+	while ((entry = hash_seq_search(&seq)) != NULL)
+		entry->seen = false;
+	ScanDatabases(dbs);
+
+	/* Forget workers that have stopped, count the others */
+	hash_seq_init(&seq, dbs);
+	while ((entry = hash_seq_search(&seq)) != NULL)
+	{
+		pid_t pid;
+
+		if (entry->handle == NULL)
+			continue;
+		switch (GetBackgroundWorkerPid(entry->handle, &pid))
+		{
+			case BGWH_STARTED:
+			case BGWH_NOT_YET_STARTED:
+				running++;
+				break;
+			case BGWH_STOPPED:
+				pfree(entry->handle);
+				entry->handle = NULL;
+				break;
+			case BGWH_POSTMASTER_DIED:
+				proc_exit(1);
+		}
+	}
+
+	now = GetCurrentTimestamp();
+	hash_seq_init(&seq, dbs);
+	while ((entry = hash_seq_search(&seq)) != NULL)
+	{
+		BackgroundWorker worker;
+		BackgroundWorkerHandle *handle;
+
+		if (entry->handle != NULL)
+			continue;
+		if (!entry->seen)
+		{
+			hash_search(dbs, &entry->dboid, HASH_REMOVE, NULL);
+			continue;
+		}
+		if (running >= cq_max_workers ||
+			!TimestampDifferenceExceeds(entry->last_start, now,
+										CQ_LAUNCHER_INTERVAL_MS))
+			continue;
+
+		memset(&worker, 0, sizeof(worker));
+		worker.bgw_flags = BGWORKER_SHMEM_ACCESS |
+			BGWORKER_BACKEND_DATABASE_CONNECTION;
+		worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+		worker.bgw_restart_time = BGW_NEVER_RESTART;
+		snprintf(worker.bgw_library_name, BGW_MAXLEN, "cqstream");
+		snprintf(worker.bgw_function_name, BGW_MAXLEN, "cq_worker_main");
+		snprintf(worker.bgw_name, BGW_MAXLEN, CQ_WORKER_TYPE " %u",
+				 entry->dboid);
+		snprintf(worker.bgw_type, BGW_MAXLEN, CQ_WORKER_TYPE);
+		worker.bgw_main_arg = ObjectIdGetDatum(entry->dboid);
+		worker.bgw_notify_pid = MyProcPid;
+
+		entry->last_start = now;
+		MemoryContextSwitchTo(TopMemoryContext);
+		if (!RegisterDynamicBackgroundWorker(&worker, &handle))
+		{
+			/* No free slot: max_worker_processes; try again later */
+			ereport(DEBUG1,
+					(errmsg("cqstream launcher: no background "
+							"worker slot for database %u",
+							entry->dboid)));
+			continue;
+		}
+		entry->handle = handle;
+		running++;
+	}
+}
+
+void
+cq_launcher_main(Datum arg)
+{
+	HASHCTL ctl;
+	HTAB *dbs;
+	MemoryContext pass_cxt;
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+
+	/* No database: only shared catalogs */
+	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(CqLaunchedDb);
+	ctl.hcxt = TopMemoryContext;
+	dbs = hash_create("cqstream launcher databases", 64, &ctl,
+					  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	pass_cxt = AllocSetContextCreate(TopMemoryContext, "cqstream launcher",
+									 ALLOCSET_DEFAULT_SIZES);
+
+	for (;;)
+	{
+		MemoryContext old;
+
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+
+		old = MemoryContextSwitchTo(pass_cxt);
+		LaunchWorkers(dbs);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(pass_cxt);
+
+		(void) WaitLatch(MyLatch,
+						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 CQ_LAUNCHER_INTERVAL_MS, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
+
+/*
+ * TerminateWorkersIn: send SIGTERM to the cqstream workers connected to
+ * database dboid.  Backends are found through the backend status array,
+ * whose local snapshot is refreshed first.
+ */
+static void
+TerminateWorkersIn(Oid dboid)
+{
+	int n;
+
+	if (!OidIsValid(dboid))
+		return;
+	pgstat_clear_backend_activity_snapshot();
+	n = pgstat_fetch_stat_numbackends();
+	for (int i = 1; i <= n; i++)
+	{
+		LocalPgBackendStatus *local = pgstat_fetch_stat_local_beentry(i);
+		PgBackendStatus *be;
+		const char *type;
+
+		if (local == NULL)
+			continue;
+		be = &local->backendStatus;
+		if (be->st_backendType != B_BG_WORKER || be->st_databaseid != dboid)
+			continue;
+		type = GetBackgroundWorkerTypeByPid(be->st_procpid);
+		if (type != NULL && strcmp(type, CQ_WORKER_TYPE) == 0)
+			(void) kill(be->st_procpid, SIGTERM);
+	}
+	pgstat_clear_backend_activity_snapshot();
+}
+
+/*
+ * CqProcessUtility: before a command that needs a database to itself,
+ * move our workers out of it (see the header comment), then run it; and
+ * keep the queries' owners existing roles (registry.c).
+ */
+static void
+CqProcessUtility(PlannedStmt *pstmt, const char *queryString,
+				 bool readOnlyTree, ProcessUtilityContext context,
+				 ParamListInfo params, QueryEnvironment *queryEnv,
+				 DestReceiver *dest, QueryCompletion *qc)
+{
+	Node *stmt = pstmt->utilityStmt;
+	const char *dbname = NULL;
+
+	if (IsA(stmt, DropdbStmt))
+		dbname = ((DropdbStmt *) stmt)->dbname;
+	else if (IsA(stmt, RenameStmt) &&
+			 ((RenameStmt *) stmt)->renameType == OBJECT_DATABASE)
+		dbname = ((RenameStmt *) stmt)->subname;
+	else if (IsA(stmt, AlterDatabaseStmt))
+		dbname = ((AlterDatabaseStmt *) stmt)->dbname;
+	else if (IsA(stmt, CreatedbStmt))
+	{
+		ListCell *lc;
+
+		foreach(lc, ((CreatedbStmt *) stmt)->options)
+		{
+			DefElem *def = lfirst_node(DefElem, lc);
+
+			if (strcmp(def->defname, "template") == 0 && def->arg != NULL)
+				dbname = defGetString(def);
+		}
+	}
+	if (dbname != NULL)
+		TerminateWorkersIn(get_database_oid(dbname, true));
+	/* Roles that own queries (registry.c) */
+	if (IsA(stmt, DropRoleStmt))
+		registry_check_drop_role((DropRoleStmt *) stmt);
+
+	if (prev_ProcessUtility)
+		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,
+							queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
+								params, queryEnv, dest, qc);
+
+	if (IsA(stmt, DropOwnedStmt) || IsA(stmt, ReassignOwnedStmt))
+		registry_after_owned(stmt);
+}

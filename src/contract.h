@@ -26,19 +26,19 @@
  */
 #define CQ_RESULT_ID_FACTOR 1000000000000
 /* The largest query id whose result ids all fit in a bigint */
-#define CQ_QUERY_ID_MAX 9223371
+#define CQ_QUERY_ID_MAX		9223371
 
 /*
  * Query names match ^[a-z][a-z0-9_]{0,46}$; the NOTIFY channel of a query
  * is CQ_CHANNEL_PREFIX followed by its name, so it stays within 56 bytes,
  * below NAMEDATALEN.
  */
-#define CQ_CHANNEL_PREFIX "cqstream_"
+#define CQ_CHANNEL_PREFIX	  "cqstream_"
 #define CQ_CHANNEL_PREFIX_LEN 9
-#define CQ_QUERY_NAME_MAXLEN 47
+#define CQ_QUERY_NAME_MAXLEN  47
 
 /* Announces every registry change; payload the query name */
-#define CQ_REGISTRY_CHANNEL "cqstream_registry"
+#define CQ_REGISTRY_CHANNEL	   "cqstream_registry"
 /* The query name whose channel would be CQ_REGISTRY_CHANNEL */
 #define CQ_RESERVED_QUERY_NAME "registry"
 

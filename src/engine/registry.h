@@ -25,8 +25,9 @@
 /* Result ids, channels, query names: the shared contract */
 #include "contract.h"
 
-StaticAssertDecl(CQ_QUERY_ID_MAX == PG_INT64_MAX / CQ_RESULT_ID_FACTOR - 1,
-				 "CQ_QUERY_ID_MAX is the largest query id with room for its results");
+StaticAssertDecl(
+	CQ_QUERY_ID_MAX == PG_INT64_MAX / CQ_RESULT_ID_FACTOR - 1,
+	"CQ_QUERY_ID_MAX is the largest query id with room for its results");
 StaticAssertDecl(CQ_CHANNEL_PREFIX_LEN + CQ_QUERY_NAME_MAXLEN < NAMEDATALEN,
 				 "a query's channel name fits in NAMEDATALEN");
 

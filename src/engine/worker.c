@@ -108,7 +108,6 @@
 #define CQ_WORKER_LOCK_KEY1 0x63717374
 #define CQ_WORKER_LOCK_KEY2 1
 
-
 /* A query as the pass sees it */
 typedef struct CqQuery
 {
@@ -1014,32 +1013,32 @@ TrimResults(void)
 	 * block.  Blocks are created in id order, so the first one
 	 * young enough to keep is found by walking the key from the oldest.
 	 */
-	if (SPI_execute("WITH u AS MATERIALIZED ("
-					" SELECT q.id, q.id::int8 * "
-					CppAsString2(CQ_RESULT_ID_FACTOR)
-					" + s.last_result_seq"
-					" - (q.options->>'retention_rows')::int8 AS upto"
-					" FROM cqstream.query q"
-					" JOIN cqstream.query_state s ON s.query_id = q.id"
-					" WHERE (q.options->>'retention_rows')::int8 > 0"
-					" FOR KEY SHARE OF q),"
-					" t AS MATERIALIZED (SELECT u.id, u.upto,"
-					" coalesce((SELECT x.last_id FROM cqstream.result_block x"
-					" WHERE x.query_id = u.id AND x.last_id > u.upto"
-					" ORDER BY x.last_id LIMIT 1), u.upto) AS cut_last FROM u),"
-					" cut AS (DELETE FROM cqstream.result_block r USING t"
-					" WHERE r.query_id = t.id AND r.last_id <= t.cut_last"
-					" AND r.first_id <= t.upto"
-					" RETURNING r.*, t.upto)"
-					" INSERT INTO cqstream.result_block"
-					" (query_id, first_id, last_id, created, payloads)"
-					" SELECT c.query_id, c.upto + 1, c.last_id, c.created,"
-					" (SELECT '[' || string_agg(e.p::text, ',' ORDER BY e.n) || ']'"
-					" FROM json_array_elements(c.payloads::json)"
-					" WITH ORDINALITY e(p, n)"
-					" WHERE c.first_id + e.n - 1 > c.upto)"
-					" FROM cut c WHERE c.last_id > c.upto",
-					false, 0) != SPI_OK_INSERT ||
+	if (SPI_execute(
+			"WITH u AS MATERIALIZED ("
+			" SELECT q.id, q.id::int8 * " CppAsString2(
+				CQ_RESULT_ID_FACTOR) " + s.last_result_seq"
+									 " - (q.options->>'retention_rows')::int8 AS upto"
+									 " FROM cqstream.query q"
+									 " JOIN cqstream.query_state s ON s.query_id = q.id"
+									 " WHERE (q.options->>'retention_rows')::int8 > 0"
+									 " FOR KEY SHARE OF q),"
+									 " t AS MATERIALIZED (SELECT u.id, u.upto,"
+									 " coalesce((SELECT x.last_id FROM cqstream.result_block x"
+									 " WHERE x.query_id = u.id AND x.last_id > u.upto"
+									 " ORDER BY x.last_id LIMIT 1), u.upto) AS cut_last FROM u),"
+									 " cut AS (DELETE FROM cqstream.result_block r USING t"
+									 " WHERE r.query_id = t.id AND r.last_id <= t.cut_last"
+									 " AND r.first_id <= t.upto"
+									 " RETURNING r.*, t.upto)"
+									 " INSERT INTO cqstream.result_block"
+									 " (query_id, first_id, last_id, created, payloads)"
+									 " SELECT c.query_id, c.upto + 1, c.last_id, c.created,"
+									 " (SELECT '[' || string_agg(e.p::text, ',' ORDER BY e.n) || ']'"
+									 " FROM json_array_elements(c.payloads::json)"
+									 " WITH ORDINALITY e(p, n)"
+									 " WHERE c.first_id + e.n - 1 > c.upto)"
+									 " FROM cut c WHERE c.last_id > c.upto",
+			false, 0) != SPI_OK_INSERT ||
 		SPI_execute("WITH t AS MATERIALIZED ("
 					" SELECT q.id, coalesce((SELECT x.first_id"
 					" FROM cqstream.result_block x"

@@ -44,6 +44,7 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "core/operation.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
@@ -473,6 +474,9 @@ cq_operation_apply_array(const CqOperation *op, const double *in, double *out,
 		double r;
 		CqDomainError err;
 
+		/* a value may hold tens of millions of instants: stay cancellable */
+		if ((i & 0x3FFF) == 0)
+			CHECK_FOR_INTERRUPTS();
 		if (check && (err = check(v, a)) != CQ_DOMAIN_OK)
 		{
 			*bad = i;

@@ -179,7 +179,10 @@ tf_builder_init_like(TFloatBuilder *b, const TFloat *t)
 		b->seqcap = t->nseqs;
 		b->seqs = palloc(mul_size(t->nseqs, sizeof(TFloatSeqView)));
 		for (int i = 0; i < t->nseqs; i++)
+		{
+			TF_CHECK_INTERRUPTS(i);
 			tf_seq_view(t, i, &b->seqs[i]);
+		}
 		b->nseqs = t->nseqs;
 	}
 }
@@ -256,8 +259,11 @@ CheckSeq(const TFloatBuilder *b, const TFloatSeqView *s)
 	if (s->count < 1)
 		return "A sequence must have at least one instant.";
 	for (int i = s->start + 1; i < end; i++)
+	{
+		TF_CHECK_INTERRUPTS(i);
 		if (b->times[i] <= b->times[i - 1])
 			return "The timestamps of a tfloat must increase.";
+	}
 	if (s->count == 1 && !(s->lower_inc && s->upper_inc))
 		return "A continuous sequence of one instant must have inclusive bounds.";
 	if (b->step && s->count > 1 && !s->upper_inc &&
@@ -291,8 +297,11 @@ tf_builder_check(const TFloatBuilder *b)
 			if (b->ninst < 1)
 				return "A discrete sequence must have at least one instant.";
 			for (int i = 1; i < b->ninst; i++)
+			{
+				TF_CHECK_INTERRUPTS(i);
 				if (b->times[i] <= b->times[i - 1])
 					return "The timestamps of a tfloat must increase.";
+			}
 			return NULL;
 		case TF_SEQUENCE:
 		case TF_SEQUENCESET:
@@ -304,6 +313,7 @@ tf_builder_check(const TFloatBuilder *b)
 			{
 				const char *err = CheckSeq(b, &b->seqs[i]);
 
+				TF_CHECK_INTERRUPTS(i);
 				if (err)
 					return err;
 				if (i > 0)
@@ -327,71 +337,80 @@ tf_builder_check(const TFloatBuilder *b)
 }
 
 /*
- * NormalizePass: one pass of MobilityDB's rule, comparing each candidate
- * with the last instant kept and the next one read.
+ * Redundant: whether the kept instant (t2, v2), between the kept instant
+ * (t1, v1) before it and the instant (t3, v3) after it, adds nothing to a
+ * continuous sequence: with step interpolation when it repeats the value
+ * before it, with linear interpolation when the three values are equal or
+ * it lies within TF_EPSILON of the line through its neighbours
+ * (MobilityDB's rule).
  */
-static int
-NormalizePass(TimestampTz *times, double *values, int n, bool step)
+static inline bool
+Redundant(TimestampTz t1, double v1, TimestampTz t2, double v2, TimestampTz t3,
+		  double v3, bool step)
 {
-	int kept;
+	double ratio;
 
-	if (n <= 2)
-		return n;
-	kept = 1; /* instants [0, kept) are final */
-	for (int i = 1; i < n - 1; i++)
+	if (step)
+		return tf_float_eq(v1, v2);
+	if (tf_float_eq(v1, v2) && tf_float_eq(v2, v3))
+		return true;
+	ratio = ((double) t2 - (double) t1) / ((double) t3 - (double) t1);
+	return fabs(v2 - (v1 + (v3 - v1) * ratio)) <= TF_EPSILON;
+}
+
+/*
+ * tf_normalize_append: the instants [0, kept) are a normalized run; append
+ * the instants [kept, n) to it, dropping every middle instant that becomes
+ * redundant, and return the new count.  Works in place (the run never
+ * grows past the instant being read); the first and last instants always
+ * stay.
+ *
+ * The run is a stack: each instant read is compared with the last two
+ * kept, and the last kept one is popped while it is redundant between the
+ * one before it and the new one.  So every middle instant of the result is
+ * checked against its final neighbours, and the result is a fixpoint (a
+ * second normalization, after a round trip through text or binary, changes
+ * nothing), in time linear in n: each instant is pushed and popped at most
+ * once.  MobilityDB's single pass compares each instant with the last kept
+ * and the next one read and never looks back, so it can keep an instant
+ * that only becomes redundant once its right neighbour is dropped; the two
+ * agree whenever no such cascade happens, and there cqstream's value is
+ * the one a second MobilityDB pass would give.
+ *
+ * Appending to a normalized run is what makes joining the sequences of a
+ * set linear: a join appends the next sequence to the joined one instead
+ * of normalizing the whole again.
+ */
+int
+tf_normalize_append(TimestampTz *times, double *values, int kept, int n,
+					bool step)
+{
+	for (int i = kept; i < n; i++)
 	{
-		double v1 = values[kept - 1];
-		double v2 = values[i];
-		double v3 = values[i + 1];
-		bool drop;
+		TimestampTz t = times[i];
+		double v = values[i];
 
-		if (step)
-			drop = tf_float_eq(v1, v2);
-		else if (tf_float_eq(v1, v2) && tf_float_eq(v2, v3))
-			drop = true;
-		else
-		{
-			double ratio = ((double) times[i] - (double) times[kept - 1]) /
-				((double) times[i + 1] - (double) times[kept - 1]);
-			double x = v1 + (v3 - v1) * ratio;
-
-			drop = fabs(v2 - x) <= TF_EPSILON;
-		}
-		if (!drop)
-		{
-			times[kept] = times[i];
-			values[kept] = values[i];
-			kept++;
-		}
+		TF_CHECK_INTERRUPTS(i);
+		while (kept >= 2 &&
+			   Redundant(times[kept - 2], values[kept - 2], times[kept - 1],
+						 values[kept - 1], t, v, step))
+			kept--;
+		times[kept] = t;
+		values[kept] = v;
+		kept++;
 	}
-	times[kept] = times[n - 1];
-	values[kept] = values[n - 1];
-	return kept + 1;
+	return kept;
 }
 
 /*
  * tf_normalize_instants: drop the middle instants that add nothing to a
- * continuous sequence.  Works in place and returns the new count; the
- * first and last instants always stay.
- *
- * One pass of MobilityDB's rule is not always final: an instant kept
- * because its right neighbour was still there may become redundant once
- * that neighbour is dropped, so a second pass over the printed (or sent)
- * value could drop it and the value would change in a round trip.  We
- * repeat the pass until nothing changes; values normalize the same as in
- * MobilityDB except in those rare cases.
+ * continuous sequence (tf_normalize_append from an empty run).  Works in
+ * place and returns the new count.
  */
 int
 tf_normalize_instants(TimestampTz *times, double *values, int n, bool step)
 {
-	int prev;
-
-	do
-	{
-		prev = n;
-		n = NormalizePass(times, values, n, step);
-	} while (n < prev && n > 2);
-	return n;
+	return tf_normalize_append(times, values, 0, n, step);
 }
 
 /*
@@ -424,6 +443,7 @@ tf_builder_finish(TFloatBuilder *b)
 			TFloatSeqView s = b->seqs[i];
 			int n;
 
+			TF_CHECK_INTERRUPTS(i);
 			memmove(b->times + out, b->times + s.start,
 					s.count * sizeof(TimestampTz));
 			memmove(b->values + out, b->values + s.start,
@@ -463,10 +483,16 @@ tf_builder_finish(TFloatBuilder *b)
 					memmove(b->values + plast + 1 - drop,
 							b->values + out + skip,
 							(n - skip) * sizeof(double));
-					n = p->count - drop + n - skip;
-					n = tf_normalize_instants(b->times + p->start,
-											  b->values + p->start, n,
-											  b->step);
+					/*
+					 * p is normalized: append s's instants to it rather
+					 * than normalize the joined sequence again, which
+					 * made a set of N joining sequences quadratic
+					 */
+					n = tf_normalize_append(b->times + p->start,
+											b->values + p->start,
+											p->count - drop,
+											p->count - drop + n - skip,
+											b->step);
 					p->count = n;
 					p->upper_inc = s.upper_inc;
 					out = p->start + n;
@@ -523,6 +549,7 @@ tf_builder_finish(TFloatBuilder *b)
 
 		for (int i = 0; i < nseqs; i++)
 		{
+			TF_CHECK_INTERRUPTS(i);
 			e[i].end = b->seqs[i].start + b->seqs[i].count;
 			e[i].flags = (b->seqs[i].lower_inc ? TF_LOWER_INC : 0) |
 				(b->seqs[i].upper_inc ? TF_UPPER_INC : 0);
@@ -554,7 +581,10 @@ tf_make_seq(const TimestampTz *times, const double *values, int n,
 	tf_builder_init(&b, TF_SEQUENCE, step, n);
 	tf_builder_begin_seq(&b, lower_inc);
 	for (int i = 0; i < n; i++)
+	{
+		TF_CHECK_INTERRUPTS(i);
 		tf_builder_add(&b, times[i], values[i]);
+	}
 	tf_builder_end_seq(&b, upper_inc);
 	return tf_builder_finish(&b);
 }

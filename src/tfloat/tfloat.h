@@ -32,6 +32,7 @@
 
 #include "datatype/timestamp.h"
 #include "fmgr.h"
+#include "miscadmin.h"
 
 /* Subtypes, in MobilityDB's order */
 #define TF_INSTANT	   1
@@ -56,6 +57,21 @@
 
 /* Most decimal digits printed after the point (text and MF-JSON) */
 #define TF_MAX_DECIMALS 15
+
+/*
+ * Loops over instants or input bytes check for interrupts every
+ * TF_INTERRUPT_MASK + 1 iterations (TF_CHECK_INTERRUPTS), so that a
+ * statement over the largest value (about 60 million instants in 1 GB) is
+ * cancelled within milliseconds, while the check costs nothing measurable
+ * in the inner loops.
+ */
+#define TF_INTERRUPT_MASK 0x3FFF
+#define TF_CHECK_INTERRUPTS(i)             \
+	do                                     \
+	{                                      \
+		if (((i) &TF_INTERRUPT_MASK) == 0) \
+			CHECK_FOR_INTERRUPTS();        \
+	} while (0)
 
 typedef struct TFloat
 {
@@ -189,9 +205,15 @@ extern TFloat *tf_make_instant(TimestampTz t, double v);
 extern TFloat *tf_make_seq(const TimestampTz *times, const double *values,
 						   int n, bool lower_inc, bool upper_inc, bool step);
 
-/* Normalization of one sequence's instants in place; returns new count */
+/*
+ * Normalization of one sequence's instants in place, in linear time;
+ * returns the new count.  tf_normalize_append appends [kept, n) to the
+ * normalized run [0, kept).
+ */
 extern int tf_normalize_instants(TimestampTz *times, double *values, int n,
 								 bool step);
+extern int tf_normalize_append(TimestampTz *times, double *values, int kept,
+							   int n, bool step);
 
 /* Size of a value with the given shape, with overflow checks */
 extern Size tf_alloc_size(uint8 subtype, int nseqs, int ninst);

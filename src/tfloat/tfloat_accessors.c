@@ -83,8 +83,11 @@ CountDistinct(const TFloat *t, bool by_time)
 	int n = 0;
 
 	for (int i = 0; i < t->ninst; i++)
+	{
+		TF_CHECK_INTERRUPTS(i);
 		if (!tf_repeated_instant(times, values, i, by_time))
 			n++;
+	}
 	return n;
 }
 
@@ -112,8 +115,11 @@ cq_minvalue(PG_FUNCTION_ARGS)
 	double m = values[0];
 
 	for (int i = 1; i < t->ninst; i++)
+	{
+		TF_CHECK_INTERRUPTS(i);
 		if (FloatLt(values[i], m))
 			m = values[i];
+	}
 	PG_RETURN_FLOAT8(m);
 }
 
@@ -125,8 +131,11 @@ cq_maxvalue(PG_FUNCTION_ARGS)
 	double m = values[0];
 
 	for (int i = 1; i < t->ninst; i++)
+	{
+		TF_CHECK_INTERRUPTS(i);
 		if (FloatLt(m, values[i]))
 			m = values[i];
+	}
 	PG_RETURN_FLOAT8(m);
 }
 
@@ -145,6 +154,7 @@ cq_avgvalue(PG_FUNCTION_ARGS)
 
 	for (int i = 0; i < t->ninst; i++)
 	{
+		TF_CHECK_INTERRUPTS(i);
 		if (tf_repeated_instant(times, values, i, false))
 			continue;
 		sum += values[i];
@@ -186,6 +196,7 @@ cq_instants(PG_FUNCTION_ARGS)
 
 	for (int i = 0; i < t->ninst; i++)
 	{
+		TF_CHECK_INTERRUPTS(i);
 		if (tf_repeated_instant(times, values, i, false))
 			continue;
 		elems[n++] = PointerGetDatum(tf_make_instant(times[i], values[i]));
@@ -206,6 +217,7 @@ cq_timestamps(PG_FUNCTION_ARGS)
 
 	for (int i = 0; i < t->ninst; i++)
 	{
+		TF_CHECK_INTERRUPTS(i);
 		if (tf_repeated_instant(times, values, i, true))
 			continue;
 		elems[n++] = TimestampTzGetDatum(times[i]);
@@ -275,6 +287,7 @@ cq_duration(PG_FUNCTION_ARGS)
 		TFloatSeqView s;
 		Datum d;
 
+		TF_CHECK_INTERRUPTS(i);
 		tf_seq_view(t, i, &s);
 		d = TimestampDiff(times[s.start + s.count - 1], times[s.start]);
 		/* interval_pl raises "interval out of range" on overflow */
@@ -353,7 +366,10 @@ cq_gettime(PG_FUNCTION_ARGS)
 		n = t->ninst;
 		ranges = palloc(mul_size(n, sizeof(RangeType *)));
 		for (int i = 0; i < n; i++)
+		{
+			TF_CHECK_INTERRUPTS(i);
 			ranges[i] = MakeTstzRange(rngtyp, times[i], times[i], true, true);
+		}
 	}
 	else
 	{
@@ -363,6 +379,7 @@ cq_gettime(PG_FUNCTION_ARGS)
 		{
 			TFloatSeqView s;
 
+			TF_CHECK_INTERRUPTS(i);
 			tf_seq_view(t, i, &s);
 			ranges[i] = MakeTstzRange(rngtyp, times[s.start],
 									  times[s.start + s.count - 1],

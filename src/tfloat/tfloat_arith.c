@@ -129,10 +129,12 @@ CheckDivisor(const TFSync *s)
 		const TFSyncPiece *p = &s->pieces[k];
 		int end = p->start + p->count;
 
+		TF_CHECK_INTERRUPTS(k);
 		for (int i = p->start; i < end; i++)
 		{
 			double d = s->v2[i];
 
+			TF_CHECK_INTERRUPTS(i);
 			if (d == 0.0 && !AtExclusiveBound(p, i))
 				DivisionByZero();
 			if (i + 1 < end)
@@ -223,6 +225,7 @@ TFloatArith(const TFloat *a, const TFloat *b, TFArithOp op)
 		int end = p->start + p->count;
 		double prev = 0.0;
 
+		TF_CHECK_INTERRUPTS(k);
 		if (continuous)
 			tf_builder_begin_seq(&bld, p->lower_inc);
 		for (int i = p->start; i < end; i++)
@@ -231,6 +234,7 @@ TFloatArith(const TFloat *a, const TFloat *b, TFArithOp op)
 			double v;
 			TimestampTz tp;
 
+			TF_CHECK_INTERRUPTS(i);
 			if (turning && i > p->start && TurningPoint(&s, i - 1, &tp))
 			{
 				double x1;

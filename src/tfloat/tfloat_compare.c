@@ -86,6 +86,7 @@ CompareTFloats(const TFloat *a, const TFloat *b)
 
 	for (int i = 0; i < n; i++)
 	{
+		TF_CHECK_INTERRUPTS(i);
 		if (ta[i] != tb[i])
 			return TF_CMP_SIGN(ta[i], tb[i]);
 		c = float8_cmp_internal(va[i], vb[i]);
@@ -105,6 +106,7 @@ CompareTFloats(const TFloat *a, const TFloat *b)
 		TFloatSeqView sa;
 		TFloatSeqView sb;
 
+		TF_CHECK_INTERRUPTS(i);
 		tf_seq_view(a, i, &sa);
 		tf_seq_view(b, i, &sb);
 		if (sa.lower_inc != sb.lower_inc)
@@ -228,6 +230,7 @@ HashTFloat(const TFloat *t, uint64 seed)
 		TFloatSeqView s;
 		int32 part[3];
 
+		TF_CHECK_INTERRUPTS(i);
 		tf_seq_view(t, i, &s);
 		part[0] = s.count;
 		part[1] = s.lower_inc ? 1 : 0;
@@ -240,6 +243,7 @@ HashTFloat(const TFloat *t, uint64 seed)
 	{
 		int n = Min(TF_HASH_CHUNK, t->ninst - i);
 
+		TF_CHECK_INTERRUPTS(i);
 		h = hash_bytes_extended((const unsigned char *) (times + i),
 								n * (int) sizeof(TimestampTz), h);
 	}
@@ -249,10 +253,12 @@ HashTFloat(const TFloat *t, uint64 seed)
 		double buf[TF_HASH_CHUNK];
 		int n = Min(TF_HASH_CHUNK, t->ninst - i);
 
+		TF_CHECK_INTERRUPTS(i);
 		for (int j = 0; j < n; j++)
 		{
 			double v = values[i + j];
 
+			TF_CHECK_INTERRUPTS(j);
 			if (v == 0.0)
 				v = 0.0; /* -0 hashes as 0 */
 			else if (isnan(v))

@@ -71,6 +71,7 @@ UnpackTFloatArray(ArrayType *arr, const char *fname, int *count)
 	result = palloc(mul_size(n, sizeof(TFloat *)));
 	for (int i = 0; i < n; i++)
 	{
+		TF_CHECK_INTERRUPTS(i);
 		if (nulls[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -177,6 +178,7 @@ cq_tfloatseq(PG_FUNCTION_ARGS)
 	{
 		const TFloat *e = elems[i];
 
+		TF_CHECK_INTERRUPTS(i);
 		if (e->subtype != TF_INSTANT)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -207,6 +209,7 @@ cq_tfloatseqset(PG_FUNCTION_ARGS)
 	elems = UnpackTFloatArray(arr, "tfloatSeqSet", &n);
 	for (int i = 0; i < n; i++)
 	{
+		TF_CHECK_INTERRUPTS(i);
 		if (elems[i]->subtype != TF_SEQUENCE)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -236,9 +239,13 @@ cq_tfloatseqset(PG_FUNCTION_ARGS)
 		const TimestampTz *times = TF_TIMES(e);
 		const double *values = TF_VALUES(e);
 
+		TF_CHECK_INTERRUPTS(i);
 		tf_builder_begin_seq(&b, (e->flags & TF_LOWER_INC) != 0);
 		for (int j = 0; j < e->ninst; j++)
+		{
+			TF_CHECK_INTERRUPTS(j);
 			tf_builder_add(&b, times[j], values[j]);
+		}
 		tf_builder_end_seq(&b, (e->flags & TF_UPPER_INC) != 0);
 	}
 	PG_RETURN_TFLOAT_P(FinishOrError(&b, "tfloat sequence set"));

@@ -55,13 +55,19 @@ SeqIntegral(const TimestampTz *times, const double *values, int start,
 	if (scale == 0 && step)
 	{
 		for (int i = start + 1; i < end; i++)
+		{
+			TF_CHECK_INTERRUPTS(i);
 			result += values[i - 1] * (double) (times[i] - times[i - 1]);
+		}
 	}
 	else if (scale == 0)
 	{
 		for (int i = start + 1; i < end; i++)
+		{
+			TF_CHECK_INTERRUPTS(i);
 			result += (values[i - 1] + values[i]) *
 				(double) (times[i] - times[i - 1]) / 2.0;
+		}
 	}
 	else
 	{
@@ -71,6 +77,7 @@ SeqIntegral(const TimestampTz *times, const double *values, int start,
 			double v2 = ldexp(values[i], scale);
 			double dt = (double) (times[i] - times[i - 1]);
 
+			TF_CHECK_INTERRUPTS(i);
 			result += step ? v1 * dt : (v1 + v2) * dt / 2.0;
 		}
 	}
@@ -92,6 +99,7 @@ Integral(const TFloat *t, int scale)
 	{
 		TFloatSeqView v;
 
+		TF_CHECK_INTERRUPTS(i);
 		tf_seq_view(t, i, &v);
 		result += SeqIntegral(times, values, v.start, v.count, step, scale);
 	}
@@ -105,8 +113,11 @@ AllFinite(const TFloat *t)
 	const double *values = TF_VALUES(t);
 
 	for (int i = 0; i < t->ninst; i++)
+	{
+		TF_CHECK_INTERRUPTS(i);
 		if (!isfinite(values[i]))
 			return false;
+	}
 	return true;
 }
 
@@ -117,7 +128,10 @@ Mean(const double *values, int start, int count, int scale)
 	double sum = 0.0;
 
 	for (int i = start; i < start + count; i++)
+	{
+		TF_CHECK_INTERRUPTS(i);
 		sum += scale ? ldexp(values[i], scale) : values[i];
+	}
 	return sum / count;
 }
 
@@ -141,6 +155,7 @@ TwAvg(const TFloat *t, int scale)
 	{
 		TFloatSeqView v;
 
+		TF_CHECK_INTERRUPTS(i);
 		tf_seq_view(t, i, &v);
 		duration += (double) (times[v.start + v.count - 1] - times[v.start]);
 	}
@@ -153,6 +168,7 @@ TwAvg(const TFloat *t, int scale)
 		{
 			TFloatSeqView v;
 
+			TF_CHECK_INTERRUPTS(i);
 			tf_seq_view(t, i, &v);
 			sum += scale ? ldexp(values[v.start], scale) : values[v.start];
 		}

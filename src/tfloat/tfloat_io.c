@@ -78,8 +78,12 @@ pg_attribute_noreturn() SyntaxError(TextParser *ps, const char *detail)
 static void
 SkipSpaces(TextParser *ps)
 {
-	while (isspace((unsigned char) *ps->p))
+	/* A run of blanks may be as long as the input: stay cancellable */
+	for (Size n = 0; isspace((unsigned char) *ps->p); n++)
+	{
+		TF_CHECK_INTERRUPTS(n);
 		ps->p++;
+	}
 }
 
 /* Copy [start, end) into the token buffer, trimmed of blanks */
@@ -256,8 +260,12 @@ ParseInstant(TextParser *ps, TFloatBuilder *b)
 	const char *ve;
 	double v;
 
+	TF_CHECK_INTERRUPTS(b->ninst);
 	while (!IsDelimiter(*q) && *q != '@')
+	{
+		TF_CHECK_INTERRUPTS(q - start);
 		q++;
+	}
 	if (*q != '@')
 		SyntaxError(ps, "Expected \"value@timestamp\".");
 	for (vs = start; vs < q && isspace((unsigned char) *vs); vs++)
@@ -270,7 +278,10 @@ ParseInstant(TextParser *ps, TFloatBuilder *b)
 
 	start = ++q;
 	while (!IsDelimiter(*q))
+	{
+		TF_CHECK_INTERRUPTS(q - start);
 		q++;
+	}
 	tf_builder_add(b, ParseTimestamp(ps, CopyToken(ps, start, q)), v);
 	ps->p = q;
 }
@@ -462,6 +473,7 @@ tf_to_cstring(const TFloat *t)
 	{
 		TFloatSeqView v;
 
+		TF_CHECK_INTERRUPTS(s);
 		tf_seq_view(t, s, &v);
 		if (s > 0)
 			appendBinaryStringInfo(&buf, ", ", 2);
@@ -469,6 +481,7 @@ tf_to_cstring(const TFloat *t)
 			appendStringInfoChar(&buf, v.lower_inc ? '[' : '(');
 		for (int i = v.start; i < v.start + v.count; i++)
 		{
+			TF_CHECK_INTERRUPTS(i);
 			if (i > v.start)
 				appendBinaryStringInfo(&buf, ", ", 2);
 			AppendInstant(&buf, times[i], values[i]);
@@ -533,6 +546,7 @@ cq_tfloat_recv(PG_FUNCTION_ARGS)
 		seqflags = palloc(nseqs);
 		for (int i = 0; i < nseqs; i++)
 		{
+			TF_CHECK_INTERRUPTS(i);
 			counts[i] = pq_getmsgint(msg, 4);
 			seqflags[i] = pq_getmsgbyte(msg);
 			if (counts[i] < 1 || counts[i] > ninst - total ||
@@ -552,6 +566,7 @@ cq_tfloat_recv(PG_FUNCTION_ARGS)
 		int n = counts ? counts[s] : ninst;
 		uint8 f = seqflags ? seqflags[s] : flags;
 
+		TF_CHECK_INTERRUPTS(s);
 		if (subtype == TF_SEQUENCE || subtype == TF_SEQUENCESET)
 			tf_builder_begin_seq(&b, (f & TF_LOWER_INC) != 0);
 		for (int k = 0; k < n; k++, i++)
@@ -592,6 +607,7 @@ cq_tfloat_send(PG_FUNCTION_ARGS)
 		{
 			TFloatSeqView v;
 
+			TF_CHECK_INTERRUPTS(s);
 			tf_seq_view(t, s, &v);
 			pq_sendint32(&buf, v.count);
 			pq_sendbyte(&buf,
@@ -601,6 +617,7 @@ cq_tfloat_send(PG_FUNCTION_ARGS)
 	}
 	for (int i = 0; i < t->ninst; i++)
 	{
+		TF_CHECK_INTERRUPTS(i);
 		pq_sendint64(&buf, times[i]);
 		pq_sendfloat8(&buf, values[i]);
 	}

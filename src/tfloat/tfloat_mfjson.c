@@ -221,6 +221,7 @@ AppendSequence(MfjWriter *w, const TFloat *t, const TFloatSeqView *s,
 	BeginContainer(w, '[');
 	for (int i = s->start; i < end; i++)
 	{
+		TF_CHECK_INTERRUPTS(i);
 		NextItem(w);
 		AppendNumber(w, values[i]);
 	}
@@ -264,6 +265,7 @@ AppendBboxPeriod(MfjWriter *w, const TFloat *t)
 
 	for (int i = 1; i < t->ninst; i++)
 	{
+		TF_CHECK_INTERRUPTS(i);
 		if (Float8Less(values[i], minv))
 			minv = values[i];
 		if (Float8Less(maxv, values[i]))
@@ -365,6 +367,7 @@ cq_asmfjson(PG_FUNCTION_ARGS)
 		{
 			TFloatSeqView s;
 
+			TF_CHECK_INTERRUPTS(i);
 			tf_seq_view(t, i, &s);
 			NextItem(&w);
 			BeginContainer(&w, '{');

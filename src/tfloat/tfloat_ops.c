@@ -155,6 +155,7 @@ AbsLinear(const TFloat *t)
 		TFloatSeqView v;
 		int end;
 
+		TF_CHECK_INTERRUPTS(i);
 		tf_seq_view(t, i, &v);
 		end = v.start + v.count;
 		tf_builder_begin_seq(&b, v.lower_inc);
@@ -162,6 +163,7 @@ AbsLinear(const TFloat *t)
 		{
 			TimestampTz tc;
 
+			TF_CHECK_INTERRUPTS(j);
 			if (j > v.start && CrossesZero(values[j - 1], values[j]) &&
 				ZeroCrossing(times[j - 1], values[j - 1], times[j], values[j],
 							 &tc))
@@ -329,6 +331,7 @@ cq_div_float_tfloat(PG_FUNCTION_ARGS)
 		{
 			TFloatSeqView v;
 
+			TF_CHECK_INTERRUPTS(i);
 			tf_seq_view(t, i, &v);
 			for (int j = v.start + 1; j < v.start + v.count; j++)
 				if (CrossesZero(values[j - 1], values[j]))

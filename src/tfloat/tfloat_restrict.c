@@ -263,6 +263,7 @@ cq_attime_tstzmultirange(PG_FUNCTION_ARGS)
 		RangeBound lower;
 		RangeBound upper;
 
+		TF_CHECK_INTERRUPTS(i);
 		multirange_get_bounds(mrtyp->rngtype, mr, i, &lower, &upper);
 		ivs[i].lower = lower.infinite ? DT_NOBEGIN
 									  : DatumGetTimestampTz(lower.val);

@@ -202,6 +202,7 @@ SyncDiscrete(TFSync *s, const TFloat *a, const TFloat *b)
 	{
 		double x;
 
+		TF_CHECK_INTERRUPTS(i);
 		if (!tf_value_at_timestamp(o, td[i], &x))
 			continue;
 		if (adisc)

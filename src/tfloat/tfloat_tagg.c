@@ -409,6 +409,7 @@ CmpPiece(const void *a, const void *b, void *arg)
 		TimestampTz tq = st->times[q->start + k];
 		int c;
 
+		TF_CHECK_INTERRUPTS(k);
 		if (tp != tq)
 			return tp < tq ? -1 : 1;
 		c = float8_cmp_internal(st->values[p->start + k],
@@ -426,7 +427,10 @@ tagg_sorted_pieces(const TAggState *st)
 	int *order = palloc(mul_size(Max(st->npieces, 1), sizeof(int)));
 
 	for (int i = 0; i < st->npieces; i++)
+	{
+		TF_CHECK_INTERRUPTS(i);
 		order[i] = i;
+	}
 	qsort_arg(order, st->npieces, sizeof(int), CmpPiece, (void *) st);
 	return order;
 }
@@ -439,8 +443,11 @@ tagg_sorted_times(TimestampTz *times, int n, int *nunique)
 
 	qsort(times, n, sizeof(TimestampTz), CmpTimestamp);
 	for (int i = 0; i < n; i++)
+	{
+		TF_CHECK_INTERRUPTS(i);
 		if (u == 0 || times[i] != times[u - 1])
 			times[u++] = times[i];
+	}
 	*nunique = u;
 	return times;
 }
@@ -457,7 +464,10 @@ FoldInstants(const TAggState *st, TAggOp op)
 	int i = 0;
 
 	for (int k = 0; k < n; k++)
+	{
+		TF_CHECK_INTERRUPTS(k);
 		order[k] = k;
+	}
 	qsort_arg(order, n, sizeof(int), CmpInstant, (void *) st);
 	tf_builder_init(&b, TF_DISCRETE, false, n);
 	while (i < n)
@@ -533,13 +543,17 @@ AddCrossings(TAggEmitter *e, const TAggState *st, TimestampTz t1,
 	TimestampTz last = t1;
 
 	for (int j = 0; j < n; j++)
+	{
+		TF_CHECK_INTERRUPTS(j);
 		if (!isfinite(a[j]) || !isfinite(b[j]) || !isfinite(b[j] - a[j]))
 			return;
+	}
 	for (int j = 1; j < n; j++)
 	{
 		double aj = sgn * a[j];
 		double ac = sgn * a[cur];
 
+		TF_CHECK_INTERRUPTS(j);
 		if (aj < ac ||
 			(aj == ac && sgn * (b[j] - a[j]) < sgn * (b[cur] - a[cur])))
 			cur = j;
@@ -553,6 +567,7 @@ AddCrossings(TAggEmitter *e, const TAggState *st, TimestampTz t1,
 		double bs = 0;
 		TimestampTz tc;
 
+		TF_CHECK_INTERRUPTS(iter);
 		CHECK_FOR_INTERRUPTS();
 
 		for (int j = 0; j < n; j++)
@@ -560,6 +575,7 @@ AddCrossings(TAggEmitter *e, const TAggState *st, TimestampTz t1,
 			double sj = sgn * (b[j] - a[j]);
 			double xj;
 
+			TF_CHECK_INTERRUPTS(j);
 			if (sj >= sc)
 				continue;
 			xj = (sgn * a[j] - ac) / (sc - sj);
@@ -581,9 +597,12 @@ AddCrossings(TAggEmitter *e, const TAggState *st, TimestampTz t1,
 
 			AccInit(&acc, max ? TAGG_MAX : TAGG_MIN);
 			for (int j = 0; j < n; j++)
+			{
+				TF_CHECK_INTERRUPTS(j);
 				AccAdd(&acc,
 					   SegmentValueAt(st, &st->pieces[lp[j]], cursor[lp[j]],
 									  tc));
+			}
 			tagg_emit_interior(e, tc, AccResult(&acc));
 			last = tc;
 		}
@@ -616,12 +635,16 @@ FoldPieces(const TAggState *st, TAggOp op)
 
 	order = tagg_sorted_pieces(st);
 	for (int i = 0; i < P; i++)
+	{
+		TF_CHECK_INTERRUPTS(i);
 		ntimes += st->pieces[i].count;
+	}
 	bps = palloc(mul_size(ntimes, sizeof(TimestampTz)));
 	for (int i = 0; i < P; i++)
 	{
 		const TAggPiece *p = &st->pieces[i];
 
+		TF_CHECK_INTERRUPTS(i);
 		memcpy(bps + K, st->times + p->start, p->count * sizeof(TimestampTz));
 		K += p->count;
 	}
@@ -637,6 +660,7 @@ FoldPieces(const TAggState *st, TAggOp op)
 		int n = 0;
 		int j = 0;
 
+		TF_CHECK_INTERRUPTS(k);
 		CHECK_FOR_INTERRUPTS();
 
 		/* Retire the pieces that ended before t, admit those starting at t */
@@ -652,6 +676,7 @@ FoldPieces(const TAggState *st, TAggOp op)
 			const TAggPiece *p = &st->pieces[active[i]];
 			int c = cursor[active[i]];
 
+			TF_CHECK_INTERRUPTS(i);
 			while (c + 1 < p->count && st->times[p->start + c + 1] <= t)
 				c++;
 			cursor[active[i]] = c;
@@ -663,6 +688,7 @@ FoldPieces(const TAggState *st, TAggOp op)
 		{
 			const TAggPiece *p = &st->pieces[active[i]];
 
+			TF_CHECK_INTERRUPTS(i);
 			if (PieceContains(st, p, t))
 				AccAdd(&acc, PieceValueAt(st, p, cursor[active[i]], t));
 		}
@@ -679,6 +705,7 @@ FoldPieces(const TAggState *st, TAggOp op)
 				const TAggPiece *p = &st->pieces[active[i]];
 				int c = cursor[active[i]];
 
+				TF_CHECK_INTERRUPTS(i);
 				if (PieceEnd(st, p) <= t)
 					continue;
 				la[n] = SegmentValueAt(st, p, c, t);
@@ -695,6 +722,7 @@ FoldPieces(const TAggState *st, TAggOp op)
 			AccInit(&accb, op);
 			for (int i = 0; i < n; i++)
 			{
+				TF_CHECK_INTERRUPTS(i);
 				AccAdd(&acca, la[i]);
 				AccAdd(&accb, lb[i]);
 			}
@@ -760,7 +788,10 @@ AddTFloat(TAggState *st, const TFloat *t)
 		tagg_state_begin(st, TAGG_ORIGIN_DISCRETE, TAGG_SHAPE_INSTANTS, false,
 						 true);
 		for (int i = 0; i < t->ninst; i++)
+		{
+			TF_CHECK_INTERRUPTS(i);
 			tagg_add_instant(st, times[i], values[i]);
+		}
 		return;
 	}
 	tagg_state_begin(st, TAGG_ORIGIN_CONTINUOUS, TAGG_SHAPE_PIECES,
@@ -769,10 +800,14 @@ AddTFloat(TAggState *st, const TFloat *t)
 	{
 		TFloatSeqView v;
 
+		TF_CHECK_INTERRUPTS(s);
 		tf_seq_view(t, s, &v);
 		tagg_begin_piece(st, v.lower_inc, 0);
 		for (int i = v.start; i < v.start + v.count; i++)
+		{
+			TF_CHECK_INTERRUPTS(i);
 			tagg_add_instant(st, times[i], values[i]);
+		}
 		tagg_end_piece(st, v.upper_inc);
 	}
 }
@@ -813,7 +848,10 @@ cq_tfloat_tcount_transfn(PG_FUNCTION_ARGS)
 		tagg_state_begin(st, TAGG_ORIGIN_DISCRETE, TAGG_SHAPE_INSTANTS, false,
 						 false);
 		for (int i = 0; i < t->ninst; i++)
+		{
+			TF_CHECK_INTERRUPTS(i);
 			tagg_add_instant(st, times[i], 1.0);
+		}
 		PG_RETURN_POINTER(st);
 	}
 	tagg_state_begin(st, TAGG_ORIGIN_CONTINUOUS, TAGG_SHAPE_PIECES, true,
@@ -822,6 +860,7 @@ cq_tfloat_tcount_transfn(PG_FUNCTION_ARGS)
 	{
 		TFloatSeqView v;
 
+		TF_CHECK_INTERRUPTS(s);
 		tf_seq_view(t, s, &v);
 		tagg_begin_piece(st, v.lower_inc, 0);
 		tagg_add_instant(st, times[v.start], 1.0);
@@ -886,12 +925,16 @@ AppendState(TAggState *dst, const TAggState *src)
 	tagg_state_begin(dst, src->origin, src->shape, src->step,
 					 src->checkinterp);
 	for (int i = 0; i < src->ninst; i++)
+	{
+		TF_CHECK_INTERRUPTS(i);
 		tagg_add_instant(dst, src->times[i], src->values[i]);
+	}
 	for (int i = 0; i < src->npieces; i++)
 	{
 		const TAggPiece *p = &src->pieces[i];
 		TAggPiece *q;
 
+		TF_CHECK_INTERRUPTS(i);
 		tagg_begin_piece(dst, p->lower_inc, p->window);
 		q = &dst->pieces[dst->npieces - 1];
 		q->start = base + p->start;
@@ -1028,6 +1071,7 @@ cq_tfloat_tagg_deserialfn(PG_FUNCTION_ARGS)
 	{
 		const TAggPiece *pc = &st->pieces[i];
 
+		TF_CHECK_INTERRUPTS(i);
 		if (pc->start < 0 || pc->count < 1 ||
 			pc->start > st->ninst - pc->count)
 			elog(ERROR, "invalid serialized tfloat aggregate state");

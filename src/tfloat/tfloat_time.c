@@ -172,6 +172,7 @@ tf_value_at_timestamp(const TFloat *tf, TimestampTz t, double *value)
 		TFloatSeqView v;
 		TFloatSpan sp;
 
+		TF_CHECK_INTERRUPTS(i);
 		tf_seq_view(tf, i, &v);
 		tf_seq_span(tf, &v, &sp);
 		if (tf_span_contains(&sp, t))

@@ -185,6 +185,7 @@ ExtendMinMax(TAggState *st, const TimestampTz *times, const double *values,
 		bool lower_inc = i == v->start ? v->lower_inc : true;
 		bool upper_inc = i + 1 == last ? v->upper_inc : false;
 
+		TF_CHECK_INTERRUPTS(i);
 		if (step)
 		{
 			AddPiece2(st, t1, AddWindow(t2, w), v1, lower_inc, false);
@@ -237,8 +238,11 @@ WindowTrans(FunctionCallInfo fcinfo, WaggKind kind, const char *fname)
 		tagg_state_begin(st, TAGG_ORIGIN_DISCRETE, TAGG_SHAPE_PIECES, true,
 						 false);
 		for (int i = 0; i < t->ninst; i++)
+		{
+			TF_CHECK_INTERRUPTS(i);
 			AddPiece2(st, times[i], AddWindow(times[i], w),
 					  kind == WAGG_COUNT ? 1.0 : values[i], true, true);
+		}
 		PG_RETURN_POINTER(st);
 	}
 
@@ -263,6 +267,7 @@ WindowTrans(FunctionCallInfo fcinfo, WaggKind kind, const char *fname)
 		TFloatSeqView v;
 		int last;
 
+		TF_CHECK_INTERRUPTS(s);
 		tf_seq_view(t, s, &v);
 		last = v.start + v.count - 1;
 		switch (kind)
@@ -282,7 +287,10 @@ WindowTrans(FunctionCallInfo fcinfo, WaggKind kind, const char *fname)
 				(void) AddWindow(times[last], w);
 				tagg_begin_piece(st, v.lower_inc, w);
 				for (int i = v.start; i <= last; i++)
+				{
+					TF_CHECK_INTERRUPTS(i);
 					tagg_add_instant(st, times[i], values[i]);
+				}
 				tagg_end_piece(st, v.upper_inc);
 				break;
 		}
@@ -372,10 +380,14 @@ ComputeCum(Signals *sg)
 	{
 		const TAggPiece *p = &st->pieces[k];
 
+		TF_CHECK_INTERRUPTS(k);
 		sg->cum[p->start] = 0;
 		for (int i = p->start + 1; i < p->start + p->count; i++)
+		{
+			TF_CHECK_INTERRUPTS(i);
 			sg->cum[i] = float8_pl(sg->cum[i - 1],
 								   SegIntegral(st, i - 1, st->times[i]));
+		}
 	}
 }
 
@@ -450,6 +462,7 @@ Evaluate(const Signals *sg, TimestampTz t, double *q, double *m)
 		const TAggPiece *p = &st->pieces[sg->active[i]];
 		TimestampTz lo, hi;
 
+		TF_CHECK_INTERRUPTS(i);
 		Overlap(st, p, t, &lo, &hi);
 		if (hi <= lo)
 			continue;
@@ -531,8 +544,10 @@ FoldSignals(const TAggState *st, bool avg)
 	{
 		const TAggPiece *p = &st->pieces[k];
 
+		TF_CHECK_INTERRUPTS(k);
 		for (int i = p->start; i < p->start + p->count; i++)
 		{
+			TF_CHECK_INTERRUPTS(i);
 			bps[K++] = st->times[i];
 			bps[K++] = st->times[i] + p->window; /* checked in transfn */
 		}
@@ -548,6 +563,7 @@ FoldSignals(const TAggState *st, bool avg)
 		bool haveint = false;
 		int j = 0;
 
+		TF_CHECK_INTERRUPTS(k);
 		CHECK_FOR_INTERRUPTS();
 
 		/* Active: start <= t <= end + w */
@@ -555,6 +571,7 @@ FoldSignals(const TAggState *st, bool avg)
 		{
 			const TAggPiece *p = &st->pieces[sg.active[i]];
 
+			TF_CHECK_INTERRUPTS(i);
 			if (SigEnd(st, p) + p->window >= t)
 				sg.active[j++] = sg.active[i];
 		}
@@ -573,6 +590,7 @@ FoldSignals(const TAggState *st, bool avg)
 				const TAggPiece *p = &st->pieces[sg.active[i]];
 				TimestampTz lo, hi;
 
+				TF_CHECK_INTERRUPTS(i);
 				if (!WindowMeets(st, p, t))
 					continue;
 				havept = true;
@@ -602,6 +620,7 @@ FoldSignals(const TAggState *st, bool avg)
 			{
 				const TAggPiece *p = &st->pieces[sg.active[i]];
 
+				TF_CHECK_INTERRUPTS(i);
 				if (SigEnd(st, p) + p->window > t)
 					haveint = true;
 			}
@@ -625,6 +644,7 @@ FoldSignals(const TAggState *st, bool avg)
 					{
 						const TAggPiece *p = &st->pieces[sg.active[i]];
 
+						TF_CHECK_INTERRUPTS(i);
 						if (p->count < 2)
 							continue;
 						if (SigStart(st, p) == t)
@@ -652,6 +672,7 @@ FoldSignals(const TAggState *st, bool avg)
 					{
 						const TAggPiece *p = &st->pieces[sg.active[i]];
 
+						TF_CHECK_INTERRUPTS(i);
 						if (p->count == 1 && SigEnd(st, p) + p->window > t)
 						{
 							s = float8_pl(s, st->values[p->start]);

@@ -12,7 +12,7 @@
 # cq_contract_value NAME: the value of #define NAME in src/contract.h
 cq_contract_value()
 {
-	sed -nE "s/^#define $1 +\"?([^\"]*)\"?$/\1/p" src/contract.h
+	sed -nE "s/^#define $1[[:space:]]+\"?([^\"]*)\"?\$/\1/p" src/contract.h
 }
 
 cq_contract_tests()

@@ -319,6 +319,17 @@ suite_relay()
 	cq_relay_e2e_tests
 }
 
+# hostile: a role with a login and no grants attacks each input path;
+# everything it tries fails with a clear error and the owners' queries
+# keep processing (test/security/hostile.sh).
+suite_hostile()
+{
+	cq_require build || return 0
+	# shellcheck source=test/security/hostile.sh
+	. test/security/hostile.sh
+	cq_hostile_tests
+}
+
 # dashboard: the demo's dashboard in headless chromium receives live
 # points (test/demo/dashboard.sh).
 suite_dashboard()
@@ -340,6 +351,7 @@ SUITES=(
 	regress
 	worker
 	windows
+	hostile
 	relay_unit
 	relay
 	dashboard

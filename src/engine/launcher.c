@@ -25,7 +25,12 @@
  * name.  The utility hook therefore sends SIGTERM to our workers in that
  * database before the command runs; the command's own wait for other
  * backends then sees them gone.  The launcher restarts a worker later if
- * the database still exists.
+ * the database still exists.  The hook signals only for a caller who
+ * passes the privilege checks the command itself will make (owner of the
+ * database, CREATEDB where the command needs it, a template the caller
+ * may copy) and only for the forms that need the database to itself
+ * (ALTER DATABASE only with SET TABLESPACE): a command bound to fail on
+ * privileges must not stop the engine on its way.
  *
  *-------------------------------------------------------------------------
  */
@@ -40,6 +45,7 @@
 #include "access/xact.h"
 #include "catalog/pg_database.h"
 #include "commands/dbcommands.h"
+#include "commands/extension.h"
 #include "commands/defrem.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
@@ -50,13 +56,16 @@
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "tcop/utility.h"
+#include "utils/acl.h"
 #include "utils/backend_status.h"
 #include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
+#include "engine/access.h"
 #include "engine/registry.h"
 #include "engine/worker.h"
 
@@ -328,26 +337,67 @@ TerminateWorkersIn(Oid dboid)
 }
 
 /*
- * CqProcessUtility: before a command that needs a database to itself,
- * move our workers out of it (see the header comment), then run it; and
- * keep the queries' owners existing roles (registry.c).
+ * ForgetReaders: before DROP ROLE, take the roles out of the read grants
+ * of this database's queries (when the extension is installed here).
  */
 static void
-CqProcessUtility(PlannedStmt *pstmt, const char *queryString,
-				 bool readOnlyTree, ProcessUtilityContext context,
-				 ParamListInfo params, QueryEnvironment *queryEnv,
-				 DestReceiver *dest, QueryCompletion *qc)
+ForgetReaders(DropRoleStmt *stmt)
 {
-	Node *stmt = pstmt->utilityStmt;
+	List *roles = NIL;
+	ListCell *lc;
+
+	if (!OidIsValid(get_extension_oid("cqstream", true)))
+		return;
+	foreach(lc, stmt->roles)
+	{
+		RoleSpec *spec = lfirst(lc);
+		Oid role;
+
+		if (spec->roletype != ROLESPEC_CSTRING)
+			continue;
+		role = get_role_oid(spec->rolename, true);
+		if (OidIsValid(role))
+			roles = lappend_oid(roles, role);
+	}
+	if (roles != NIL)
+		cq_access_forget_roles(roles);
+}
+
+/*
+ * MayClearDatabase: the database a command needs to itself, when the
+ * calling user passes the privilege checks the command will make;
+ * InvalidOid otherwise.  PostgreSQL repeats the checks (and reports their
+ * failure) when the command runs: these only decide whether to signal.
+ */
+static Oid
+MayClearDatabase(Node *stmt)
+{
 	const char *dbname = NULL;
+	bool need_createdb = false;
+	bool template_ok = false;
+	Oid dboid;
 
 	if (IsA(stmt, DropdbStmt))
 		dbname = ((DropdbStmt *) stmt)->dbname;
 	else if (IsA(stmt, RenameStmt) &&
 			 ((RenameStmt *) stmt)->renameType == OBJECT_DATABASE)
+	{
 		dbname = ((RenameStmt *) stmt)->subname;
+		need_createdb = true;
+	}
 	else if (IsA(stmt, AlterDatabaseStmt))
-		dbname = ((AlterDatabaseStmt *) stmt)->dbname;
+	{
+		ListCell *lc;
+
+		/* Only SET TABLESPACE needs the database to itself */
+		foreach(lc, ((AlterDatabaseStmt *) stmt)->options)
+		{
+			DefElem *def = lfirst_node(DefElem, lc);
+
+			if (strcmp(def->defname, "tablespace") == 0)
+				dbname = ((AlterDatabaseStmt *) stmt)->dbname;
+		}
+	}
 	else if (IsA(stmt, CreatedbStmt))
 	{
 		ListCell *lc;
@@ -359,12 +409,55 @@ CqProcessUtility(PlannedStmt *pstmt, const char *queryString,
 			if (strcmp(def->defname, "template") == 0 && def->arg != NULL)
 				dbname = defGetString(def);
 		}
+		need_createdb = true;
+		template_ok = true;
 	}
-	if (dbname != NULL)
-		TerminateWorkersIn(get_database_oid(dbname, true));
-	/* Roles that own queries (registry.c) */
+	if (dbname == NULL)
+		return InvalidOid;
+	dboid = get_database_oid(dbname, true);
+	if (!OidIsValid(dboid))
+		return InvalidOid;
+	if (need_createdb && !have_createdb_privilege())
+		return InvalidOid;
+	if (pg_database_ownercheck(dboid, GetUserId()))
+		return dboid;
+	if (template_ok)
+	{
+		/* anyone with CREATEDB may copy a database marked as a template */
+		HeapTuple tup = SearchSysCache1(DATABASEOID, ObjectIdGetDatum(dboid));
+		bool is_template = false;
+
+		if (HeapTupleIsValid(tup))
+		{
+			is_template = ((Form_pg_database) GETSTRUCT(tup))->datistemplate;
+			ReleaseSysCache(tup);
+		}
+		if (is_template)
+			return dboid;
+	}
+	return InvalidOid;
+}
+
+/*
+ * CqProcessUtility: before a command that needs a database to itself,
+ * move our workers out of it (see the header comment), then run it; and
+ * keep the queries' owners existing roles (registry.c).
+ */
+static void
+CqProcessUtility(PlannedStmt *pstmt, const char *queryString,
+				 bool readOnlyTree, ProcessUtilityContext context,
+				 ParamListInfo params, QueryEnvironment *queryEnv,
+				 DestReceiver *dest, QueryCompletion *qc)
+{
+	Node *stmt = pstmt->utilityStmt;
+
+	TerminateWorkersIn(MayClearDatabase(stmt));
+	/* Roles that own queries (registry.c) or read them (access.c) */
 	if (IsA(stmt, DropRoleStmt))
+	{
 		registry_check_drop_role((DropRoleStmt *) stmt);
+		ForgetReaders((DropRoleStmt *) stmt);
+	}
 
 	if (prev_ProcessUtility)
 		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,

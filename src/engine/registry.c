@@ -70,6 +70,7 @@
 #include "utils/tuplestore.h"
 
 #include "core/operation.h"
+#include "engine/access.h"
 #include "engine/registry.h"
 #include "core/window.h"
 
@@ -1500,6 +1501,29 @@ CheckOwner(Oid uid, Oid owner, const char *name, const char *action)
 						   GetUserNameFromId(owner, false), action)));
 }
 
+/*
+ * CheckReader: 42501 unless uid may read the results of query id (its
+ * owner's role or a read grant, access.c)
+ */
+static void
+CheckReader(Oid uid, int32 id, Oid owner, const char *name)
+{
+	Oid argtypes[1] = {INT4OID};
+	Datum values[1] = {Int32GetDatum(id)};
+	Datum readers = (Datum) 0;
+	bool isnull = true;
+
+	if (SPI_execute_with_args("SELECT readers FROM cqstream.query"
+							  " WHERE id = $1",
+							  1, argtypes, values, NULL, true,
+							  1) == SPI_OK_SELECT &&
+		SPI_processed == 1)
+		readers = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc,
+								1, &isnull);
+	cq_access_check_read(uid, name, owner,
+						 isnull ? NULL : DatumGetArrayTypeP(readers));
+}
+
 typedef enum RegistryChange
 {
 	CHANGE_DROP,
@@ -1618,7 +1642,7 @@ cq_results(PG_FUNCTION_ARGS)
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
 		id = LookupQuery(name, false, &owner);
-		CheckOwner(uid, owner, name, "read the results of");
+		CheckReader(uid, id, owner, name);
 		values[0] = Int32GetDatum(id);
 		values[1] = Int64GetDatum(after_id);
 		values[2] = Int32GetDatum(max_rows);

@@ -26,9 +26,11 @@ CREATE TABLE cqstream.query (
 	lateness bigint,			-- microseconds
 	emit text CHECK (emit IN ('on_close', 'on_update')),
 	options jsonb NOT NULL,
-	owner oid NOT NULL,
+	owner regrole NOT NULL,	-- a name in a dump, an oid in the row
 	paused boolean NOT NULL DEFAULT false,
-	created timestamptz NOT NULL DEFAULT now()
+	created timestamptz NOT NULL DEFAULT now(),
+	-- roles granted read on the results (cqstream.grant_results)
+	readers regrole[] NOT NULL DEFAULT '{}'
 );
 COMMENT ON TABLE cqstream.query IS
 	'registered continuous queries (written by the cqstream API only)';
@@ -88,16 +90,6 @@ END $$;
 COMMENT ON TABLE cqstream.result_block IS
 	'results log: blocks of consecutive results, payloads the JSON array of their compact JSON';
 
--- One row per result, for people in psql and for tests
-CREATE VIEW cqstream.result AS
-SELECT b.query_id, b.first_id + e.n - 1 AS id, b.created,
-	e.payload::text AS payload
-FROM cqstream.result_block AS b
-	CROSS JOIN LATERAL json_array_elements(b.payloads::json)
-		WITH ORDINALITY AS e(payload, n);
-COMMENT ON VIEW cqstream.result IS
-	'results log, one row per result: id = query_id * 10^12 + n, payload the compact JSON announced by NOTIFY';
-
 /*
  * Open windows of aggregate queries, one row per query, key and window
  * (docs/windows.md).  Written by the worker in the transaction of each
@@ -132,4 +124,4 @@ COMMENT ON TABLE cqstream.window_state IS
 	'open windows of aggregate queries (written by the worker in the transaction of each batch)';
 
 REVOKE ALL ON cqstream.query, cqstream.query_state, cqstream.result_block,
-	cqstream.result, cqstream.window_state FROM PUBLIC;
+	cqstream.window_state FROM PUBLIC;

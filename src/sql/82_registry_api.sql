@@ -83,7 +83,7 @@ CREATE VIEW cqstream.queries AS
 			THEN q.id::bigint * 1000000000000 + s.last_result_seq
 		END AS last_result_id,
 		cqstream.query_lag(q.id) AS lag,
-		CASE WHEN pg_catalog.pg_has_role(q.owner, 'MEMBER')
+		CASE WHEN cqstream.can_read_results(q.id)
 			THEN s.last_error
 		END AS last_error,
 		'cqstream_' || q.name AS channel,
@@ -92,5 +92,5 @@ CREATE VIEW cqstream.queries AS
 	FROM cqstream.query q
 	JOIN cqstream.query_state s ON s.query_id = q.id;
 COMMENT ON VIEW cqstream.queries IS
-	'registered continuous queries with status and progress; lag and last_error only for members of the owner''s role';
+	'registered continuous queries with status and progress; lag only for members of the owner''s role, last_error also for roles granted read';
 GRANT SELECT ON cqstream.queries TO PUBLIC;

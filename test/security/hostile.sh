@@ -1,0 +1,261 @@
+# shellcheck shell=bash
+# test/security/hostile.sh: a role with a login and no grants attacks
+# cqstream (suite `hostile`, run by test/run.sh, which sources this file
+# and calls cq_hostile_tests).
+#
+# Design notes
+#
+# One cluster, "hostile", with the worker running (10 ms poll).  Roles:
+# alice owns the queries and their source, bob is granted read on one
+# query, eve has a login and nothing else.  Each attack is one or more
+# checks on what the attacker sees (an error with its SQLSTATE, no data)
+# and on what it must not have changed: alice's canary query keeps
+# processing every row exactly once (its counts are checked after each
+# group of attacks).  Every wait polls with a timeout; nothing sleeps a
+# fixed time.
+
+CQH_DB=cq
+
+# cqh_sql ROLE SQL: one statement as ROLE in the test database, unaligned
+# output; errors go to stdout with their SQLSTATE (VERBOSITY sqlstate is
+# not used: the message is part of what is checked).
+cqh_sql()
+{
+	{ cq_psql hostile -U "$1" -d "$CQH_DB" -At -v VERBOSITY=default \
+		-c "$2" 2>&1 || true; } | sed -E 's/^psql:[^:]*:[0-9]+: //'
+}
+
+# cqh_do ROLE SQL: a statement that must succeed (a failed check if not)
+cqh_do()
+{
+	local out
+	if ! out=$(cq_psql hostile -U "$1" -d "$CQH_DB" -At -c "$2" 2>&1); then
+		cq_fail "as $1: $2" "$out"
+	fi
+}
+
+cqh_admin()
+{
+	cqh_sql postgres "$1"
+}
+
+# cqh_state SQL: for cq_wait_until (as the superuser)
+cqh_state()
+{
+	cqh_sql postgres "$1"
+}
+
+# cqh_expect NAME ROLE SQL PATTERN: one check that SQL as ROLE prints
+# something matching the extended regular expression PATTERN.
+cqh_expect()
+{
+	local got
+	got=$(cqh_sql "$2" "$3")
+	if grep -qE -- "$4" <<<"$got"; then
+		cq_pass "$1"
+	else
+		cq_fail "$1" "expected: /$4/" "seen:     ${got:0:600}"
+	fi
+}
+
+# cqh_code ROLE SQL: the SQLSTATE of the error SQL raises as ROLE, or "ok"
+cqh_code()
+{
+	local out
+	out=$(cq_psql hostile -U "$1" -d "$CQH_DB" -At -v VERBOSITY=verbose \
+		-c "$2" 2>&1 || true)
+	if grep -qE '^(psql:[^ ]* )?ERROR:  [0-9A-Z]{5}:' <<<"$out"; then
+		sed -nE 's/^(psql:[^ ]* )?ERROR:  ([0-9A-Z]{5}):.*/\2/p' <<<"$out" |
+			head -n 1
+	else
+		echo ok
+	fi
+}
+
+# cqh_refused NAME ROLE SQL SQLSTATE: SQL as ROLE fails with SQLSTATE
+cqh_refused()
+{
+	local code
+	code=$(cqh_code "$2" "$3")
+	if [ "$code" = "$4" ]; then
+		cq_pass "$1 ($4)"
+	else
+		cq_fail "$1" "expected SQLSTATE $4, seen $code"
+	fi
+}
+
+cqh_worker_pid()
+{
+	cqh_admin "SELECT pid FROM pg_stat_activity WHERE backend_type = 'cqstream worker' AND datname = '$CQH_DB'"
+}
+
+# cqh_canary_ok WHEN: alice's canary query has processed all of the
+# canary's rows, each exactly once (results = rows, contiguous ids).
+CQH_CANARY_ROWS=0
+cqh_canary_feed()
+{
+	cqh_sql alice "INSERT INTO canary (k, v) SELECT 'k' || (g % 5), g FROM generate_series(1, $1) g" >/dev/null
+	CQH_CANARY_ROWS=$((CQH_CANARY_ROWS + $1))
+}
+
+cqh_canary_ok()
+{
+	cqh_canary_feed 100
+	if cq_wait_until cqh_state "$(cq_state_sql canary rows_processed)" \
+		"$CQH_CANARY_ROWS" 30 &&
+		[ "$(cqh_admin "SELECT count(*) = $CQH_CANARY_ROWS AND count(DISTINCT r.id) = count(*) AND max(r.id) - min(r.id) + 1 = count(*) FROM cqstream.result r JOIN cqstream.query q ON q.id = r.query_id WHERE q.name = 'canary'")" = t ]; then
+		cq_pass "$1: the owner's canary query processed every row exactly once ($CQH_CANARY_ROWS)"
+	else
+		cq_fail "$1: the owner's canary query processed every row exactly once" \
+			"$(cqh_admin "SELECT status, rows_processed, last_error FROM cqstream.queries WHERE name = 'canary'")"
+	fi
+}
+
+cqh_setup()
+{
+	cq_psql hostile -d postgres -c "CREATE DATABASE $CQH_DB" >/dev/null
+	cqh_admin "CREATE EXTENSION cqstream" >/dev/null
+	cqh_admin "CREATE ROLE alice LOGIN; CREATE ROLE bob LOGIN; CREATE ROLE eve LOGIN; CREATE ROLE carol LOGIN" >/dev/null
+	cqh_admin "GRANT CREATE ON SCHEMA public TO alice" >/dev/null
+	cqh_sql alice "CREATE TABLE canary (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, t timestamptz NOT NULL DEFAULT now(), k text, v float8)" >/dev/null
+	cqh_sql alice "CREATE TABLE hr (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, t timestamptz NOT NULL DEFAULT now(), k text, v float8)" >/dev/null
+	cqh_sql alice "SELECT cqstream.create_transform('canary', 'canary', 't', 'v', 'add 1', key_column => 'k')" >/dev/null
+	cqh_sql alice "SELECT cqstream.create_transform('hr', 'hr', 't', 'v', 'mul 1', key_column => 'k')" >/dev/null
+	cqh_sql alice "INSERT INTO hr (k, v) SELECT 'salary of ' || g, 1000 * g FROM generate_series(1, 50) g" >/dev/null
+	if cq_wait_until cqh_state "$(cq_state_sql hr rows_processed)" 50 30; then
+		cq_pass "setup: alice's queries run (hr: 50 rows)"
+	else
+		cq_fail "setup: alice's queries run"
+	fi
+}
+
+# Item 3: a read grant, and nothing more
+test_read_grant()
+{
+	cqh_refused "eve cannot read hr's results" eve \
+		"SELECT count(*) FROM cqstream.results('hr')" 42501
+	cqh_expect "eve sees no row of hr in cqstream.result" eve \
+		"SELECT count(*) FROM cqstream.result" '^0$'
+	cqh_expect "alice (owner) sees all her results in cqstream.result" alice \
+		"SELECT count(*) FROM cqstream.result" "^$(cqh_admin "SELECT count(*) FROM cqstream.result_block b, json_array_elements(b.payloads::json)")\$"
+	cqh_refused "eve cannot grant herself read" eve \
+		"SELECT cqstream.grant_results('hr', 'eve')" 42501
+	cqh_refused "bob cannot read before the grant" bob \
+		"SELECT count(*) FROM cqstream.results('hr')" 42501
+	cqh_do alice "SELECT cqstream.grant_results('hr', 'bob')"
+	cqh_expect "after grant_results bob reads hr's 50 results" bob \
+		"SELECT count(*) FROM cqstream.results('hr')" '^50$'
+	cqh_expect "bob's cqstream.result holds hr's 50 results" bob \
+		"SELECT count(*) FROM cqstream.result" '^50$'
+	cqh_refused "bob (read grant) cannot drop hr" bob \
+		"SELECT cqstream.drop_query('hr')" 42501
+	cqh_refused "bob (read grant) cannot pause hr" bob \
+		"SELECT cqstream.pause_query('hr')" 42501
+	cqh_refused "bob (read grant) cannot pass the grant on" bob \
+		"SELECT cqstream.grant_results('hr', 'eve')" 42501
+	cqh_refused "bob (read grant) cannot read the canary" bob \
+		"SELECT count(*) FROM cqstream.results('canary')" 42501
+	cqh_do alice "SELECT cqstream.revoke_results('hr', 'bob')"
+	cqh_refused "after revoke_results bob cannot read hr" bob \
+		"SELECT count(*) FROM cqstream.results('hr')" 42501
+	cqh_do alice "SELECT cqstream.grant_results('hr', 'carol')"
+	cqh_do postgres "DROP ROLE carol"
+	cqh_expect "DROP ROLE removes the role from the read grants" postgres \
+		"SELECT readers FROM cqstream.query WHERE name = 'hr'" '^\{\}$'
+	cqh_canary_ok "read grants"
+}
+
+# Item 7: commands that fail on privileges do not stop the engine
+test_engine_signals()
+{
+	local before after
+	before=$(cqh_worker_pid)
+	cqh_refused "eve cannot move the database's tablespace" eve \
+		"ALTER DATABASE $CQH_DB SET TABLESPACE pg_default" 42501
+	cqh_refused "eve cannot drop the database" eve \
+		"DROP DATABASE $CQH_DB" 42501
+	cqh_refused "eve cannot rename the database" eve \
+		"ALTER DATABASE $CQH_DB RENAME TO x" 42501
+	cqh_refused "eve cannot copy the database" eve \
+		"CREATE DATABASE copy TEMPLATE $CQH_DB" 42501
+	after=$(cqh_worker_pid)
+	if [ -n "$before" ] && [ "$before" = "$after" ]; then
+		cq_pass "the worker survived the failed commands (pid $before)"
+	else
+		cq_fail "the worker survived the failed commands" "pid before [$before], after [$after]"
+	fi
+	cqh_canary_ok "failed database commands"
+}
+
+# Item 11: pg_dump and restore keep queries, progress, results, grants
+test_dump_restore()
+{
+	local dump=$CQ_TMP/hostile-dump.sql db2=${CQH_DB}_restored n
+	cqh_do alice "SELECT cqstream.grant_results('hr', 'bob')"
+	if ! cq_wait_until cqh_state "$(cq_state_sql canary rows_processed)" \
+		"$CQH_CANARY_ROWS" 30; then
+		cq_fail "dump: the canary caught up first"
+	fi
+	if (cq_pg_env && cq_cluster_env hostile &&
+		"$PG_BINDIR/pg_dump" -d "$CQH_DB" -f "$dump") 2>"$CQ_TMP/dump.err"; then
+		cq_pass "pg_dump of a database with queries"
+	else
+		cq_fail "pg_dump of a database with queries" "$(head -c 600 "$CQ_TMP/dump.err")"
+		return 0
+	fi
+	cq_psql hostile -d postgres -c "CREATE DATABASE $db2" >/dev/null
+	if cq_psql hostile -d "$db2" --single-transaction -f "$dump" \
+		>"$CQ_TMP/restore.log" 2>&1; then
+		cq_pass "restore in one transaction"
+	else
+		cq_fail "restore in one transaction" "$(tail -c 600 "$CQ_TMP/restore.log")"
+		return 0
+	fi
+	n=$(cq_psql hostile -d "$db2" -At -c "SELECT string_agg(format('%s %s %s %s %s', q.name, q.owner, q.readers, s.last_source_id, s.last_result_seq), ';' ORDER BY q.name) FROM cqstream.query q JOIN cqstream.query_state s ON s.query_id = q.id")
+	if [ "$n" = "$(cqh_admin "SELECT string_agg(format('%s %s %s %s %s', q.name, q.owner, q.readers, s.last_source_id, s.last_result_seq), ';' ORDER BY q.name) FROM cqstream.query q JOIN cqstream.query_state s ON s.query_id = q.id")" ] &&
+		[ -n "$n" ]; then
+		cq_pass "restored queries, owners, read grants and progress equal the original ($n)"
+	else
+		cq_fail "restored queries, owners, read grants and progress equal the original" "restored: $n"
+	fi
+	if [ "$(cq_psql hostile -d "$db2" -At -c "SELECT md5(string_agg(id || payload, ',' ORDER BY id)) FROM cqstream.result")" = \
+		"$(cqh_admin "SELECT md5(string_agg(id || payload, ',' ORDER BY id)) FROM cqstream.result")" ]; then
+		cq_pass "restored results log equals the original"
+	else
+		cq_fail "restored results log equals the original"
+	fi
+	# The restored queries continue where they stopped: new rows get the
+	# next ids, none lost, none repeated.
+	cq_psql hostile -U alice -d "$db2" -c "INSERT INTO canary (k, v) SELECT 'k', g FROM generate_series(1, 100) g" >/dev/null
+	if cq_wait_until cq_hostile_db2_sql "$(cq_state_sql canary rows_processed)" \
+		"$((CQH_CANARY_ROWS + 100))" 30 &&
+		[ "$(cq_hostile_db2_sql "SELECT count(*) = $((CQH_CANARY_ROWS + 100)) AND max(r.id) - min(r.id) + 1 = count(*) FROM cqstream.result r JOIN cqstream.query q ON q.id = r.query_id WHERE q.name = 'canary'")" = t ]; then
+		cq_pass "the restored canary continues: $((CQH_CANARY_ROWS + 100)) results, ids contiguous"
+	else
+		cq_fail "the restored canary continues" \
+			"$(cq_hostile_db2_sql "SELECT status, rows_processed, last_error FROM cqstream.queries WHERE name = 'canary'")"
+	fi
+	cq_psql hostile -d postgres -c "DROP DATABASE $db2 WITH (FORCE)" >/dev/null 2>&1 || true
+}
+
+cq_hostile_db2_sql()
+{
+	cq_psql hostile -d "${CQH_DB}_restored" -At -c "$1"
+}
+
+cq_hostile_tests()
+{
+	if cq_cluster_start hostile "cqstream.poll_interval = 10"; then
+		cq_pass "cluster"
+	else
+		cq_fail "cluster"
+		cq_show_tail "$CQ_TMP/pg-hostile/log" 15
+		return 0
+	fi
+	cqh_setup
+	cqh_canary_ok "before any attack"
+	test_read_grant
+	test_engine_signals
+	test_dump_restore
+	cp "$CQ_TMP/pg-hostile/log" "$CQ_ARTIFACTS/hostile-server.log" 2>/dev/null || true
+}

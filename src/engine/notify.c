@@ -14,6 +14,14 @@
  * float8out with extra_float_digits = 1); NaN and infinities, which JSON
  * lacks, are strings, as PostgreSQL's to_json writes them.
  *
+ * LISTEN and NOTIFY have no privileges: any role that can connect may
+ * listen on a query's channel.  So by default (mode "hint") a notification
+ * carries no result data, only which results are new: one per query and
+ * batch, {"query":..,"first_id":..,"last_id":..}; readers take the
+ * results from the log, which checks their rights.  The modes "payload"
+ * (the results' JSON, readable by every role of the database) and "id"
+ * are explicit options for deployments that trust all their roles.
+ *
  * Notifications are queued with Async_Notify, so they are sent at the
  * commit of the batch's transaction and vanish with it on abort (also
  * when the query's subtransaction rolls back).  The channel is
@@ -38,7 +46,9 @@
 CqNotifyMode
 cq_notify_mode_parse(const char *text)
 {
-	if (text == NULL || strcmp(text, "payload") == 0)
+	if (text == NULL || strcmp(text, "hint") == 0)
+		return CQ_NOTIFY_HINT;
+	if (strcmp(text, "payload") == 0)
 		return CQ_NOTIFY_PAYLOAD;
 	if (strcmp(text, "id") == 0)
 		return CQ_NOTIFY_ID;
@@ -47,8 +57,9 @@ cq_notify_mode_parse(const char *text)
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("invalid value for option \"notify\": \"%s\"", text),
-			 errhint("Valid values are \"payload\", \"id\" and \"none\".")));
-	return CQ_NOTIFY_PAYLOAD; /* keep the compiler quiet */
+			 errhint("Valid values are \"hint\", \"payload\", \"id\" and "
+					 "\"none\".")));
+	return CQ_NOTIFY_HINT; /* keep the compiler quiet */
 }
 
 /* Two decimal digits of v (0..99) at p; the end */
@@ -239,6 +250,17 @@ cq_notifier_begin(CqNotifier *n, const char *query, CqNotifyMode mode)
 	appendStringInfoChar(&n->buf, '[');
 	n->count = 0;
 	n->sent = 0;
+	n->hint_first = 0;
+	n->hint_last = 0;
+}
+
+/* Hint mode: remember the range of new ids; cq_notifier_end sends it */
+static void
+NotifierHint(CqNotifier *n, int64 first_id, int64 last_id)
+{
+	if (n->hint_first == 0)
+		n->hint_first = first_id;
+	n->hint_last = last_id;
 }
 
 /*
@@ -270,6 +292,11 @@ cq_notifier_add(CqNotifier *n, int64 id, const char *payload, int len)
 
 	if (n->mode == CQ_NOTIFY_NONE)
 		return;
+	if (n->mode == CQ_NOTIFY_HINT)
+	{
+		NotifierHint(n, id, id);
+		return;
+	}
 	if (n->mode == CQ_NOTIFY_ID || len > CQ_NOTIFY_MAX_PAYLOAD)
 	{
 		len = snprintf(ref, sizeof(ref),
@@ -295,6 +322,9 @@ cq_notifier_block(CqNotifier *n, int64 first_id, int count, const char *array,
 	{
 		case CQ_NOTIFY_NONE:
 			break;
+		case CQ_NOTIFY_HINT:
+			NotifierHint(n, first_id, first_id + count - 1);
+			break;
 		case CQ_NOTIFY_ID:
 			for (int i = 0; i < count; i++)
 				cq_notifier_add(n, first_id + i, "", 0);
@@ -317,6 +347,18 @@ cq_notifier_block(CqNotifier *n, int64 first_id, int count, const char *array,
 void
 cq_notifier_end(CqNotifier *n)
 {
+	if (n->mode == CQ_NOTIFY_HINT && n->hint_first != 0)
+	{
+		char hint[NAMEDATALEN + 96];
+
+		snprintf(hint, sizeof(hint),
+				 "{\"query\":\"%s\",\"first_id\":" INT64_FORMAT
+				 ",\"last_id\":" INT64_FORMAT "}",
+				 n->query, n->hint_first, n->hint_last);
+		Async_Notify(n->channel, hint);
+		n->sent++;
+		n->hint_first = 0;
+	}
 	NotifierFlush(n);
 	pfree(n->buf.data);
 }

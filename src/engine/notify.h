@@ -24,9 +24,10 @@ StaticAssertDecl(CQ_NOTIFY_MAX_PAYLOAD == BLCKSZ - NAMEDATALEN - 128 - 1,
 /* The query option "notify" */
 typedef enum CqNotifyMode
 {
-	CQ_NOTIFY_PAYLOAD = 0, /* the result's JSON */
-	CQ_NOTIFY_ID,		   /* {"query":...,"id":...} only */
-	CQ_NOTIFY_NONE		   /* no notification */
+	CQ_NOTIFY_HINT = 0, /* {"query":..,"first_id":..,"last_id":..} per batch */
+	CQ_NOTIFY_PAYLOAD,	/* the results' JSON: readable by every role */
+	CQ_NOTIFY_ID,		/* {"query":...,"id":...} per result */
+	CQ_NOTIFY_NONE		/* no notification */
 } CqNotifyMode;
 
 extern CqNotifyMode cq_notify_mode_parse(const char *text);
@@ -73,6 +74,8 @@ typedef struct CqNotifier
 	StringInfoData buf; /* the pending items, comma-separated */
 	int count;			/* items in buf */
 	int64 sent;			/* notifications sent */
+	int64 hint_first;	/* hint mode: new ids of this batch, 0 if none */
+	int64 hint_last;
 } CqNotifier;
 
 extern void cq_notifier_begin(CqNotifier *n, const char *query,

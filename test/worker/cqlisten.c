@@ -3,7 +3,8 @@
  *
  *   cqlisten CONNINFO CHANNEL RESULTS TIMEOUT_S
  *	   LISTEN on CHANNEL, print each notification's payload on its own line
- *	   until RESULTS results (objects with an "id") have arrived or
+ *	   until RESULTS results (objects with an "id", or the range of a
+ *	   hint {"first_id":..,"last_id":..}) have arrived or
  *	   TIMEOUT_S seconds have passed; exit 0 only if all arrived.  Prints
  *	   "listening" on stderr once LISTEN is in place.
  *
@@ -165,6 +166,14 @@ main(int argc, char **argv)
 		printf("%s\n", n->extra);
 		for (p = n->extra; (p = strstr(p, "\"id\":")) != NULL; p++)
 			got++;
+		/* a hint announces the results first_id .. last_id */
+		if ((p = strstr(n->extra, "\"first_id\":")) != NULL)
+		{
+			long long first = atoll(p + 11);
+
+			if ((p = strstr(n->extra, "\"last_id\":")) != NULL)
+				got += atoll(p + 10) - first + 1;
+		}
 		PQfreemem(n);
 	}
 	fflush(stdout);

@@ -19,11 +19,4 @@ extern bool http_start(struct event_base *base, const char *host, int port);
 extern void http_stop_accepting(void);
 extern void http_shutdown(void);
 
-/* Access-Control-Allow-Origin and Vary when the request's Origin is allowed */
-extern void http_add_cors(struct evhttp_request *req);
-
-/* Reply code with {"error":{"status":code,"message":message}} */
-extern void http_send_error(struct evhttp_request *req, int code,
-							const char *reason, const char *message);
-
 #endif /* RELAY_HTTP_H */

@@ -1,7 +1,7 @@
 /*
  * http.c
  *	  The relay's HTTP routes: dashboard, queries, streams, health,
- *	  metrics, CORS preflight, errors.
+ *	  metrics, CORS preflight, errors (replies through reply.c).
  *
  * Design notes
  *
@@ -11,7 +11,8 @@
  * up to that size still gets our JSON 405), 15 s to send a request.  All
  * methods are let through to the router so that every refusal carries
  * the JSON error body: 400, 401, 404 and 405 as
- * {"error":{"status":N,"message":"..."}}.
+ * {"error":{"status":N,"message":"..."}}.  A valid stream request goes
+ * to stream.c, which never calls back here.
  *
  * Authentication (when tokens are configured) covers everything but the
  * dashboard page and /healthz: "Authorization: Bearer T" or
@@ -29,7 +30,6 @@
 #include <strings.h>
 #include <sys/queue.h>
 
-#include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -250,10 +250,12 @@ Preflight(struct evhttp_request *req)
  * when bytes arrive on a connection whose reply is still to come (every
  * stream and /queries waits on the database; 2.1.12 survives it, but the
  * relay must not depend on the version); with reading off they stay in
- * the kernel, and a stream's input does not pile up in evhttp's buffer.  evhttp turns reading on again for the next request of a
- * kept-alive connection once a reply is complete.  A peer that goes away
- * meanwhile is noticed by streams on their own (client.c); a /queries
- * reply to it fails on write.
+ * the kernel, and a stream's input does not pile up in evhttp's buffer.
+ * evhttp turns reading on again for the next request of a kept-alive
+ * connection once a reply is complete; a stream's connection is the
+ * relay's once its response starts, and is never read (client.c).  A
+ * peer that goes away meanwhile is noticed by streams on their own
+ * (client.c); a /queries reply to it fails on write.
  */
 static void
 StopReading(struct evhttp_request *req)

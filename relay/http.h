@@ -4,7 +4,8 @@
  *
  * Design notes
  *
- * See http.c.  Streams are handed to stream.c once the request is valid.
+ * See http.c.  Streams are handed to stream.c once the request is valid;
+ * whole replies (errors, CORS) are reply.c's, shared with the streams.
  */
 #ifndef RELAY_HTTP_H
 #define RELAY_HTTP_H

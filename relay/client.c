@@ -382,40 +382,45 @@ DrainClosingError_cb(struct bufferevent *bev, short what, void *arg)
 	Closed(bev, arg, true);
 }
 
+/*
+ * Free evcon once its output has been written (now, if it has none): the
+ * drain waits for it when drain
+ */
+static void
+CloseWhenWritten(struct evhttp_connection *evcon, bool drain)
+{
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
+
+	evhttp_connection_set_closecb(evcon, NULL, NULL);
+	if (drain)
+	{
+		cl.drain_left++;
+		bufferevent_setcb(bev, NULL, DrainClosing_cb, DrainClosingError_cb,
+						  evcon);
+	}
+	else
+		bufferevent_setcb(bev, NULL, Closing_cb, ClosingError_cb, evcon);
+	/* Nothing left to write: the write callback would not come */
+	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		bufferevent_trigger(bev, EV_WRITE,
+							BEV_TRIG_IGNORE_WATERMARKS |
+								BEV_TRIG_DEFER_CALLBACKS);
+}
+
 void
 client_finish(Client *c, const char *text)
 {
-	StopWatch(c);
 	if (c->state != CLIENT_STREAMING)
 	{
 		/* Never started: nothing of ours on the connection */
-		evhttp_connection_set_closecb(c->evcon, NULL, NULL);
-		c->req = NULL;
-		Free(c);
+		client_release(c);
 		return;
 	}
+	StopWatch(c);
 	if (text)
 		output_write_text(c, text, strlen(text));
 	output_end(c);
-	evhttp_connection_set_closecb(c->evcon, NULL, NULL);
-	{
-		struct bufferevent *bev = evhttp_connection_get_bufferevent(c->evcon);
-
-		if (cl.draining)
-		{
-			cl.drain_left++;
-			bufferevent_setcb(bev, NULL, DrainClosing_cb, DrainClosingError_cb,
-							  c->evcon);
-		}
-		else
-			bufferevent_setcb(bev, NULL, Closing_cb, ClosingError_cb,
-							  c->evcon);
-		/* Nothing left to write: the write callback would not come */
-		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-			bufferevent_trigger(bev, EV_WRITE,
-								BEV_TRIG_IGNORE_WATERMARKS |
-									BEV_TRIG_DEFER_CALLBACKS);
-	}
+	CloseWhenWritten(c->evcon, cl.draining);
 	c->req = NULL;
 	Free(c);
 }

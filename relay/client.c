@@ -9,7 +9,7 @@
  * evhttp's reading off: libevent 2.1 aborts on input while a reply is
  * pending).  A read event of our own on the socket (Peer_cb) notices the
  * peer closing at once, and throws away anything it sends, so a client
- * that leaves is not counted until its next heartbeat fails.
+ * that leaves stops counting at once, not at its next failed heartbeat.
  *
  * Taking the connection over (client_start): evhttp writes the response
  * head (evhttp_send_reply_start, which also decides chunked encoding:

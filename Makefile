@@ -70,7 +70,8 @@ RELAY_SRCS = $(sort $(wildcard relay/*.c))
 RELAY_NAMES = $(patsubst relay/%.c,%,$(RELAY_SRCS)) dashboard
 RELAY_OBJS = $(patsubst %,relay/build/%.o,$(RELAY_NAMES))
 RELAY_ASAN_OBJS = $(patsubst %,relay/build/asan/%.o,$(RELAY_NAMES))
-RELAY_UNIT_OBJS = $(patsubst %,relay/build/asan/%.o,config sse payload names)
+RELAY_UNIT_OBJS = $(patsubst %,relay/build/asan/%.o,config sse payload names \
+	wire)
 RELAY_PKGS = libevent jansson libpq
 RELAY_CPPFLAGS = -Irelay -Isrc $(shell pkg-config --cflags $(RELAY_PKGS)) \
 	-DRELAY_VERSION='"$(EXTVERSION)"'

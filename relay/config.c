@@ -22,6 +22,8 @@
 
 #include "config.h"
 
+const RelayConfig *relay_config;
+
 #ifndef RELAY_VERSION
 #define RELAY_VERSION "0.1.0"
 #endif

@@ -60,4 +60,11 @@ extern bool config_cors_allowed(const RelayConfig *cfg, const char *origin);
 /* Whether token matches one of cfg's tokens, compared in constant time */
 extern bool config_token_ok(const RelayConfig *cfg, const char *token);
 
+/*
+ * The running configuration: set by main.c once loaded, replaced on
+ * SIGHUP (the modules read it at each use, so a reload takes effect at
+ * once).  Defined in config.c, where configurations are made.
+ */
+extern const RelayConfig *relay_config;
+
 #endif /* RELAY_CONFIG_H */

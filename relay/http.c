@@ -1,7 +1,7 @@
 /*
  * http.c
  *	  The relay's HTTP routes: dashboard, queries, streams, health,
- *	  metrics, CORS preflight, errors.
+ *	  metrics, CORS preflight, errors (replies through reply.c).
  *
  * Design notes
  *
@@ -11,7 +11,8 @@
  * up to that size still gets our JSON 405), 15 s to send a request.  All
  * methods are let through to the router so that every refusal carries
  * the JSON error body: 400, 401, 404 and 405 as
- * {"error":{"status":N,"message":"..."}}.
+ * {"error":{"status":N,"message":"..."}}.  A valid stream request goes
+ * to stream.c, which never calls back here.
  *
  * Authentication (when tokens are configured) covers everything but the
  * dashboard page and /healthz: "Authorization: Bearer T" or
@@ -29,25 +30,24 @@
 #include <strings.h>
 #include <sys/queue.h>
 
-#include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
-#include <jansson.h>
 
+#include "config.h"
 #include "dashboard.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
 #include "payload.h"
 #include "pgconn.h"
+#include "reply.h"
 #include "stream.h"
 
 #define MAX_HEADERS_SIZE  16384
 #define MAX_BODY_SIZE	  4096
 #define REQUEST_TIMEOUT_S 15
-#define MAX_NAME_LEN	  47
 #define MAX_KEY_LEN		  1024
 
 static struct
@@ -57,60 +57,13 @@ static struct
 	struct event *resume_ev;
 } hs;
 
-void
-http_add_cors(struct evhttp_request *req)
-{
-	const char *origin = evhttp_find_header(evhttp_request_get_input_headers(
-												req),
-											"Origin");
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-
-	if (origin && config_cors_allowed(relay_config, origin) &&
-		strpbrk(origin, "\r\n") == NULL)
-	{
-		evhttp_add_header(h, "Access-Control-Allow-Origin", origin);
-		evhttp_add_header(h, "Vary", "Origin");
-	}
-}
-
-static void
-SendBody(struct evhttp_request *req, int code, const char *reason,
-		 const char *type, const char *body, size_t len)
-{
-	struct evbuffer *b = evbuffer_new();
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-
-	evhttp_add_header(h, "Content-Type", type);
-	evhttp_add_header(h, "Cache-Control", "no-cache");
-	http_add_cors(req);
-	evbuffer_add(b, body, len);
-	evhttp_send_reply(req, code, reason, b);
-	evbuffer_free(b);
-}
-
-void
-http_send_error(struct evhttp_request *req, int code, const char *reason,
-				const char *message)
-{
-	json_t *j = json_pack("{s:{s:i,s:s}}", "error", "status", code, "message",
-						  message);
-	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-
-	if (text)
-		SendBody(req, code, reason, "application/json", text, strlen(text));
-	else
-		SendBody(req, code, reason, "application/json", "{}", 2);
-	free(text);
-	json_decref(j);
-}
-
 /* A query name as registered: [a-z][a-z0-9_]{0,46} */
 static bool
 ValidName(const char *s, bool pattern)
 {
 	size_t n = strlen(s);
 
-	if (n == 0 || n > MAX_NAME_LEN)
+	if (n == 0 || n > CQ_QUERY_NAME_MAXLEN)
 		return false;
 	if (!pattern && !(s[0] >= 'a' && s[0] <= 'z'))
 		return false;
@@ -145,17 +98,17 @@ Queries_cb(PGresult *res, void *arg)
 	struct evhttp_request *req = arg;
 
 	if (res == NULL)
-		http_send_error(req, 503, "Service Unavailable",
-						"database unavailable");
+		reply_send_error(req, 503, "Service Unavailable",
+						 "database unavailable");
 	else if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
 		relay_log(LOG_WARN, "could not read queries: %s",
 				  PQresultErrorMessage(res));
-		http_send_error(req, 500, "Internal Server Error",
-						"could not read the queries");
+		reply_send_error(req, 500, "Internal Server Error",
+						 "could not read the queries");
 	}
 	else if (PQntuples(res) == 0)
-		http_send_error(req, 404, "Not Found", "no such query");
+		reply_send_error(req, 404, "Not Found", "no such query");
 	else
 	{
 		/* json_build_object writes blanks around ':'; compact it */
@@ -163,7 +116,7 @@ Queries_cb(PGresult *res, void *arg)
 
 		strbuf_init(&b);
 		payload_minify(&b, PQgetvalue(res, 0, 0), PQgetlength(res, 0, 0));
-		SendBody(req, 200, "OK", "application/json", b.data, b.len);
+		reply_send_body(req, 200, "OK", "application/json", b.data, b.len);
 		strbuf_free(&b);
 	}
 }
@@ -175,8 +128,8 @@ RouteQueries(struct evhttp_request *req, const char *name)
 
 	if (!pgconn_ready())
 	{
-		http_send_error(req, 503, "Service Unavailable",
-						"database unavailable");
+		reply_send_error(req, 503, "Service Unavailable",
+						 "database unavailable");
 		return;
 	}
 	if (name == NULL)
@@ -214,7 +167,7 @@ RouteStream(struct evhttp_request *req, const char *name, struct evkeyvalq *q)
 
 	if (key && strlen(key) > MAX_KEY_LEN)
 	{
-		http_send_error(req, 400, "Bad Request", "key too long");
+		reply_send_error(req, 400, "Bad Request", "key too long");
 		return;
 	}
 	if (!multi)
@@ -222,7 +175,7 @@ RouteStream(struct evhttp_request *req, const char *name, struct evkeyvalq *q)
 		if (!ValidName(name, false))
 		{
 			/* No such query can exist: stop the client as for unknown */
-			http_add_cors(req);
+			reply_add_cors(req);
 			evhttp_send_reply(req, 204, "No Content", NULL);
 			return;
 		}
@@ -236,23 +189,23 @@ RouteStream(struct evhttp_request *req, const char *name, struct evkeyvalq *q)
 				continue;
 			if (n >= STREAM_MAX_NAMES)
 			{
-				http_send_error(req, 400, "Bad Request",
-								"too many query parameters");
+				reply_send_error(req, 400, "Bad Request",
+								 "too many query parameters");
 				return;
 			}
 			if (!ValidName(kv->value, true))
 			{
-				http_send_error(req, 400, "Bad Request",
-								"invalid query name or pattern (letters a-z, "
-								"digits, _ and *)");
+				reply_send_error(req, 400, "Bad Request",
+								 "invalid query name or pattern (letters a-z, "
+								 "digits, _ and *)");
 				return;
 			}
 			names[n++] = kv->value;
 		}
 		if (n == 0)
 		{
-			http_send_error(req, 400, "Bad Request",
-							"at least one query parameter is required");
+			reply_send_error(req, 400, "Bad Request",
+							 "at least one query parameter is required");
 			return;
 		}
 	}
@@ -283,7 +236,7 @@ Preflight(struct evhttp_request *req)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 
-	http_add_cors(req);
+	reply_add_cors(req);
 	evhttp_add_header(h, "Access-Control-Allow-Methods", "GET, OPTIONS");
 	evhttp_add_header(h, "Access-Control-Allow-Headers",
 					  "Last-Event-ID, Authorization, Cache-Control");
@@ -297,10 +250,12 @@ Preflight(struct evhttp_request *req)
  * when bytes arrive on a connection whose reply is still to come (every
  * stream and /queries waits on the database; 2.1.12 survives it, but the
  * relay must not depend on the version); with reading off they stay in
- * the kernel, and a stream's input does not pile up in evhttp's buffer.  evhttp turns reading on again for the next request of a
- * kept-alive connection once a reply is complete.  A peer that goes away
- * meanwhile is noticed by streams on their own (stream.c); a /queries
- * reply to it fails on write.
+ * the kernel, and a stream's input does not pile up in evhttp's buffer.
+ * evhttp turns reading on again for the next request of a kept-alive
+ * connection once a reply is complete; a stream's connection is the
+ * relay's once its response starts, and is never read (client.c).  A
+ * peer that goes away meanwhile is noticed by streams on their own
+ * (client.c); a /queries reply to it fails on write.
  */
 static void
 StopReading(struct evhttp_request *req)
@@ -334,19 +289,20 @@ Route_cb(struct evhttp_request *req, void *arg)
 	{
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
 						  "GET, OPTIONS");
-		http_send_error(req, 405, "Method Not Allowed", "only GET is allowed");
+		reply_send_error(req, 405, "Method Not Allowed",
+						 "only GET is allowed");
 		return;
 	}
 	if (path == NULL || path[0] != '/' ||
 		(query && evhttp_parse_query_str(query, &q) != 0))
 	{
 		evhttp_clear_headers(&q);
-		http_send_error(req, 400, "Bad Request", "malformed request URI");
+		reply_send_error(req, 400, "Bad Request", "malformed request URI");
 		return;
 	}
 	if (strcmp(path, "/") == 0)
-		SendBody(req, 200, "OK", "text/html; charset=utf-8",
-				 relay_dashboard_html, relay_dashboard_html_len);
+		reply_send_body(req, 200, "OK", "text/html; charset=utf-8",
+						relay_dashboard_html, relay_dashboard_html_len);
 	else if (strcmp(path, "/healthz") == 0)
 	{
 		char body[128];
@@ -356,15 +312,15 @@ Route_cb(struct evhttp_request *req, void *arg)
 				 "{\"status\":\"%s\",\"database\":%s,\"listening\":%d}",
 				 ok ? "ok" : "degraded", ok ? "true" : "false",
 				 stream_listening());
-		SendBody(req, ok ? 200 : 503, ok ? "OK" : "Service Unavailable",
-				 "application/json", body, strlen(body));
+		reply_send_body(req, ok ? 200 : 503, ok ? "OK" : "Service Unavailable",
+						"application/json", body, strlen(body));
 	}
 	else if (!Authorized(req, &q))
 	{
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 						  "WWW-Authenticate", "Bearer realm=\"cqstream\"");
-		http_send_error(req, 401, "Unauthorized",
-						"a valid bearer token is required");
+		reply_send_error(req, 401, "Unauthorized",
+						 "a valid bearer token is required");
 	}
 	else if (strcmp(path, "/metrics") == 0)
 	{
@@ -372,8 +328,9 @@ Route_cb(struct evhttp_request *req, void *arg)
 
 		strbuf_init(&b);
 		metrics_render(&b);
-		SendBody(req, 200, "OK", "text/plain; version=0.0.4; charset=utf-8",
-				 b.data, b.len);
+		reply_send_body(req, 200, "OK",
+						"text/plain; version=0.0.4; charset=utf-8", b.data,
+						b.len);
 		strbuf_free(&b);
 	}
 	else if (strcmp(path, "/stream") == 0)
@@ -391,7 +348,7 @@ Route_cb(struct evhttp_request *req, void *arg)
 			if (ValidName(name, false))
 				RouteQueries(req, name);
 			else
-				http_send_error(req, 404, "Not Found", "no such query");
+				reply_send_error(req, 404, "Not Found", "no such query");
 		}
 		else if (strcmp(slash, "/stream") == 0 && slash - name < 64)
 		{
@@ -402,10 +359,10 @@ Route_cb(struct evhttp_request *req, void *arg)
 		else if (strcmp(slash, "/stream") == 0)
 			RouteStream(req, "", &q);
 		else
-			http_send_error(req, 404, "Not Found", "no such resource");
+			reply_send_error(req, 404, "Not Found", "no such resource");
 	}
 	else
-		http_send_error(req, 404, "Not Found", "no such resource");
+		reply_send_error(req, 404, "Not Found", "no such resource");
 	evhttp_clear_headers(&q);
 }
 

@@ -4,7 +4,8 @@
  *
  * Design notes
  *
- * See http.c.  Streams are handed to stream.c once the request is valid.
+ * See http.c.  Streams are handed to stream.c once the request is valid;
+ * whole replies (errors, CORS) are reply.c's, shared with the streams.
  */
 #ifndef RELAY_HTTP_H
 #define RELAY_HTTP_H
@@ -18,12 +19,5 @@
 extern bool http_start(struct event_base *base, const char *host, int port);
 extern void http_stop_accepting(void);
 extern void http_shutdown(void);
-
-/* Access-Control-Allow-Origin and Vary when the request's Origin is allowed */
-extern void http_add_cors(struct evhttp_request *req);
-
-/* Reply code with {"error":{"status":code,"message":message}} */
-extern void http_send_error(struct evhttp_request *req, int code,
-							const char *reason, const char *message);
 
 #endif /* RELAY_HTTP_H */

@@ -6,9 +6,10 @@
  *
  * One thread, one libevent loop for HTTP and the database connection
  * (docs/relay.md).  main only wires the modules together: configuration
- * (config.c), the database connection (pgconn.c), streams (stream.c) and
- * routes (http.c).  Signals arrive through the loop (evsignal), so their
- * handlers run as ordinary callbacks:
+ * (config.c), the database connection (pgconn.c), streams (stream.c, the
+ * entry point of the stream modules) and routes (http.c).  Signals
+ * arrive through the loop (evsignal), so their handlers run as ordinary
+ * callbacks:
  *
  * - SIGTERM, SIGINT: drain.  Stop accepting, end every stream with a
  *   jittered retry: hint, wait until their connections are closed (at

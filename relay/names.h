@@ -6,7 +6,7 @@
  *
  * Design notes
  *
- * One look-up serves every stream waiting at that moment (stream.c):
+ * One look-up serves every stream waiting at that moment (lookup.c):
  * "name = ANY($1) OR name LIKE ANY($2)", then each stream takes the rows
  * it asked for with names_glob_match, which must agree with LIKE on the
  * translated pattern: '*' is LIKE's '%', and '_', a common character of

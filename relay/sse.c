@@ -14,7 +14,8 @@
  *
  * Composite cursors: a stream of several queries carries in id: the
  * position of each query, "Q1-N1.Q2-N2", where the result id is
- * Q * 10^12 + N.  All characters are in the safe id set.
+ * Q * SSE_ID_BASE + N (CQ_RESULT_ID_FACTOR, src/contract.h).  All
+ * characters are in the safe id set.
  */
 #include <stdarg.h>
 #include <stdio.h>

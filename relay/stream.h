@@ -1,12 +1,14 @@
 /*
  * stream.h
- *	  Event streams: clients, their subscriptions to queries ("topics"),
- *	  replay from the results log, live delivery, heartbeats, draining.
+ *	  Event streams: what the HTTP routes and the database connection
+ *	  call.  Behind it: clients (client.h), their output (output.h),
+ *	  topics and subscriptions (topic.h, sub.h), history (replay.h),
+ *	  incoming results (inbound.h) and look-ups (lookup.h).
  *
  * Design notes
  *
  * See stream.c.  The HTTP module validates a stream request and hands it
- * here; from then on this module owns the request until it ends.
+ * here; from then on the stream modules own the request until it ends.
  */
 #ifndef RELAY_STREAM_H
 #define RELAY_STREAM_H
@@ -16,7 +18,6 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
-#include "config.h"
 #include "sse.h"
 
 /* Most queries (names or patterns) in one /stream request */
@@ -60,8 +61,5 @@ extern int stream_drain(void (*done)(void));
 
 /* Free everything at exit */
 extern void stream_shutdown(void);
-
-/* The current configuration (owned by main.c) */
-extern const RelayConfig *relay_config;
 
 #endif /* RELAY_STREAM_H */

@@ -2,7 +2,7 @@
  * test_relay.c
  *	  Unit tests of the relay's pure parts: the SSE encoder, cursors and
  *	  Last-Event-ID validation, payload splitting, token comparison, query
- *	  names and patterns.
+ *	  names and patterns, events in their shared wire form.
  *
  * Design notes
  *
@@ -20,6 +20,7 @@
 #include "names.h"
 #include "payload.h"
 #include "sse.h"
+#include "wire.h"
 
 static int failures;
 
@@ -72,8 +73,8 @@ CheckInt(const char *name, long long expected, long long got)
 }
 
 static void
-Event(const char *name, const char *id, const char *event, const char *data,
-	  size_t len, const char *expected)
+CheckEvent(const char *name, const char *id, const char *event,
+		   const char *data, size_t len, const char *expected)
 {
 	StrBuf b;
 
@@ -89,33 +90,34 @@ TestEncoder(void)
 	StrBuf b;
 	static const char nul_data[] = {'a', '\0', 'b'};
 
-	Event("sse: plain event", "7", "instant", "{\"a\":1}", 7,
-		  "id: 7\nevent: instant\ndata: {\"a\":1}\n\n");
-	Event("sse: LF splits data", NULL, NULL, "a\nb", 3,
-		  "data: a\ndata: b\n\n");
-	Event("sse: CR splits data", NULL, NULL, "a\rb", 3,
-		  "data: a\ndata: b\n\n");
-	Event("sse: CRLF is one break", NULL, NULL, "a\r\nb", 4,
-		  "data: a\ndata: b\n\n");
-	Event("sse: mixed breaks", NULL, NULL, "a\n\rb\r\r\nc\n", 9,
-		  "data: a\ndata: \ndata: b\ndata: \ndata: c\ndata: \n\n");
-	Event("sse: trailing CR", NULL, NULL, "x\r", 2, "data: x\ndata: \n\n");
-	Event("sse: empty data", NULL, NULL, "", 0, "data: \n\n");
+	CheckEvent("sse: plain event", "7", "instant", "{\"a\":1}", 7,
+			   "id: 7\nevent: instant\ndata: {\"a\":1}\n\n");
+	CheckEvent("sse: LF splits data", NULL, NULL, "a\nb", 3,
+			   "data: a\ndata: b\n\n");
+	CheckEvent("sse: CR splits data", NULL, NULL, "a\rb", 3,
+			   "data: a\ndata: b\n\n");
+	CheckEvent("sse: CRLF is one break", NULL, NULL, "a\r\nb", 4,
+			   "data: a\ndata: b\n\n");
+	CheckEvent("sse: mixed breaks", NULL, NULL, "a\n\rb\r\r\nc\n", 9,
+			   "data: a\ndata: \ndata: b\ndata: \ndata: c\ndata: \n\n");
+	CheckEvent("sse: trailing CR", NULL, NULL, "x\r", 2,
+			   "data: x\ndata: \n\n");
+	CheckEvent("sse: empty data", NULL, NULL, "", 0, "data: \n\n");
 	strbuf_init(&b);
 	sse_format_event(&b, NULL, NULL, nul_data, 3);
 	CheckInt("sse: NUL in data stays inside its line", 1,
 			 b.len == 11 && memcmp(b.data, "data: a\0b\n\n", 11) == 0);
 	strbuf_free(&b);
-	Event("sse: id without CR/LF/NUL and unsafe characters", "1\r\nevent: x\0",
-		  NULL, "d", 1, "id: 1eventx\ndata: d\n\n");
-	Event("sse: id keeps [A-Za-z0-9._-]", "aZ09._-:/ ", NULL, "d", 1,
-		  "id: aZ09._-\ndata: d\n\n");
-	Event("sse: id of only unsafe characters is left out", "\r\n: ", NULL, "d",
-		  1, "data: d\n\n");
-	Event("sse: event type without CR/LF", NULL, "win\r\ndow", "d", 1,
-		  "event: window\ndata: d\n\n");
-	Event("sse: empty event type is left out", NULL, "\n", "d", 1,
-		  "data: d\n\n");
+	CheckEvent("sse: id without CR/LF/NUL and unsafe characters",
+			   "1\r\nevent: x\0", NULL, "d", 1, "id: 1eventx\ndata: d\n\n");
+	CheckEvent("sse: id keeps [A-Za-z0-9._-]", "aZ09._-:/ ", NULL, "d", 1,
+			   "id: aZ09._-\ndata: d\n\n");
+	CheckEvent("sse: id of only unsafe characters is left out", "\r\n: ", NULL,
+			   "d", 1, "data: d\n\n");
+	CheckEvent("sse: event type without CR/LF", NULL, "win\r\ndow", "d", 1,
+			   "event: window\ndata: d\n\n");
+	CheckEvent("sse: empty event type is left out", NULL, "\n", "d", 1,
+			   "data: d\n\n");
 	{
 		char longid[SSE_MAX_ID + 100];
 		char expected[SSE_MAX_ID + 100];
@@ -125,7 +127,7 @@ TestEncoder(void)
 		strcpy(expected, "id: ");
 		memset(expected + 4, '9', SSE_MAX_ID);
 		strcpy(expected + 4 + SSE_MAX_ID, "\ndata: d\n\n");
-		Event("sse: long id cut", longid, NULL, "d", 1, expected);
+		CheckEvent("sse: long id cut", longid, NULL, "d", 1, expected);
 	}
 	strbuf_init(&b);
 	sse_format_retry(&b, 2000);
@@ -395,6 +397,81 @@ TestNames(void)
 	strbuf_free(&b);
 }
 
+/* The bytes of buf, as a string for CheckBytes (freed by the caller) */
+static char *
+BufferText(struct evbuffer *buf, size_t *len)
+{
+	char *text;
+
+	*len = evbuffer_get_length(buf);
+	text = malloc(*len + 1);
+	evbuffer_copyout(buf, text, *len);
+	text[*len] = '\0';
+	return text;
+}
+
+static void
+TestWire(void)
+{
+	static const char sse[] = "id: 1000000000007\nevent: instant\n"
+							  "data: {\"a\":1}\n\n";
+	Event *ev = wire_build(1000000000007LL, false, "{\"a\":1}", 7, true, "s1");
+	Event *win = wire_build(2000000000001LL, true, "{}", 2, false, NULL);
+	char big[3000];
+	char hdr[WIRE_CHUNK_HDR_MAX + 1];
+	struct evbuffer *buf = evbuffer_new();
+	StrBuf b;
+	char *text;
+	size_t len;
+	Event *large;
+
+	CheckBytes("wire: an event's SSE bytes", sse, ev->wire, ev->len);
+	CheckBytes("wire: the bytes after the id line",
+			   "event: instant\ndata: {\"a\":1}\n\n", ev->wire + ev->body_off,
+			   ev->len - ev->body_off);
+	CheckBytes("wire: its prebuilt chunk",
+			   "30\r\nid: 1000000000007\nevent: instant\n"
+			   "data: {\"a\":1}\n\n\r\n",
+			   ev->chunk, ev->chunk_len);
+	CheckBytes("wire: the key is kept", "s1", ev->key, ev->key ? 2 : 0);
+	CheckBytes("wire: an aggregate's event is \"window\"",
+			   "id: 2000000000001\nevent: window\ndata: {}\n\n", win->wire,
+			   win->len);
+	CheckInt("wire: chunk header of 0x2a9 bytes",
+			 (long long) strlen("2a9\r\n"), wire_chunk_header(hdr, 0x2a9));
+	CheckBytes("wire: chunk header text", "2a9\r\n", hdr, strlen(hdr));
+
+	wire_append(buf, ev, ev->body_off);
+	CheckInt("wire: a small event is copied (no reference taken)", 1,
+			 ev->refcnt);
+	text = BufferText(buf, &len);
+	CheckBytes("wire: appended from body_off",
+			   "event: instant\ndata: {\"a\":1}\n\n", text, len);
+	free(text);
+	evbuffer_drain(buf, len);
+
+	memset(big, 'x', sizeof(big));
+	large = wire_build(1000000000008LL, false, big, sizeof(big), false, NULL);
+	wire_append(buf, large, 0);
+	CheckInt("wire: a large event is added by reference", 2, large->refcnt);
+	CheckInt("wire: ... all of it", (long long) large->len,
+			 (long long) evbuffer_get_length(buf));
+	evbuffer_free(buf);
+	CheckInt("wire: ... and the reference dropped with the buffer", 1,
+			 large->refcnt);
+
+	strbuf_init(&b);
+	wire_format_lost(&b, "temp_f", 1000000000007LL, 1000000000500LL);
+	CheckBytes("wire: event: lost",
+			   "event: lost\ndata: {\"query\":\"temp_f\",\"after\":"
+			   "1000000000007,\"next\":1000000000500}\n\n",
+			   b.data, b.len);
+	strbuf_free(&b);
+	wire_unref(large);
+	wire_unref(win);
+	wire_unref(ev);
+}
+
 int
 main(void)
 {
@@ -403,5 +480,6 @@ main(void)
 	TestPayload();
 	TestTokens();
 	TestNames();
+	TestWire();
 	return failures ? 1 : 0;
 }

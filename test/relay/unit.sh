@@ -5,9 +5,10 @@
 # Design notes
 #
 # Two parts.  test/relay/test_relay.c (built with ASan and UBSan by `make
-# relay-unit`) checks the SSE encoder, cursors, Last-Event-ID validation,
-# payload splitting and token comparison, one "ok NAME" / "not ok NAME:
-# detail" line per check, each turned into cq_pass/cq_fail here.  The
+# relay-unit`) checks the SSE encoder, events in their shared wire form
+# (wire.c), cursors, Last-Event-ID validation, payload splitting and
+# token comparison, one "ok NAME" / "not ok NAME: detail" line per check,
+# each turned into cq_pass/cq_fail here.  The
 # configuration is checked on the real binary (relay/cqstream-relay, built
 # by the build suite), through --print-config and exit statuses, with an
 # empty environment, so precedence, refusals and messages are those users

@@ -6,7 +6,7 @@
  *	  MF-JSON (tfloatFromMFJSON).
  *
  * usage: tfloat_fuzz [-n N] [-T SECONDS] [-s SEED] [-k KINDS] [-o DIR]
- *					  [-W WINDOW] [-v] CONNINFO
+ *					  [-W WINDOW] [-t TIMEOUT_MS] [-v] CONNINFO
  *		  tfloat_fuzz -r KIND FILE CONNINFO		(replay one saved input)
  *
  * Design notes
@@ -181,9 +181,10 @@ static struct
 	uint64_t seed;
 	bool kinds[FK_NKINDS];
 	int window;
+	int timeout_ms;
 	bool verbose;
 	bool replay;
-} opt = {.n = 100000, .seed = 1, .window = 128};
+} opt = {.n = 100000, .seed = 1, .window = 128, .timeout_ms = 10000};
 
 static PGconn *conn;
 static Oid tfloat_oid;
@@ -263,6 +264,10 @@ Fail(Case *c, FailKind fk, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
+	/* One line: the report is tab-separated, one check a line */
+	for (char *p = detail; *p; p++)
+		if (*p == '\n' || *p == '\t' || *p == '\r')
+			*p = ' ';
 	st[c->kind].failures[fk]++;
 	if (st[c->kind].first[fk][0] == '\0')
 		snprintf(st[c->kind].first[fk], sizeof(st[c->kind].first[fk]),
@@ -292,17 +297,16 @@ Fail(Case *c, FailKind fk, const char *fmt, ...)
 				c->serial);
 		if (c->kind != FK_BINARY)
 		{
-			fputs("\tpsql: SELECT ", f);
+			fputs(c->kind == FK_TEXT
+					  ? "\tpsql: SELECT convert_from("
+					  : "\tpsql: SELECT tfloatFromMFJSON(convert_from(",
+				  f);
 			if (SqlLiteral(f, &c->input))
-			{
-				fprintf(f, "%s;\n",
-						c->kind == FK_TEXT
-							? "::text /* convert_from(..., 'UTF8')::tfloat */"
-							: " /* tfloatFromMFJSON(convert_from(..., "
-							  "'UTF8')) */");
-			}
+				fputs(c->kind == FK_TEXT ? ", 'UTF8')::tfloat;\n"
+										 : ", 'UTF8'));\n",
+					  f);
 			else
-				fputs("(input over 2000 bytes: use the replay)\n", f);
+				fputs("...) (over 2000 bytes: replay it)\n", f);
 		}
 		fclose(f);
 	}
@@ -317,9 +321,11 @@ Prepare(void)
 	Oid text_oid = 25, int4_oid = 23;
 	Oid types[3];
 	PGresult *r;
+	char sql[64];
 
+	snprintf(sql, sizeof(sql), "SET statement_timeout = %d", opt.timeout_ms);
+	PQclear(PQexec(conn, sql));
 	r = PQexec(conn,
-			   "SET statement_timeout = '10s'; "
 			   "SET plan_cache_mode = force_generic_plan; "
 			   "SET DateStyle = 'ISO, MDY'; SET TimeZone = 'UTC'; "
 			   "SET client_min_messages = warning");
@@ -934,9 +940,14 @@ Drain(void)
 			continue;
 		}
 		if (PQresultStatus(r) == PGRES_FATAL_ERROR &&
-			PQresultErrorField(r, PG_DIAG_SQLSTATE) == NULL)
+			(PQresultErrorField(r, PG_DIAG_SQLSTATE) == NULL ||
+			 strncmp(PQresultErrorField(r, PG_DIAG_SQLSTATE), "57P", 3) == 0))
 		{
-			/* libpq's own error: the connection broke */
+			/*
+			 * libpq's own error (the connection broke), or the server ending
+			 * this session (57P01..57P03: terminated, crash of another
+			 * backend, restarting): the head statement was running
+			 */
 			PQclear(r);
 			return false;
 		}
@@ -1159,7 +1170,8 @@ Usage(void)
 {
 	fprintf(stderr,
 			"usage: tfloat_fuzz [-n N] [-T SECONDS] [-s SEED] [-k "
-			"text,binary,mfjson] [-o DIR] [-W WINDOW] [-v] CONNINFO\n"
+			"text,binary,mfjson] [-o DIR] [-W WINDOW] [-t TIMEOUT_MS] [-v] "
+			"CONNINFO\n"
 			"       tfloat_fuzz -r KIND FILE CONNINFO\n");
 	exit(2);
 }
@@ -1247,7 +1259,7 @@ main(int argc, char **argv)
 	const char *replay_kind = NULL;
 
 	ParseKinds("text,binary,mfjson");
-	while ((c = getopt(argc, argv, "n:T:s:k:o:W:vr:")) != -1)
+	while ((c = getopt(argc, argv, "n:T:s:k:o:W:t:vr:")) != -1)
 	{
 		switch (c)
 		{
@@ -1269,6 +1281,9 @@ main(int argc, char **argv)
 				break;
 			case 'W':
 				opt.window = atoi(optarg);
+				break;
+			case 't':
+				opt.timeout_ms = atoi(optarg);
 				break;
 			case 'v':
 				opt.verbose = true;

@@ -263,7 +263,7 @@ cqf_relay()
 	echo $! >"$CQF_STATE/inserter.pid"
 
 	port=$(cq_free_port $((CQ_PORT_BASE + 4000)))
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:quarantine_size_mb=64:log_path=$CQF_OUT/asan \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:quarantine_size_mb=16:log_path=$CQF_OUT/asan \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:log_path=$CQF_OUT/ubsan \
 		"$bin" --db="$(cqf_conninfo)" --listen="127.0.0.1:$port" --heartbeat=1 \
 		--retry=500 >>"$CQF_OUT/relay-asan.log" 2>&1 &
@@ -278,7 +278,7 @@ cqf_relay()
 		seconds=$CQF_SECONDS
 		count=0
 	fi
-	CQ_FUZZ_RSS_BOUND_KB=${CQ_FUZZ_RSS_BOUND_KB:-} node "$CQF_DIR/relay_fuzz.mjs" 127.0.0.1 "$port" "$pid" \
+	node "$CQF_DIR/relay_fuzz.mjs" 127.0.0.1 "$port" "$pid" \
 		"$CQF_SEED" "$count" "$seconds" "$CQF_OUT" fz_a fz_b \
 		>"$CQF_OUT/relay_fuzz.out" 2>"$CQF_OUT/relay_fuzz.err" || rc=$?
 	if [ "$(cqf_checks "$CQF_OUT/relay_fuzz.out")" -eq 0 ] && [ "$rc" -ne 0 ]; then

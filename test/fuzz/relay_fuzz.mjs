@@ -26,14 +26,14 @@
 // second (the loop is never blocked), no answer is a 5xx other than 501
 // and 505 (evhttp's refusals of methods and versions), no answer carries
 // a header a request tried to inject, the RSS sampled during the run stays
-// under a bound, and afterwards the relay counts no clients, serves
+// under a bound and stops growing once warm, and afterwards the relay counts no clients, serves
 // /healthz, and a normal stream gets its preamble and a live event.  The
 // requests in flight when something failed are saved in OUTDIR.
 
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { check, sleep, waitFor } from '../relay/lib.mjs';
+import { check, failed, sleep, waitFor } from '../relay/lib.mjs';
 
 const [host, portS, pidS, seedS, countS, secondsS, outdir, ...queries] = process.argv.slice(2);
 const port = Number(portS);
@@ -41,11 +41,16 @@ const pid = Number(pidS);
 const count = Number(countS);
 const seconds = Number(secondsS);
 const CONCURRENCY = 64;
-// RSS bound in kB during the whole run, over the RSS at the start: the
-// ASan build keeps freed memory in its quarantine (ASAN_OPTIONS
-// quarantine_size_mb, set by test/fuzz/fuzz.sh), and each of the 32
-// connections may hold a 16 KB header buffer and a stream's output.
-const RSS_BOUND_KB = Number(process.env.CQ_FUZZ_RSS_BOUND_KB || 192 * 1024);
+// Memory, in kB.  The bound over the RSS at the start holds during the
+// whole run: the ASan build keeps 16 MB of freed memory in quarantine
+// (ASAN_OPTIONS quarantine_size_mb=16, set by test/fuzz/fuzz.sh) besides
+// its shadow and allocator caches, and each of the 64 connections may
+// hold a 16 KB header buffer and a stream's output (measured: about +48 MB
+// within a second, then flat).  Growth is measured from the end of the
+// first quarter of the run, once those are warm: a leak of a few hundred
+// bytes a request shows there.
+const RSS_BOUND_KB = Number(process.env.CQ_FUZZ_RSS_BOUND_KB || 128 * 1024);
+const RSS_GROWTH_KB = Number(process.env.CQ_FUZZ_RSS_GROWTH_KB || 24 * 1024);
 
 // ---------------------------------------------------------------------
 // xoshiro128** on 32-bit words: deterministic from the seed
@@ -464,6 +469,8 @@ if (!alive() || rss0 === 0) {
   process.exit(1);
 }
 let rssMax = rss0;
+const rssTimeline = [];
+let lastSample = Date.now();
 let died = false;
 let probeFails = [];
 let probeMax = 0;
@@ -477,6 +484,10 @@ const watcher = (async () => {
       return;
     }
     rssMax = Math.max(rssMax, rssKb());
+    if (Date.now() - lastSample >= 1000) {
+      lastSample = Date.now();
+      rssTimeline.push(rssKb());
+    }
     await sleep(100);
   }
 })();
@@ -501,7 +512,8 @@ await prober;
 const secs = (Date.now() - t0) / 1000;
 process.stderr.write(`relay_fuzz: ${stats.sent} requests in ${secs.toFixed(1)} s (${(stats.sent / secs).toFixed(0)}/s), ` +
   `answered ${stats.answered}, silent ${stats.silent}, streams ${stats.streams}; statuses ${JSON.stringify(stats.byStatus)}; ` +
-  `modes ${JSON.stringify(stats.modes)}; RSS ${rss0} -> max ${rssMax} kB; slowest probe ${probeMax} ms\n`);
+  `modes ${JSON.stringify(stats.modes)}; RSS ${rss0} -> max ${rssMax} kB; slowest probe ${probeMax} ms\n` +
+  `relay_fuzz: RSS each second (kB): ${rssTimeline.join(' ')}\n`);
 
 if (died)
   save('died', recent);
@@ -519,6 +531,14 @@ check('no answer carries a header injected by a request', injected.length === 0,
   injected.map((b) => b.head.split('\r\n')[0]).join(', '));
 check(`RSS bounded: ${rss0} kB at the start, at most ${rssMax} kB (bound +${RSS_BOUND_KB} kB)`,
   !died && rssMax - rss0 <= RSS_BOUND_KB, `${rss0} -> ${rssMax} kB`);
+{
+  const q = Math.floor(rssTimeline.length / 4);
+  const tail = rssTimeline.slice(q);
+  const growth = tail.length ? Math.max(...tail) - rssTimeline[q] : 0;
+  check(`RSS steady: grew ${growth} kB after the first quarter of the run (bound ${RSS_GROWTH_KB} kB)`,
+    !died && rssTimeline.length >= 4 && growth <= RSS_GROWTH_KB,
+    `${rssTimeline.length} samples, ${rssTimeline[q]} -> ${Math.max(...tail)} kB`);
+}
 
 if (!died) {
   // The relay closes its side of every connection we dropped; the clients
@@ -549,3 +569,4 @@ if (!died) {
   check(`afterwards a normal stream of ${q0} gets 200, its preamble and a live event`, res.ok,
     res.text.slice(0, 300));
 }
+process.exitCode = failed() ? 1 : 0;

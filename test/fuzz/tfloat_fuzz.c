@@ -378,7 +378,10 @@ Prepare(void)
 	return true;
 }
 
-/* Connect, waiting up to wait_s seconds for a server in recovery */
+/*
+ * Connect, waiting up to wait_s seconds for a server in recovery (after a
+ * crash, a first connection may still be ended by the restart)
+ */
 static bool
 Connect(double wait_s)
 {
@@ -387,8 +390,8 @@ Connect(double wait_s)
 	for (;;)
 	{
 		conn = PQconnectdb(opt.conninfo);
-		if (PQstatus(conn) == CONNECTION_OK)
-			return Prepare();
+		if (PQstatus(conn) == CONNECTION_OK && Prepare())
+			return true;
 		if (Now() > end)
 		{
 			fprintf(stderr, "tfloat_fuzz: %s", PQerrorMessage(conn));
@@ -1230,7 +1233,8 @@ Report(void)
 				failed = 1;
 			}
 		}
-		if (!opt.replay && opt.seconds <= 0 && st[k].done < opt.n)
+		if (!opt.replay && opt.seconds <= 0 &&
+			st[k].done + st[k].dropped < opt.n)
 		{
 			printf("FAIL\t%s input: campaign incomplete\t%" PRIu64
 				   " of %" PRIu64 " inputs judged\n",

@@ -247,8 +247,8 @@ corpus_add(Corpus *c, const void *p, size_t n)
 {
 	Buf *slot;
 
-	if (n > FUZZ_MAX_INPUT / 4)
-		return; /* large values are generated, not kept */
+	if (n > 64 * 1024)
+		return; /* large values are generated, not kept: 4096 x 64 KB at most */
 	if (c->n < c->cap)
 	{
 		slot = &c->items[c->n++];

@@ -650,7 +650,8 @@ QueueCheck(Case *c)
 static bool
 SameBuf(const Buf *x, const Buf *y)
 {
-	return x->len == y->len && memcmp(x->data, y->data, x->len) == 0;
+	return x->len == y->len &&
+		(x->len == 0 || memcmp(x->data, y->data, x->len) == 0);
 }
 
 /* A short printable excerpt of b from byte from, for messages */
@@ -660,17 +661,17 @@ ExcerptAt(const Buf *b, size_t from)
 	static char out[2][100];
 	static int which;
 	char *o = out[which ^= 1];
-	size_t n = 0;
+	size_t n = 0, i;
 
 	if (from > 0)
 	{
 		memcpy(o, "...", 3);
 		n = 3;
 	}
-	for (size_t i = from; i < b->len && n < sizeof(out[0]) - 5; i++)
+	for (i = from; i < b->len && n < sizeof(out[0]) - 5; i++)
 		o[n++] = (b->data[i] >= 32 && b->data[i] < 127) ? (char) b->data[i]
 														: '?';
-	if (b->len > from + n)
+	if (i < b->len)
 	{
 		memcpy(o + n, "...", 3);
 		n += 3;

@@ -38,6 +38,8 @@
  * generated value.  Accepted mutants join the corpus (bounded), and
  * every accepted value's binary and MF-JSON outputs join the corpora of
  * those kinds, so binary and MF-JSON mutate real server output.  The
+ * corpus grows between batches of inputs only, so that the inputs sent
+ * depend on the seed alone, not on when answers arrive.  The
  * session's TimeZone and DateStyle change every few thousand inputs.
  *
  * Failures.  Each failing input is saved under the output directory as
@@ -137,7 +139,8 @@ typedef struct Outcome
 typedef struct Case
 {
 	FuzzKind kind;
-	uint64_t serial;
+	uint64_t serial;  /* per kind */
+	uint64_t gserial; /* over all kinds, in creation order */
 	bool mutant;
 	Buf input;
 	int pending; /* statements not yet answered */
@@ -215,6 +218,26 @@ static struct
 	uint64_t state_n[16];
 	int nstates;
 } st[FK_NKINDS];
+
+/*
+ * Determinism.  Inputs are created in batches of BATCH; the corpus grows
+ * only between batches, once every input of the batch is judged, in the
+ * order the inputs were created, and whether an input is kept is a hash
+ * of the seed and its number, not a draw: so the inputs do not depend on
+ * when answers arrive.
+ */
+#define BATCH 1024
+
+typedef struct Kept
+{
+	FuzzKind kind;
+	uint64_t order; /* gserial * 4 + which output */
+	Buf data;
+} Kept;
+
+static Kept *kept;
+static size_t nkept, kept_cap;
+static uint64_t created, batch_created;
 
 /* Case.pending of a case dropped at a crash */
 #define DEAD (-1000)
@@ -404,6 +427,59 @@ Connect(double wait_s)
 }
 
 /* ------------------------------------------------------------------ */
+/* Corpus growth */
+
+/* True with probability 1 / n, a function of the seed, gserial and salt */
+static bool
+Chance(const Case *c, int salt, uint64_t n)
+{
+	uint64_t z = opt.seed ^ (c->gserial * 0x9e3779b97f4a7c15ULL) ^
+		((uint64_t) salt << 56);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return (z ^ (z >> 31)) % n == 0;
+}
+
+/* Keep data for kind's corpus, added at the end of the batch */
+static void
+Keep(const Case *c, int which, FuzzKind kind, const Buf *data)
+{
+	if (nkept == kept_cap)
+	{
+		kept_cap = kept_cap ? kept_cap * 2 : 256;
+		kept = xrealloc(kept, sizeof(Kept) * kept_cap);
+	}
+	kept[nkept].kind = kind;
+	kept[nkept].order = c->gserial * 4 + (uint64_t) which;
+	buf_init(&kept[nkept].data);
+	buf_set(&kept[nkept].data, data->data, data->len);
+	nkept++;
+}
+
+static int
+KeptCmp(const void *a, const void *b)
+{
+	const Kept *x = a, *y = b;
+
+	return (x->order > y->order) - (x->order < y->order);
+}
+
+/* The batch is judged: grow the corpora, in creation order */
+static void
+ApplyKept(void)
+{
+	qsort(kept, nkept, sizeof(Kept), KeptCmp);
+	for (size_t i = 0; i < nkept; i++)
+	{
+		corpus_add(&corpus[kept[i].kind], kept[i].data.data, kept[i].data.len);
+		buf_free(&kept[i].data);
+	}
+	nkept = 0;
+	batch_created = 0;
+}
+
+/* ------------------------------------------------------------------ */
 /* Sending */
 
 static bool
@@ -474,6 +550,8 @@ NextCase(FuzzKind k)
 	memset(c, 0, sizeof(*c));
 	c->kind = k;
 	c->serial = st[k].sent++;
+	c->gserial = created++;
+	batch_created++;
 	buf_init(&c->input);
 	buf_init(&c->a.value);
 	buf_init(&c->b.value);
@@ -545,7 +623,10 @@ Wanted(FuzzKind k)
 	return st[k].sent < opt.n;
 }
 
-/* Fill the pipeline: checks first, then new inputs, kinds in turn */
+/*
+ * Fill the pipeline: checks first, then new inputs, kinds in turn, up to
+ * the end of the batch
+ */
 static bool
 Fill(void)
 {
@@ -563,6 +644,13 @@ Fill(void)
 			if (!SendPrepared(S_CHECK, c))
 				return false;
 			continue;
+		}
+		if (batch_created >= BATCH)
+		{
+			/* The next batch waits for this one's verdicts */
+			if (ring_len > 0)
+				break;
+			ApplyKept();
 		}
 		for (int i = 0; i < FK_NKINDS; i++)
 		{
@@ -795,13 +883,12 @@ JudgeCheck(Case *c)
 			renormalized++;
 	}
 	/* Server output: the best seeds for the other kinds */
-	if (rng_one_in(4))
-		corpus_add(&corpus[FK_BINARY], c->a.value.data, c->a.value.len);
-	if (rng_one_in(4))
-		corpus_add(&corpus[FK_MFJSON], c->out[C_JSON].data,
-				   c->out[C_JSON].len);
-	if (c->mutant && rng_one_in(2))
-		corpus_add(&corpus[c->kind], c->input.data, c->input.len);
+	if (Chance(c, 1, 4))
+		Keep(c, 1, FK_BINARY, &c->a.value);
+	if (Chance(c, 2, 4))
+		Keep(c, 2, FK_MFJSON, &c->out[C_JSON]);
+	if (c->mutant && Chance(c, 3, 2))
+		Keep(c, 3, c->kind, &c->input);
 }
 
 /* Every input statement of c has come back */
@@ -846,8 +933,8 @@ JudgeInput(Case *c)
 	}
 	CountState(k, a->sqlstate);
 	Verbose(c);
-	if (c->mutant && rng_one_in(50))
-		corpus_add(&corpus[k], c->input.data, c->input.len);
+	if (c->mutant && Chance(c, 3, 50))
+		Keep(c, 3, k, &c->input);
 	FreeCase(c);
 }
 

@@ -43,9 +43,14 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) Makefile
 	  printf '%s\n' '\echo Use "CREATE EXTENSION cqstream" to load this file. \quit'; \
 	  for f in $(SQL_PARTS); do echo; echo "-- $$f"; cat $$f; done ) > $@
 
-.PHONY: test bench demo format format-check
+.PHONY: test bench demo format format-check fuzz
 test:
 	@test/run.sh
+
+# The long fuzz campaign (test/fuzz/fuzz.sh): CQ_FUZZ_N inputs per tfloat
+# input function, CQ_FUZZ_SECONDS for the relay and libFuzzer, CQ_FUZZ_SEED
+fuzz:
+	@CQ_FUZZ_LONG=1 CQ_SUITES="$${CQ_SUITES:-deps build fuzz}" test/run.sh
 
 bench:
 	@test/bench/run.sh

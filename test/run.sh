@@ -340,6 +340,18 @@ suite_dashboard()
 	cq_dashboard_tests
 }
 
+# fuzz: the tfloat text, binary and MF-JSON input functions with random
+# and mutated inputs (100,000 each), the relay's HTTP input under
+# AddressSanitizer, libFuzzer on the relay's parsers (test/fuzz/fuzz.sh);
+# `make fuzz` runs a longer campaign.
+suite_fuzz()
+{
+	cq_require build || return 0
+	# shellcheck source=test/fuzz/fuzz.sh
+	. test/fuzz/fuzz.sh
+	cq_fuzz_tests
+}
+
 # ---------------------------------------------------------------------------
 # The run
 
@@ -355,6 +367,7 @@ SUITES=(
 	relay_unit
 	relay
 	dashboard
+	fuzz
 )
 # CQ_SUITES="build regress": only those (for work on one part; make test
 # runs them all)

@@ -25,6 +25,8 @@ CQ_DEB_PACKAGES=(
 	pkgconf                  # relay build: pkg-config for libevent, jansson, libpq
 	curl                     # relay tests: raw SSE bytes
 	chromium                 # relay and dashboard tests: a real browser
+	clang                    # fuzz suite: libFuzzer on the relay's parsers
+	libclang-rt-14-dev       # fuzz suite: clang's libFuzzer and sanitizer runtimes
 )
 
 # cq_missing_packages: print the packages of CQ_DEB_PACKAGES not installed.

@@ -30,5 +30,5 @@ _PG_init(void)
 	cq_worker_init();
 	/* Settings named cqstream.* are ours, even before they exist */
 	MarkGUCPrefixReserved("cqstream");
-	registry_init();
+	cq_registry_init();
 }

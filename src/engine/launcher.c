@@ -57,7 +57,7 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
-#include "engine/registry.h"
+#include "engine/owner.h"
 #include "engine/worker.h"
 
 int cq_poll_interval = 10;
@@ -330,7 +330,7 @@ TerminateWorkersIn(Oid dboid)
 /*
  * CqProcessUtility: before a command that needs a database to itself,
  * move our workers out of it (see the header comment), then run it; and
- * keep the queries' owners existing roles (registry.c).
+ * keep the queries' owners existing roles (owner.c).
  */
 static void
 CqProcessUtility(PlannedStmt *pstmt, const char *queryString,
@@ -362,9 +362,9 @@ CqProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	}
 	if (dbname != NULL)
 		TerminateWorkersIn(get_database_oid(dbname, true));
-	/* Roles that own queries (registry.c) */
+	/* Roles that own queries (owner.c) */
 	if (IsA(stmt, DropRoleStmt))
-		registry_check_drop_role((DropRoleStmt *) stmt);
+		cq_owner_check_drop_role((DropRoleStmt *) stmt);
 
 	if (prev_ProcessUtility)
 		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,
@@ -374,5 +374,5 @@ CqProcessUtility(PlannedStmt *pstmt, const char *queryString,
 								params, queryEnv, dest, qc);
 
 	if (IsA(stmt, DropOwnedStmt) || IsA(stmt, ReassignOwnedStmt))
-		registry_after_owned(stmt);
+		cq_owner_after_owned(stmt);
 }

@@ -6,8 +6,8 @@
  * Design notes
  *
  * _PG_init only calls each module's init.  The tfloat type needs no
- * initialization, so the library works both preloaded (as the worker will
- * require) and loaded on demand by CREATE EXTENSION.
+ * initialization, so the library works both preloaded (as the worker
+ * requires) and loaded on demand by CREATE EXTENSION.
  *
  *-------------------------------------------------------------------------
  */

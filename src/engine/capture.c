@@ -33,6 +33,10 @@
  * after a worker restart it starts again from bound 0, which only means
  * that the first poll re-establishes it.
  *
+ * The sequence's last value (step 1) is read by cq_sequence_last_value,
+ * which the registry also uses: for a query's starting point (start =
+ * now) and for its lag.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"

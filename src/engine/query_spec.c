@@ -34,10 +34,6 @@
 #include "engine/source_check.h"
 #include "engine/window_json.h"
 
-#define NAME_HINT                                                          \
-	"A query name is a lowercase letter followed by at most 46 lowercase " \
-	"letters, digits or underscores."
-
 static bool
 IsValidQueryName(const char *name)
 {
@@ -64,7 +60,9 @@ CheckQueryName(const char *name)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid query name \"%s\"", name),
-				 errhint(NAME_HINT)));
+				 errhint("A query name is a lowercase letter followed by at "
+						 "most %d lowercase letters, digits or underscores.",
+						 CQ_QUERY_NAME_MAXLEN - 1)));
 	if (strcmp(name, CQ_RESERVED_QUERY_NAME) == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

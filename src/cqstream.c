@@ -6,8 +6,8 @@
  * Design notes
  *
  * _PG_init only calls each module's init.  The tfloat type needs no
- * initialization, so the library works both preloaded (as the worker will
- * require) and loaded on demand by CREATE EXTENSION.
+ * initialization, so the library works both preloaded (as the worker
+ * requires) and loaded on demand by CREATE EXTENSION.
  *
  *-------------------------------------------------------------------------
  */
@@ -30,5 +30,5 @@ _PG_init(void)
 	cq_worker_init();
 	/* Settings named cqstream.* are ours, even before they exist */
 	MarkGUCPrefixReserved("cqstream");
-	registry_init();
+	cq_registry_init();
 }

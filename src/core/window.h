@@ -109,6 +109,23 @@ extern int cq_window_starts(const CqWindowSpec *w, TimestampTz t,
 extern TimestampTz cq_window_end(const CqWindowSpec *w, TimestampTz start);
 
 /*
+ * cq_timestamp_saturate: a time the core computed (a window's start or
+ * end, a watermark: it may fall outside the timestamp range near either
+ * end of the time line) as a valid timestamptz, -infinity or infinity
+ * beyond the range.  Both order as the computed times did, so a stored
+ * watermark never moves back and a printed window keeps its place.
+ */
+static inline TimestampTz
+cq_timestamp_saturate(TimestampTz t)
+{
+	if (t < MIN_TIMESTAMP)
+		return DT_NOBEGIN;
+	if (t >= END_TIMESTAMP)
+		return DT_NOEND;
+	return t;
+}
+
+/*
  * Assignment of a row to COUNT windows by its 0-based arrival index: the
  * window numbers k >= 0 with k * hop <= index < k * hop + size are
  * *first .. *last.  Since hop <= size the range is never empty.

@@ -236,17 +236,6 @@ typedef struct EmitState
 	CqAggKind agg;
 } EmitState;
 
-/* Starts and ends beyond the timestamp range print as -infinity/infinity */
-static TimestampTz
-OutTime(TimestampTz t)
-{
-	if (t < MIN_TIMESTAMP)
-		return DT_NOBEGIN;
-	if (t >= END_TIMESTAMP)
-		return DT_NOEND;
-	return t;
-}
-
 static void
 EmitRow(void *arg, const CqWindowResult *r)
 {
@@ -259,8 +248,8 @@ EmitRow(void *arg, const CqWindowResult *r)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("value out of range: overflow")));
-	values[0] = TimestampTzGetDatum(OutTime(r->start));
-	values[1] = TimestampTzGetDatum(OutTime(r->end));
+	values[0] = TimestampTzGetDatum(cq_timestamp_saturate(r->start));
+	values[1] = TimestampTzGetDatum(cq_timestamp_saturate(r->end));
 	values[2] = Float8GetDatum(cq_agg_final(&r->state, es->agg));
 	values[3] = Int64GetDatum(r->state.count);
 	tuplestore_putvalues(es->store, es->desc, values, nulls);

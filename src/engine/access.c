@@ -16,9 +16,8 @@
  * its members, and the superuser reads everything.
  *
  * The catalog is revoked from PUBLIC: the functions here read and write it
- * as the extension's owner in a security-restricted operation with a safe
- * search_path, with every value an SPI parameter, and decide with the
- * caller's identity (GetUserId() taken before the switch).
+ * through catalog.c as the extension's owner (cq_as_extension_owner), and
+ * decide with the caller's identity (GetUserId() taken before the switch).
  *
  * DROP ROLE removes the role from every read grant in the current
  * database (the utility hook calls cq_access_forget_roles), so that a
@@ -30,52 +29,16 @@
 
 #include "compat.h"
 
-#include "access/xact.h"
 #include "catalog/pg_type.h"
-#include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/guc.h"
 #include "utils/lsyscache.h"
 
 #include "engine/access.h"
-#include "engine/registry.h"
-
-typedef struct AsOwner
-{
-	Oid save_userid;
-	int save_sec_context;
-	int save_nestlevel;
-} AsOwner;
-
-/*
- * AsOwnerBegin / AsOwnerEnd: run as the extension's owner in a
- * security-restricted operation with search_path pg_catalog, pg_temp.
- * On error the (sub)transaction abort restores both.
- */
-static void
-AsOwnerBegin(AsOwner *ctx)
-{
-	Oid owner = registry_extension_owner();
-
-	GetUserIdAndSecContext(&ctx->save_userid, &ctx->save_sec_context);
-	SetUserIdAndSecContext(owner,
-						   ctx->save_sec_context |
-							   SECURITY_LOCAL_USERID_CHANGE |
-							   SECURITY_RESTRICTED_OPERATION);
-	ctx->save_nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET,
-							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-}
-
-static void
-AsOwnerEnd(AsOwner *ctx)
-{
-	AtEOXact_GUC(false, ctx->save_nestlevel);
-	SetUserIdAndSecContext(ctx->save_userid, ctx->save_sec_context);
-}
+#include "engine/catalog.h"
+#include "engine/extension_owner.h"
 
 /*
  * cq_access_can_read: whether uid may read the results of a query owned by
@@ -120,68 +83,54 @@ cq_access_check_read(Oid uid, const char *name, Oid owner, ArrayType *readers)
 						 name)));
 }
 
+typedef struct ChangeArgs
+{
+	const char *name;
+	Oid uid;
+	Oid reader;
+	bool grant;
+} ChangeArgs;
+
 /*
- * ChangeReaders: add (grant) or remove reader from the readers of query
- * name, as a member of its owner's role.  The query's row is locked, so a
+ * ChangeReadersAsOwner: add (grant) or remove a reader of query name, for
+ * a member of its owner's role.  The query's row is locked, so a
  * concurrent drop_query waits or makes this fail as "does not exist".
  */
 static void
-ChangeReaders(const char *name, Oid reader, bool grant)
+ChangeReadersAsOwner(void *arg)
 {
-	Oid uid = GetUserId();
-	AsOwner ctx;
-	Oid argtypes[2] = {TEXTOID, REGROLEOID};
-	Datum values[2];
-	bool isnull;
+	ChangeArgs *a = arg;
 	Oid owner;
-	int ret;
+	int32 id = cq_catalog_lookup(a->name, true, &owner);
 
-	AsOwnerBegin(&ctx);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	values[0] = CStringGetTextDatum(name);
-	values[1] = ObjectIdGetDatum(reader);
-	ret = SPI_execute_with_args("SELECT owner FROM cqstream.query"
-								" WHERE name = $1 FOR UPDATE",
-								1, argtypes, values, NULL, false, 1);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "reading cqstream.query failed: %d", ret);
-	if (SPI_processed == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_OBJECT),
-				 errmsg("query \"%s\" does not exist", name),
-				 errhint("The registered queries are listed in "
-						 "cqstream.queries.")));
-	owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
-										   SPI_tuptable->tupdesc, 1, &isnull));
-	if (!is_member_of_role(uid, owner))
+	if (!is_member_of_role(a->uid, owner))
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("permission denied to %s read on query \"%s\"",
-						grant ? "grant" : "revoke", name),
+						a->grant ? "grant" : "revoke", a->name),
 				 errdetail("Only members of role \"%s\", the query's owner, "
 						   "may grant or revoke read on it.",
 						   GetUserNameFromId(owner, false))));
-	ret =
-		SPI_execute_with_args(grant
-								  ? "UPDATE cqstream.query SET readers = ARRAY(SELECT DISTINCT r"
-									" FROM pg_catalog.unnest(readers OPERATOR(pg_catalog.||) $2) r"
-									" ORDER BY r) WHERE name = $1"
-								  : "UPDATE cqstream.query SET readers ="
-									" pg_catalog.array_remove(readers, $2) WHERE name = $1",
-							  2, argtypes, values, NULL, false, 0);
-	if (ret != SPI_OK_UPDATE)
-		elog(ERROR, "updating cqstream.query failed: %d", ret);
-	SPI_finish();
-	AsOwnerEnd(&ctx);
+	cq_catalog_change_readers(id, a->reader, a->grant);
+}
+
+static void
+ChangeReaders(FunctionCallInfo fcinfo, bool grant)
+{
+	ChangeArgs args;
+
+	args.name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	args.uid = GetUserId();
+	args.reader = PG_GETARG_OID(1);
+	args.grant = grant;
+	cq_as_extension_owner(ChangeReadersAsOwner, &args);
 }
 
 PG_FUNCTION_INFO_V1(cq_grant_results);
 Datum
 cq_grant_results(PG_FUNCTION_ARGS)
 {
-	ChangeReaders(text_to_cstring(PG_GETARG_TEXT_PP(0)), PG_GETARG_OID(1),
-				  true);
+	ChangeReaders(fcinfo, true);
 	PG_RETURN_VOID();
 }
 
@@ -189,8 +138,7 @@ PG_FUNCTION_INFO_V1(cq_revoke_results);
 Datum
 cq_revoke_results(PG_FUNCTION_ARGS)
 {
-	ChangeReaders(text_to_cstring(PG_GETARG_TEXT_PP(0)), PG_GETARG_OID(1),
-				  false);
+	ChangeReaders(fcinfo, false);
 	PG_RETURN_VOID();
 }
 
@@ -201,6 +149,17 @@ typedef struct ReadCache
 	int32 query_id;
 	bool readable;
 } ReadCache;
+
+static void
+CanReadAsOwner(void *arg)
+{
+	ReadCache *c = arg;
+	Oid owner;
+	ArrayType *readers;
+
+	c->readable = cq_catalog_readers(c->query_id, &owner, &readers) &&
+		cq_access_can_read(c->uid, owner, readers);
+}
 
 /*
  * cqstream.can_read_results(query_id): the filter of the cqstream.result
@@ -214,10 +173,6 @@ cq_can_read_results(PG_FUNCTION_ARGS)
 	int32 query_id = PG_GETARG_INT32(0);
 	Oid uid = GetUserId();
 	ReadCache *cache = (ReadCache *) fcinfo->flinfo->fn_extra;
-	AsOwner ctx;
-	Oid argtypes[1] = {INT4OID};
-	Datum values[1];
-	int ret;
 
 	if (cache != NULL && cache->uid == uid && cache->query_id == query_id)
 		PG_RETURN_BOOL(cache->readable);
@@ -226,35 +181,10 @@ cq_can_read_results(PG_FUNCTION_ARGS)
 		cache = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(ReadCache));
 		fcinfo->flinfo->fn_extra = cache;
 	}
-
-	AsOwnerBegin(&ctx);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	values[0] = Int32GetDatum(query_id);
-	ret = SPI_execute_with_args("SELECT owner, readers FROM cqstream.query"
-								" WHERE id = $1",
-								1, argtypes, values, NULL, true, 1);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "reading cqstream.query failed: %d", ret);
 	cache->uid = uid;
 	cache->query_id = query_id;
 	cache->readable = false;
-	if (SPI_processed == 1)
-	{
-		bool isnull;
-		Oid owner = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
-												   SPI_tuptable->tupdesc, 1,
-												   &isnull));
-		Datum readers = SPI_getbinval(SPI_tuptable->vals[0],
-									  SPI_tuptable->tupdesc, 2, &isnull);
-
-		cache->readable = cq_access_can_read(uid, owner,
-											 isnull ? NULL
-													: DatumGetArrayTypeP(
-														  readers));
-	}
-	SPI_finish();
-	AsOwnerEnd(&ctx);
+	cq_as_extension_owner(CanReadAsOwner, cache);
 	PG_RETURN_BOOL(cache->readable);
 }
 
@@ -263,29 +193,17 @@ cq_can_read_results(PG_FUNCTION_ARGS)
  * dropped from every read grant in this database.  Runs in the DROP's
  * transaction, so a failing DROP ROLE keeps the grants.
  */
+static void
+ForgetAsOwner(void *arg)
+{
+	ListCell *lc;
+
+	foreach(lc, (List *) arg)
+		cq_catalog_forget_reader(lfirst_oid(lc));
+}
+
 void
 cq_access_forget_roles(List *roles)
 {
-	AsOwner ctx;
-	Oid argtypes[1] = {REGROLEOID};
-	ListCell *lc;
-
-	AsOwnerBegin(&ctx);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	foreach(lc, roles)
-	{
-		Oid role = lfirst_oid(lc);
-		Datum values[1] = {ObjectIdGetDatum(role)};
-
-		if (SPI_execute_with_args("UPDATE cqstream.query SET readers ="
-								  " pg_catalog.array_remove(readers, $1)"
-								  " WHERE $1 OPERATOR(pg_catalog.=) ANY"
-								  " (readers)",
-								  1, argtypes, values, NULL, false,
-								  0) != SPI_OK_UPDATE)
-			elog(ERROR, "updating cqstream.query failed");
-	}
-	SPI_finish();
-	AsOwnerEnd(&ctx);
+	cq_as_extension_owner(ForgetAsOwner, roles);
 }

@@ -33,15 +33,23 @@
  * after a worker restart it starts again from bound 0, which only means
  * that the first poll re-establishes it.
  *
+ * The sequence's last value (step 1) is read by cq_sequence_last_value,
+ * which the registry also uses: for a query's starting point (start =
+ * now) and for its lag.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
+#include "access/relation.h"
+#include "catalog/pg_class.h"
 #include "miscadmin.h"
 #include "storage/lock.h"
 #include "storage/proc.h"
 #include "utils/hsearch.h"
+#include "utils/fmgrprotos.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
 
 #include "engine/capture.h"
 
@@ -147,4 +155,40 @@ cq_capture_safe_bound(Oid relid, int64 last_value)
 		src->pending_bound = last_value;
 	}
 	return src->safe;
+}
+
+/*
+ * Read directly rather than through SPI: the worker does it on every poll
+ * for every query.  pg_sequence_last_value checks the current user's
+ * right to read the sequence.
+ */
+bool
+cq_sequence_last_value(Oid seq, int64 *value, bool *handed_out)
+{
+	LOCAL_FCINFO(fcinfo, 1);
+	Relation rel;
+	Datum result;
+	bool ok;
+
+	/* Locked until the end of the transaction */
+	rel = try_relation_open(seq, AccessShareLock);
+	ok = rel != NULL && rel->rd_rel->relkind == RELKIND_SEQUENCE;
+	if (rel != NULL)
+		relation_close(rel, NoLock);
+	*value = 0;
+	if (handed_out)
+		*handed_out = false;
+	if (!ok)
+		return false;
+	InitFunctionCallInfoData(*fcinfo, NULL, 1, InvalidOid, NULL, NULL);
+	fcinfo->args[0].value = ObjectIdGetDatum(seq);
+	fcinfo->args[0].isnull = false;
+	result = pg_sequence_last_value(fcinfo);
+	if (!fcinfo->isnull)
+	{
+		*value = DatumGetInt64(result);
+		if (handed_out)
+			*handed_out = true;
+	}
+	return true;
 }

@@ -2,7 +2,8 @@
  *
  * capture.h
  *	  The safe bound of a source table: the largest id below which no
- *	  in-flight writer can still commit a row (capture.c).
+ *	  in-flight writer can still commit a row; and the last id a source's
+ *	  sequence handed out (capture.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -19,5 +20,15 @@ extern void cq_capture_reset(void);
  * handed out, read just now.  Never waits.
  */
 extern int64 cq_capture_safe_bound(Oid relid, int64 last_value);
+
+/*
+ * cq_sequence_last_value: the last value sequence seq handed out, 0 when
+ * it has handed out none yet (then *handed_out, if given, is false).
+ * Takes AccessShareLock on seq until the end of the transaction, so it
+ * cannot vanish meanwhile, and returns false, raising nothing, when seq
+ * is not a sequence (any more).  Raises 42501 when the current user may
+ * not read the sequence.
+ */
+extern bool cq_sequence_last_value(Oid seq, int64 *value, bool *handed_out);
 
 #endif /* CQSTREAM_CAPTURE_H */

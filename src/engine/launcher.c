@@ -66,6 +66,7 @@
 #include "utils/timestamp.h"
 
 #include "engine/access.h"
+#include "engine/owner.h"
 #include "engine/registry.h"
 #include "engine/worker.h"
 
@@ -441,7 +442,7 @@ MayClearDatabase(Node *stmt)
 /*
  * CqProcessUtility: before a command that needs a database to itself,
  * move our workers out of it (see the header comment), then run it; and
- * keep the queries' owners existing roles (registry.c).
+ * keep the queries' owners existing roles (owner.c).
  */
 static void
 CqProcessUtility(PlannedStmt *pstmt, const char *queryString,
@@ -452,10 +453,10 @@ CqProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	Node *stmt = pstmt->utilityStmt;
 
 	TerminateWorkersIn(MayClearDatabase(stmt));
-	/* Roles that own queries (registry.c) or read them (access.c) */
+	/* Roles that own queries (owner.c) or read them (access.c) */
 	if (IsA(stmt, DropRoleStmt))
 	{
-		registry_check_drop_role((DropRoleStmt *) stmt);
+		cq_owner_check_drop_role((DropRoleStmt *) stmt);
 		ForgetReaders((DropRoleStmt *) stmt);
 	}
 
@@ -467,5 +468,5 @@ CqProcessUtility(PlannedStmt *pstmt, const char *queryString,
 								params, queryEnv, dest, qc);
 
 	if (IsA(stmt, DropOwnedStmt) || IsA(stmt, ReassignOwnedStmt))
-		registry_after_owned(stmt);
+		cq_owner_after_owned(stmt);
 }

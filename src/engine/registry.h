@@ -1,17 +1,20 @@
 /*-------------------------------------------------------------------------
  *
  * registry.h
- *	  The query registry: cqstream.create_transform / create_query /
- *	  drop_query / pause_query / resume_query / results and the catalog
- *	  tables of src/sql/80_registry.sql.  See docs/engine.md.
+ *	  The query registry: the SQL API (registry_api.c) that creates,
+ *	  drops, pauses and resumes continuous queries and reads their
+ *	  results, over the catalog tables of src/sql/80_registry.sql.  See
+ *	  docs/engine.md.
  *
  * Design notes
  *
- * The SQL API is written in C and is not SECURITY DEFINER: every check
- * runs as the calling user, and only the catalog writes run as the
- * extension's owner (registry_as_owner_begin/end), with parameters and
- * schema-qualified operators so that the caller's search_path cannot
- * reach them.  The worker reuses the constants and helpers below.
+ * The registry is split by concept: registry_api.c holds the
+ * SQL-callable functions; query_spec.c, query_options.c, window_json.c
+ * and source_check.c read and validate a new query; owner.c decides who
+ * may change a query and follows roles that own queries; catalog.c is the
+ * only reader and writer of the catalog rows, run as the extension's
+ * owner (extension_owner.c).  This header is what the rest of the
+ * extension needs of it, and the shared contract's checks.
  *
  *-------------------------------------------------------------------------
  */
@@ -19,8 +22,6 @@
 #define CQSTREAM_REGISTRY_H
 
 #include "postgres.h"
-
-#include "nodes/parsenodes.h"
 
 /* Result ids, channels, query names: the shared contract */
 #include "contract.h"
@@ -31,21 +32,7 @@ StaticAssertDecl(
 StaticAssertDecl(CQ_CHANNEL_PREFIX_LEN + CQ_QUERY_NAME_MAXLEN < NAMEDATALEN,
 				 "a query's channel name fits in NAMEDATALEN");
 
-/* Set by registry_init when loaded through shared_preload_libraries */
-extern bool registry_preloaded;
-
-extern void registry_init(void);
-
-/* The owner of extension cqstream; 55000 if it is not installed */
-extern Oid registry_extension_owner(void);
-
-/*
- * Roles that own queries (the utility hook's part): before DROP ROLE,
- * refuse (2BP01) while a role owns queries in this database; after DROP
- * OWNED / REASSIGN OWNED (stmt), drop the roles' queries / give them to
- * the new role.
- */
-extern void registry_check_drop_role(DropRoleStmt *stmt);
-extern void registry_after_owned(Node *stmt);
+/* Called by _PG_init: records whether the library is being preloaded */
+extern void cq_registry_init(void);
 
 #endif /* CQSTREAM_REGISTRY_H */

@@ -20,7 +20,7 @@
  * The id of the n-th payload of a block (from 1) is first_id + n - 1;
  * the view cqstream.result and cqstream.results() unpack blocks that way.
  * Retention trims whole blocks and rewrites the one it cuts through
- * (TrimResults in worker.c), so a count limit stays exact.
+ * (retention.c), so a count limit stays exact.
  *
  * Blocks go to the heap as COPY writes rows (bulk_insert.c), a few dozen
  * at a time so their texts stay small; when the table has been altered
@@ -42,6 +42,7 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
+#include "utils/tuplestore.h"
 
 #include "engine/result_log.h"
 
@@ -203,4 +204,39 @@ cq_result_log_end(CqResultLog *log)
 	}
 	pfree(log->block.data);
 	MemoryContextDelete(log->texts);
+}
+
+void
+cq_result_log_read(int32 query_id, int64 after_id, int32 max_rows,
+				   ReturnSetInfo *rsinfo)
+{
+	Oid argtypes[3] = {INT4OID, INT8OID, INT4OID};
+	Datum values[3];
+	int ret;
+
+	values[0] = Int32GetDatum(query_id);
+	values[1] = Int64GetDatum(after_id);
+	values[2] = Int32GetDatum(max_rows);
+	ret =
+		SPI_execute_with_args("SELECT b.first_id + e.n - 1, b.created,"
+							  " e.p::jsonb"
+							  " FROM cqstream.result_block b CROSS JOIN LATERAL"
+							  " pg_catalog.json_array_elements(b.payloads::json)"
+							  " WITH ORDINALITY e(p, n)"
+							  " WHERE b.query_id = $1 AND b.last_id > $2"
+							  " AND b.first_id + e.n - 1 > $2"
+							  " ORDER BY b.last_id, e.n LIMIT $3",
+							  3, argtypes, values, NULL, true, 0);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "reading cqstream.result_block failed: %d", ret);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		Datum row[3];
+		bool nulls[3];
+
+		for (int j = 0; j < 3; j++)
+			row[j] = SPI_getbinval(SPI_tuptable->vals[i],
+								   SPI_tuptable->tupdesc, j + 1, &nulls[j]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, row, nulls);
+	}
 }

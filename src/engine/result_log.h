@@ -2,7 +2,8 @@
  *
  * result_log.h
  *	  The results log: a query's results appended in blocks of consecutive
- *	  results, each block announced by NOTIFY (result_log.c).
+ *	  results, each block announced by NOTIFY, and read back by id
+ *	  (result_log.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -46,5 +47,14 @@ extern void cq_result_log_add(CqResultLog *log, int64 id, const char *payload,
 							  int len);
 /* Write and announce what is pending; release everything */
 extern void cq_result_log_end(CqResultLog *log);
+
+/*
+ * cq_result_log_read: the logged results of query_id with id > after_id,
+ * in id order, at most max_rows, as rows (id, created, payload jsonb) of
+ * rsinfo's tuplestore (cqstream.results()).  Connected to SPI, as the
+ * extension's owner.
+ */
+extern void cq_result_log_read(int32 query_id, int64 after_id, int32 max_rows,
+							   ReturnSetInfo *rsinfo);
 
 #endif /* CQSTREAM_RESULT_LOG_H */

@@ -183,7 +183,8 @@ StoreKey(Merge *m)
 		v[10] = BoolGetDatum(w->st.sum_overflow);
 		if (m->distinct)
 		{
-			text **vals = palloc(sizeof(text *) * Max(w->distinct.count, 1));
+			text **vals = palloc(sizeof(text *) *
+								 Max(cq_stream_distinct_count(w), 1));
 			int nv = cq_stream_distinct_values(w, vals);
 
 			v[11] = PointerGetDatum(construct_array((Datum *) vals, nv,

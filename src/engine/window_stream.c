@@ -23,6 +23,11 @@
  * ALL the minimum and COUNT_TRUE the sum; text folds as 0 (only the count
  * matters) and COUNT_DISTINCT keeps a set of the values per window.
  *
+ * The batch's keys and each window's distinct values are PostgreSQL's
+ * simplehash tables (open addressing with Robin Hood probing, the hash
+ * stored beside the entry), each in the memory context of what it
+ * belongs to: the batch (op->cxt) or the current key (op->key_cxt).
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -45,51 +50,103 @@ CopyText(const char *s, int len)
 	return t;
 }
 
+/*
+ * Hash tables over byte strings.  An entry's key points into a copy of
+ * the bytes the table owns (a text made by CopyText when the entry is
+ * inserted), never into the caller's buffer.
+ */
+typedef struct CqBytes
+{
+	const char *data;
+	int len;
+} CqBytes;
+
+#define CQ_BYTES_HASH(b) hash_bytes((const unsigned char *) (b).data, (b).len)
+#define CQ_BYTES_EQUAL(a, b) \
+	((a).len == (b).len && memcmp((a).data, (b).data, (a).len) == 0)
+
+/* The distinct values of a COUNT_DISTINCT window */
+typedef struct CqStrEntry
+{
+	CqBytes key; /* VARDATA of value */
+	text *value;
+	uint32 hash;
+	char status;
+} CqStrEntry;
+
+#define SH_PREFIX		   cq_strset
+#define SH_ELEMENT_TYPE	   CqStrEntry
+#define SH_KEY_TYPE		   CqBytes
+#define SH_KEY			   key
+#define SH_HASH_KEY(tb, k) CQ_BYTES_HASH(k)
+#define SH_EQUAL(tb, a, b) CQ_BYTES_EQUAL(a, b)
+#define SH_STORE_HASH
+#define SH_GET_HASH(tb, e) ((e)->hash)
+#define SH_SCOPE		   static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+/* The distinct keys of a batch, each with its number */
+typedef struct CqKeyEntry
+{
+	CqBytes key; /* VARDATA of op->bkeys[kidx] */
+	uint32 hash;
+	int32 kidx;
+	char status;
+} CqKeyEntry;
+
+#define SH_PREFIX		   cq_keyset
+#define SH_ELEMENT_TYPE	   CqKeyEntry
+#define SH_KEY_TYPE		   CqBytes
+#define SH_KEY			   key
+#define SH_HASH_KEY(tb, k) CQ_BYTES_HASH(k)
+#define SH_EQUAL(tb, a, b) CQ_BYTES_EQUAL(a, b)
+#define SH_STORE_HASH
+#define SH_GET_HASH(tb, e) ((e)->hash)
+#define SH_SCOPE		   static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
 /* Distinct sets */
 
+/* Add s to w's distinct values, in the current memory context */
 static void
-SetAdd(CqStrSet *set, const char *s, int len)
+SetAdd(CqStreamWindow *w, const char *s, int len)
 {
-	uint32 h = hash_bytes((const unsigned char *) s, len);
-	uint32 mask;
-	uint32 i;
+	CqBytes key = {s, len};
+	CqStrEntry *e;
+	bool found;
 
-	if (set->size == 0 || (set->count + 1) * 2 > set->size)
+	if (w->distinct == NULL)
+		w->distinct = cq_strset_create(CurrentMemoryContext, 8, NULL);
+	e = cq_strset_insert(w->distinct, key, &found);
+	if (!found)
 	{
-		CqStrSet old = *set;
-		int size = set->size > 0 ? set->size * 2 : 8;
-
-		set->ent = palloc0(sizeof(text *) * size);
-		set->hash = palloc(sizeof(uint32) * size);
-		set->size = size;
-		for (int j = 0; j < old.size; j++)
-			if (old.ent[j] != NULL)
-			{
-				i = old.hash[j] & ((uint32) size - 1);
-				while (set->ent[i] != NULL)
-					i = (i + 1) & ((uint32) size - 1);
-				set->ent[i] = old.ent[j];
-				set->hash[i] = old.hash[j];
-			}
+		e->value = CopyText(s, len);
+		e->key.data = VARDATA(e->value);
 	}
-	mask = (uint32) set->size - 1;
-	for (i = h & mask; set->ent[i] != NULL; i = (i + 1) & mask)
-		if (set->hash[i] == h && VARSIZE(set->ent[i]) - VARHDRSZ == len &&
-			memcmp(VARDATA(set->ent[i]), s, len) == 0)
-			return;
-	set->ent[i] = CopyText(s, len);
-	set->hash[i] = h;
-	set->count++;
+}
+
+int
+cq_stream_distinct_count(const CqStreamWindow *w)
+{
+	return w->distinct != NULL ? (int) w->distinct->members : 0;
 }
 
 int
 cq_stream_distinct_values(const CqStreamWindow *w, text **out)
 {
+	cq_strset_iterator it;
+	CqStrEntry *e;
 	int n = 0;
 
-	for (int i = 0; i < w->distinct.size; i++)
-		if (w->distinct.ent[i] != NULL)
-			out[n++] = w->distinct.ent[i];
+	if (w->distinct == NULL)
+		return 0;
+	cq_strset_start_iterate(w->distinct, &it);
+	while ((e = cq_strset_iterate(w->distinct, &it)) != NULL)
+		out[n++] = e->value;
 	return n;
 }
 
@@ -97,49 +154,21 @@ cq_stream_distinct_values(const CqStreamWindow *w, text **out)
 
 /*
  * BatchKey: the number of key/len among the batch's distinct keys, added
- * if new (one copy per key, so that sorting compares numbers).
+ * if new (one copy per key, so that sorting compares numbers).  In the
+ * current memory context, op->cxt.
  */
 static int32
 BatchKey(CqStreamOp *op, const char *key, int len)
 {
-	uint32 h = hash_bytes((const unsigned char *) key, len);
-	uint32 mask;
-	uint32 i;
+	CqBytes k = {key, len};
+	CqKeyEntry *e;
+	bool found;
 
-	if (op->bsize == 0 || (op->nbkeys + 1) * 2 > op->bsize)
-	{
-		int32 size = op->bsize > 0 ? op->bsize * 2 : 256;
-		int32 *slot = palloc(sizeof(int32) * size);
-		uint32 *hash = palloc(sizeof(uint32) * size);
-
-		memset(slot, -1, sizeof(int32) * size);
-		for (int32 j = 0; j < op->bsize; j++)
-			if (op->bslot[j] >= 0)
-			{
-				i = op->bhash[j] & ((uint32) size - 1);
-				while (slot[i] >= 0)
-					i = (i + 1) & ((uint32) size - 1);
-				slot[i] = op->bslot[j];
-				hash[i] = op->bhash[j];
-			}
-		if (op->bsize > 0)
-		{
-			pfree(op->bslot);
-			pfree(op->bhash);
-		}
-		op->bslot = slot;
-		op->bhash = hash;
-		op->bsize = size;
-	}
-	mask = (uint32) op->bsize - 1;
-	for (i = h & mask; op->bslot[i] >= 0; i = (i + 1) & mask)
-	{
-		text *k = op->bkeys[op->bslot[i]];
-
-		if (op->bhash[i] == h && VARSIZE(k) - VARHDRSZ == len &&
-			memcmp(VARDATA(k), key, len) == 0)
-			return op->bslot[i];
-	}
+	if (op->bkeys_hash == NULL)
+		op->bkeys_hash = cq_keyset_create(op->cxt, 128, NULL);
+	e = cq_keyset_insert(op->bkeys_hash, k, &found);
+	if (found)
+		return e->kidx;
 	if (op->nbkeys == op->bkeys_cap)
 	{
 		op->bkeys_cap = op->bkeys_cap > 0 ? op->bkeys_cap * 2 : 256;
@@ -148,8 +177,8 @@ BatchKey(CqStreamOp *op, const char *key, int len)
 			: repalloc(op->bkeys, sizeof(text *) * op->bkeys_cap);
 	}
 	op->bkeys[op->nbkeys] = CopyText(key, len);
-	op->bslot[i] = op->nbkeys;
-	op->bhash[i] = h;
+	e->key.data = VARDATA(op->bkeys[op->nbkeys]);
+	e->kidx = op->nbkeys;
 	return op->nbkeys++;
 }
 
@@ -354,7 +383,7 @@ cq_stream_load_distinct(CqStreamOp *op, CqStreamWindow *w, const char *val,
 {
 	MemoryContext old = MemoryContextSwitchTo(op->key_cxt);
 
-	SetAdd(&w->distinct, val, len);
+	SetAdd(w, val, len);
 	MemoryContextSwitchTo(old);
 }
 
@@ -362,7 +391,7 @@ static double
 WindowValue(const CqStreamOp *op, const CqStreamWindow *w)
 {
 	if (op->agg == CQ_AGG_COUNT_DISTINCT)
-		return (double) w->distinct.count;
+		return (double) cq_stream_distinct_count(w);
 	return cq_agg_final(&w->st, op->agg);
 }
 
@@ -406,7 +435,7 @@ static void
 Fold(CqStreamOp *op, CqStreamWindow *w, const CqBatchRow *r)
 {
 	if (op->agg == CQ_AGG_COUNT_DISTINCT)
-		SetAdd(&w->distinct, VARDATA(r->val), VARSIZE(r->val) - VARHDRSZ);
+		SetAdd(w, VARDATA(r->val), VARSIZE(r->val) - VARHDRSZ);
 	cq_agg_fold(&w->st, r->v);
 	if (r->t < w->tmin)
 		w->tmin = r->t;

@@ -44,14 +44,13 @@
 
 #include "core/window.h"
 
-/* A set of strings (COUNT_DISTINCT): open addressing over the bytes */
-typedef struct CqStrSet
-{
-	int size;	/* slots, a power of two; 0: empty */
-	int count;	/* values */
-	text **ent; /* NULL: free */
-	uint32 *hash;
-} CqStrSet;
+/*
+ * Hash tables over byte strings (lib/simplehash.h, instantiated in
+ * window_stream.c): the distinct values of a COUNT_DISTINCT window, and
+ * the distinct keys of a batch.
+ */
+struct cq_strset_hash;
+struct cq_keyset_hash;
 
 /* One open window of the current key */
 typedef struct CqStreamWindow
@@ -60,7 +59,8 @@ typedef struct CqStreamWindow
 	TimestampTz tmin; /* smallest and largest event time of its rows */
 	TimestampTz tmax;
 	CqAggState st;
-	CqStrSet distinct;	 /* COUNT_DISTINCT: the distinct values */
+	/* COUNT_DISTINCT: the distinct values; NULL: none yet */
+	struct cq_strset_hash *distinct;
 	int64 emitted_count; /* on_update: what was last reported (0: none) */
 	double emitted_value;
 	bool changed; /* folded into during this batch */
@@ -104,9 +104,7 @@ typedef struct CqStreamOp
 	text **bkeys;
 	int32 nbkeys;
 	int32 bkeys_cap;
-	int32 *bslot; /* key number per slot, -1: free */
-	uint32 *bhash;
-	int32 bsize;
+	struct cq_keyset_hash *bkeys_hash; /* NULL: no key yet */
 	/* the batch, in arrival order, and the sorted order (cq_stream_sort) */
 	CqBatchRow *rows;
 	int32 *order;
@@ -181,7 +179,11 @@ extern void cq_stream_idle_done(CqStreamOp *op);
 /* Step 4 */
 extern void cq_stream_sort_results(CqStreamOp *op);
 
-/* The distinct values of a COUNT_DISTINCT window, for storing */
+/*
+ * The distinct values of a COUNT_DISTINCT window, for storing: how many,
+ * and the values themselves (out has room for the count), in no order.
+ */
+extern int cq_stream_distinct_count(const CqStreamWindow *w);
 extern int cq_stream_distinct_values(const CqStreamWindow *w, text **out);
 
 /*

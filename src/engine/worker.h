@@ -2,7 +2,8 @@
  *
  * worker.h
  *	  The background processes of the continuous query engine: the
- *	  launcher (launcher.c) and one worker per database (worker.c).
+ *	  launcher (launcher.c) and one worker per database (worker.c, which
+ *	  runs each query through isolation.c and batch.h).
  *
  * Design notes
  *
@@ -25,9 +26,6 @@
 
 /* How often the launcher looks at pg_database, and restarts a worker */
 #define CQ_LAUNCHER_INTERVAL_MS 1000
-
-/* How often a worker trims the results log */
-#define CQ_RETENTION_INTERVAL_MS 10000
 
 /* Backend types shown in pg_stat_activity */
 #define CQ_LAUNCHER_TYPE "cqstream launcher"

@@ -1,8 +1,8 @@
 /*
- * The query registry API (src/registry.c).  The functions are C and not
- * SECURITY DEFINER: they check everything as the calling user and write
- * the catalog tables of 80_registry.sql as the extension's owner.  See
- * docs/engine.md.
+ * The query registry API (src/engine/registry_api.c).  The functions are
+ * C and not SECURITY DEFINER: they check everything as the calling user
+ * and write the catalog tables of 80_registry.sql as the extension's
+ * owner.  See docs/engine.md.
  */
 CREATE FUNCTION cqstream.create_transform(name text, source regclass,
 		time_column name, value_column name, operation text,

@@ -1,0 +1,39 @@
+/*-------------------------------------------------------------------------
+ *
+ * batch.h
+ *	  One batch of one query: a transform (batch_transform.c) or a window
+ *	  aggregate (batch_aggregate.c), run by the worker in the query's
+ *	  subtransaction (isolation.c).
+ *
+ * Design notes
+ *
+ * A batch reads the query's new source rows (source_read.c), appends its
+ * results to the results log, which queues their NOTIFYs
+ * (result_log.c), and advances the query's state (catalog.c), all in the
+ * caller's transaction, so they commit together.  Both may raise any
+ * error; the caller rolls the query's subtransaction back.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CQSTREAM_BATCH_H
+#define CQSTREAM_BATCH_H
+
+#include "postgres.h"
+
+#include "engine/bulk_insert.h"
+#include "engine/catalog.h"
+
+/* Results between two resets of a batch's per-result memory */
+#define CQ_CHUNK CQ_BULK_ROWS
+
+/*
+ * One batch of q over source (its quoted name); *more is set when
+ * cqstream.batch_size (or an aggregate's own limit) cut the batch.
+ */
+extern void cq_batch_transform(CqQuery *q, const char *source, bool *more);
+extern void cq_batch_aggregate(CqQuery *q, const char *source, bool *more);
+
+/* Is q's idle flush due (an aggregate that read no rows for idle_flush)? */
+extern bool cq_batch_idle_flush_due(const CqQuery *q);
+
+#endif /* CQSTREAM_BATCH_H */

@@ -1,0 +1,211 @@
+/*-------------------------------------------------------------------------
+ *
+ * batch_aggregate.c
+ *	  One batch of a window aggregate (docs/windows.md): the new source
+ *	  rows through the window operator (window_stream.c), merged with the
+ *	  query's stored open windows (window_state.c), the closed windows'
+ *	  results to the results log.
+ *
+ * Design notes
+ *
+ * Memory depends on the batch, never on the number of keys or open
+ * windows: a batch holds at most batch_size rows and, once the query's
+ * results per row are known, about CQ_AGG_RESULTS results, which bounds
+ * its pending NOTIFYs too (query_state.batch_limit carries the rows for
+ * the next batch).  The watermark, the largest event time and when rows
+ * were last read (for the idle flush) are stored with the progress.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "contract.h"
+#include "engine/batch.h"
+#include "engine/notify.h"
+#include "engine/result_log.h"
+#include "engine/source_read.h"
+#include "engine/window_stream.h"
+#include "engine/worker.h"
+
+bool
+cq_batch_idle_flush_due(const CqQuery *q)
+{
+	return q->def.aggregate && q->def.idle_flush > 0 &&
+		q->state.has_last_row_at &&
+		GetCurrentTimestamp() - q->state.last_row_at >= q->def.idle_flush;
+}
+
+/*
+ * LogWindowResults: the operator's results, in their order, to the
+ * results log (and so to NOTIFY).  Returns the last result sequence.
+ */
+static int64
+LogWindowResults(CqQuery *q, CqStreamOp *op, int64 seq)
+{
+	int64 base = (int64) q->def.id * CQ_RESULT_ID_FACTOR;
+	CqResultLog log;
+	StringInfoData payload;
+	MemoryContext cxt;
+	MemoryContext old;
+
+	cq_result_log_begin(&log, q->def.id, q->def.name,
+						cq_notify_mode_parse(q->def.notify));
+	/* The keys' C strings, reset every CQ_CHUNK results */
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "cqstream chunk",
+								ALLOCSET_DEFAULT_SIZES);
+	initStringInfo(&payload);
+	for (int64 i = 0; i < op->nres; i++)
+	{
+		const CqStreamResult *r = &op->res[i];
+		int64 id = base + ++seq;
+
+		old = MemoryContextSwitchTo(cxt);
+		resetStringInfo(&payload);
+		cq_payload_window(&payload, q->def.name, id, q->def.key_column != NULL,
+						  r->key ? text_to_cstring(r->key) : NULL, r->start,
+						  r->end, q->def.agg, r->value, r->count, r->final);
+		MemoryContextSwitchTo(old);
+		cq_result_log_add(&log, id, payload.data, payload.len);
+		if ((i + 1) % CQ_CHUNK == 0)
+			MemoryContextReset(cxt);
+	}
+	MemoryContextDelete(cxt);
+	pfree(payload.data);
+	/* Notifications are queued now, sent at commit */
+	cq_result_log_end(&log);
+	return seq;
+}
+
+/* An aggregate's batch, as its row function sees it */
+typedef struct AggregateBatch
+{
+	CqQuery *q;
+	CqStreamOp *op;
+	int64 last_read;
+	int64 nskipped;
+} AggregateBatch;
+
+static void
+AggregateRow(void *arg, TupleTableSlot *slot)
+{
+	AggregateBatch *ab = arg;
+	CqQuery *q = ab->q;
+	Datum *val = slot->tts_values;
+	bool *isnull = slot->tts_isnull;
+	TimestampTz time = DatumGetTimestampTz(val[1]);
+	text *kt = isnull[3] ? NULL : DatumGetTextPP(val[3]);
+	text *vt = NULL;
+	double v = 0;
+
+	ab->last_read = isnull[0] ? q->bound : DatumGetInt64(val[0]);
+	/* An infinite time is in no window (and would end them all) */
+	if (isnull[1] || isnull[2] || TIMESTAMP_NOT_FINITE(time))
+	{
+		ab->nskipped++;
+		return;
+	}
+	if (q->def.value_type == CQ_VALUE_NUMBER)
+		v = DatumGetFloat8(val[2]);
+	else if (q->def.value_type == CQ_VALUE_BOOLEAN)
+		v = DatumGetBool(val[2]) ? 1.0 : 0.0;
+	else
+		vt = DatumGetTextPP(val[2]);
+	cq_stream_row(ab->op, kt ? VARDATA_ANY(kt) : NULL,
+				  kt ? VARSIZE_ANY_EXHDR(kt) : 0, isnull[3], time, v,
+				  vt ? VARDATA_ANY(vt) : NULL, vt ? VARSIZE_ANY_EXHDR(vt) : 0);
+}
+
+/*
+ * Rows per batch of an aggregate: batch_size, or fewer when its results
+ * are many (as with many keys and small windows), so that a transaction
+ * holds about CQ_AGG_RESULTS results and its pending NOTIFYs and results
+ * stay small in memory whatever the number of keys.  Each batch sets the
+ * next one's rows from its own results per row (query_state.batch_limit).
+ */
+#define CQ_AGG_RESULTS 10000
+
+/*
+ * The next batch's rows: about CQ_AGG_RESULTS results at this batch's
+ * results per row; twice as many rows when it had no result; within
+ * CQ_CHUNK .. batch_size.
+ */
+static int64
+NextLimit(int64 limit, uint64 nrows, int64 nres)
+{
+	int64 next_limit = limit;
+
+	if (nres > 0)
+		next_limit = (int64) ((double) CQ_AGG_RESULTS * nrows / nres);
+	else if (nrows >= (uint64) limit)
+		next_limit = limit * 2;
+	return Min(Max(next_limit, CQ_CHUNK), cq_batch_size);
+}
+
+/*
+ * cq_batch_aggregate: the rows in id order (the operator records each
+ * row's watermark), then key by key merged with the stored windows
+ * (window_state.c), then the results in the order their windows closed;
+ * state, results and progress commit together.
+ */
+void
+cq_batch_aggregate(CqQuery *q, const char *source, bool *more)
+{
+	const char *cast = q->def.value_type == CQ_VALUE_TEXT ? "pg_catalog.text"
+		: q->def.value_type == CQ_VALUE_BOOLEAN			  ? "pg_catalog.bool"
+												: "pg_catalog.float8";
+	int64 limit = cq_batch_size;
+	uint64 nrows = 0;
+	CqStreamOp op;
+	AggregateBatch ab = {0};
+	CqBatchProgress p;
+	bool flushed = false;
+
+	/* Set by the previous batch; none yet: a probe of CQ_AGG_RESULTS rows */
+	limit = Min(limit,
+				q->state.batch_limit > 0 ? q->state.batch_limit
+										 : CQ_AGG_RESULTS);
+
+	cq_stream_init(&op, &q->def.window, q->def.agg, q->def.lateness,
+				   q->def.on_update);
+	op.max_time = q->state.max_event_time;
+	op.watermark = q->state.watermark;
+
+	/* 1: the rows in id order */
+	ab.q = q;
+	ab.op = &op;
+	if (q->bound > q->state.last_source_id)
+		nrows = cq_source_read(q, source, cast, limit, AggregateRow, &ab);
+
+	/* 2 and 3: by key, merged with the stored windows */
+	cq_stream_sort(&op);
+	if (nrows == 0 && cq_batch_idle_flush_due(q))
+	{
+		cq_stream_idle_flush(&op);
+		flushed = true;
+	}
+	cq_window_state_merge(&op, q->def.id);
+	if (flushed)
+		cq_stream_idle_done(&op);
+
+	/* 4: the results */
+	cq_stream_sort_results(&op);
+	p.last_result_seq = LogWindowResults(q, &op, q->state.last_result_seq);
+
+	p.last_source_id = cq_source_progress(q, nrows, limit, ab.last_read, more);
+	p.rows = (int64) nrows;
+	p.results = op.nres;
+	p.skipped = ab.nskipped;
+	p.late = op.nlate;
+	cq_catalog_advance(q, &p);
+
+	/* The watermark, and when rows were last read (for the idle flush) */
+	cq_catalog_save_windows(q, op.max_time, op.watermark,
+							nrows > 0	  ? CQ_LAST_ROW_NOW
+								: flushed ? CQ_LAST_ROW_CLEAR
+										  : CQ_LAST_ROW_KEEP,
+							NextLimit(limit, nrows, op.nres));
+}

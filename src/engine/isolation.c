@@ -1,0 +1,107 @@
+/*-------------------------------------------------------------------------
+ *
+ * isolation.c
+ *	  One query's batch in a subtransaction of its own: a failing query
+ *	  fails alone, with its message.
+ *
+ * Design notes
+ *
+ * Each query runs in its own subtransaction of the pass's transaction
+ * (as PL/pgSQL runs an exception block), so that an error in one query
+ * (dropped column, revoked privilege, a policy or function of its owner
+ * that raises) rolls back that query's batch alone.  The error is then
+ * recorded in query_state (status 'failed', last_error) in the same
+ * transaction and the other queries go on; resume_query clears it.
+ * Errors that say nothing about the query (cancel, deadlock,
+ * serialization, lack of resources, lock timeout) are only logged: the
+ * query runs again on the next pass.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+#include "utils/syscache.h"
+
+#include "engine/batch.h"
+#include "engine/isolation.h"
+#include "engine/source_read.h"
+
+/* Errors that say nothing about the query: retry on the next pass */
+static bool
+IsTransientError(int sqlerrcode)
+{
+	return sqlerrcode == ERRCODE_QUERY_CANCELED ||
+		sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE ||
+		ERRCODE_TO_CATEGORY(sqlerrcode) == ERRCODE_TRANSACTION_ROLLBACK ||
+		ERRCODE_TO_CATEGORY(sqlerrcode) == ERRCODE_INSUFFICIENT_RESOURCES;
+}
+
+void
+cq_run_isolated(CqQuery *q, MemoryContext query_cxt, bool *more)
+{
+	MemoryContext old = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(query_cxt);
+	PG_TRY();
+	{
+		/* The source is gone (42P01), or its id sequence */
+		char *source = cq_source_name(q);
+
+		if (q->bound < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("id sequence of query \"%s\" does not exist",
+							q->def.name)));
+		/*
+		 * The owner's rights read the source.  A role can be dropped
+		 * under a query (the catalog does not record the dependency):
+		 * then say so, rather than fail on whatever it trips over.
+		 */
+		if (!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(q->def.owner)))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("owner of query \"%s\" (role with OID %u) no "
+							"longer exists",
+							q->def.name, q->def.owner),
+					 errhint("Drop the query, or create it again as an "
+							 "existing role.")));
+		if (q->def.aggregate)
+			cq_batch_aggregate(q, source, more);
+		else
+			cq_batch_transform(q, source, more);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(old);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData *edata;
+
+		MemoryContextSwitchTo(old);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(old);
+		CurrentResourceOwner = oldowner;
+
+		if (IsTransientError(edata->sqlerrcode))
+			ereport(LOG,
+					(errmsg("cqstream: query \"%s\" will be retried: %s",
+							q->def.name, edata->message)));
+		else
+		{
+			ereport(WARNING,
+					(errmsg("cqstream: query \"%s\" failed: %s", q->def.name,
+							edata->message)));
+			cq_catalog_mark_failed(q, edata->message);
+		}
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+	MemoryContextReset(query_cxt);
+}

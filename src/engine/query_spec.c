@@ -1,0 +1,392 @@
+/*-------------------------------------------------------------------------
+ *
+ * query_spec.c
+ *	  A continuous query being created: the JSON body of create_query,
+ *	  the validation shared by all create functions, and the canonical
+ *	  spec that is stored.
+ *
+ * Design notes
+ *
+ * The create functions (create_transform, create_aggregate and
+ * create_query) only gather their arguments into one CqQueryDef;
+ * cq_spec_validate checks it and cq_spec_canonical writes its spec, so
+ * there is one validation path and one canonical spec: {"operation":
+ * <canonical chain>, "timeColumn", "valueColumn", "keyColumn",
+ * "idColumn", "options": {every option, with defaults filled in}}, or for
+ * an aggregate {"aggregation", "window", "lateness", "emit", ...}.
+ * Passing a stored spec back to create_query registers the same query
+ * again.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "common/shortest_dec.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/numeric.h"
+
+#include "contract.h"
+#include "core/operation.h"
+#include "engine/query_options.h"
+#include "engine/query_spec.h"
+#include "engine/source_check.h"
+#include "engine/window_json.h"
+
+static bool
+IsValidQueryName(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len < 1 || len > CQ_QUERY_NAME_MAXLEN)
+		return false;
+	if (name[0] < 'a' || name[0] > 'z')
+		return false;
+	for (size_t i = 1; i < len; i++)
+	{
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+static void
+CheckQueryName(const char *name)
+{
+	if (!IsValidQueryName(name))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid query name \"%s\"", name),
+				 errhint("A query name is a lowercase letter followed by at "
+						 "most %d lowercase letters, digits or underscores.",
+						 CQ_QUERY_NAME_MAXLEN - 1)));
+	if (strcmp(name, CQ_RESERVED_QUERY_NAME) == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("query name \"%s\" is reserved", name),
+				 errdetail("Its channel would be \"%s\", where cqstream "
+						   "announces changes to the registry.",
+						   CQ_REGISTRY_CHANNEL)));
+}
+
+char *
+cq_jsonb_key(const JsonbValue *k)
+{
+	return pnstrdup(k->val.string.val, k->val.string.len);
+}
+
+char *
+cq_jsonb_string(const JsonbValue *v, const char *key, bool null_ok,
+				const char *what, const char *hint)
+{
+	if (v->type == jbvNull && null_ok)
+		return NULL;
+	if (v->type != jbvString)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s \"%s\" must be a string%s, not %s", what, key,
+						null_ok ? " or null" : "",
+						JsonbTypeName((JsonbValue *) v)),
+				 errhint("%s", hint)));
+	return cq_jsonb_key(v);
+}
+
+/*
+ * ResolveChain: def->chain from def->operation and def->arg.  With an
+ * argument, operation must be one operation's name; the chain parser
+ * then checks both, so the errors are those of a chain.
+ */
+static void
+ResolveChain(CqQueryDef *def)
+{
+	CqChain chain;
+	const char *text = def->operation;
+
+	if (def->has_arg)
+	{
+		const CqOperation *op = cq_operation_lookup(def->operation);
+		char num[DOUBLE_SHORTEST_DECIMAL_LEN];
+
+		if (op == NULL)
+		{
+			if (strchr(def->operation, '|') != NULL ||
+				strchr(def->operation, ' ') != NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("an argument cannot be given with the "
+								"operation chain \"%s\"",
+								def->operation),
+						 errhint("Write each step's argument in the chain, "
+								 "as in \"mul 1.8 | add 32\", and leave the "
+								 "argument null.")));
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown operation \"%s\"", def->operation),
+					 errhint("Operations: %s.", cq_operation_names())));
+		}
+		if (op->arg == CQ_ARG_NONE)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("operation \"%s\" takes no argument", op->name),
+					 errhint("Leave the argument null.")));
+		double_to_shortest_decimal_buf(def->arg, num);
+		text = psprintf("%s %s", op->name, num);
+	}
+	cq_chain_parse(text, &chain);
+	def->chain = cq_chain_format(&chain);
+}
+
+/*
+ * ValidateAggregate: the aggregation for the value type, the window, the
+ * lateness and the emit mode of an aggregate (after cq_source_check).
+ */
+static void
+ValidateAggregate(CqQueryDef *def)
+{
+	if (!def->has_window)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("window must not be null"),
+				 errhint(CQ_WINDOW_JSON_HINT)));
+	def->agg = cq_agg_parse(def->aggregation, def->value_type);
+	if (def->lateness < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("lateness must not be negative")));
+	if (def->lateness > 0 && def->window.kind == CQ_WINDOW_COUNT)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("count windows take no lateness"),
+				 errdetail("Count windows group rows in arrival order, not "
+						   "by event time."),
+				 errhint("Leave the lateness at 0.")));
+	if (def->emit == NULL)
+		def->emit = "on_close";
+	else if (pg_strcasecmp(def->emit, "on_close") == 0)
+		def->emit = "on_close";
+	else if (pg_strcasecmp(def->emit, "on_update") == 0)
+		def->emit = "on_update";
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid emit mode \"%s\"", def->emit),
+				 errhint("Emit modes are \"on_close\" (one final result per "
+						 "window) and \"on_update\" (also a result each "
+						 "batch the window changes).")));
+}
+
+void
+cq_spec_validate(CqQueryDef *def)
+{
+	CheckQueryName(def->name);
+	cq_source_check(def);
+	if (def->aggregate)
+		ValidateAggregate(def);
+	else
+		ResolveChain(def);
+	cq_options_parse(def);
+}
+
+Jsonb *
+cq_spec_canonical(const CqQueryDef *def)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	if (def->aggregate)
+	{
+		appendStringInfoString(&buf, "{\"aggregation\": ");
+		escape_json(&buf, cq_agg_name(def->agg));
+		appendStringInfoString(&buf, ", \"window\": ");
+		cq_window_json_append(&buf, &def->window);
+		appendStringInfoString(&buf, ", \"lateness\": ");
+		if (def->lateness > 0)
+		{
+			appendStringInfoChar(&buf, '{');
+			cq_duration_json_append(&buf, "size", "unit", def->lateness);
+			appendStringInfoChar(&buf, '}');
+		}
+		else
+			appendStringInfoString(&buf, "null");
+		appendStringInfo(&buf, ", \"emit\": \"%s\"", def->emit);
+	}
+	else
+	{
+		appendStringInfoString(&buf, "{\"operation\": ");
+		escape_json(&buf, def->chain);
+	}
+	appendStringInfoString(&buf, ", \"timeColumn\": ");
+	escape_json(&buf, def->time_column);
+	appendStringInfoString(&buf, ", \"valueColumn\": ");
+	escape_json(&buf, def->value_column);
+	appendStringInfoString(&buf, ", \"keyColumn\": ");
+	if (def->key_column)
+		escape_json(&buf, def->key_column);
+	else
+		appendStringInfoString(&buf, "null");
+	appendStringInfoString(&buf, ", \"idColumn\": ");
+	escape_json(&buf, def->id_column);
+	appendStringInfo(&buf,
+					 ", \"options\": {\"retention_rows\": " INT64_FORMAT
+					 ", \"retention_age\": ",
+					 def->retention_rows);
+	if (def->retention_age)
+		escape_json(&buf, def->retention_age);
+	else
+		appendStringInfoString(&buf, "null");
+	appendStringInfoString(&buf, ", \"notify\": ");
+	escape_json(&buf, def->notify);
+	appendStringInfo(&buf, ", \"start\": \"%s\"",
+					 def->start_beginning ? "beginning" : "now");
+	if (def->aggregate)
+	{
+		appendStringInfoString(&buf, ", \"idle_flush\": ");
+		if (def->idle_flush)
+			escape_json(&buf, def->idle_flush);
+		else
+			appendStringInfoString(&buf, "null");
+	}
+	appendStringInfoString(&buf, "}}");
+	return DatumGetJsonbP(
+		DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
+}
+
+/*
+ * BodyMember: one member of create_query's body into def; *has_lateness
+ * records a "lateness" member (its value may be 0).
+ */
+static void
+BodyMember(CqQueryDef *def, const char *key, JsonbValue *v, bool *has_lateness)
+{
+	if (strcmp(key, "operation") == 0)
+		def->operation = cq_jsonb_string(v, key, false, "member",
+										 CQ_SPEC_HINT);
+	else if (strcmp(key, "arg") == 0)
+	{
+		if (v->type == jbvNull)
+			return;
+		if (v->type != jbvNumeric)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("member \"arg\" must be a number or null, not %s",
+							JsonbTypeName(v)),
+					 errhint(CQ_SPEC_HINT)));
+		def->has_arg = true;
+		def->arg = DatumGetFloat8(
+			DirectFunctionCall1(numeric_float8,
+								NumericGetDatum(v->val.numeric)));
+	}
+	else if (strcmp(key, "timeColumn") == 0)
+		def->time_column = cq_jsonb_string(v, key, false, "member",
+										   CQ_SPEC_HINT);
+	else if (strcmp(key, "valueColumn") == 0)
+		def->value_column = cq_jsonb_string(v, key, false, "member",
+											CQ_SPEC_HINT);
+	else if (strcmp(key, "keyColumn") == 0)
+		def->key_column = cq_jsonb_string(v, key, true, "member",
+										  CQ_SPEC_HINT);
+	else if (strcmp(key, "idColumn") == 0)
+		def->id_column = cq_jsonb_string(v, key, true, "member", CQ_SPEC_HINT);
+	else if (strcmp(key, "options") == 0)
+	{
+		if (v->type == jbvNull)
+			return;
+		if (v->type != jbvBinary || !JsonContainerIsObject(v->val.binary.data))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("member \"options\" must be an object"),
+					 errhint(CQ_OPTIONS_HINT)));
+		def->options = JsonbValueToJsonb(v);
+	}
+	else if (strcmp(key, "aggregation") == 0)
+	{
+		def->aggregate = true;
+		def->aggregation = cq_jsonb_string(v, key, false, "member",
+										   CQ_SPEC_HINT);
+	}
+	else if (strcmp(key, "window") == 0)
+	{
+		cq_window_json_parse(v, &def->window);
+		def->has_window = true;
+	}
+	else if (strcmp(key, "lateness") == 0)
+	{
+		def->lateness = cq_lateness_json_parse(v);
+		*has_lateness = true;
+	}
+	else if (strcmp(key, "emit") == 0)
+		def->emit = cq_jsonb_string(v, key, true, "member", CQ_SPEC_HINT);
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown member \"%s\" in query body", key),
+				 errhint(CQ_SPEC_HINT)));
+}
+
+/* A body is a transform or an aggregate, with what that kind needs */
+static void
+CheckBodyShape(const CqQueryDef *def, bool has_lateness)
+{
+	if (def->aggregate && (def->operation != NULL || def->has_arg))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("query body has both \"aggregation\" and \"%s\"",
+						def->operation != NULL ? "operation" : "arg"),
+				 errhint("A query either transforms each row (\"operation\") "
+						 "or aggregates rows over windows "
+						 "(\"aggregation\" and \"window\").")));
+	if (!def->aggregate &&
+		(def->has_window || has_lateness || def->emit != NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("query body has \"%s\" but no \"aggregation\"",
+						def->has_window	   ? "window"
+							: has_lateness ? "lateness"
+										   : "emit"),
+				 errhint(CQ_SPEC_HINT)));
+	if ((def->aggregate ? !def->has_window : def->operation == NULL) ||
+		def->time_column == NULL || def->value_column == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("query body lacks member \"%s\"",
+						def->aggregate
+							? (!def->has_window				  ? "window"
+								   : def->time_column == NULL ? "timeColumn"
+															  : "valueColumn")
+							: def->operation == NULL   ? "operation"
+							: def->time_column == NULL ? "timeColumn"
+													   : "valueColumn"),
+				 errhint(CQ_SPEC_HINT)));
+}
+
+void
+cq_spec_from_body(CqQueryDef *def, Jsonb *body)
+{
+	JsonbIterator *it;
+	JsonbValue k;
+	JsonbValue v;
+	JsonbIteratorToken tok;
+	bool has_lateness = false;
+
+	if (!JB_ROOT_IS_OBJECT(body))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("query body must be a JSON object"),
+				 errhint(CQ_SPEC_HINT)));
+	it = JsonbIteratorInit(&body->root);
+	while ((tok = JsonbIteratorNext(&it, &k, true)) != WJB_DONE)
+	{
+		char *key;
+
+		if (tok != WJB_KEY)
+			continue;
+		key = cq_jsonb_key(&k);
+		tok = JsonbIteratorNext(&it, &v, true);
+		Assert(tok == WJB_VALUE);
+		BodyMember(def, key, &v, &has_lateness);
+	}
+	CheckBodyShape(def, has_lateness);
+}

@@ -1,0 +1,83 @@
+/*-------------------------------------------------------------------------
+ *
+ * query_spec.h
+ *	  A continuous query being created: its definition as given (the
+ *	  arguments of create_transform or create_aggregate, or the JSON body
+ *	  of create_query), its validation and its canonical spec
+ *	  (query_spec.c; the options in query_options.c, the window in
+ *	  window_json.c, the source in source_check.c).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CQSTREAM_QUERY_SPEC_H
+#define CQSTREAM_QUERY_SPEC_H
+
+#include "postgres.h"
+
+#include "utils/jsonb.h"
+
+#include "core/window.h"
+
+#define CQ_SPEC_HINT                                                    \
+	"A query body has \"operation\" (an operation or a chain such as "  \
+	"\"mul 1.8 | add 32\"), \"arg\" (a number, for one operation), "    \
+	"\"timeColumn\", \"valueColumn\", and optionally \"keyColumn\", "   \
+	"\"idColumn\" and \"options\" (an object); a window aggregate has " \
+	"\"aggregation\" and \"window\" instead of \"operation\", and "     \
+	"optionally \"lateness\" and \"emit\"."
+
+/* A query being created, as given and then as validated */
+typedef struct CqQueryDef
+{
+	/* as given */
+	char *name;
+	Oid source;
+	char *time_column;
+	char *value_column;
+	char *key_column; /* NULL: none */
+	char *id_column;  /* NULL: find it */
+	char *operation;  /* one operation or a chain */
+	bool has_arg;
+	double arg;
+	Jsonb *options; /* NULL: all defaults */
+	/* window aggregates (docs/windows.md) */
+	bool aggregate;
+	char *aggregation; /* as given */
+	bool has_window;
+	CqWindowSpec window; /* validated when read */
+	int64 lateness;		 /* microseconds */
+	char *emit;			 /* as given; NULL: on_close */
+
+	/* filled in by cq_spec_validate */
+	char *chain; /* canonical chain */
+	Oid id_sequence;
+	int64 retention_rows;
+	char *retention_age; /* canonical interval text; NULL: none */
+	const char *notify;
+	bool start_beginning;
+	char *idle_flush; /* canonical interval text; NULL: none */
+	CqValueType value_type;
+	CqAggKind agg;
+} CqQueryDef;
+
+/* create_query: def (zeroed, name and source set) from the JSON body */
+extern void cq_spec_from_body(CqQueryDef *def, Jsonb *body);
+
+/*
+ * cq_spec_validate: check def as the calling user and fill in the rest,
+ * in the order docs/engine.md lists the checks; the source stays locked
+ * until the end of the transaction.  cq_spec_canonical: the spec stored
+ * for a validated def.
+ */
+extern void cq_spec_validate(CqQueryDef *def);
+extern Jsonb *cq_spec_canonical(const CqQueryDef *def);
+
+/*
+ * JSON helpers of the body's parsers: a key's text, and a string member
+ * (NULL for JSON null if null_ok), 22023 naming what and key otherwise.
+ */
+extern char *cq_jsonb_key(const JsonbValue *k);
+extern char *cq_jsonb_string(const JsonbValue *v, const char *key,
+							 bool null_ok, const char *what, const char *hint);
+
+#endif /* CQSTREAM_QUERY_SPEC_H */

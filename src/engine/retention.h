@@ -1,0 +1,22 @@
+/*-------------------------------------------------------------------------
+ *
+ * retention.h
+ *	  Trimming the results log to each query's retention (retention.c).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CQSTREAM_RETENTION_H
+#define CQSTREAM_RETENTION_H
+
+#include "postgres.h"
+
+/* How often a worker trims the results log */
+#define CQ_RETENTION_INTERVAL_MS 10000
+
+/*
+ * cq_retention_trim: apply every query's retention_rows and retention_age
+ * to the results log, in a transaction of its own (not inside one).
+ */
+extern void cq_retention_trim(void);
+
+#endif /* CQSTREAM_RETENTION_H */

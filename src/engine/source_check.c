@@ -1,0 +1,263 @@
+/*-------------------------------------------------------------------------
+ *
+ * source_check.c
+ *	  The checks of a query's source table and columns when the query is
+ *	  created (docs/engine.md, "Checks, as the caller" and "Id column").
+ *
+ * Design notes
+ *
+ * Everything is checked as the calling user, who becomes the query's
+ * owner: the worker will read the source with that user's rights, so
+ * SELECT on the table, or on every column the query reads, is required
+ * now rather than discovered at the first batch.  A source needs a
+ * bigint id filled from a sequence by the inserting statement (an
+ * identity column, or a serial's nextval() default), so that the worker
+ * can read "rows after id N" and bound them (capture.c); the sequence is
+ * stored with the query.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/relation.h"
+#include "catalog/dependency.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "miscadmin.h"
+#include "nodes/primnodes.h"
+#include "rewrite/rewriteHandler.h"
+#include "storage/lmgr.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+
+#include "engine/source_check.h"
+
+/*
+ * ColumnType: the base type of column colname of relid (42703 if it does
+ * not exist or is a system column); *attnum gets its number.
+ */
+static Oid
+ColumnType(Relation rel, const char *colname, AttrNumber *attnum)
+{
+	AttrNumber n = get_attnum(RelationGetRelid(rel), colname);
+
+	if (n <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of relation \"%s\" does not exist",
+						colname, RelationGetRelationName(rel))));
+	*attnum = n;
+	return getBaseType(TupleDescAttr(RelationGetDescr(rel), n - 1)->atttypid);
+}
+
+/*
+ * IdSequence: the sequence that fills column attnum of rel, if it is an
+ * identity column or its default is nextval() of a sequence it owns;
+ * InvalidOid otherwise.
+ */
+static Oid
+IdSequence(Relation rel, AttrNumber attnum)
+{
+	Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
+	Node *expr;
+	FuncExpr *f;
+	Const *c;
+	Oid seq;
+	Oid table;
+	int32 col;
+
+	if (att->attisdropped || att->atttypid != INT8OID)
+		return InvalidOid;
+	if (att->attidentity)
+		return getIdentitySequence(RelationGetRelid(rel), attnum, true);
+	if (!att->atthasdef)
+		return InvalidOid;
+	expr = build_column_default(rel, attnum);
+	if (expr == NULL || !IsA(expr, FuncExpr))
+		return InvalidOid;
+	f = (FuncExpr *) expr;
+	if (f->funcid != F_NEXTVAL || list_length(f->args) != 1 ||
+		!IsA(linitial(f->args), Const))
+		return InvalidOid;
+	c = (Const *) linitial(f->args);
+	if (c->constisnull || c->consttype != REGCLASSOID)
+		return InvalidOid;
+	seq = DatumGetObjectId(c->constvalue);
+	if (!sequenceIsOwned(seq, DEPENDENCY_AUTO, &table, &col) ||
+		table != RelationGetRelid(rel) || col != attnum)
+		return InvalidOid;
+	return seq;
+}
+
+static void
+NoIdColumn(Relation rel, const char *detail, const char *hint)
+{
+	const char *qname = quote_qualified_identifier(get_namespace_name(
+													   RelationGetNamespace(
+														   rel)),
+												   RelationGetRelationName(
+													   rel));
+
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("table \"%s\" has no usable id column",
+					RelationGetRelationName(rel)),
+			 errdetail("%s", detail),
+			 hint
+				 ? errhint("%s", hint)
+				 : errhint("Add one with: ALTER TABLE %s ADD COLUMN id bigint "
+						   "GENERATED ALWAYS AS IDENTITY;",
+						   qname)));
+}
+
+/* def->id_column and def->id_sequence: given, or the only candidate */
+static void
+FindIdColumn(CqQueryDef *def, Relation rel)
+{
+	TupleDesc desc = RelationGetDescr(rel);
+	AttrNumber attnum;
+	int found = 0;
+
+	if (def->id_column != NULL)
+	{
+		(void) ColumnType(rel, def->id_column, &attnum);
+		def->id_sequence = IdSequence(rel, attnum);
+		if (!OidIsValid(def->id_sequence))
+			NoIdColumn(rel,
+					   psprintf("Column \"%s\" is not a bigint identity "
+								"column nor a bigint column filled by "
+								"nextval() of a sequence it owns.",
+								def->id_column),
+					   NULL);
+		return;
+	}
+	for (int i = 0; i < desc->natts; i++)
+	{
+		Oid seq = IdSequence(rel, i + 1);
+
+		if (!OidIsValid(seq))
+			continue;
+		if (++found == 1)
+		{
+			def->id_column = pstrdup(NameStr(TupleDescAttr(desc, i)->attname));
+			def->id_sequence = seq;
+		}
+	}
+	if (found == 0)
+		NoIdColumn(rel,
+				   "A source needs a bigint identity column, or a bigint "
+				   "column filled by nextval() of a sequence it owns, so "
+				   "that new rows can be read by id.",
+				   NULL);
+	if (found > 1)
+		NoIdColumn(rel,
+				   psprintf("It has %d bigint columns filled from a "
+							"sequence.",
+							found),
+				   "Name the id column with \"idColumn\" in the body of "
+				   "cqstream.create_query.");
+}
+
+void
+cq_source_check(CqQueryDef *def)
+{
+	Oid uid = GetUserId();
+	Relation rel;
+	const char *relname;
+	AttrNumber time_att;
+	AttrNumber value_att;
+	AttrNumber key_att = InvalidAttrNumber;
+	Oid typ;
+
+	LockRelationOid(def->source, AccessShareLock);
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(def->source)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("relation with OID %u does not exist", def->source)));
+	rel = relation_open(def->source, NoLock);
+	relname = RelationGetRelationName(rel);
+	if (rel->rd_rel->relkind != RELKIND_RELATION &&
+		rel->rd_rel->relkind != RELKIND_PARTITIONED_TABLE)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a table", relname),
+				 errdetail("A source must be a plain or partitioned table.")));
+	if (rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is a temporary table", relname),
+				 errdetail("The worker cannot read another session's "
+						   "temporary tables.")));
+
+	typ = ColumnType(rel, def->time_column, &time_att);
+	if (typ != TIMESTAMPTZOID && typ != TIMESTAMPOID)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("time column \"%s\" is of type %s", def->time_column,
+						format_type_be(typ)),
+				 errdetail("The time column must be of type timestamp with "
+						   "time zone or timestamp.")));
+	typ = ColumnType(rel, def->value_column, &value_att);
+	if (typ == INT2OID || typ == INT4OID || typ == INT8OID ||
+		typ == FLOAT4OID || typ == FLOAT8OID || typ == NUMERICOID)
+		def->value_type = CQ_VALUE_NUMBER;
+	else if (def->aggregate &&
+			 (typ == TEXTOID || typ == VARCHAROID || typ == BPCHAROID ||
+			  typ == NAMEOID))
+		def->value_type = CQ_VALUE_TEXT;
+	else if (def->aggregate && typ == BOOLOID)
+		def->value_type = CQ_VALUE_BOOLEAN;
+	else if (def->aggregate)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("value column \"%s\" is of type %s", def->value_column,
+						format_type_be(typ)),
+				 errdetail("A window aggregate needs a number (smallint, "
+						   "integer, bigint, real, double precision or "
+						   "numeric), text (text, varchar, char or name) or "
+						   "boolean value column.")));
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("value column \"%s\" is of type %s", def->value_column,
+						format_type_be(typ)),
+				 errdetail("A transform needs a numeric value column: "
+						   "smallint, integer, bigint, real, double "
+						   "precision or numeric.")));
+	if (def->key_column != NULL)
+	{
+		(void) ColumnType(rel, def->key_column, &key_att);
+		if (key_att == time_att || key_att == value_att)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("key column \"%s\" is also the %s column",
+							def->key_column,
+							key_att == time_att ? "time" : "value"),
+					 errhint("The key column partitions the rows, as a "
+							 "sensor id does; leave it null for none.")));
+	}
+	FindIdColumn(def, rel);
+
+	/* SELECT on the table, or on every column the query reads */
+	if (pg_class_aclcheck(def->source, uid, ACL_SELECT) != ACLCHECK_OK)
+	{
+		AttrNumber id_att = get_attnum(def->source, def->id_column);
+		AttrNumber atts[4] = {id_att, time_att, value_att, key_att};
+
+		for (int i = 0; i < 4; i++)
+			if (atts[i] != InvalidAttrNumber &&
+				pg_attribute_aclcheck(def->source, atts[i], uid, ACL_SELECT) !=
+					ACLCHECK_OK)
+				ereport(ERROR,
+						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						 errmsg("permission denied for table \"%s\"", relname),
+						 errdetail("The worker reads the source as the "
+								   "query's owner, who needs SELECT on it.")));
+	}
+	relation_close(rel, NoLock);
+}

@@ -1,0 +1,198 @@
+/*-------------------------------------------------------------------------
+ *
+ * source_read.c
+ *	  Reading a query's new source rows.
+ *
+ * Design notes
+ *
+ * One statement reads the rows after the query's progress and up to the
+ * safe bound (capture.c), in id order, planned to walk the id index
+ * (enable_sort = off for that statement, jit = off), with a fresh
+ * snapshot taken after the safe-bound check.  Its rows go to the caller's
+ * function one at a time from the executor (a DestReceiver), never copied
+ * into an SPI tuple table: forming and copying the tuples of a cursor's
+ * chunks cost a fifth of an aggregate's batch.
+ *
+ * The source is read as the query's owner, in a security-restricted
+ * operation, so grants and row-level security hold and nothing the owner
+ * controls (policies, functions on its columns) runs with more rights.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "nodes/params.h"
+#include "tcop/dest.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+
+#include "engine/source_read.h"
+
+char *
+cq_source_name(const CqQuery *q)
+{
+	char *rel = get_rel_name(q->def.source);
+	char *nsp;
+
+	if (rel == NULL ||
+		(nsp = get_namespace_name(get_rel_namespace(q->def.source))) == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("source table of query \"%s\" does not exist",
+						q->def.name)));
+	return quote_qualified_identifier(nsp, rel);
+}
+
+typedef struct SourceReceiver
+{
+	DestReceiver pub;
+	CqSourceRowFn fn;
+	void *arg;
+	uint64 nrows;
+} SourceReceiver;
+
+static bool
+SourceReceive(TupleTableSlot *slot, DestReceiver *self)
+{
+	SourceReceiver *r = (SourceReceiver *) self;
+
+	slot_getallattrs(slot);
+	r->nrows++;
+	r->fn(r->arg, slot);
+	return true;
+}
+
+static void
+SourceStartup(DestReceiver *self, int operation, TupleDesc typeinfo)
+{
+}
+
+static void
+SourceShutdown(DestReceiver *self)
+{
+}
+
+static void
+SourceDestroy(DestReceiver *self)
+{
+}
+
+/*
+ * SourceSql: the statement that reads q's source, with parameters $1 (the
+ * progress), $2 (the safe bound) and $3 (the limit).
+ */
+static char *
+SourceSql(const CqQuery *q, const char *source, const char *value_type)
+{
+	StringInfoData sql;
+	const char *value = quote_identifier(q->def.value_column);
+	AttrNumber att = get_attnum(q->def.source, q->def.value_column);
+
+	/*
+	 * A numeric beyond float8's range would make the cast raise, and the
+	 * query fail for good on one value: read it as NULL instead (skipped
+	 * and counted, as a value outside an operation's domain is).
+	 */
+	if (att != InvalidAttrNumber &&
+		getBaseType(get_atttype(q->def.source, att)) == NUMERICOID)
+		value = psprintf("CASE WHEN pg_catalog.abs(%s)"
+						 " OPERATOR(pg_catalog.<=) 1.7976931348623157e308"
+						 " OR pg_catalog.abs(%s) OPERATOR(pg_catalog.=)"
+						 " 'Infinity' OR %s OPERATOR(pg_catalog.=) 'NaN'"
+						 " THEN %s END",
+						 value, value, value, value);
+
+	initStringInfo(&sql);
+	appendStringInfo(&sql,
+					 "SELECT %s::pg_catalog.int8, %s::pg_catalog.timestamptz,"
+					 " (%s)::%s, %s FROM %s"
+					 " WHERE %s > $1 AND %s <= $2 ORDER BY %s LIMIT $3",
+					 quote_identifier(q->def.id_column),
+					 quote_identifier(q->def.time_column), value, value_type,
+					 q->def.key_column != NULL
+						 ? psprintf("%s::pg_catalog.text",
+									quote_identifier(q->def.key_column))
+						 : "NULL::pg_catalog.text",
+					 source, quote_identifier(q->def.id_column),
+					 quote_identifier(q->def.id_column),
+					 quote_identifier(q->def.id_column));
+	return sql.data;
+}
+
+uint64
+cq_source_read(const CqQuery *q, const char *source, const char *value_type,
+			   int64 limit, CqSourceRowFn fn, void *arg)
+{
+	char *sql = SourceSql(q, source, value_type);
+	SourceReceiver recv;
+	SPIExecuteOptions options;
+	ParamListInfo params;
+	Oid save_userid;
+	int save_sec;
+	int gucnest;
+
+	params = makeParamList(3);
+	for (int i = 0; i < 3; i++)
+	{
+		params->params[i].ptype = INT8OID;
+		params->params[i].isnull = false;
+		params->params[i].pflags = PARAM_FLAG_CONST;
+	}
+	params->params[0].value = Int64GetDatum(q->state.last_source_id);
+	params->params[1].value = Int64GetDatum(q->bound);
+	params->params[2].value = Int64GetDatum(limit);
+
+	memset(&recv, 0, sizeof(recv));
+	recv.pub.receiveSlot = SourceReceive;
+	recv.pub.rStartup = SourceStartup;
+	recv.pub.rShutdown = SourceShutdown;
+	recv.pub.rDestroy = SourceDestroy;
+	recv.pub.mydest = DestNone;
+	recv.fn = fn;
+	recv.arg = arg;
+	memset(&options, 0, sizeof(options));
+	options.params = params;
+	/* Not read-only: a fresh snapshot, taken after the safe-bound check */
+	options.read_only = false;
+	options.dest = (DestReceiver *) &recv;
+
+	/* Read as the owner; the subtransaction's abort restores us on error */
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(q->def.owner,
+						   save_sec | SECURITY_LOCAL_USERID_CHANGE |
+							   SECURITY_RESTRICTED_OPERATION);
+	/*
+	 * Planned without sorting, as a function's SET clause would do: the
+	 * rows past the last batch are new, so the planner has no statistics
+	 * for them and would rather sort a bitmap scan than walk an index on
+	 * the id column (if there is one; otherwise it still sorts).
+	 */
+	gucnest = NewGUCNestLevel();
+	(void) set_config_option("enable_sort", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	/* (with no index the sort stays, and its penalty must not start JIT) */
+	(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	if (SPI_execute_extended(sql, &options) < 0)
+		elog(ERROR, "cqstream: cannot read the source of \"%s\"", q->def.name);
+	AtEOXact_GUC(true, gucnest);
+	SetUserIdAndSecContext(save_userid, save_sec);
+	pfree(sql);
+	return recv.nrows;
+}
+
+int64
+cq_source_progress(const CqQuery *q, uint64 nrows, int64 limit,
+				   int64 last_read, bool *more)
+{
+	if (nrows >= (uint64) limit)
+		*more = true;
+	/* Cut by the limit: up to the last row read; otherwise the bound */
+	if (nrows >= (uint64) limit && nrows > 0)
+		return last_read;
+	return Max(q->bound, q->state.last_source_id);
+}

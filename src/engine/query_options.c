@@ -28,7 +28,7 @@
 /* Option defaults (docs/engine.md) */
 #define DEFAULT_RETENTION_ROWS INT64CONST(100000)
 #define DEFAULT_RETENTION_AGE  "1 day"
-#define DEFAULT_NOTIFY		   "payload"
+#define DEFAULT_NOTIFY		   "hint"
 
 /* One of a few words; the caller's hint lists them */
 static const char *
@@ -109,7 +109,8 @@ OptionInterval(const char *key, const char *text)
 void
 cq_options_parse(CqQueryDef *def)
 {
-	static const char *const notify_words[] = {"payload", "id", "none", NULL};
+	static const char *const notify_words[] = {"hint", "payload", "id", "none",
+											   NULL};
 	static const char *const start_words[] = {"now", "beginning", NULL};
 	JsonbIterator *it;
 	JsonbValue k;

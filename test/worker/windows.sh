@@ -337,9 +337,9 @@ cqwin_test_shape()
 	cqwin_table shape
 	cqwin_table ovf
 	cqwin_sql "INSERT INTO wt.q (name, src, agg, col, kind, size_us, hop_us, off_us, late_us, size_rows, hop_rows, keyed, options) VALUES
-		('avg_10s', 'shape', 'AVG', 'v', 'tumbling', 10000000, 10000000, 0, 0, NULL, NULL, true, '{}'),
+		('avg_10s', 'shape', 'AVG', 'v', 'tumbling', 10000000, 10000000, 0, 0, NULL, NULL, true, '{\"notify\": \"payload\"}'),
 		('shape_sum', 'shape', 'SUM', 'v', 'tumbling', 10000000, 10000000, 0, 0, NULL, NULL, true, '{}'),
-		('shape_off', 'shape', 'SUM', 'v', 'tumbling', 10000000, 10000000, 500000, 0, NULL, NULL, false, '{}'),
+		('shape_off', 'shape', 'SUM', 'v', 'tumbling', 10000000, 10000000, 500000, 0, NULL, NULL, false, '{\"notify\": \"payload\"}'),
 		('shape_min', 'shape', 'MIN', 'v', 'hopping', 10000000, 5000000, 0, 0, NULL, NULL, true, '{}'),
 		('shape_any', 'shape', 'ANY', 'b', 'tumbling', 10000000, 10000000, 0, 0, NULL, NULL, true, '{}'),
 		('shape_ctrue', 'shape', 'COUNT_TRUE', 'b', 'tumbling', 10000000, 10000000, 0, 0, NULL, NULL, false, '{}'),

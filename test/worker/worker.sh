@@ -98,7 +98,7 @@ test_end_to_end()
 	local listen_out=$CQ_TMP/listen-e2e.out listen_err=$CQ_TMP/listen-e2e.err
 	local pid rc=0 n
 	cqw_table src
-	cqw_sql "SELECT cqstream.create_transform('temp_f', 'src', 't', 'v', 'mul 1.8 | add 32', key_column => 'k', options => '{\"retention_rows\": 0}')" >/dev/null
+	cqw_sql "SELECT cqstream.create_transform('temp_f', 'src', 't', 'v', 'mul 1.8 | add 32', key_column => 'k', options => '{\"retention_rows\": 0, \"notify\": \"payload\"}')" >/dev/null
 	cqw_listen cqstream_temp_f 100000 120 "$listen_out" "$listen_err"
 	pid=$CQW_LISTEN_PID
 	cqw_sql "INSERT INTO src (t, k, v) SELECT '2026-11-23 10:00:01.5+00'::timestamptz + (g - 1) * interval '1.25 s', 's' || (g % 7 + 1), (g - 1) * 0.37 + 21.5 FROM generate_series(1, 100000) g" >/dev/null
@@ -144,7 +144,7 @@ test_by_reference()
 {
 	local out=$CQ_TMP/listen-ref.out pid rc=0 base
 	cqw_table bigk
-	cqw_sql "SELECT cqstream.create_transform('big_q', 'bigk', 't', 'v', 'mul 2', key_column => 'k', options => '{\"retention_rows\": 0}')" >/dev/null
+	cqw_sql "SELECT cqstream.create_transform('big_q', 'bigk', 't', 'v', 'mul 2', key_column => 'k', options => '{\"retention_rows\": 0, \"notify\": \"payload\"}')" >/dev/null
 	cqw_listen cqstream_big_q 3 30 "$out" "$out.err"
 	pid=$CQW_LISTEN_PID
 	cqw_sql "INSERT INTO bigk (k, v) VALUES ('small', 1), ((SELECT string_agg(md5(g::text), '') FROM generate_series(1, 282) g), 2), ('small', 3)" >/dev/null

@@ -84,12 +84,11 @@ RoundDigits(char *digits, int *nd, int *p, int keep, bool truncate)
 }
 
 /*
- * tf_format_double: print d into buf (TF_DOUBLE_BUFLEN bytes) with at most
- * maxdd digits after the decimal point; returns the length.  Non-finite
- * values print as PostgreSQL's float8 input reads them.
+ * FormatDouble: tf_format_double's layout of d; *rounded tells whether
+ * digits were dropped (the text then reads back as another double).
  */
-int
-tf_format_double(double d, int maxdd, char *buf)
+static int
+FormatDouble(double d, int maxdd, char *buf, bool *rounded)
 {
 	char sd[DOUBLE_SHORTEST_DECIMAL_LEN];
 	char digits[DOUBLE_SHORTEST_DECIMAL_LEN];
@@ -103,6 +102,7 @@ tf_format_double(double d, int maxdd, char *buf)
 	char *s;
 	char *o = buf;
 
+	*rounded = false;
 	if (isnan(d))
 		return sprintf(buf, "NaN");
 	if (isinf(d))
@@ -152,6 +152,7 @@ tf_format_double(double d, int maxdd, char *buf)
 		int savedp = p;
 
 		memcpy(saved, digits, nd);
+		*rounded = nd > (expform ? 1 + maxdd : p + maxdd);
 		RoundDigits(digits, &nd, &p, expform ? 1 + maxdd : p + maxdd, false);
 		if (p > 309 ||
 			(p == 309 && memcmp(digits, "17976931348623157", Min(nd, 17)) > 0))
@@ -204,6 +205,36 @@ tf_format_double(double d, int maxdd, char *buf)
 	}
 	*o = '\0';
 	return o - buf;
+}
+
+/*
+ * tf_format_double: print d into buf (TF_DOUBLE_BUFLEN bytes) with at most
+ * maxdd digits after the decimal point; returns the length.  Non-finite
+ * values print as PostgreSQL's float8 input reads them.
+ *
+ * The printed value is a fixpoint: reading it back and printing again
+ * gives the same text.  Rounding to maxdd decimals alone does not ensure
+ * it: 1.00000000000000001e-8 rounds to "0.00000001", which reads back as
+ * 1e-8 and prints in exponent form; 100000000000000008388608 rounds to
+ * "1e+23", which reads back as the double below, printed
+ * "9.999999999999999e+22".  So when rounding dropped digits and the text
+ * reads back as another double, that double's text is printed instead; it
+ * has no digits to drop, so it reads back as itself.
+ */
+int
+tf_format_double(double d, int maxdd, char *buf)
+{
+	bool rounded;
+	int len = FormatDouble(d, maxdd, buf, &rounded);
+
+	if (rounded)
+	{
+		double r = strtod(buf, NULL);
+
+		if (r != d)
+			len = FormatDouble(r, maxdd, buf, &rounded);
+	}
+	return len;
 }
 
 /*

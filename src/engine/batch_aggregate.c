@@ -164,10 +164,14 @@ cq_batch_aggregate(CqQuery *q, const char *source, bool *more)
 	CqBatchProgress p;
 	bool flushed = false;
 
-	/* Set by the previous batch; none yet: a probe of CQ_AGG_RESULTS rows */
+	/*
+	 * Set by the previous batch; none yet: a probe of CQ_AGG_RESULTS
+	 * windows' worth of rows (each row falls in up to overlap windows)
+	 */
 	limit = Min(limit,
-				q->state.batch_limit > 0 ? q->state.batch_limit
-										 : CQ_AGG_RESULTS);
+				q->state.batch_limit > 0
+					? q->state.batch_limit
+					: Max(CQ_AGG_RESULTS / q->def.window.overlap, 100));
 
 	cq_stream_init(&op, &q->def.window, q->def.agg, q->def.lateness,
 				   q->def.on_update);

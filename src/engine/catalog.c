@@ -136,9 +136,7 @@ static const char *const runnable_columns[RUN_NCOLUMNS] = {
 	[RUN_WINDOW_OFFSET] = "q.window_offset",
 	[RUN_LATENESS] = "q.lateness",
 	[RUN_ON_UPDATE] = "q.emit = 'on_update'",
-	[RUN_IDLE_FLUSH] = "(pg_catalog.date_part('epoch',"
-					   " (q.options->>'idle_flush')::pg_catalog.interval)"
-					   " * 1000000)::pg_catalog.int8",
+	[RUN_IDLE_FLUSH] = "q.options->>'idle_flush'",
 	[RUN_MAX_EVENT_TIME] = "s.max_event_time",
 	[RUN_WATERMARK] = "s.watermark",
 	[RUN_LAST_ROW_AT] = "s.last_row_at",
@@ -589,7 +587,26 @@ ReadAggregate(CqQuery *q, HeapTuple tup, TupleDesc desc)
 	q->def.lateness = RunInt64(tup, desc, RUN_LATENESS, 0);
 	d = RunDatum(tup, desc, RUN_ON_UPDATE, &isnull);
 	q->def.on_update = !isnull && DatumGetBool(d);
-	q->def.idle_flush = RunInt64(tup, desc, RUN_IDLE_FLUSH, 0);
+	q->def.idle_flush = 0;
+	{
+		char *flush = RunText(tup, desc, RUN_IDLE_FLUSH);
+
+		if (flush != NULL)
+			q->def.idle_flush =
+				cq_interval_usec(DatumGetIntervalP(
+									 DirectFunctionCall3(interval_in,
+														 CStringGetDatum(flush),
+														 ObjectIdGetDatum(
+															 InvalidOid),
+														 Int32GetDatum(-1))),
+								 "idle_flush");
+		/* the registry's range (query_options.c) */
+		if (q->def.idle_flush > 365 * USECS_PER_DAY)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("option \"idle_flush\" is beyond 365 days: \"%s\"",
+							flush)));
+	}
 	q->state.max_event_time = RunTime(tup, desc, RUN_MAX_EVENT_TIME, NULL,
 									  DT_NOBEGIN);
 	q->state.watermark = RunTime(tup, desc, RUN_WATERMARK, NULL, DT_NOBEGIN);
@@ -642,8 +659,31 @@ cq_catalog_runnable(CqQuery **queries)
 			RunDatum(tup, desc, RUN_ID_SEQUENCE, &isnull));
 		q->def.aggregate = DatumGetBool(
 			RunDatum(tup, desc, RUN_AGGREGATE, &isnull));
+		/*
+		 * The window and option columns are checked again here (the
+		 * catalog can be edited by hand, or written by an older version):
+		 * a row that fails is kept with its error, so that this query
+		 * fails alone (isolation.c) instead of the whole pass.  The
+		 * checks are plain computations, safe to catch without a
+		 * subtransaction.
+		 */
 		if (q->def.aggregate)
-			ReadAggregate(q, tup, desc);
+		{
+			PG_TRY();
+			{
+				ReadAggregate(q, tup, desc);
+			}
+			PG_CATCH();
+			{
+				ErrorData *edata;
+
+				MemoryContextSwitchTo(cxt);
+				edata = CopyErrorData();
+				FlushErrorState();
+				q->load_error = edata->message;
+			}
+			PG_END_TRY();
+		}
 		MemoryContextSwitchTo(old);
 	}
 	SPI_freetuptable(SPI_tuptable);
@@ -656,6 +696,17 @@ cq_catalog_advance(const CqQuery *q, const CqBatchProgress *p)
 {
 	Oid types[9];
 	Datum values[9];
+
+	/* The batch's results must stay in the query's own range of ids */
+	if (p->last_result_seq >= CQ_RESULT_ID_FACTOR)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("query \"%s\" has used all its result ids",
+						q->def.name),
+				 errdetail("A query's result ids are its id times "
+						   "%lld plus a number below that factor.",
+						   (long long) CQ_RESULT_ID_FACTOR),
+				 errhint("Create the query again under another name.")));
 
 	types[0] = INT4OID;
 	values[0] = Int32GetDatum(q->def.id);

@@ -139,7 +139,8 @@ typedef struct CqQuery
 {
 	CqQueryRow def;
 	CqQueryState state;
-	int64 bound; /* the pass's safe bound (capture.h); -1: no sequence */
+	int64 bound;	  /* the pass's safe bound (capture.h); -1: no sequence */
+	char *load_error; /* why the row cannot be run (isolation.c); NULL */
 } CqQuery;
 
 /* What one batch of a query did, for cq_catalog_advance */

@@ -14,13 +14,21 @@
  * transaction and the other queries go on; resume_query clears it.
  * Errors that say nothing about the query (cancel, deadlock,
  * serialization, lack of resources, lock timeout) are only logged: the
- * query runs again on the next pass.
+ * query runs again on the next pass.  Running out of memory is the
+ * exception: it may well say something about the query (windows that
+ * multiply rows, a huge key), so after CQ_MAX_OOM_RETRIES consecutive
+ * failures the query fails like any other, rather than being retried
+ * forever.
+ *
+ * A query whose catalog row could not be read (load_error, set by
+ * catalog.c for a row the API would have refused) fails here too, alone.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 #include "utils/syscache.h"
@@ -28,6 +36,43 @@
 #include "engine/batch.h"
 #include "engine/isolation.h"
 #include "engine/source_read.h"
+
+/* Consecutive out-of-memory failures before a query fails */
+#define CQ_MAX_OOM_RETRIES 3
+
+typedef struct OomCount
+{
+	int32 query_id; /* hash key */
+	int count;
+} OomCount;
+
+static HTAB *oom_counts = NULL;
+
+/* The query's consecutive out-of-memory failures, counting this one */
+static int
+CountOom(int32 query_id, bool failed)
+{
+	OomCount *e;
+	bool found;
+
+	if (oom_counts == NULL)
+	{
+		HASHCTL ctl;
+
+		ctl.keysize = sizeof(int32);
+		ctl.entrysize = sizeof(OomCount);
+		oom_counts = hash_create("cqstream out-of-memory retries", 16, &ctl,
+								 HASH_ELEM | HASH_BLOBS);
+	}
+	if (!failed)
+	{
+		(void) hash_search(oom_counts, &query_id, HASH_REMOVE, NULL);
+		return 0;
+	}
+	e = hash_search(oom_counts, &query_id, HASH_ENTER, &found);
+	e->count = found ? e->count + 1 : 1;
+	return e->count;
+}
 
 /* Errors that say nothing about the query: retry on the next pass */
 static bool
@@ -49,8 +94,16 @@ cq_run_isolated(CqQuery *q, MemoryContext query_cxt, bool *more)
 	MemoryContextSwitchTo(query_cxt);
 	PG_TRY();
 	{
+		char *source;
+
+		if (q->load_error)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("query \"%s\" cannot run: %s", q->def.name,
+							q->load_error),
+					 errhint("Drop the query and create it again.")));
 		/* The source is gone (42P01), or its id sequence */
-		char *source = cq_source_name(q);
+		source = cq_source_name(q);
 
 		if (q->bound < 0)
 			ereport(ERROR,
@@ -77,6 +130,8 @@ cq_run_isolated(CqQuery *q, MemoryContext query_cxt, bool *more)
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(old);
 		CurrentResourceOwner = oldowner;
+		if (oom_counts != NULL)
+			(void) CountOom(q->def.id, false);
 	}
 	PG_CATCH();
 	{
@@ -89,7 +144,21 @@ cq_run_isolated(CqQuery *q, MemoryContext query_cxt, bool *more)
 		MemoryContextSwitchTo(old);
 		CurrentResourceOwner = oldowner;
 
-		if (IsTransientError(edata->sqlerrcode))
+		if (edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY &&
+			CountOom(q->def.id, true) >= CQ_MAX_OOM_RETRIES)
+		{
+			char *message = psprintf("%s (%d times in a row; the query's "
+									 "batches need more memory than the "
+									 "worker has)",
+									 edata->message, CQ_MAX_OOM_RETRIES);
+
+			ereport(WARNING,
+					(errmsg("cqstream: query \"%s\" failed: %s", q->def.name,
+							message)));
+			cq_catalog_mark_failed(q, message);
+			(void) CountOom(q->def.id, false);
+		}
+		else if (IsTransientError(edata->sqlerrcode))
 			ereport(LOG,
 					(errmsg("cqstream: query \"%s\" will be retried: %s",
 							q->def.name, edata->message)));

@@ -65,6 +65,7 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
+#include "core/window.h"
 #include "engine/access.h"
 #include "engine/owner.h"
 #include "engine/registry.h"
@@ -72,6 +73,7 @@
 
 int cq_poll_interval = 10;
 int cq_batch_size = 100000;
+int cq_max_windows_per_row = 1000;
 int cq_max_workers = 8;
 
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
@@ -108,6 +110,15 @@ cq_worker_init(void)
 							"Most source rows a query consumes in one transaction.",
 							NULL, &cq_batch_size, 100000, 1, 10000000,
 							PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("cqstream.max_windows_per_row",
+							"Most windows one row of a continuous query may fall in.",
+							"A hopping window of size S and hop H puts each row "
+							"in S / H windows; queries beyond this are refused "
+							"when created, so one owner cannot multiply rows "
+							"into unbounded work.",
+							&cq_max_windows_per_row, 1000, 1,
+							CQ_WINDOW_MAX_OVERLAP, PGC_SUSET, 0, NULL, NULL,
+							NULL);
 	DefineCustomIntVariable("cqstream.max_workers",
 							"Most cqstream workers running at once (one per database).",
 							"Each worker also takes one of max_worker_processes.",

@@ -30,6 +30,15 @@
 #define DEFAULT_RETENTION_AGE  "1 day"
 #define DEFAULT_NOTIFY		   "hint"
 
+/*
+ * The largest intervals accepted (docs/engine.md): beyond them the worker's
+ * time arithmetic (now() - retention_age, last row + idle_flush) would
+ * leave timestamptz's range, and no deployment keeps results longer or
+ * waits longer for a stream to resume.
+ */
+#define MAX_RETENTION_AGE "100 years"
+#define MAX_IDLE_FLUSH	  "365 days"
+
 /* One of a few words; the caller's hint lists them */
 static const char *
 OptionWord(const JsonbValue *v, const char *key, const char *const *words)
@@ -82,11 +91,11 @@ IntervalIn(const char *text)
 }
 
 /*
- * Canonical text of a positive interval, independent of IntervalStyle;
- * key names the option in errors.
+ * Canonical text of a positive interval of at most max, independent of
+ * IntervalStyle; key names the option in errors.
  */
 static char *
-OptionInterval(const char *key, const char *text)
+OptionInterval(const char *key, const char *text, const char *max)
 {
 	Interval *iv = IntervalIn(text);
 	Interval zero;
@@ -100,6 +109,14 @@ OptionInterval(const char *key, const char *text)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid value for option \"%s\": \"%s\"", key, text),
 				 errdetail("The interval must be positive."),
+				 errhint(CQ_OPTIONS_HINT)));
+	if (DatumGetInt32(
+			DirectFunctionCall2(interval_cmp, IntervalPGetDatum(iv),
+								IntervalPGetDatum(IntervalIn(max)))) > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid value for option \"%s\": \"%s\"", key, text),
+				 errdetail("The interval must be at most %s.", max),
 				 errhint(CQ_OPTIONS_HINT)));
 	interval2itm(*iv, &itm);
 	EncodeInterval(&itm, INTSTYLE_POSTGRES, buf);
@@ -118,8 +135,8 @@ cq_options_parse(CqQueryDef *def)
 	JsonbIteratorToken tok;
 
 	def->retention_rows = DEFAULT_RETENTION_ROWS;
-	def->retention_age = OptionInterval("retention_age",
-										DEFAULT_RETENTION_AGE);
+	def->retention_age = OptionInterval("retention_age", DEFAULT_RETENTION_AGE,
+										MAX_RETENTION_AGE);
 	def->notify = DEFAULT_NOTIFY;
 	def->start_beginning = false;
 	def->idle_flush = NULL;
@@ -148,14 +165,16 @@ cq_options_parse(CqQueryDef *def)
 			char *s = cq_jsonb_string(&v, key, true, "option",
 									  CQ_OPTIONS_HINT);
 
-			def->retention_age = s ? OptionInterval(key, s) : NULL;
+			def->retention_age = s ? OptionInterval(key, s, MAX_RETENTION_AGE)
+								   : NULL;
 		}
 		else if (strcmp(key, "idle_flush") == 0 && def->aggregate)
 		{
 			char *s = cq_jsonb_string(&v, key, true, "option",
 									  CQ_OPTIONS_HINT);
 
-			def->idle_flush = s ? OptionInterval(key, s) : NULL;
+			def->idle_flush = s ? OptionInterval(key, s, MAX_IDLE_FLUSH)
+								: NULL;
 			/* It must have a fixed length (no months) */
 			if (s)
 				(void) cq_interval_usec(IntervalIn(def->idle_flush),

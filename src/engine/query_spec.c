@@ -33,6 +33,7 @@
 #include "engine/query_spec.h"
 #include "engine/source_check.h"
 #include "engine/window_json.h"
+#include "engine/worker.h"
 
 static bool
 IsValidQueryName(const char *name)
@@ -152,6 +153,16 @@ ValidateAggregate(CqQueryDef *def)
 				 errmsg("window must not be null"),
 				 errhint(CQ_WINDOW_JSON_HINT)));
 	def->agg = cq_agg_parse(def->aggregation, def->value_type);
+	if (def->window.overlap > cq_max_windows_per_row)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("window puts each row in %d windows, more than "
+						"cqstream.max_windows_per_row (%d)",
+						def->window.overlap, cq_max_windows_per_row),
+				 errdetail("A row falls in size / hop windows; each is folded "
+						   "and kept open per key."),
+				 errhint("Use a longer hop or a shorter window, or ask a "
+						 "superuser to raise cqstream.max_windows_per_row.")));
 	if (def->lateness < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

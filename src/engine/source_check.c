@@ -19,10 +19,12 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/relation.h"
 #include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_sequence.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "nodes/primnodes.h"
@@ -163,6 +165,45 @@ FindIdColumn(CqQueryDef *def, Relation rel)
 				   "cqstream.create_query.");
 }
 
+/*
+ * CheckSequence: refuse an id sequence the worker cannot follow.  It reads
+ * "rows after id N, up to the sequence's last value": a sequence that
+ * hands out cached blocks of values (CACHE > 1) lets a session commit ids
+ * far below the last value, after the worker has moved past them, and a
+ * sequence that cycles starts again below the progress.  Both would skip
+ * rows silently.
+ */
+static void
+CheckSequence(Oid seq, const char *relname)
+{
+	HeapTuple tup = SearchSysCache1(SEQRELID, ObjectIdGetDatum(seq));
+	Form_pg_sequence s;
+
+	if (!HeapTupleIsValid(tup))
+		return;
+	s = (Form_pg_sequence) GETSTRUCT(tup);
+	if (s->seqcache > 1 || s->seqcycle || s->seqincrement <= 0)
+	{
+		const char *what = s->seqcycle ? "cycles"
+			: s->seqincrement <= 0	   ? "does not increase"
+									   : "caches values";
+		int64 cache = s->seqcache;
+
+		ReleaseSysCache(tup);
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the id sequence of \"%s\" %s", relname, what),
+				 errdetail("A continuous query reads the rows after its "
+						   "progress up to the sequence's last value; with "
+						   "CACHE " INT64_FORMAT ", CYCLE or a negative "
+						   "increment, rows would be skipped.",
+						   cache),
+				 errhint("ALTER SEQUENCE %s CACHE 1 NO CYCLE INCREMENT BY 1",
+						 quote_identifier(get_rel_name(seq)))));
+	}
+	ReleaseSysCache(tup);
+}
+
 void
 cq_source_check(CqQueryDef *def)
 {
@@ -242,6 +283,7 @@ cq_source_check(CqQueryDef *def)
 							 "sensor id does; leave it null for none.")));
 	}
 	FindIdColumn(def, rel);
+	CheckSequence(def->id_sequence, relname);
 
 	/* SELECT on the table, or on every column the query reads */
 	if (pg_class_aclcheck(def->source, uid, ACL_SELECT) != ACLCHECK_OK)

@@ -15,13 +15,17 @@
  *
  * The source is read as the query's owner, in a security-restricted
  * operation, so grants and row-level security hold and nothing the owner
- * controls (policies, functions on its columns) runs with more rights.
+ * controls (policies, functions on its columns) runs with more rights;
+ * with session_replication_role = origin (the worker's own writes run as
+ * a replica); and every setting the owner's code changes is rolled back
+ * when the read ends, so it cannot reach the next owner's query.
  *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "commands/trigger.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/params.h"
@@ -134,6 +138,7 @@ cq_source_read(const CqQuery *q, const char *source, const char *value_type,
 	Oid save_userid;
 	int save_sec;
 	int gucnest;
+	int save_srr;
 
 	params = makeParamList(3);
 	for (int i = 0; i < 3; i++)
@@ -177,9 +182,32 @@ cq_source_read(const CqQuery *q, const char *source, const char *value_type,
 	/* (with no index the sort stays, and its penalty must not start JIT) */
 	(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
-	if (SPI_execute_extended(sql, &options) < 0)
-		elog(ERROR, "cqstream: cannot read the source of \"%s\"", q->def.name);
-	AtEOXact_GUC(true, gucnest);
+	/*
+	 * The worker's own writes run as a replica (worker.c); the owner's
+	 * code (policies, casts, functions on the columns) must see the
+	 * ordinary setting, so that its triggers and foreign keys fire.  The
+	 * variable is set directly: the setting's assign hook would reset the
+	 * whole plan cache twice per batch.
+	 */
+	save_srr = SessionReplicationRole;
+	SessionReplicationRole = SESSION_REPLICATION_ROLE_ORIGIN;
+	PG_TRY();
+	{
+		if (SPI_execute_extended(sql, &options) < 0)
+			elog(ERROR, "cqstream: cannot read the source of \"%s\"",
+				 q->def.name);
+	}
+	PG_FINALLY();
+	{
+		SessionReplicationRole = save_srr;
+	}
+	PG_END_TRY();
+	/*
+	 * Roll back every setting changed meanwhile, also by the owner's code
+	 * with a plain SET (which a commit would keep): nothing of one owner's
+	 * query stays in force for the next query (as index builds do)
+	 */
+	AtEOXact_GUC(false, gucnest);
 	SetUserIdAndSecContext(save_userid, save_sec);
 	pfree(sql);
 	return recv.nrows;

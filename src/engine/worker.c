@@ -88,8 +88,9 @@
 #include "engine/worker.h"
 
 /* Advisory lock held by the worker of a database ("cqst", 1) */
-#define CQ_WORKER_LOCK_KEY1 0x63717374
-#define CQ_WORKER_LOCK_KEY2 1
+#define CQ_WORKER_LOCK_KEY1	  0x63717374
+#define CQ_WORKER_LOCK_KEY2	  1
+#define CQ_WORKER_LOCK_FIELD4 3
 
 static MemoryContext pass_cxt = NULL;
 static MemoryContext query_cxt = NULL;
@@ -146,12 +147,20 @@ RunPass(void)
 
 		/* The cheap check: no subtransaction when there is nothing new */
 		q->bound = -1;
+		if (ok && last < q->state.last_source_id && q->load_error == NULL)
+			q->load_error =
+				psprintf("its id sequence went back to " INT64_FORMAT
+						 ", below the query's progress " INT64_FORMAT
+						 " (TRUNCATE ... RESTART IDENTITY, setval or ALTER SEQUENCE "
+						 "RESTART): new rows with ids up to the progress would be "
+						 "skipped",
+						 last, q->state.last_source_id);
 		if (ok &&
 			(kind == RELKIND_RELATION || kind == RELKIND_PARTITIONED_TABLE))
 		{
 			q->bound = cq_capture_safe_bound(q->def.source, last);
 			if (q->bound <= q->state.last_source_id &&
-				!cq_batch_idle_flush_due(q))
+				!cq_batch_idle_flush_due(q) && q->load_error == NULL)
 				continue;
 		}
 		cq_run_isolated(q, query_cxt, &more);
@@ -167,6 +176,29 @@ RunPass(void)
 }
 
 /*
+ * RecoverFromError: after an error that escaped a pass or the retention
+ * (a query's own errors are caught in its subtransaction, isolation.c):
+ * log it, abort the transaction, and wait a second before going on, so
+ * that one broken statement never stops or restarts the worker.
+ */
+static void
+RecoverFromError(const char *what)
+{
+	MemoryContextSwitchTo(TopMemoryContext);
+	EmitErrorReport();
+	FlushErrorState();
+	AbortCurrentTransaction();
+	MemoryContextReset(pass_cxt);
+	MemoryContextReset(query_cxt);
+	pgstat_report_activity(STATE_IDLE, NULL);
+	ereport(WARNING,
+			(errmsg("cqstream worker: %s failed; trying again in 1 s", what)));
+	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+					 1000, PG_WAIT_EXTENSION);
+	ResetLatch(MyLatch);
+}
+
+/*
  * TakeWorkerLock: the session advisory lock that makes this the only
  * worker of the database; false if another one holds it.
  */
@@ -175,8 +207,14 @@ TakeWorkerLock(void)
 {
 	LOCKTAG tag;
 
+	/*
+	 * An advisory lock tag no SQL function can take: pg_advisory_lock
+	 * and friends set the tag's last field to 1 (a bigint key) or 2 (two
+	 * integers), so any session could otherwise take this lock first and
+	 * keep every worker of the database from starting.
+	 */
 	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, CQ_WORKER_LOCK_KEY1,
-						 CQ_WORKER_LOCK_KEY2, 2);
+						 CQ_WORKER_LOCK_KEY2, CQ_WORKER_LOCK_FIELD4);
 	return LockAcquire(&tag, ExclusiveLock, true, true) !=
 		LOCKACQUIRE_NOT_AVAIL;
 }
@@ -247,7 +285,7 @@ cq_worker_main(Datum arg)
 
 	for (;;)
 	{
-		bool more;
+		volatile bool more;
 
 		CHECK_FOR_INTERRUPTS();
 		if (ConfigReloadPending)
@@ -256,13 +294,30 @@ cq_worker_main(Datum arg)
 			ProcessConfigFile(PGC_SIGHUP);
 		}
 
-		more = RunPass();
+		more = false;
+		PG_TRY();
+		{
+			more = RunPass();
+		}
+		PG_CATCH();
+		{
+			RecoverFromError("a pass");
+		}
+		PG_END_TRY();
 
 		if (TimestampDifferenceExceeds(last_trim, GetCurrentTimestamp(),
 									   CQ_RETENTION_INTERVAL_MS))
 		{
-			cq_retention_trim();
 			last_trim = GetCurrentTimestamp();
+			PG_TRY();
+			{
+				cq_retention_trim();
+			}
+			PG_CATCH();
+			{
+				RecoverFromError("trimming the results log");
+			}
+			PG_END_TRY();
 		}
 
 		if (more)

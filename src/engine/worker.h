@@ -34,6 +34,7 @@
 /* Settings (launcher.c) */
 extern int cq_poll_interval;
 extern int cq_batch_size;
+extern int cq_max_windows_per_row;
 extern int cq_max_workers;
 
 /* Called by _PG_init: settings, launcher, utility hook */

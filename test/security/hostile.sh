@@ -238,6 +238,148 @@ test_dump_restore()
 	cq_psql hostile -d postgres -c "DROP DATABASE $db2 WITH (FORCE)" >/dev/null 2>&1 || true
 }
 
+# Item 1: LISTEN on a query's channel carries no result data by default
+test_listen()
+{
+	local out=$CQ_TMP/hostile-listen.out err=$CQ_TMP/hostile-listen.err pid rc=0
+	cqh_do alice "SELECT cqstream.create_transform('hr_live', 'hr', 't', 'v', 'mul 1', key_column => 'k')"
+	cqh_do alice "SELECT cqstream.create_transform('hr_open', 'hr', 't', 'v', 'mul 1', key_column => 'k', options => '{\"notify\": \"payload\"}')"
+	"$CQ_TMP/cqlisten" "host=$CQ_TMP/pg-hostile port=$(cat "$CQ_TMP/pg-hostile/port") user=eve dbname=$CQH_DB" \
+		cqstream_hr_live 20 30 >"$out" 2>"$err" &
+	pid=$!
+	for _ in $(seq 100); do
+		grep -q listening "$err" 2>/dev/null && break
+		sleep 0.05
+	done
+	cqh_do alice "INSERT INTO hr (k, v) SELECT 'salary of ' || g, 777000 + g FROM generate_series(1, 20) g"
+	wait "$pid" || rc=$?
+	if [ "$rc" -eq 0 ] && [ -s "$out" ]; then
+		cq_pass "eve, with no grant, is told that 20 results are new ($(wc -l <"$out") notifications)"
+	else
+		cq_fail "eve is told that 20 results are new" "cqlisten exit $rc: $(head -c 300 "$err")"
+	fi
+	if grep -qE 'salary|7770|"value"|"key"' "$out"; then
+		cq_fail "eve's notifications carry no result data" "$(head -c 300 "$out")"
+	elif grep -qxE '\{"query":"hr_live","first_id":[0-9]+,"last_id":[0-9]+\}' "$out"; then
+		cq_pass "eve's notifications carry no result data (hints: $(head -n 1 "$out"))"
+	else
+		cq_fail "eve's notifications are hints" "$(head -c 300 "$out")"
+	fi
+	cqh_expect "the payload mode is an explicit option, documented as readable by every role" postgres \
+		"SELECT options->>'notify' FROM cqstream.query WHERE name = 'hr_open'" '^payload$'
+	cqh_expect "the default notify mode is hint" postgres \
+		"SELECT options->>'notify' FROM cqstream.query WHERE name = 'hr_live'" '^hint$'
+	cqh_canary_ok "listen"
+}
+
+# Item 4: options are validated with documented ranges; a query that
+# still cannot be loaded or run fails alone
+test_options()
+{
+	cqh_refused "an idle_flush beyond the documented range is refused" alice \
+		"SELECT cqstream.create_aggregate('bad_flush', 'hr', 't', 'v', 'AVG', cqstream.tumbling('1 s'), options => '{\"idle_flush\": \"106751991 days 04:00:54.775807\"}')" 22023
+	cqh_refused "a retention_age beyond the documented range is refused" alice \
+		"SELECT cqstream.create_transform('bad_age', 'hr', 't', 'v', 'mul 1', options => '{\"retention_age\": \"9999 years\"}')" 22023
+	cqh_refused "a negative retention_age is refused" alice \
+		"SELECT cqstream.create_transform('bad_age', 'hr', 't', 'v', 'mul 1', options => '{\"retention_age\": \"-1 day\"}')" 22023
+	# A row the API would refuse, written by the superuser (as an older
+	# version or a hand edit could leave it): that query fails, alone.
+	cqh_do alice "SELECT cqstream.create_aggregate('odd', 'hr', 't', 'v', 'AVG', cqstream.tumbling('1 s'))"
+	cqh_do postgres "UPDATE cqstream.query SET options = options || '{\"idle_flush\": \"106751991 days 04:00:54.775807\", \"retention_age\": \"9999 years\"}' WHERE name = 'odd'"
+	cqh_do alice "INSERT INTO hr (k, v) VALUES ('x', 1)"
+	if cq_wait_until cqh_state "SELECT status FROM cqstream.queries WHERE name = 'odd'" failed 30; then
+		cq_pass "a query whose options cannot be used fails alone ($(cqh_admin "SELECT last_error FROM cqstream.queries WHERE name = 'odd'"))"
+	else
+		cq_fail "a query whose options cannot be used fails alone"
+	fi
+	cqh_canary_ok "broken options"
+	cqh_do alice "SELECT cqstream.drop_query('odd')"
+}
+
+# Item 6: windows per row are bounded at creation
+test_amplification()
+{
+	cqh_refused "a hopping window of 100 ms every microsecond is refused" alice \
+		"SELECT cqstream.create_aggregate('amp', 'hr', 't', 'v', 'COUNT', cqstream.hopping('100 ms', '1 microsecond'), key_column => 'k')" 22023
+	cqh_expect "the refusal names the limit" alice \
+		"SELECT cqstream.create_aggregate('amp', 'hr', 't', 'v', 'COUNT', cqstream.hopping('100 ms', '1 microsecond'), key_column => 'k')" 'cqstream.max_windows_per_row'
+	cqh_canary_ok "amplification"
+}
+
+# Item 7: the one-worker lock is out of SQL's reach
+test_worker_lock()
+{
+	local holder old
+	cq_psql hostile -U eve -d "$CQH_DB" -c "SELECT pg_advisory_lock(1668379508, 1); SELECT pg_advisory_lock(1668379508::bigint << 32 | 1); SELECT pg_sleep(120)" >/dev/null 2>&1 &
+	holder=$!
+	cq_wait_until cqh_state "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid() AND pid IN (SELECT pid FROM pg_stat_activity WHERE usename = 'eve')" 2 10 >/dev/null || true
+	old=$(cqh_worker_pid)
+	cqh_do postgres "SELECT pg_terminate_backend($old)"
+	if cq_wait_until cqh_state "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'cqstream worker' AND datname = '$CQH_DB' AND pid <> $old" 1 30; then
+		cq_pass "a new worker starts while eve holds advisory locks"
+	else
+		cq_fail "a new worker starts while eve holds advisory locks"
+	fi
+	cqh_canary_ok "advisory locks held by eve"
+	kill "$holder" 2>/dev/null || true
+	wait "$holder" 2>/dev/null || true
+}
+
+# Item 9: ids
+test_ids()
+{
+	local first second
+	cqh_do alice "SELECT cqstream.create_transform('dup', 'hr', 't', 'v', 'mul 1')"
+	first=$(cqh_admin "SELECT id FROM cqstream.query WHERE name = 'dup'")
+	for _ in 1 2 3 4 5; do
+		cqh_code alice "SELECT cqstream.create_transform('dup', 'hr', 't', 'v', 'mul 1')" >/dev/null
+	done
+	cqh_refused "a duplicate name is refused" alice \
+		"SELECT cqstream.create_transform('dup', 'hr', 't', 'v', 'mul 1')" 42710
+	cqh_do alice "SELECT cqstream.create_transform('dup2', 'hr', 't', 'v', 'mul 1')"
+	second=$(cqh_admin "SELECT id FROM cqstream.query WHERE name = 'dup2'")
+	if [ -n "$first" ] && [ "$second" = "$((first + 1))" ]; then
+		cq_pass "failed creates consume no query id ($first, then $second)"
+	else
+		cq_fail "failed creates consume no query id" "first $first, next $second"
+	fi
+	# A query about to run out of result ids fails instead of running
+	# into the next query's range.
+	cqh_do postgres "UPDATE cqstream.query_state SET last_result_seq = 999999999998 WHERE query_id = $second"
+	cqh_do alice "INSERT INTO hr (k, v) SELECT 'x', g FROM generate_series(1, 5) g"
+	if cq_wait_until cqh_state "SELECT status FROM cqstream.queries WHERE name = 'dup2'" failed 30 &&
+		[ "$(cqh_admin "SELECT count(*) FROM cqstream.result_block WHERE query_id = $second AND last_id >= ($second + 1)::bigint * 1000000000000")" = 0 ]; then
+		cq_pass "a query out of result ids fails, writing none into the next range ($(cqh_admin "SELECT last_error FROM cqstream.queries WHERE name = 'dup2'"))"
+	else
+		cq_fail "a query out of result ids fails" "$(cqh_admin "SELECT status, last_error FROM cqstream.queries WHERE name = 'dup2'")"
+	fi
+	cqh_canary_ok "id space"
+}
+
+# Item 10: sequences that cannot work are refused or detected
+test_sequences()
+{
+	cqh_do alice "CREATE TABLE cached (id bigint GENERATED ALWAYS AS IDENTITY (CACHE 10) PRIMARY KEY, t timestamptz DEFAULT now(), v float8)"
+	cqh_refused "a source whose sequence caches values is refused" alice \
+		"SELECT cqstream.create_transform('cached', 'cached', 't', 'v', 'mul 1')" 55000
+	cqh_do alice "CREATE TABLE cycling (id bigint GENERATED ALWAYS AS IDENTITY (CYCLE) PRIMARY KEY, t timestamptz DEFAULT now(), v float8)"
+	cqh_refused "a source whose sequence cycles is refused" alice \
+		"SELECT cqstream.create_transform('cycling', 'cycling', 't', 'v', 'mul 1')" 55000
+	cqh_do alice "CREATE TABLE back (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, t timestamptz DEFAULT now(), v float8)"
+	cqh_do alice "SELECT cqstream.create_transform('back', 'back', 't', 'v', 'mul 1')"
+	cqh_do alice "INSERT INTO back (v) SELECT g FROM generate_series(1, 10) g"
+	cq_wait_until cqh_state "$(cq_state_sql back rows_processed)" 10 30 >/dev/null || true
+	cqh_do alice "TRUNCATE back RESTART IDENTITY"
+	cqh_do alice "INSERT INTO back (v) SELECT g FROM generate_series(1, 3) g"
+	if cq_wait_until cqh_state "SELECT status FROM cqstream.queries WHERE name = 'back'" failed 30; then
+		cq_pass "a sequence reset behind the query's progress fails it loudly ($(cqh_admin "SELECT last_error FROM cqstream.queries WHERE name = 'back'"))"
+	else
+		cq_fail "a sequence reset behind the query's progress fails it loudly" \
+			"$(cqh_admin "SELECT status, rows_processed, lag FROM cqstream.queries WHERE name = 'back'")"
+	fi
+	cqh_canary_ok "sequence misuse"
+}
+
 cq_hostile_db2_sql()
 {
 	cq_psql hostile -d "${CQH_DB}_restored" -At -c "$1"
@@ -252,10 +394,23 @@ cq_hostile_tests()
 		cq_show_tail "$CQ_TMP/pg-hostile/log" 15
 		return 0
 	fi
+	if ! gcc -O2 -Wall -I"$("$PG_CONFIG" --includedir)" \
+		-o "$CQ_TMP/cqlisten" test/worker/cqlisten.c \
+		-L"$("$PG_CONFIG" --libdir)" -lpq >"$CQ_TMP/cqlisten.log" 2>&1; then
+		cq_fail "build test/worker/cqlisten.c"
+		return 0
+	fi
+	chmod 755 "$CQ_TMP/cqlisten"
 	cqh_setup
 	cqh_canary_ok "before any attack"
 	test_read_grant
+	test_listen
+	test_options
+	test_amplification
 	test_engine_signals
+	test_worker_lock
+	test_ids
+	test_sequences
 	test_dump_restore
 	cp "$CQ_TMP/pg-hostile/log" "$CQ_ARTIFACTS/hostile-server.log" 2>/dev/null || true
 }

@@ -380,6 +380,39 @@ test_sequences()
 	cqh_canary_ok "sequence misuse"
 }
 
+# Item 5 (the worker's rows are those not written by a client backend:
+# pg_stat_activity hides the worker's type from the owner)
+# Item 5: code an owner controls runs as that owner, sees the ordinary
+# session_replication_role, and leaves no setting behind for the next query
+test_owner_code()
+{
+	cqh_do postgres "GRANT CREATE ON SCHEMA public TO bob"
+	cqh_do alice "CREATE TABLE alice_audit (srr text, usr text, btype text)"
+	cqh_do alice "CREATE FUNCTION alice_fn() RETURNS boolean LANGUAGE plpgsql VOLATILE AS \$\$ BEGIN PERFORM set_config('cqtest.leak', 'set by alice', false); INSERT INTO public.alice_audit VALUES (current_setting('session_replication_role'), current_user, (SELECT backend_type FROM pg_stat_activity WHERE pid = pg_backend_pid())); RETURN true; END \$\$"
+	cqh_do alice "CREATE TABLE leak_src (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, t timestamptz NOT NULL DEFAULT now(), v float8)"
+	cqh_do alice "ALTER TABLE leak_src ENABLE ROW LEVEL SECURITY; ALTER TABLE leak_src FORCE ROW LEVEL SECURITY; CREATE POLICY p ON leak_src USING (alice_fn())"
+	cqh_do alice "SELECT cqstream.create_transform('leak_a', 'leak_src', 't', 'v', 'mul 1')"
+	cqh_do bob "CREATE TABLE bob_audit (leak text, btype text)"
+	cqh_do bob "CREATE FUNCTION bob_fn() RETURNS boolean LANGUAGE plpgsql VOLATILE AS \$\$ BEGIN INSERT INTO public.bob_audit VALUES (coalesce(current_setting('cqtest.leak', true), ''), (SELECT backend_type FROM pg_stat_activity WHERE pid = pg_backend_pid())); RETURN true; END \$\$"
+	cqh_do bob "CREATE TABLE bob_src (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, t timestamptz NOT NULL DEFAULT now(), v float8)"
+	cqh_do bob "ALTER TABLE bob_src ENABLE ROW LEVEL SECURITY; ALTER TABLE bob_src FORCE ROW LEVEL SECURITY; CREATE POLICY p ON bob_src USING (bob_fn())"
+	cqh_do bob "SELECT cqstream.create_transform('leak_b', 'bob_src', 't', 'v', 'mul 1')"
+	cqh_do alice "INSERT INTO leak_src (v) VALUES (1), (2)"
+	cq_wait_until cqh_state "$(cq_state_sql leak_a rows_processed)" 2 30 >/dev/null || true
+	cqh_do bob "INSERT INTO bob_src (v) VALUES (1), (2)"
+	if cq_wait_until cqh_state "$(cq_state_sql leak_b rows_processed)" 2 30; then
+		cq_pass "both owners' queries with policies ran"
+	else
+		cq_fail "both owners' queries with policies ran" \
+			"$(cqh_admin "SELECT name, status, last_error FROM cqstream.queries WHERE name LIKE 'leak%'")"
+	fi
+	cqh_expect "alice's policy ran as alice with session_replication_role origin" alice \
+		"SELECT string_agg(DISTINCT srr || ' ' || usr, ',') FROM alice_audit WHERE btype IS DISTINCT FROM 'client backend'" '^origin alice$'
+	cqh_expect "a setting alice's code made is gone when bob's query runs" bob \
+		"SELECT count(*) FILTER (WHERE leak <> '') || ' of ' || count(*) FROM bob_audit WHERE btype IS DISTINCT FROM 'client backend'" '^0 of [1-9]'
+	cqh_canary_ok "owner code"
+}
+
 cq_hostile_db2_sql()
 {
 	cq_psql hostile -d "${CQH_DB}_restored" -At -c "$1"
@@ -409,6 +442,7 @@ cq_hostile_tests()
 	test_amplification
 	test_engine_signals
 	test_worker_lock
+	test_owner_code
 	test_ids
 	test_sequences
 	test_dump_restore

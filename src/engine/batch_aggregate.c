@@ -41,10 +41,11 @@ cq_batch_idle_flush_due(const CqQuery *q)
 
 /*
  * LogWindowResults: the operator's results, in their order, to the
- * results log (and so to NOTIFY).  Returns the last result sequence.
+ * results log (and so to NOTIFY).  Returns the last result sequence;
+ * *dropped: the notifications the queue had no room for.
  */
 static int64
-LogWindowResults(CqQuery *q, CqStreamOp *op, int64 seq)
+LogWindowResults(CqQuery *q, CqStreamOp *op, int64 seq, int64 *dropped)
 {
 	int64 base = (int64) q->def.id * CQ_RESULT_ID_FACTOR;
 	CqResultLog log;
@@ -77,6 +78,7 @@ LogWindowResults(CqQuery *q, CqStreamOp *op, int64 seq)
 	pfree(payload.data);
 	/* Notifications are queued now, sent at commit */
 	cq_result_log_end(&log);
+	*dropped = log.notifier.dropped;
 	return seq;
 }
 
@@ -197,7 +199,8 @@ cq_batch_aggregate(CqQuery *q, const char *source, bool *more)
 
 	/* 4: the results */
 	cq_stream_sort_results(&op);
-	p.last_result_seq = LogWindowResults(q, &op, q->state.last_result_seq);
+	p.last_result_seq = LogWindowResults(q, &op, q->state.last_result_seq,
+										 &p.notify_dropped);
 
 	p.last_source_id = cq_source_progress(q, nrows, limit, ab.last_read, more);
 	p.rows = (int64) nrows;

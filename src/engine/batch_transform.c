@@ -117,5 +117,6 @@ cq_batch_transform(CqQuery *q, const char *source, bool *more)
 	p.results = t.nresults;
 	p.skipped = t.nskipped;
 	p.late = 0;
+	p.notify_dropped = t.log.notifier.dropped;
 	cq_catalog_advance(q, &p);
 }

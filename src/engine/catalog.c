@@ -694,8 +694,8 @@ cq_catalog_runnable(CqQuery **queries)
 void
 cq_catalog_advance(const CqQuery *q, const CqBatchProgress *p)
 {
-	Oid types[9];
-	Datum values[9];
+	Oid types[10];
+	Datum values[10];
 
 	/* The batch's results must stay in the query's own range of ids */
 	if (p->last_result_seq >= CQ_RESULT_ID_FACTOR)
@@ -710,7 +710,7 @@ cq_catalog_advance(const CqQuery *q, const CqBatchProgress *p)
 
 	types[0] = INT4OID;
 	values[0] = Int32GetDatum(q->def.id);
-	for (int i = 1; i < 9; i++)
+	for (int i = 1; i < 10; i++)
 		types[i] = INT8OID;
 	values[1] = Int64GetDatum(p->last_source_id);
 	values[2] = Int64GetDatum(p->last_result_seq);
@@ -720,16 +720,19 @@ cq_catalog_advance(const CqQuery *q, const CqBatchProgress *p)
 	values[6] = Int64GetDatum(q->state.last_source_id);
 	values[7] = Int64GetDatum(q->state.last_result_seq);
 	values[8] = Int64GetDatum(p->late);
+	values[9] = Int64GetDatum(p->notify_dropped);
 	if (SPI_execute_with_args("UPDATE cqstream.query_state"
 							  " SET last_source_id = $2, last_result_seq = $3,"
 							  " rows_processed = rows_processed + $4,"
 							  " results_emitted = results_emitted + $5,"
 							  " rows_skipped = rows_skipped + $6,"
 							  " rows_late = rows_late + $9, status = 'running',"
+							  " notifications_dropped ="
+							  " notifications_dropped + $10,"
 							  " updated = pg_catalog.now()"
 							  " WHERE query_id = $1 AND last_source_id = $7"
 							  " AND last_result_seq = $8",
-							  9, types, values, NULL, false,
+							  10, types, values, NULL, false,
 							  0) != SPI_OK_UPDATE)
 		elog(ERROR, "cqstream: cannot update the state of \"%s\"",
 			 q->def.name);

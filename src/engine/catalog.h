@@ -85,6 +85,7 @@ enum Anum_cq_query_state
 	Anum_cq_query_state_last_error,
 	Anum_cq_query_state_last_error_at,
 	Anum_cq_query_state_updated,
+	Anum_cq_query_state_notifications_dropped,
 	_Anum_cq_query_state_max
 };
 
@@ -152,6 +153,7 @@ typedef struct CqBatchProgress
 	int64 results;
 	int64 skipped;
 	int64 late;
+	int64 notify_dropped; /* notifications not sent: queue too full */
 } CqBatchProgress;
 
 /* When an aggregate last read rows (for the idle flush) */

@@ -74,6 +74,7 @@
 int cq_poll_interval = 10;
 int cq_batch_size = 100000;
 int cq_max_windows_per_row = 1000;
+double cq_notify_queue_limit = 0.5;
 int cq_max_workers = 8;
 
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
@@ -119,6 +120,14 @@ cq_worker_init(void)
 							&cq_max_windows_per_row, 1000, 1,
 							CQ_WINDOW_MAX_OVERLAP, PGC_SUSET, 0, NULL, NULL,
 							NULL);
+	DefineCustomRealVariable("cqstream.notify_queue_limit",
+							 "Fraction of the notification queue above which the worker stops notifying.",
+							 "Above it, results are logged and queries advance "
+							 "without NOTIFY (counted in cqstream.queries), so "
+							 "that a listener idle in a transaction cannot "
+							 "stop the queries by filling the queue.",
+							 &cq_notify_queue_limit, 0.5, 0.0, 1.0, PGC_SIGHUP,
+							 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("cqstream.max_workers",
 							"Most cqstream workers running at once (one per database).",
 							"Each worker also takes one of max_worker_processes.",

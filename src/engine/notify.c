@@ -37,11 +37,13 @@
 #include "commands/async.h"
 #include "common/shortest_dec.h"
 #include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
 #include "utils/datetime.h"
 #include "utils/json.h"
 #include "utils/timestamp.h"
 
 #include "engine/notify.h"
+#include "engine/worker.h"
 
 CqNotifyMode
 cq_notify_mode_parse(const char *text)
@@ -239,6 +241,39 @@ cq_payload_window(StringInfo buf, const char *query, int64 id, bool has_key,
 						   final ? ",\"final\":true}" : ",\"final\":false}");
 }
 
+/*
+ * WarnQueueFull: at most once a minute, say that results were logged
+ * without their notifications, and why.
+ */
+static void
+WarnQueueFull(const CqNotifier *n)
+{
+	static TimestampTz last_warning = 0;
+	TimestampTz now = GetCurrentTimestamp();
+
+	if (last_warning != 0 &&
+		!TimestampDifferenceExceeds(last_warning, now, 60 * 1000))
+		return;
+	last_warning = now;
+	ereport(WARNING,
+			(errmsg("cqstream: the notification queue is %.0f%% full; "
+					"results of query \"%s\" were logged without their " INT64_FORMAT
+					" notifications",
+					100 *
+						DatumGetFloat8(
+							DirectFunctionCall1(pg_notification_queue_usage,
+												(Datum) 0)),
+					n->query, n->dropped),
+			 errdetail("Above cqstream.notify_queue_limit of the queue, "
+					   "the worker logs results and advances without "
+					   "notifying, so that full queue never stops a query; "
+					   "cqstream.queries counts the notifications not sent."),
+			 errhint("A session that listens and stays idle in a "
+					 "transaction holds the queue back; PostgreSQL's own "
+					 "warning \"NOTIFY queue is ... full\" names its "
+					 "process, and pg_stat_activity shows it.")));
+}
+
 void
 cq_notifier_begin(CqNotifier *n, const char *query, CqNotifyMode mode)
 {
@@ -252,6 +287,27 @@ cq_notifier_begin(CqNotifier *n, const char *query, CqNotifyMode mode)
 	n->sent = 0;
 	n->hint_first = 0;
 	n->hint_last = 0;
+	n->dropped = 0;
+	n->room = mode == CQ_NOTIFY_NONE ||
+		DatumGetFloat8(DirectFunctionCall1(pg_notification_queue_usage,
+										   (Datum) 0)) < cq_notify_queue_limit;
+}
+
+/*
+ * NotifySend: one notification, or none when the queue had no room at the
+ * batch's start (counted in n->dropped: the results are in the log all
+ * the same, and readers of the log lose nothing).
+ */
+static void
+NotifySend(CqNotifier *n, const char *payload)
+{
+	if (!n->room)
+	{
+		n->dropped++;
+		return;
+	}
+	Async_Notify(n->channel, payload);
+	n->sent++;
 }
 
 /* Hint mode: remember the range of new ids; cq_notifier_end sends it */
@@ -273,13 +329,12 @@ NotifierFlush(CqNotifier *n)
 	if (n->count == 0)
 		return;
 	if (n->count == 1)
-		Async_Notify(n->channel, n->buf.data + 1);
+		NotifySend(n, n->buf.data + 1);
 	else
 	{
 		appendStringInfoChar(&n->buf, ']');
-		Async_Notify(n->channel, n->buf.data);
+		NotifySend(n, n->buf.data);
 	}
-	n->sent++;
 	resetStringInfo(&n->buf);
 	appendStringInfoChar(&n->buf, '[');
 	n->count = 0;
@@ -337,8 +392,7 @@ cq_notifier_block(CqNotifier *n, int64 first_id, int count, const char *array,
 			if (count > 1)
 			{
 				Assert(len <= CQ_NOTIFY_MAX_PAYLOAD);
-				Async_Notify(n->channel, array);
-				n->sent++;
+				NotifySend(n, array);
 			}
 			break;
 	}
@@ -355,10 +409,11 @@ cq_notifier_end(CqNotifier *n)
 				 "{\"query\":\"%s\",\"first_id\":" INT64_FORMAT
 				 ",\"last_id\":" INT64_FORMAT "}",
 				 n->query, n->hint_first, n->hint_last);
-		Async_Notify(n->channel, hint);
-		n->sent++;
+		NotifySend(n, hint);
 		n->hint_first = 0;
 	}
 	NotifierFlush(n);
 	pfree(n->buf.data);
+	if (n->dropped > 0)
+		WarnQueueFull(n);
 }

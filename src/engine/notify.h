@@ -74,6 +74,8 @@ typedef struct CqNotifier
 	StringInfoData buf; /* the pending items, comma-separated */
 	int count;			/* items in buf */
 	int64 sent;			/* notifications sent */
+	int64 dropped;		/* notifications not sent: the queue was too full */
+	bool room;			/* the queue had room when the batch began */
 	int64 hint_first;	/* hint mode: new ids of this batch, 0 if none */
 	int64 hint_last;
 } CqNotifier;

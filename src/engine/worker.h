@@ -35,6 +35,7 @@
 extern int cq_poll_interval;
 extern int cq_batch_size;
 extern int cq_max_windows_per_row;
+extern double cq_notify_queue_limit;
 extern int cq_max_workers;
 
 /* Called by _PG_init: settings, launcher, utility hook */

@@ -55,7 +55,9 @@ CREATE TABLE cqstream.query_state (
 		CHECK (status IN ('registered', 'running', 'failed')),
 	last_error text,
 	last_error_at timestamptz,
-	updated timestamptz NOT NULL DEFAULT now()
+	updated timestamptz NOT NULL DEFAULT now(),
+	-- notifications not sent because the queue was too full (notify.c)
+	notifications_dropped bigint NOT NULL DEFAULT 0
 );
 COMMENT ON TABLE cqstream.query_state IS
 	'progress, counters and status of each query (written by the worker in the transaction of each batch)';

@@ -88,7 +88,8 @@ CREATE VIEW cqstream.queries AS
 		END AS last_error,
 		'cqstream_' || q.name AS channel,
 		q.created,
-		s.watermark
+		s.watermark,
+		s.notifications_dropped
 	FROM cqstream.query q
 	JOIN cqstream.query_state s ON s.query_id = q.id;
 COMMENT ON VIEW cqstream.queries IS

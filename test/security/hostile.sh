@@ -413,6 +413,35 @@ test_owner_code()
 	cqh_canary_ok "owner code"
 }
 
+# Item 8: a full notification queue never stops the queries
+test_notify_queue()
+{
+	# As if a listener idle in a transaction had filled the queue: the
+	# limit at 0 means "no room" for every batch
+	cqh_do postgres "ALTER SYSTEM SET cqstream.notify_queue_limit = 0"
+	cqh_do postgres "SELECT pg_reload_conf()"
+	# the worker reloads its configuration between passes: feed rows until
+	# a batch runs under the new limit (30 s at most)
+	for _ in $(seq 60); do
+		cqh_canary_feed 10
+		[ "$(cqh_admin "SELECT notifications_dropped > 0 FROM cqstream.queries WHERE name = 'canary'")" = t ] && break
+		cq_wait_until cqh_state "$(cq_state_sql canary rows_processed)" "$CQH_CANARY_ROWS" 5 >/dev/null || true
+	done
+	cqh_canary_ok "queue full"
+	if [ "$(cqh_admin "SELECT notifications_dropped > 0 FROM cqstream.queries WHERE name = 'canary'")" = t ]; then
+		cq_pass "notifications not sent are counted in cqstream.queries ($(cqh_admin "SELECT notifications_dropped FROM cqstream.queries WHERE name = 'canary'"))"
+	else
+		cq_fail "notifications not sent are counted in cqstream.queries"
+	fi
+	if grep -q 'notification queue is .* full; results of query' "$CQ_TMP/pg-hostile/log"; then
+		cq_pass "the worker warns that results were logged without notifications"
+	else
+		cq_fail "the worker warns that results were logged without notifications"
+	fi
+	cqh_do postgres "ALTER SYSTEM RESET cqstream.notify_queue_limit"
+	cqh_do postgres "SELECT pg_reload_conf()"
+}
+
 cq_hostile_db2_sql()
 {
 	cq_psql hostile -d "${CQH_DB}_restored" -At -c "$1"
@@ -443,6 +472,7 @@ cq_hostile_tests()
 	test_engine_signals
 	test_worker_lock
 	test_owner_code
+	test_notify_queue
 	test_ids
 	test_sequences
 	test_dump_restore

@@ -414,6 +414,87 @@ tf_normalize_instants(TimestampTz *times, double *values, int n, bool step)
 }
 
 /*
+ * Normalize each sequence of a checked sequence or set builder in place,
+ * compacting the arrays and joining the sequences that continue each
+ * other; updates b->ninst and b->nseqs.
+ */
+static void
+NormalizeSequences(TFloatBuilder *b)
+{
+	int out = 0;
+	int outseq = 0;
+
+	for (int i = 0; i < b->nseqs; i++)
+	{
+		TFloatSeqView s = b->seqs[i];
+		int n;
+
+		TF_CHECK_INTERRUPTS(i);
+		memmove(b->times + out, b->times + s.start,
+				s.count * sizeof(TimestampTz));
+		memmove(b->values + out, b->values + s.start,
+				s.count * sizeof(double));
+		n = s.count;
+
+		/* Join with the previous sequence when they continue each other */
+		if (outseq > 0)
+		{
+			TFloatSeqView *p = &b->seqs[outseq - 1];
+			int plast = p->start + p->count - 1;
+
+			/*
+			 * Two sequences continue each other when they meet at one
+			 * timestamp with one bound inclusive and the same value
+			 * there (the shared instant is kept once), or, for step
+			 * interpolation, when the first is open at its end and the
+			 * second starts there, whatever its value (the open end
+			 * only repeats the previous value, so it is dropped).
+			 */
+			int drop = -1; /* instants dropped from p's end */
+
+			if (b->times[plast] == b->times[out])
+			{
+				if (b->step && !p->upper_inc && s.lower_inc)
+					drop = 1;
+				else if (p->upper_inc != s.lower_inc &&
+						 tf_float_eq(b->values[plast], b->values[out]))
+					drop = 0;
+			}
+			if (drop >= 0)
+			{
+				int skip = 1 - drop; /* instants skipped from s */
+
+				memmove(b->times + plast + 1 - drop, b->times + out + skip,
+						(n - skip) * sizeof(TimestampTz));
+				memmove(b->values + plast + 1 - drop, b->values + out + skip,
+						(n - skip) * sizeof(double));
+				/*
+				 * p is normalized: append s's instants to it rather
+				 * than normalize the joined sequence again, which
+				 * made a set of N joining sequences quadratic
+				 */
+				n = tf_normalize_append(b->times + p->start,
+										b->values + p->start, p->count - drop,
+										p->count - drop + n - skip, b->step);
+				p->count = n;
+				p->upper_inc = s.upper_inc;
+				out = p->start + n;
+				continue;
+			}
+		}
+		n = tf_normalize_instants(b->times + out, b->values + out, n, b->step);
+		b->seqs[outseq].start = out;
+		b->seqs[outseq].count = n;
+		b->seqs[outseq].lower_inc = s.lower_inc;
+		b->seqs[outseq].upper_inc = s.upper_inc;
+		outseq++;
+		out += n;
+	}
+	b->ninst = out;
+	b->nseqs = outseq;
+}
+
+/*
  * tf_builder_finish: validate (the caller has usually called
  * tf_builder_check already to raise its own message; this raises a generic
  * one otherwise), normalize and serialize.  The builder's arrays are
@@ -434,83 +515,8 @@ tf_builder_finish(TFloatBuilder *b)
 
 	if (b->subtype == TF_SEQUENCE || b->subtype == TF_SEQUENCESET)
 	{
-		/* Normalize each sequence in place, compacting the arrays */
-		int out = 0;
-		int outseq = 0;
-
-		for (int i = 0; i < b->nseqs; i++)
-		{
-			TFloatSeqView s = b->seqs[i];
-			int n;
-
-			TF_CHECK_INTERRUPTS(i);
-			memmove(b->times + out, b->times + s.start,
-					s.count * sizeof(TimestampTz));
-			memmove(b->values + out, b->values + s.start,
-					s.count * sizeof(double));
-			n = s.count;
-
-			/* Join with the previous sequence when they continue each other */
-			if (outseq > 0)
-			{
-				TFloatSeqView *p = &b->seqs[outseq - 1];
-				int plast = p->start + p->count - 1;
-
-				/*
-				 * Two sequences continue each other when they meet at one
-				 * timestamp with one bound inclusive and the same value
-				 * there (the shared instant is kept once), or, for step
-				 * interpolation, when the first is open at its end and the
-				 * second starts there, whatever its value (the open end
-				 * only repeats the previous value, so it is dropped).
-				 */
-				int drop = -1; /* instants dropped from p's end */
-
-				if (b->times[plast] == b->times[out])
-				{
-					if (b->step && !p->upper_inc && s.lower_inc)
-						drop = 1;
-					else if (p->upper_inc != s.lower_inc &&
-							 tf_float_eq(b->values[plast], b->values[out]))
-						drop = 0;
-				}
-				if (drop >= 0)
-				{
-					int skip = 1 - drop; /* instants skipped from s */
-
-					memmove(b->times + plast + 1 - drop, b->times + out + skip,
-							(n - skip) * sizeof(TimestampTz));
-					memmove(b->values + plast + 1 - drop,
-							b->values + out + skip,
-							(n - skip) * sizeof(double));
-					/*
-					 * p is normalized: append s's instants to it rather
-					 * than normalize the joined sequence again, which
-					 * made a set of N joining sequences quadratic
-					 */
-					n = tf_normalize_append(b->times + p->start,
-											b->values + p->start,
-											p->count - drop,
-											p->count - drop + n - skip,
-											b->step);
-					p->count = n;
-					p->upper_inc = s.upper_inc;
-					out = p->start + n;
-					continue;
-				}
-			}
-			n = tf_normalize_instants(b->times + out, b->values + out, n,
-									  b->step);
-			b->seqs[outseq].start = out;
-			b->seqs[outseq].count = n;
-			b->seqs[outseq].lower_inc = s.lower_inc;
-			b->seqs[outseq].upper_inc = s.upper_inc;
-			outseq++;
-			out += n;
-		}
-		b->ninst = out;
-		b->nseqs = outseq;
-		nseqs = outseq;
+		NormalizeSequences(b);
+		nseqs = b->nseqs;
 	}
 
 	ninst = b->ninst;

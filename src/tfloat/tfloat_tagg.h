@@ -13,7 +13,7 @@
  * serialize copies the arrays into a bytea.  The final function sorts what
  * it has into a canonical order first, so the result does not depend on the
  * order rows arrived in, and a parallel plan gives bit for bit the serial
- * answer.  See tfloat_tagg.c for the sweep.
+ * answer.  See tfloat_tagg_fold.c for the sweep.
  *
  *-------------------------------------------------------------------------
  */
@@ -79,7 +79,7 @@ extern void tagg_add_instant(TAggState *st, TimestampTz t, double v);
 extern void tagg_begin_piece(TAggState *st, bool lower_inc, int64 window);
 extern void tagg_end_piece(TAggState *st, bool upper_inc);
 
-/* Folding (tfloat_tagg.c); results palloc'd in the current context */
+/* Folding (tfloat_tagg_fold.c); results palloc'd in the current context */
 extern TFloat *tagg_fold(const TAggState *st, TAggOp op);
 extern int *tagg_sorted_pieces(const TAggState *st);
 extern TimestampTz *tagg_sorted_times(TimestampTz *times, int n, int *nunique);

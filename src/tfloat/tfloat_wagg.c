@@ -521,6 +521,116 @@ Mean(double sum, int n)
 	return n > 0 ? sum / n : get_float8_nan();
 }
 
+/*
+ * The value at breakpoint t into *vp; false when no window ending at t
+ * meets a piece (then *vp is left alone).  Where the window meets pieces
+ * only in single points, the mean is that of their values there.
+ */
+static bool
+SignalPointValue(const Signals *sg, TimestampTz t, double *vp)
+{
+	const TAggState *st = sg->st;
+	bool havept = false;
+	double q, m, psum = 0;
+	int pn = 0;
+
+	Evaluate(sg, t, &q, &m);
+	for (int i = 0; i < sg->nact; i++)
+	{
+		const TAggPiece *p = &st->pieces[sg->active[i]];
+		TimestampTz lo, hi;
+
+		TF_CHECK_INTERRUPTS(i);
+		if (!WindowMeets(st, p, t))
+			continue;
+		havept = true;
+		Overlap(st, p, t, &lo, &hi);
+		if (hi > lo)
+			continue;
+		/* the window meets this piece in one point */
+		psum = float8_pl(psum,
+						 t == SigStart(st, p)
+							 ? st->values[p->start]
+							 : st->values[p->start + p->count - 1]);
+		pn++;
+	}
+	if (havept)
+		*vp = !sg->avg ? q : (m > 0 ? q / m : Mean(psum, pn));
+	return havept;
+}
+
+/*
+ * The limits *ga at t and *gb at t2 of the signal on the open interval
+ * (t, t2) between two breakpoints; returns the window's measure at the
+ * midpoint (0 when only instantaneous sequences are in the window, and
+ * then the interval is constant).
+ */
+static double
+IntervalLimits(const Signals *sg, TimestampTz t, TimestampTz t2, double *ga,
+			   double *gb)
+{
+	const TAggState *st = sg->st;
+	bool avg = sg->avg;
+	TimestampTz mid = t + (t2 - t) / 2;
+	double qa, ma, qb, mb, qm, mm;
+
+	Evaluate(sg, mid, &qm, &mm);
+	Evaluate(sg, t, &qa, &ma);
+	Evaluate(sg, t2, &qb, &mb);
+	if (mm > 0 && !avg)
+	{
+		*ga = qa;
+		*gb = qb;
+	}
+	else if (mm > 0)
+	{
+		double sa = 0, sb = 0;
+		int na = 0, nb = 0;
+
+		/* a 0/0 end: the limit is the mean of the values there */
+		for (int i = 0; i < sg->nact; i++)
+		{
+			const TAggPiece *p = &st->pieces[sg->active[i]];
+
+			TF_CHECK_INTERRUPTS(i);
+			if (p->count < 2)
+				continue;
+			if (SigStart(st, p) == t)
+			{
+				sa = float8_pl(sa, st->values[p->start]);
+				na++;
+			}
+			if (SigEnd(st, p) + p->window == t2)
+			{
+				sb = float8_pl(sb, st->values[p->start + p->count - 1]);
+				nb++;
+			}
+		}
+		*ga = ma > 0 ? qa / ma : Mean(sa, na);
+		*gb = mb > 0 ? qb / mb : Mean(sb, nb);
+	}
+	else
+	{
+		/* only instantaneous sequences in the window */
+		double s = 0;
+		int n = 0;
+
+		for (int i = 0; i < sg->nact; i++)
+		{
+			const TAggPiece *p = &st->pieces[sg->active[i]];
+
+			TF_CHECK_INTERRUPTS(i);
+			if (p->count == 1 && SigEnd(st, p) + p->window > t)
+			{
+				s = float8_pl(s, st->values[p->start]);
+				n++;
+			}
+		}
+		*ga = *gb = avg ? Mean(s, n) : 0;
+	}
+	return mm;
+}
+
 static TFloat *
 FoldSignals(const TAggState *st, bool avg)
 {
@@ -580,40 +690,13 @@ FoldSignals(const TAggState *st, bool avg)
 			sg.active[sg.nact++] = order[next++];
 
 		/* The value at t */
-		{
-			double q, m, psum = 0;
-			int pn = 0;
-
-			Evaluate(&sg, t, &q, &m);
-			for (int i = 0; i < sg.nact; i++)
-			{
-				const TAggPiece *p = &st->pieces[sg.active[i]];
-				TimestampTz lo, hi;
-
-				TF_CHECK_INTERRUPTS(i);
-				if (!WindowMeets(st, p, t))
-					continue;
-				havept = true;
-				Overlap(st, p, t, &lo, &hi);
-				if (hi > lo)
-					continue;
-				/* the window meets this piece in one point */
-				psum = float8_pl(psum,
-								 t == SigStart(st, p)
-									 ? st->values[p->start]
-									 : st->values[p->start + p->count - 1]);
-				pn++;
-			}
-			if (havept)
-				vp = !avg ? q : (m > 0 ? q / m : Mean(psum, pn));
-		}
+		havept = SignalPointValue(&sg, t, &vp);
 
 		/* The open interval (t, next breakpoint) */
 		if (k + 1 < K)
 		{
 			TimestampTz t2 = bps[k + 1];
-			TimestampTz mid = t + (t2 - t) / 2;
-			double qa, ma, qb, mb, qm, mm;
+			double mm;
 			double ga, gb;
 
 			for (int i = 0; i < sg.nact; i++)
@@ -626,61 +709,7 @@ FoldSignals(const TAggState *st, bool avg)
 			}
 			if (haveint)
 			{
-				Evaluate(&sg, mid, &qm, &mm);
-				Evaluate(&sg, t, &qa, &ma);
-				Evaluate(&sg, t2, &qb, &mb);
-				if (mm > 0 && !avg)
-				{
-					ga = qa;
-					gb = qb;
-				}
-				else if (mm > 0)
-				{
-					double sa = 0, sb = 0;
-					int na = 0, nb = 0;
-
-					/* a 0/0 end: the limit is the mean of the values there */
-					for (int i = 0; i < sg.nact; i++)
-					{
-						const TAggPiece *p = &st->pieces[sg.active[i]];
-
-						TF_CHECK_INTERRUPTS(i);
-						if (p->count < 2)
-							continue;
-						if (SigStart(st, p) == t)
-						{
-							sa = float8_pl(sa, st->values[p->start]);
-							na++;
-						}
-						if (SigEnd(st, p) + p->window == t2)
-						{
-							sb = float8_pl(sb,
-										   st->values[p->start + p->count - 1]);
-							nb++;
-						}
-					}
-					ga = ma > 0 ? qa / ma : Mean(sa, na);
-					gb = mb > 0 ? qb / mb : Mean(sb, nb);
-				}
-				else
-				{
-					/* only instantaneous sequences in the window */
-					double s = 0;
-					int n = 0;
-
-					for (int i = 0; i < sg.nact; i++)
-					{
-						const TAggPiece *p = &st->pieces[sg.active[i]];
-
-						TF_CHECK_INTERRUPTS(i);
-						if (p->count == 1 && SigEnd(st, p) + p->window > t)
-						{
-							s = float8_pl(s, st->values[p->start]);
-							n++;
-						}
-					}
-					ga = gb = avg ? Mean(s, n) : 0;
-				}
+				mm = IntervalLimits(&sg, t, t2, &ga, &gb);
 				tagg_emit_breakpoint(&e, t, havept, vp, true, ga);
 				if (mm > 0)
 					Sample(&e, &sg, t, ga, t2, gb, 0);

@@ -1,6 +1,6 @@
 /*
  * The tfloat type: text and binary I/O.  Values are at most 16 bytes per
- * instant plus a 16-byte header; see src/tfloat.h for the layout.
+ * instant plus a 16-byte header; see src/tfloat/tfloat.h for the layout.
  */
 CREATE TYPE public.tfloat;
 

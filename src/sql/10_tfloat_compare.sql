@@ -1,6 +1,6 @@
 /*
  * tfloat comparison: equality, a total order, hashing, and the btree and
- * hash operator classes (src/tfloat_compare.c documents the order).  They
+ * hash operator classes (src/tfloat/tfloat_compare.c documents the order).  They
  * make ORDER BY, DISTINCT, GROUP BY, UNION, merge joins and hash joins
  * work on tfloat columns.
  */

@@ -1,5 +1,5 @@
 /*
- * tfloat constructors (src/tfloat_constructors.c).  Every value is made
+ * tfloat constructors (src/tfloat/tfloat_constructors.c).  Every value is made
  * through the builder, so it is validated and normalized like text input.
  */
 CREATE FUNCTION public.tfloat(float8, timestamptz) RETURNS public.tfloat

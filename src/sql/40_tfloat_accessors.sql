@@ -1,6 +1,6 @@
 /*
- * tfloat accessors (src/tfloat_accessors.c; valueattimestamp is in
- * src/tfloat_restrict.c).  Time extents are PostgreSQL range types where
+ * tfloat accessors (src/tfloat/tfloat_accessors.c; valueattimestamp is in
+ * src/tfloat/tfloat_restrict.c).  Time extents are PostgreSQL range types where
  * MobilityDB has its own span types.
  */
 

@@ -1,5 +1,5 @@
 /*
- * Restriction of a tfloat to time (src/tfloat_restrict.c).  An empty result
+ * Restriction of a tfloat to time (src/tfloat/tfloat_restrict.c).  An empty result
  * is NULL.
  */
 CREATE FUNCTION public.attime(public.tfloat, timestamptz) RETURNS public.tfloat

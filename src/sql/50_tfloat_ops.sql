@@ -1,6 +1,6 @@
 /*
- * Lifted tfloat operations (src/tfloat_ops.c) and the operation catalogue
- * they share with the continuous-query worker (src/operation.c).  Each
+ * Lifted tfloat operations (src/tfloat/tfloat_ops.c) and the operation catalogue
+ * they share with the continuous-query worker (src/core/operation.c).  Each
  * function applies the operation to every stored instant, keeping the
  * subtype, interpolation and bounds (MobilityDB 1.3's behaviour); abs also
  * adds the zero crossings of linear segments.

@@ -1,5 +1,5 @@
 /*
- * tfloat op tfloat: + - * / on two temporal floats (src/tfloat_arith.c).
+ * tfloat op tfloat: + - * / on two temporal floats (src/tfloat/tfloat_arith.c).
  * Both are synchronized on the time they share; the result is NULL when
  * they share none.  Names follow MobilityDB (tnumber_add, ...); the
  * scalar forms (tfloat op float8) live in their own file.

@@ -1,5 +1,5 @@
 /*
- * Time-weighted average and integral of a tfloat (src/tfloat_integral.c).
+ * Time-weighted average and integral of a tfloat (src/tfloat/tfloat_integral.c).
  */
 
 CREATE FUNCTION public.twavg(public.tfloat) RETURNS float8

@@ -1,6 +1,6 @@
 /*
- * Windows and window aggregation (src/window.c is the core, shared with
- * the continuous-query worker; src/window_sql.c the SQL face).
+ * Windows and window aggregation (src/core/window.c is the core, shared with
+ * the continuous-query worker; src/core/window_sql.c the SQL face).
  *
  * A cqstream.window is a composite value so that it prints readably and
  * can be stored and read back with plain SQL; make one with the

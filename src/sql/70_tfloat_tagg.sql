@@ -1,7 +1,7 @@
 /*
  * Temporal aggregates over tfloat (MobilityDB 1.3): tcount, tmin, tmax,
  * tsum, tavg.  The state is an internal list of instants or sequence
- * pieces (src/tfloat_tagg.c); all of them run in parallel plans.
+ * pieces (src/tfloat/tfloat_tagg.c and src/tfloat/tfloat_tagg_fold.c); all of them run in parallel plans.
  */
 
 -- Support functions (shared with the moving-window aggregates)

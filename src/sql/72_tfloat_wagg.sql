@@ -1,7 +1,7 @@
 /*
  * Moving-window aggregates over tfloat (MobilityDB 1.3 names): wmin, wmax,
  * wcount, wsum, wavg (tfloat, interval).  The value at time t aggregates
- * the inputs' values during [t - w, t]; see src/tfloat_wagg.c for what they
+ * the inputs' values during [t - w, t]; see src/tfloat/tfloat_wagg.c for what they
  * mean on continuous sequences.  They share the state, combine,
  * serialization and some final functions of the temporal aggregates
  * (70_tfloat_tagg.sql).

@@ -60,6 +60,9 @@ metrics_render(StrBuf *b)
 	Metric(b, "cqstream_relay_pending_requests", "gauge",
 		   "Connections still sending their request.",
 		   metrics.pending_requests);
+	Metric(b, "cqstream_relay_db_queue", "gauge",
+		   "Commands queued for the database, the one in flight included.",
+		   metrics.db_queue);
 	strbuf_printf(b,
 				  "# HELP cqstream_relay_notification_queue_usage Fraction "
 				  "of the database's notification queue in use.\n"

@@ -30,6 +30,7 @@ typedef struct RelayMetrics
 	int64_t log_reads;	   /* live reads of the results log */
 	int64_t request_timeouts; /* connections closed before a request */
 	int64_t pending_requests; /* connections still sending a request */
+	int64_t db_queue;		  /* commands queued for the database */
 	double queue_usage;		  /* fraction, or < 0 when unknown */
 } RelayMetrics;
 

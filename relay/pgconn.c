@@ -102,7 +102,7 @@ PopHead(void)
 		pg.head = c->next;
 		if (pg.head == NULL)
 			pg.tail = NULL;
-		pg.queued--;
+		metrics.db_queue = --pg.queued;
 	}
 	pg.sent = false;
 	return c;
@@ -580,7 +580,7 @@ pgconn_query(const char *sql, int nparams, const char *const *params,
 	else
 		pg.head = c;
 	pg.tail = c;
-	pg.queued++;
+	metrics.db_queue = ++pg.queued;
 	if (pg.state == PG_READY)
 		SendNext();
 	else

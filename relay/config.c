@@ -81,8 +81,8 @@ static const Setting Settings[] = {
 	{"request-timeout", "CQSTREAM_RELAY_REQUEST_TIMEOUT", ST_INT, "10", 1,
 	 3600, "seconds a connection has to send its whole request"},
 	{"max-requests", "CQSTREAM_RELAY_MAX_REQUESTS", ST_INT, "1024", 1, 1000000,
-	 "most connections still sending their request; a new one past it "
-	 "closes the one that has waited longest"},
+	 "most connections still sending their request; past it the ones "
+	 "that have waited longest (1 s or more) are closed"},
 	{"max-topics", "CQSTREAM_RELAY_MAX_TOPICS", ST_INT, "10000", 1, 1000000,
 	 "most queries followed at once; a stream needing more gets retry:"},
 	{"max-db-queue", "CQSTREAM_RELAY_MAX_DB_QUEUE", ST_INT, "1000", 1, 1000000,

@@ -21,7 +21,13 @@ IsBlank(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-/* Inspect the object; false if it is not one with a positive integer id */
+/*
+ * Inspect the object; false if it is not one with a positive integer id.
+ * jsonb prints a number with all its digits (2e300 as 301 of them), which
+ * jansson refuses as an integer: such an object is read again with every
+ * number as a real, and then its id is exact only up to 2^53 (the relay
+ * takes result ids from the log's rows, not from here).
+ */
 static bool
 Inspect(PayloadItem *it)
 {
@@ -29,7 +35,15 @@ Inspect(PayloadItem *it)
 	json_t *obj = json_loadb(it->text, it->len, JSON_DISABLE_EOF_CHECK, &err);
 	json_t *id;
 	json_t *key;
+	bool reals = false;
 
+	if (obj == NULL)
+	{
+		obj = json_loadb(it->text, it->len,
+						 JSON_DISABLE_EOF_CHECK | JSON_DECODE_INT_AS_REAL,
+						 &err);
+		reals = true;
+	}
 	if (obj == NULL)
 		return false;
 	if (!json_is_object(obj) || (size_t) err.position != it->len)
@@ -46,12 +60,17 @@ Inspect(PayloadItem *it)
 		}
 	}
 	id = json_object_get(obj, "id");
-	if (!json_is_integer(id) || json_integer_value(id) <= 0)
+	if (json_is_integer(id) && json_integer_value(id) > 0)
+		it->id = json_integer_value(id);
+	else if (reals && json_is_real(id) && json_real_value(id) >= 1 &&
+			 json_real_value(id) < 9.2e18 &&
+			 (double) (int64_t) json_real_value(id) == json_real_value(id))
+		it->id = (int64_t) json_real_value(id);
+	else
 	{
 		json_decref(obj);
 		return false;
 	}
-	it->id = json_integer_value(id);
 	key = json_object_get(obj, "key");
 	it->has_key = key != NULL;
 	it->key = json_is_string(key) ? strdup(json_string_value(key)) : NULL;

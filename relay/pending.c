@@ -27,9 +27,15 @@
  * a second (Sweep_cb) and when a connection arrives.
  *
  * The bound: past max-requests pending connections a new one ends the
- * one that has waited longest (a slowloris holds the oldest ones; a
- * normal client sends its request at once), so a flood of slow
- * connections cannot lock normal requests out.  Replies close their
+ * one that has waited longest, if that one has waited PENDING_GRACE_S
+ * at least (a slowloris holds the oldest ones; a normal client sends its
+ * request within milliseconds), so a flood of slow connections cannot
+ * lock normal requests out.  Connections younger than that are left to
+ * send their request: a burst of clients connecting at once (thousands
+ * of streams after a restart) is not cut, and whatever it leaves over the
+ * bound is trimmed by the next sweep.  So at any time at most
+ * max-requests connections, plus those accepted in the last
+ * PENDING_GRACE_S, are pending.  Replies close their
  * connection (reply.c sends "Connection: close"), so each connection
  * carries one request and this covers every request, not only the
  * first.  Streams, once started, are the clients module's; the requests
@@ -45,6 +51,9 @@
 #include "log.h"
 #include "metrics.h"
 #include "pending.h"
+
+/* A pending connection younger than this is never ended for the bound */
+#define PENDING_GRACE_S 1.0
 
 typedef struct Pending
 {
@@ -119,7 +128,27 @@ Age(const Pending *rec, const struct timespec *now)
 		(double) (now->tv_nsec - rec->since.tv_nsec) / 1e9;
 }
 
-/* Drop the records evhttp is done with; end those past the deadline */
+/*
+ * End the oldest pending connections that have waited PENDING_GRACE_S or
+ * more until at most keep are left (the list is oldest first)
+ */
+static void
+Trim(int keep, const struct timespec *now)
+{
+	for (Pending *rec = pd.head; rec && pd.count > keep; rec = rec->next)
+	{
+		if (rec->ended)
+			continue;
+		if (Age(rec, now) < PENDING_GRACE_S)
+			break;
+		End(rec, "max-requests");
+	}
+}
+
+/*
+ * Drop the records evhttp is done with; end those past the deadline, and
+ * the oldest past the bound
+ */
 static void
 Sweep(void)
 {
@@ -135,6 +164,7 @@ Sweep(void)
 		else if (Age(rec, &now) >= relay_config->request_timeout)
 			End(rec, "request-timeout");
 	}
+	Trim(relay_config->max_requests, &now);
 }
 
 static void
@@ -162,10 +192,11 @@ NewConnection_cb(struct event_base *base, void *arg)
 	/* Past the bound: the one that has waited longest goes */
 	if (pd.count >= relay_config->max_requests)
 	{
+		struct timespec now;
+
 		Sweep();
-		for (Pending *old = pd.head;
-			 old && pd.count >= relay_config->max_requests; old = old->next)
-			End(old, "max-requests");
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		Trim(relay_config->max_requests - 1, &now);
 	}
 	bufferevent_incref(bev);
 	rec->bev = bev;

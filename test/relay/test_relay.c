@@ -264,6 +264,13 @@ TestPayload(void)
 				   items[0].key ? strlen(items[0].key) : 0);
 	}
 	payload_items_free(items, n);
+	n = payload_parse("{\"id\":1000000000006,\"value\":2"
+					  "000000000000000000000000000000000000000000}",
+					  72, &items);
+	CheckInt("payload: an integer beyond 64 bits (jsonb's 2e40) read", 1, n);
+	CheckInt("payload: ... and its id", 1000000000006LL,
+			 n == 1 ? items[0].id : 0);
+	payload_items_free(items, n);
 	CheckInt("payload: an array (a notification's) refused", -1,
 			 payload_parse("[{\"id\":1}]", 10, &items));
 	CheckInt("payload: malformed refused", -1,

@@ -284,6 +284,8 @@ StartResponse(struct evhttp_request *req)
 	evhttp_add_header(h, "Content-Type", "text/event-stream; charset=utf-8");
 	evhttp_add_header(h, "Cache-Control", "no-cache");
 	evhttp_add_header(h, "X-Accel-Buffering", "no");
+	/* The router set it already (http.c): once */
+	evhttp_remove_header(h, "Connection");
 	evhttp_add_header(h, "Connection", "close");
 	reply_add_cors(req);
 	evhttp_send_reply_start(req, 200, "OK");

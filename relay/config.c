@@ -71,6 +71,23 @@ static const Setting Settings[] = {
 	 1000000, "most results replayed per query on one (re)connect"},
 	{"token", "CQSTREAM_RELAY_TOKENS", ST_LIST, NULL, 0, 0,
 	 "bearer token, repeatable (environment: comma list); none: open"},
+	{"token-file", "CQSTREAM_RELAY_TOKEN_FILE", ST_STRING, NULL, 0, 0,
+	 "file of bearer tokens, one a line, # comments; read again on SIGHUP, "
+	 "added to --token"},
+	{"allowed-hosts", "CQSTREAM_RELAY_ALLOWED_HOSTS", ST_LIST, NULL, 0, 0,
+	 "Host header values accepted, with or without :PORT, repeatable "
+	 "(environment: comma list); \"*\" accepts any; none: any host when "
+	 "tokens are set, else localhost, 127.0.0.1, [::1] and the listen host"},
+	{"request-timeout", "CQSTREAM_RELAY_REQUEST_TIMEOUT", ST_INT, "10", 1,
+	 3600, "seconds a connection has to send its whole request"},
+	{"max-requests", "CQSTREAM_RELAY_MAX_REQUESTS", ST_INT, "1024", 1, 1000000,
+	 "most connections still sending their request; past it the ones "
+	 "that have waited longest (1 s or more) are closed"},
+	{"max-topics", "CQSTREAM_RELAY_MAX_TOPICS", ST_INT, "10000", 1, 1000000,
+	 "most queries followed at once; a stream needing more gets retry:"},
+	{"max-db-queue", "CQSTREAM_RELAY_MAX_DB_QUEUE", ST_INT, "1000", 1, 1000000,
+	 "most commands waiting for the database; past it /queries gets 503 "
+	 "and new streams retry:"},
 	{"config", "CQSTREAM_RELAY_CONFIG", ST_STRING, NULL, 0, 0,
 	 "file of name = value lines (names as the long flags); # comments"},
 };
@@ -204,6 +221,13 @@ ApplyValue(RelayConfig *cfg, const Setting *s, const char *value,
 				free(cfg->db);
 				cfg->db = xstrdup(value);
 			}
+			else if (strcmp(s->name, "token-file") == 0)
+			{
+				if (*value == '\0')
+					goto bad;
+				free(cfg->token_file);
+				cfg->token_file = xstrdup(value);
+			}
 			else
 			{
 				if (*value == '\0')
@@ -229,6 +253,14 @@ ApplyValue(RelayConfig *cfg, const Setting *s, const char *value,
 				cfg->max_clients = (int) v;
 			else if (strcmp(s->name, "client-buffer") == 0)
 				cfg->client_buffer = v;
+			else if (strcmp(s->name, "request-timeout") == 0)
+				cfg->request_timeout = (int) v;
+			else if (strcmp(s->name, "max-requests") == 0)
+				cfg->max_requests = (int) v;
+			else if (strcmp(s->name, "max-topics") == 0)
+				cfg->max_topics = (int) v;
+			else if (strcmp(s->name, "max-db-queue") == 0)
+				cfg->max_db_queue = (int) v;
 			else
 				cfg->replay_limit = (int) v;
 			return true;
@@ -244,6 +276,11 @@ ApplyValue(RelayConfig *cfg, const Setting *s, const char *value,
 			{
 				list = cfg->tokens;
 				n = &cfg->ntokens;
+			}
+			else if (strcmp(s->name, "allowed-hosts") == 0)
+			{
+				list = cfg->allowed_hosts;
+				n = &cfg->nallowed_hosts;
 			}
 			else
 			{
@@ -411,12 +448,14 @@ config_usage(FILE *out)
 	for (int i = 0; i < NSETTINGS; i++)
 	{
 		const Setting *s = &Settings[i];
-		const char *arg = s->type == ST_INT	 ? "N"
-			: s->type == ST_LISTEN			 ? "HOST:PORT"
-			: strcmp(s->name, "config") == 0 ? "FILE"
-			: strcmp(s->name, "db") == 0	 ? "CONNINFO"
-			: strcmp(s->name, "token") == 0	 ? "T"
-											 : "ORIGIN";
+		const char *arg = s->type == ST_INT			? "N"
+			: s->type == ST_LISTEN					? "HOST:PORT"
+			: strcmp(s->name, "config") == 0		? "FILE"
+			: strcmp(s->name, "token-file") == 0	? "FILE"
+			: strcmp(s->name, "db") == 0			? "CONNINFO"
+			: strcmp(s->name, "token") == 0			? "T"
+			: strcmp(s->name, "allowed-hosts") == 0 ? "HOST"
+													: "ORIGIN";
 
 		fprintf(out, "  --%s=%s\n      %s\n      (%s; default: %s)\n", s->name,
 				arg, s->help, s->env,
@@ -430,28 +469,42 @@ config_usage(FILE *out)
 		  "  --version\n      show the version and exit\n\n"
 		  "Precedence: flag > environment > configuration file > default.\n"
 		  "Signals: SIGTERM drains and exits, SIGHUP reloads the "
-		  "configuration.\n",
+		  "configuration\n(the file and the token file are read again).\n",
 		  out);
+}
+
+/* ": a,b" or "" for a list line of config_print; masked: "***" each */
+static void
+PrintList(FILE *out, const char *name, char *const *list, int n, bool masked)
+{
+	fprintf(out, "%s =", name);
+	for (int i = 0; i < n; i++)
+		fprintf(out, "%s%s", i ? "," : " ", masked ? "***" : list[i]);
+	fputc('\n', out);
 }
 
 void
 config_print(const RelayConfig *cfg, FILE *out)
 {
-	fprintf(out, "db = %s\n", cfg->db);
+	char *db = config_redact_conninfo(cfg->db);
+
+	fprintf(out, "db = %s\n", db);
+	free(db);
 	fprintf(out, "listen = %s\n", cfg->listen);
-	fputs("cors-origin =", out);
-	for (int i = 0; i < cfg->ncors; i++)
-		fprintf(out, "%s%s", i ? "," : " ", cfg->cors[i]);
-	fputc('\n', out);
+	PrintList(out, "cors-origin", cfg->cors, cfg->ncors, false);
 	fprintf(out, "heartbeat = %d\n", cfg->heartbeat);
 	fprintf(out, "retry = %d\n", cfg->retry);
 	fprintf(out, "max-clients = %d\n", cfg->max_clients);
 	fprintf(out, "client-buffer = %ld\n", cfg->client_buffer);
 	fprintf(out, "replay-limit = %d\n", cfg->replay_limit);
-	fputs("token =", out);
-	for (int i = 0; i < cfg->ntokens; i++)
-		fprintf(out, "%s***", i ? "," : " ");
-	fputc('\n', out);
+	PrintList(out, "token", cfg->tokens, cfg->ntokens, true);
+	fprintf(out, "token-file = %s\n", cfg->token_file ? cfg->token_file : "");
+	PrintList(out, "allowed-hosts", cfg->allowed_hosts, cfg->nallowed_hosts,
+			  false);
+	fprintf(out, "request-timeout = %d\n", cfg->request_timeout);
+	fprintf(out, "max-requests = %d\n", cfg->max_requests);
+	fprintf(out, "max-topics = %d\n", cfg->max_topics);
+	fprintf(out, "max-db-queue = %d\n", cfg->max_db_queue);
 	fprintf(out, "config = %s\n", cfg->config_file ? cfg->config_file : "");
 }
 
@@ -462,9 +515,73 @@ config_free(RelayConfig *cfg)
 	free(cfg->listen_host);
 	free(cfg->listen);
 	free(cfg->config_file);
+	free(cfg->token_file);
 	ClearList(cfg->cors, &cfg->ncors);
 	ClearList(cfg->tokens, &cfg->ntokens);
+	ClearList(cfg->allowed_hosts, &cfg->nallowed_hosts);
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+/*
+ * The token file: one token a line, blanks around it ignored, "#"
+ * comments and blank lines skipped; its tokens are added to the list.
+ * A file without any token is refused: a token file emptied by mistake
+ * must not open the relay (on SIGHUP the running configuration stays).
+ */
+static bool
+ApplyTokenFile(RelayConfig *cfg, const char *path, FILE *err)
+{
+	FILE *f = fopen(path, "r");
+	char line[4096];
+	int lineno = 0;
+	int added = 0;
+
+	if (f == NULL)
+	{
+		fprintf(err, "cqstream-relay: could not open token file \"%s\": %s\n",
+				path, strerror(errno));
+		return false;
+	}
+	while (fgets(line, sizeof(line), f) != NULL)
+	{
+		char *p = line;
+		char *e;
+
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f))
+		{
+			fprintf(err, "cqstream-relay: %s:%d: line too long\n", path,
+					lineno);
+			fclose(f);
+			return false;
+		}
+		while (isspace((unsigned char) *p))
+			p++;
+		for (e = p + strlen(p); e > p && isspace((unsigned char) e[-1]); e--)
+			e[-1] = '\0';
+		if (*p == '\0' || *p == '#')
+			continue;
+		if (!ValidItem(p) || cfg->ntokens >= CONFIG_MAX_LIST)
+		{
+			/* The token itself is never written */
+			fprintf(err,
+					"cqstream-relay: %s:%d: invalid token (printable, no "
+					"blank or comma, at most %d tokens in all)\n",
+					path, lineno, CONFIG_MAX_LIST);
+			fclose(f);
+			return false;
+		}
+		cfg->tokens[cfg->ntokens++] = xstrdup(p);
+		added++;
+	}
+	fclose(f);
+	if (added == 0)
+	{
+		fprintf(err, "cqstream-relay: token file \"%s\" holds no token\n",
+				path);
+		return false;
+	}
+	return true;
 }
 
 /*
@@ -573,6 +690,8 @@ config_load(RelayConfig *cfg, int argc, char **argv, FILE *out, FILE *err)
 			goto fail;
 		seen_list[s - Settings] = true;
 	}
+	if (cfg->token_file && !ApplyTokenFile(cfg, cfg->token_file, err))
+		goto fail;
 	if (print)
 	{
 		config_print(cfg, out);
@@ -629,4 +748,245 @@ config_token_ok(const RelayConfig *cfg, const char *token)
 		ok |= (diff == 0);
 	}
 	return ok != 0;
+}
+
+/*
+ * Split a Host value ("name", "name:port", "[v6]", "[v6]:port") into its
+ * name, lowercased, without a final '.' (bracketed for IPv6, so "::1" and
+ * "[::1]" compare equal); *has_port says whether a port followed.  False
+ * if it is not of that form.  A bare IPv6 address (two colons or more) is
+ * taken as a name, for allowed-hosts entries and the listen host.
+ */
+static bool
+HostName(const char *value, char *name, size_t size, bool *has_port)
+{
+	const char *end;
+	const char *colon = strchr(value, ':');
+	size_t n;
+
+	*has_port = false;
+	if (value[0] == '[')
+	{
+		end = strchr(value, ']');
+		if (end == NULL)
+			return false;
+		end++;
+	}
+	else if (colon && strchr(colon + 1, ':'))
+	{
+		/* A bare IPv6 address: bracket it */
+		n = strlen(value);
+		if (n + 3 > size)
+			return false;
+		snprintf(name, size, "[%s]", value);
+		for (char *p = name; *p; p++)
+			*p = (char) tolower((unsigned char) *p);
+		return true;
+	}
+	else
+		end = colon ? colon : value + strlen(value);
+	if (*end == ':')
+	{
+		if (end[1] == '\0')
+			return false;
+		for (const char *p = end + 1; *p; p++)
+			if (!isdigit((unsigned char) *p))
+				return false;
+		*has_port = true;
+	}
+	else if (*end != '\0')
+		return false;
+	n = (size_t) (end - value);
+	if (n > 0 && value[n - 1] == '.')
+		n--;
+	if (n == 0 || n >= size)
+		return false;
+	for (size_t i = 0; i < n; i++)
+	{
+		unsigned char c = (unsigned char) value[i];
+
+		if (!isgraph(c) || c == '/' || c == '@' || c == '\\')
+			return false;
+		name[i] = (char) tolower(c);
+	}
+	name[n] = '\0';
+	return true;
+}
+
+bool
+config_host_allowed(const RelayConfig *cfg, const char *host)
+{
+	static const char *const Defaults[] = {"localhost", "127.0.0.1", "[::1]"};
+	char name[300];
+	char want[300];
+	bool has_port;
+	bool want_port;
+
+	/* No Host at all: not a browser (they always send one) */
+	if (host == NULL)
+		return true;
+	if (cfg->nallowed_hosts == 0 && cfg->ntokens > 0)
+		return true;
+	if (!HostName(host, name, sizeof(name), &has_port))
+		return false;
+	if (cfg->nallowed_hosts == 0)
+	{
+		for (size_t i = 0; i < sizeof(Defaults) / sizeof(Defaults[0]); i++)
+			if (strcmp(name, Defaults[i]) == 0)
+				return true;
+		return cfg->listen_host &&
+			HostName(cfg->listen_host, want, sizeof(want), &want_port) &&
+			strcmp(name, want) == 0;
+	}
+	for (int i = 0; i < cfg->nallowed_hosts; i++)
+	{
+		const char *entry = cfg->allowed_hosts[i];
+
+		if (strcmp(entry, "*") == 0)
+			return true;
+		if (!HostName(entry, want, sizeof(want), &want_port) ||
+			strcmp(name, want) != 0)
+			continue;
+		/* An entry with a port wants that port; without, any */
+		if (!want_port)
+			return true;
+		if (has_port && strcmp(strrchr(host, ':'), strrchr(entry, ':')) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Append n bytes of p to the growing string *out (of *len bytes) */
+static void
+Append(char **out, size_t *len, const char *p, size_t n)
+{
+	char *more = realloc(*out, *len + n + 1);
+
+	if (more == NULL)
+	{
+		fputs("cqstream-relay: out of memory\n", stderr);
+		exit(1);
+	}
+	memcpy(more + *len, p, n);
+	*len += n;
+	more[*len] = '\0';
+	*out = more;
+}
+
+/*
+ * A connection URI: the password of its user info (libpq ends the user
+ * info at '@' and looks no further than the first '/') and any password
+ * parameter
+ */
+static char *
+RedactUri(const char *uri, const char *rest)
+{
+	char *out = NULL;
+	size_t len = 0;
+	const char *p = rest;
+	const char *q;
+
+	while (*p && *p != '@' && *p != '/')
+		p++;
+	if (*p == '@' && (q = memchr(rest, ':', p - rest)) != NULL)
+	{
+		Append(&out, &len, uri, q + 1 - uri);
+		Append(&out, &len, "***", 3);
+		rest = p;
+	}
+	else
+		Append(&out, &len, uri, rest - uri);
+	p = strchr(rest, '?');
+	if (p == NULL)
+	{
+		Append(&out, &len, rest, strlen(rest));
+		return out;
+	}
+	Append(&out, &len, rest, p + 1 - rest);
+	for (p++; *p;)
+	{
+		size_t n = strcspn(p, "&");
+		const char *eq = memchr(p, '=', n);
+
+		if (eq && (size_t) (eq - p) == 8 && strncmp(p, "password", 8) == 0)
+		{
+			Append(&out, &len, p, 9);
+			Append(&out, &len, "***", 3);
+		}
+		else
+			Append(&out, &len, p, n);
+		p += n;
+		if (*p == '&')
+			Append(&out, &len, p++, 1);
+	}
+	return out;
+}
+
+/*
+ * libpq's key = value syntax: a value is single-quoted (backslash
+ * escapes inside) or runs to the next blank (backslash escapes too).  A
+ * string that does not parse is shown only up to where it stops parsing
+ * when anything after that could be a password.
+ */
+char *
+config_redact_conninfo(const char *conninfo)
+{
+	static const char *const Schemes[] = {"postgresql://", "postgres://"};
+	char *out = NULL;
+	size_t len = 0;
+	const char *p = conninfo;
+
+	for (int i = 0; i < 2; i++)
+		if (strncmp(conninfo, Schemes[i], strlen(Schemes[i])) == 0)
+			return RedactUri(conninfo, conninfo + strlen(Schemes[i]));
+	Append(&out, &len, "", 0);
+	while (*p)
+	{
+		const char *start = p;
+		const char *key;
+		size_t keylen;
+		const char *value;
+
+		while (isspace((unsigned char) *p))
+			p++;
+		key = p;
+		while (isalnum((unsigned char) *p) || *p == '_')
+			p++;
+		keylen = (size_t) (p - key);
+		while (isspace((unsigned char) *p))
+			p++;
+		if (keylen == 0 || *p != '=')
+		{
+			/* Not key = value: keep it only if no password can hide there */
+			if (*start && strstr(start, "pass") == NULL)
+				Append(&out, &len, start, strlen(start));
+			else if (*start)
+				Append(&out, &len, len ? " ***" : "***", len ? 4 : 3);
+			return out;
+		}
+		p++;
+		while (isspace((unsigned char) *p))
+			p++;
+		value = p;
+		if (*p == '\'')
+		{
+			for (p++; *p && *p != '\''; p++)
+				if (*p == '\\' && p[1])
+					p++;
+			if (*p == '\'')
+				p++;
+		}
+		else
+			for (; *p && !isspace((unsigned char) *p); p++)
+				if (*p == '\\' && p[1])
+					p++;
+		if (keylen == 8 && strncmp(key, "password", 8) == 0)
+		{
+			Append(&out, &len, start, value - start);
+			Append(&out, &len, "***", 3);
+		}
+		else
+			Append(&out, &len, start, p - start);
+	}
+	return out;
 }

@@ -8,6 +8,8 @@
  * Precedence is flag > environment > file > default (docs/relay.md).  A
  * RelayConfig is a plain value: config_load builds a fresh one, so SIGHUP
  * can load a new configuration, keep the old one on error, and swap.
+ * The token file (token-file) is read by config_load too, so a reload
+ * reads it again: the way to change tokens without a restart.
  */
 #ifndef RELAY_CONFIG_H
 #define RELAY_CONFIG_H
@@ -30,9 +32,16 @@ typedef struct RelayConfig
 	int max_clients;			   /* streams */
 	long client_buffer;			   /* bytes */
 	int replay_limit;			   /* results per query and (re)connect */
-	char *tokens[CONFIG_MAX_LIST]; /* bearer tokens; none: open */
+	char *tokens[CONFIG_MAX_LIST]; /* bearer tokens (with token-file's) */
 	int ntokens;
-	char *config_file; /* or NULL */
+	char *token_file;					  /* or NULL */
+	char *allowed_hosts[CONFIG_MAX_LIST]; /* Host values; none: default */
+	int nallowed_hosts;
+	int request_timeout; /* seconds to send a whole request */
+	int max_requests;	 /* connections still sending their request */
+	int max_topics;		 /* queries followed at once */
+	int max_db_queue;	 /* commands waiting for the database */
+	char *config_file;	 /* or NULL */
 } RelayConfig;
 
 /* What config_load decided */
@@ -59,6 +68,20 @@ extern bool config_cors_allowed(const RelayConfig *cfg, const char *origin);
 
 /* Whether token matches one of cfg's tokens, compared in constant time */
 extern bool config_token_ok(const RelayConfig *cfg, const char *token);
+
+/*
+ * Whether a request's Host header value (NULL: none) is allowed by cfg:
+ * the allowed-hosts list, or by default any host when tokens are set and
+ * else only localhost, 127.0.0.1, [::1] and the listen host, each with or
+ * without a port (docs/relay.md, "Security")
+ */
+extern bool config_host_allowed(const RelayConfig *cfg, const char *host);
+
+/*
+ * conninfo (key=value or postgres:// URI) with every password replaced
+ * by "***", malloc'd; for --print-config and logs
+ */
+extern char *config_redact_conninfo(const char *conninfo);
 
 /*
  * The running configuration: set by main.c once loaded, replaced on

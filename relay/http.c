@@ -8,11 +8,20 @@
  * evhttp parses requests with limits set here: 16 KB of request line and
  * headers (so long URLs and headers are refused by evhttp itself with
  * 400/413 before any routing), 4 KB of body (no route reads one; a body
- * up to that size still gets our JSON 405), 15 s to send a request.  All
- * methods are let through to the router so that every refusal carries
- * the JSON error body: 400, 401, 404 and 405 as
+ * up to that size still gets our JSON 405).  A connection has
+ * request-timeout seconds to send its whole request, however slowly it
+ * sends bytes, and at most max-requests connections may be at it
+ * (pending.c).  Every reply closes its connection (one request per
+ * connection, so the deadline covers every request).  All methods are let
+ * through to the router so that every refusal carries the JSON error
+ * body: 400, 401, 404, 405, 421 and 503 as
  * {"error":{"status":N,"message":"..."}}.  A valid stream request goes
  * to stream.c, which never calls back here.
+ *
+ * Host check (DNS rebinding: a page of another site whose name now
+ * resolves to this address, reading an open relay from the user's
+ * browser): every route but /healthz answers 421 to a Host the
+ * configuration does not allow (config_host_allowed).
  *
  * Authentication (when tokens are configured) covers everything but the
  * dashboard page and /healthz: "Authorization: Bearer T" or
@@ -21,8 +30,10 @@
  *
  * JSON of /queries is built by the database (json_agg over the view), so
  * it is exactly the view's columns and types; the request waits for the
- * reply without blocking the loop.  When accept() fails for lack of file
- * descriptors, accepting pauses for 100 ms instead of spinning.
+ * reply without blocking the loop, and is refused with 503 while
+ * max-db-queue commands wait for the database.  When accept() fails for
+ * lack of file descriptors, accepting pauses for 100 ms instead of
+ * spinning.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -41,14 +52,14 @@
 #include "log.h"
 #include "metrics.h"
 #include "payload.h"
+#include "pending.h"
 #include "pgconn.h"
 #include "reply.h"
 #include "stream.h"
 
-#define MAX_HEADERS_SIZE  16384
-#define MAX_BODY_SIZE	  4096
-#define REQUEST_TIMEOUT_S 15
-#define MAX_KEY_LEN		  1024
+#define MAX_HEADERS_SIZE 16384
+#define MAX_BODY_SIZE	 4096
+#define MAX_KEY_LEN		 1024
 
 static struct
 {
@@ -130,6 +141,12 @@ RouteQueries(struct evhttp_request *req, const char *name)
 	{
 		reply_send_error(req, 503, "Service Unavailable",
 						 "database unavailable");
+		return;
+	}
+	if (pgconn_pending() >= relay_config->max_db_queue)
+	{
+		reply_send_error(req, 503, "Service Unavailable",
+						 "database busy: too many requests waiting for it");
 		return;
 	}
 	if (name == NULL)
@@ -279,7 +296,22 @@ Route_cb(struct evhttp_request *req, void *arg)
 
 	(void) arg;
 	TAILQ_INIT(&q);
+	pending_done(req);
 	StopReading(req);
+	/* One request per connection (pending.c) */
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Connection",
+					  "close");
+	if (path && strcmp(path, "/healthz") != 0 &&
+		!config_host_allowed(relay_config,
+							 evhttp_find_header(evhttp_request_get_input_headers(
+													req),
+												"Host")))
+	{
+		reply_send_error(req, 421, "Misdirected Request",
+						 "this Host is not allowed (allowed-hosts): the "
+						 "relay answers only for its own names");
+		return;
+	}
 	if (cmd == EVHTTP_REQ_OPTIONS)
 	{
 		Preflight(req);
@@ -407,8 +439,9 @@ http_start(struct event_base *base, const char *host, int port)
 								   EVHTTP_REQ_PATCH);
 	evhttp_set_max_headers_size(hs.http, MAX_HEADERS_SIZE);
 	evhttp_set_max_body_size(hs.http, MAX_BODY_SIZE);
-	evhttp_set_timeout(hs.http, REQUEST_TIMEOUT_S);
 	evhttp_set_gencb(hs.http, Route_cb, NULL);
+	pending_init(base, hs.http);
+	http_config_changed();
 	hs.bound = evhttp_bind_socket_with_handle(hs.http, host, port);
 	if (hs.bound == NULL)
 	{
@@ -436,11 +469,20 @@ http_stop_accepting(void)
 }
 
 void
+http_config_changed(void)
+{
+	/* Inactivity, for what pending.c does not watch (idle replies) */
+	if (hs.http)
+		evhttp_set_timeout(hs.http, relay_config->request_timeout);
+}
+
+void
 http_shutdown(void)
 {
 	if (hs.http)
 		evhttp_free(hs.http);
 	hs.http = NULL;
+	pending_shutdown();
 	if (hs.resume_ev)
 		event_free(hs.resume_ev);
 	hs.resume_ev = NULL;

@@ -18,6 +18,8 @@
 /* Bind and route; false (after a log line) if the address cannot be bound */
 extern bool http_start(struct event_base *base, const char *host, int port);
 extern void http_stop_accepting(void);
+/* The configuration changed (SIGHUP): request-timeout */
+extern void http_config_changed(void);
 extern void http_shutdown(void);
 
 #endif /* RELAY_HTTP_H */

@@ -1,16 +1,22 @@
 /*
  * lookup.c
- *	  Batched look-ups of the queries new streams ask for.
+ *	  Batched look-ups of the queries new streams ask for, and of the
+ *	  relay's right to read them.
  *
  * Design notes
  *
  * The waiting streams form one list, oldest first.  lookup_start gives
- * every stream not yet in a batch the next batch number and sends one
- * command for all their names (exact names with = ANY, patterns with
- * LIKE ANY); Lookup_cb hands each stream of that batch the rows it asked
- * for, matched as its own look-up's SQL would (Wants), and starts the
- * next batch.  A stream that stops waiting leaves the list at once
- * (lookup_unwait), so the callback never sees one whose connection is
+ * streams not yet in a batch the next batch number (until the batch
+ * holds LOOKUP_BATCH_NAMES names) and sends one command for all their
+ * names (exact names with = ANY, patterns with LIKE ANY).  Lookup_cb
+ * copies the rows and probes each query that no open topic reads yet:
+ * cqstream.results(name, PROBE_AFTER, 1) reads no row but raises 42501
+ * when the relay's role may not read the query (one command per query,
+ * since one refusal would end a command covering several).  Once every
+ * probe has answered, Distribute hands each stream of the batch the rows
+ * it asked for, matched as its own look-up's SQL would (Wants), and
+ * starts the next batch.  A stream that stops waiting leaves the list at
+ * once (lookup_unwait), so Distribute never sees one whose connection is
  * gone.
  */
 #include <stdlib.h>
@@ -28,14 +34,24 @@ static const char *const LookupSql =
 	"WHERE name = ANY($1::text[]) OR name LIKE ANY($2::text[]) "
 	"ORDER BY name";
 
+/* After the largest result id: the probe's read returns nothing */
+#define PROBE_AFTER "9223372036854775807"
+
+static const char
+	*const ProbeSql = "SELECT 1 FROM cqstream.results($1, " PROBE_AFTER ", 1)";
+
 static struct
 {
 	LookupHooks hooks;
 	int waiting;	  /* streams on the list */
 	LookupWait *head; /* oldest first */
 	LookupWait *tail;
-	PgCmd *cmd;	  /* the look-up of one batch */
-	unsigned gen; /* that batch */
+	PgCmd *cmd;		 /* the look-up of one batch */
+	bool busy;		 /* a batch is being looked up or probed */
+	unsigned gen;	 /* that batch */
+	LookupRow *rows; /* its rows */
+	int nrows;
+	int probing; /* probes in flight */
 } lk;
 
 void
@@ -71,7 +87,7 @@ lookup_unwait(LookupWait *w)
 	else
 		lk.tail = w->prev;
 	w->next = w->prev = NULL;
-	/* Not part of a batch any more (Lookup_cb checks) */
+	/* Not part of a batch any more (Distribute checks) */
 	w->gen = 0;
 }
 
@@ -111,34 +127,39 @@ Wants(const LookupWait *w, const char *name)
 	return false;
 }
 
+static void
+FreeRows(void)
+{
+	for (int i = 0; i < lk.nrows; i++)
+	{
+		pgconn_cancel(lk.rows[i].probe);
+		free(lk.rows[i].name);
+		free(lk.rows[i].kind);
+	}
+	free(lk.rows);
+	lk.rows = NULL;
+	lk.nrows = 0;
+	lk.probing = 0;
+}
+
 /*
- * The look-up of one batch (lk.gen) answered: each stream takes the rows
- * it asked for, in their (name) order, at most one more than a stream may
- * follow (as the LIMIT of a look-up of its own would).
+ * The batch (lk.gen) is looked up and probed (failed: no answer): each
+ * stream takes the rows it asked for, in their (name) order, at most one
+ * more than a stream may follow (as the LIMIT of a look-up of its own
+ * would), and the count of those it may not read.
  */
 static void
-Lookup_cb(PGresult *res, void *arg)
+Distribute(bool failed)
 {
 	unsigned gen = lk.gen;
 	LookupWait **batch;
 	int nbatch = 0;
-	int nrows = 0;
-	int *rows;
+	LookupRow **rows;
 
-	(void) arg;
-	lk.cmd = NULL;
-	if (res && PQresultStatus(res) != PGRES_TUPLES_OK)
-	{
-		relay_log(LOG_WARN, "could not look up queries: %s",
-				  PQresultErrorMessage(res));
-		res = NULL;
-	}
-	if (res)
-		nrows = PQntuples(res);
 	for (LookupWait *w = lk.head; w; w = w->next)
 		nbatch += w->gen == gen;
 	batch = malloc((nbatch + 1) * sizeof(LookupWait *));
-	rows = malloc((STREAM_MAX_QUERIES + 1) * sizeof(int));
+	rows = malloc((STREAM_MAX_QUERIES + 1) * sizeof(LookupRow *));
 	if (batch == NULL || rows == NULL)
 		abort();
 	nbatch = 0;
@@ -149,19 +170,118 @@ Lookup_cb(PGresult *res, void *arg)
 	{
 		LookupWait *w = batch[i];
 		int n = 0;
+		int denied = 0;
+		bool unknown = failed;
 
 		/* Gone meanwhile (lookup_unwait resets gen): a second guard */
 		if (w->gen != gen)
 			continue;
-		for (int r = 0; r < nrows && n <= STREAM_MAX_QUERIES; r++)
-			if (Wants(w, PQgetvalue(res, r, 0)))
-				rows[n++] = r;
-		lk.hooks.resolved(w, res, rows, n);
+		for (int r = 0; r < lk.nrows && n <= STREAM_MAX_QUERIES; r++)
+		{
+			if (!Wants(w, lk.rows[r].name))
+				continue;
+			switch (lk.rows[r].access)
+			{
+				case LOOKUP_READABLE:
+					rows[n++] = &lk.rows[r];
+					break;
+				case LOOKUP_DENIED:
+					denied++;
+					break;
+				case LOOKUP_UNKNOWN:
+					unknown = true;
+					break;
+				case LOOKUP_GONE:
+					break;
+			}
+		}
+		lk.hooks.resolved(w, rows, unknown ? 0 : n, denied, unknown);
 	}
 	free(rows);
 	free(batch);
+	FreeRows();
+	lk.busy = false;
 	lk.hooks.batch_done();
 	lookup_start();
+}
+
+static void
+Probe_cb(PGresult *res, void *arg)
+{
+	LookupRow *row = arg;
+	const char *state = pgconn_sqlstate(res);
+
+	row->probe = NULL;
+	if (res && PQresultStatus(res) == PGRES_TUPLES_OK)
+		row->access = LOOKUP_READABLE;
+	else if (strcmp(state, "42501") == 0)
+		row->access = LOOKUP_DENIED;
+	else if (strcmp(state, "42704") == 0)
+		row->access = LOOKUP_GONE;
+	else
+	{
+		if (res)
+			relay_log(LOG_WARN, "could not check the results of \"%s\": %s",
+					  row->name, PQresultErrorMessage(res));
+		row->access = LOOKUP_UNKNOWN;
+	}
+	if (--lk.probing == 0)
+		Distribute(false);
+}
+
+/*
+ * The look-up of one batch (lk.gen) answered: keep its rows and probe
+ * the queries no topic reads yet
+ */
+static void
+Lookup_cb(PGresult *res, void *arg)
+{
+	(void) arg;
+	lk.cmd = NULL;
+	if (res && PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		relay_log(LOG_WARN, "could not look up queries: %s",
+				  PQresultErrorMessage(res));
+		res = NULL;
+	}
+	if (res == NULL)
+	{
+		Distribute(true);
+		return;
+	}
+	lk.nrows = PQntuples(res);
+	lk.rows = calloc(lk.nrows + 1, sizeof(LookupRow));
+	if (lk.rows == NULL)
+		abort();
+	for (int r = 0; r < lk.nrows; r++)
+	{
+		LookupRow *row = &lk.rows[r];
+
+		row->name = strdup(PQgetvalue(res, r, 0));
+		row->kind = strdup(PQgetvalue(res, r, 1));
+		if (row->name == NULL || row->kind == NULL)
+			abort();
+		row->last_id = PQgetisnull(res, r, 2)
+			? 0
+			: strtoll(PQgetvalue(res, r, 2), NULL, 10);
+	}
+	/* Counted first: a probe's answer never comes before this returns */
+	for (int r = 0; r < lk.nrows; r++)
+	{
+		LookupRow *row = &lk.rows[r];
+
+		if (lk.hooks.known_readable(row->name))
+			row->access = LOOKUP_READABLE;
+		else
+		{
+			const char *params[1] = {row->name};
+
+			lk.probing++;
+			row->probe = pgconn_query(ProbeSql, 1, params, Probe_cb, row);
+		}
+	}
+	if (lk.probing == 0)
+		Distribute(false);
 }
 
 void
@@ -176,7 +296,7 @@ lookup_start(void)
 	StrBuf la;
 	const char *params[2];
 
-	if (lk.cmd)
+	if (lk.busy)
 		return;
 	for (LookupWait *w = lk.head; w; w = w->next)
 		if (w->gen == 0)
@@ -193,6 +313,10 @@ lookup_start(void)
 	{
 		if (w->gen != 0)
 			continue;
+		/* A batch of bounded size; the rest go with the next */
+		if (nexact + nlike > 0 &&
+			nexact + nlike + w->nnames > LOOKUP_BATCH_NAMES)
+			break;
 		w->gen = lk.gen;
 		for (int i = 0; i < w->nnames; i++)
 		{
@@ -208,6 +332,7 @@ lookup_start(void)
 	names_array(&la, like, nlike, true);
 	params[0] = ea.data;
 	params[1] = la.data;
+	lk.busy = true;
 	lk.cmd = pgconn_query(LookupSql, 2, params, Lookup_cb, NULL);
 	strbuf_free(&ea);
 	strbuf_free(&la);
@@ -220,4 +345,6 @@ lookup_shutdown(void)
 {
 	pgconn_cancel(lk.cmd);
 	lk.cmd = NULL;
+	FreeRows();
+	lk.busy = false;
 }

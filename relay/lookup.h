@@ -1,24 +1,35 @@
 /*
  * lookup.h
  *	  Stream resolution: the query names and patterns of new streams
- *	  looked up in cqstream.queries, many streams per command.
+ *	  looked up in cqstream.queries, many streams per command, and the
+ *	  relay's right to read each query's results checked.
  *
  * Design notes
  *
  * A stream waits for its queries with a LookupWait (inside its Client).
- * Every stream waiting at one moment is looked up by one command (the
- * names and patterns of them all, names.h); the streams arriving
- * meanwhile by the next, so thousands of clients connecting at once cost
- * a few round trips, not one each.  When the answer comes, each waiting
- * stream gets the rows it asked for (LookupHooks.resolved), then the
- * batch is done (LookupHooks.batch_done) and the next one starts.
+ * Every stream waiting at one moment (at most LOOKUP_BATCH_NAMES names)
+ * is looked up by one command (the names and patterns of them all,
+ * names.h); the streams arriving meanwhile by the next, so thousands of
+ * clients connecting at once cost a few round trips, not one each.
+ *
+ * cqstream.queries lists every query to every role, so the look-up then
+ * probes, for each query found that no open topic already reads, whether
+ * the relay's role may read its results (cqstream.results checks the
+ * owner's role and the read grants; a probe reads no row).  When the
+ * answers are in, each waiting stream gets the readable rows it asked
+ * for and the count of those it may not read (LookupHooks.resolved),
+ * then the batch is done (LookupHooks.batch_done) and the next starts.
  */
 #ifndef RELAY_LOOKUP_H
 #define RELAY_LOOKUP_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <libpq-fe.h>
+
+/* Most names (and patterns) one look-up command carries */
+#define LOOKUP_BATCH_NAMES 4096
 
 typedef struct LookupWait
 {
@@ -30,16 +41,40 @@ typedef struct LookupWait
 	struct LookupWait *prev;
 } LookupWait;
 
+/* Whether the relay's role may read a query's results */
+typedef enum LookupAccess
+{
+	LOOKUP_UNKNOWN, /* no answer (the database): the stream is shed */
+	LOOKUP_READABLE,
+	LOOKUP_DENIED, /* 42501: not the owner's role nor granted read */
+	LOOKUP_GONE	   /* dropped between the look-up and the probe */
+} LookupAccess;
+
+/* One query found by a look-up */
+typedef struct LookupRow
+{
+	char *name;
+	char *kind;		 /* "aggregate" or "transform" */
+	int64_t last_id; /* its last result id, 0: none yet */
+	LookupAccess access;
+	struct PgCmd *probe; /* in flight */
+} LookupRow;
+
 typedef struct LookupHooks
 {
 	/*
-	 * w's queries are known: rows[0 .. n - 1] of res (name, kind,
-	 * last_result_id, in name order; at most one more than a stream may
-	 * follow), or res is NULL (no answer).  w is no longer waiting.
+	 * w's queries are known: rows[0 .. n - 1] the readable ones it asked
+	 * for, in name order, at most one more than a stream may follow;
+	 * denied: how many more it asked for that the relay may not read;
+	 * failed: some could not be checked (no database).  w is no longer
+	 * waiting.  The rows are valid during the call only.
 	 */
-	void (*resolved)(LookupWait *w, PGresult *res, const int *rows, int n);
+	void (*resolved)(LookupWait *w, LookupRow *const *rows, int n, int denied,
+					 bool failed);
 	/* Every stream of the batch has been given its rows */
 	void (*batch_done)(void);
+	/* The relay reads query name already (no probe needed) */
+	bool (*known_readable)(const char *name);
 } LookupHooks;
 
 extern void lookup_init(const LookupHooks *hooks);

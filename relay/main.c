@@ -15,8 +15,10 @@
  *   jittered retry: hint, wait until their connections are closed (at
  *   most DRAIN_TIMEOUT_S), exit 0.
  * - SIGHUP: load the configuration again from the same flags, environment
- *   and file; on success it replaces the current one (the listen address
- *   excepted, which needs a restart), on error the current one stays.
+ *   and file, and the token file; on success it replaces the current one
+ *   (the listen address excepted, which needs a restart), on error the
+ *   current one stays.  The environment is the one the relay started
+ *   with: settings meant to change without a restart belong in the files.
  *
  * The soft limit of open files is raised to the hard limit at start, since
  * each stream holds a descriptor.
@@ -144,6 +146,7 @@ Hup_cb(evutil_socket_t sig, short what, void *arg)
 	resolve_reload();
 	pgconn_set_conninfo(relay.cfg.db);
 	stream_config_changed();
+	http_config_changed();
 	relay_log(LOG_INFO, "configuration reloaded");
 }
 

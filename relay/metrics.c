@@ -25,8 +25,7 @@ metrics_render(StrBuf *b)
 	Metric(b, "cqstream_relay_clients", "gauge", "Open event streams.",
 		   metrics.clients);
 	Metric(b, "cqstream_relay_events_in_total", "counter",
-		   "Results received from the database (notifications and log "
-		   "reads).",
+		   "Results read from the results log (live reads and history).",
 		   metrics.events_in);
 	Metric(b, "cqstream_relay_events_out_total", "counter",
 		   "Events written to clients.", metrics.events_out);
@@ -43,8 +42,27 @@ metrics_render(StrBuf *b)
 		   "Database connections made again after a loss.",
 		   metrics.db_reconnects);
 	Metric(b, "cqstream_relay_shed_total", "counter",
-		   "Streams answered with retry: and closed over max-clients.",
+		   "Streams answered with retry: and closed over max-clients, "
+		   "max-topics or max-db-queue.",
 		   metrics.shed);
+	Metric(b, "cqstream_relay_hints_total", "counter",
+		   "Notifications received on followed queries' channels (hints "
+		   "only: their payload is never read).",
+		   metrics.hints);
+	Metric(b, "cqstream_relay_log_reads_total", "counter",
+		   "Live reads of the results log (at most one in flight per "
+		   "query).",
+		   metrics.log_reads);
+	Metric(b, "cqstream_relay_request_timeouts_total", "counter",
+		   "Connections closed for not sending a whole request within "
+		   "request-timeout, or past max-requests.",
+		   metrics.request_timeouts);
+	Metric(b, "cqstream_relay_pending_requests", "gauge",
+		   "Connections still sending their request.",
+		   metrics.pending_requests);
+	Metric(b, "cqstream_relay_db_queue", "gauge",
+		   "Commands queued for the database, the one in flight included.",
+		   metrics.db_queue);
 	strbuf_printf(b,
 				  "# HELP cqstream_relay_notification_queue_usage Fraction "
 				  "of the database's notification queue in use.\n"

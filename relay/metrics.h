@@ -25,8 +25,13 @@ typedef struct RelayMetrics
 	int64_t slow_closes;
 	int64_t replays;	   /* history reads for a (re)connect or back-fill */
 	int64_t db_reconnects; /* connections made after a loss */
-	int64_t shed;		   /* streams refused over max-clients */
-	double queue_usage;	   /* fraction, or < 0 when unknown */
+	int64_t shed;		   /* streams refused over a limit */
+	int64_t hints;		   /* notifications on the channels of topics */
+	int64_t log_reads;	   /* live reads of the results log */
+	int64_t request_timeouts; /* connections closed before a request */
+	int64_t pending_requests; /* connections still sending a request */
+	int64_t db_queue;		  /* commands queued for the database */
+	double queue_usage;		  /* fraction, or < 0 when unknown */
 } RelayMetrics;
 
 extern RelayMetrics metrics;

@@ -5,8 +5,8 @@
  *
  * Design notes
  *
- * A round is what one client gets from one database read (a notification,
- * a slice of history): events and text are staged while the read is
+ * A round is what one client gets from one database read (a page of the
+ * log, a slice of history): events and text are staged while the read is
  * handled and the client is marked dirty; output_flush_dirty then sends
  * each dirty client's round as one HTTP chunk (plain bytes on an HTTP/1.0
  * response).  A round of a single-query stream that is whole shared
@@ -28,13 +28,12 @@
  * (two epoll_ctl calls) and allocate a chain for each chunk header, which
  * cost more than the write itself at 10,000 clients.
  *
- * History in slices: a replay or a run of results read by reference can
- * be far larger than client-buffer, so it is never written at once.  Its
- * events wait in the subs' backlogs (sub.h), and the client is fed from
- * them (Feed) while its unsent output is under client-buffer / 2; when
- * that output has drained (output_drained_cb) the next slice follows.  So
- * per round a client's output grows by at most client-buffer / 2 plus
- * one event.
+ * History in slices: a replay can be far larger than client-buffer, so
+ * it is never written at once.  Its events wait in the subs' backlogs
+ * (sub.h), and the client is fed from them (Feed) while its unsent
+ * output is under client-buffer / 2; when that output has drained
+ * (output_drained_cb) the next slice follows.  So per round a client's
+ * output grows by at most client-buffer / 2 plus one event.
  *
  * Slow clients: after each round, a client whose connection holds more
  * than client-buffer unsent bytes of live output (history slices not yet
@@ -68,7 +67,6 @@
 static struct
 {
 	Client *dirty; /* clients with a round to send */
-	struct event *flush_ev;
 } op;
 
 /* A piece of a round's wire form (Flush) */
@@ -87,27 +85,6 @@ typedef enum WriteResult
 	WRITE_ALL,	   /* all of it is in the socket */
 	WRITE_GONE	   /* the peer has gone */
 } WriteResult;
-
-static void
-Flush_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void) fd;
-	(void) what;
-	(void) arg;
-	output_flush_dirty();
-}
-
-void
-output_init(struct event_base *base)
-{
-	op.flush_ev = event_new(base, -1, 0, Flush_cb, NULL);
-}
-
-void
-output_shutdown(void)
-{
-	event_free(op.flush_ev);
-}
 
 void
 output_mark_dirty(Client *c)
@@ -532,12 +509,6 @@ output_flush_dirty(void)
 			continue;
 		Flush(c);
 	}
-}
-
-void
-output_flush_soon(void)
-{
-	event_active(op.flush_ev, EV_TIMEOUT, 0);
 }
 
 void

@@ -19,9 +19,6 @@
 #include "client.h"
 #include "wire.h"
 
-extern void output_init(struct event_base *base);
-extern void output_shutdown(void);
-
 /* Put c on the dirty list: its round is sent by output_flush_dirty */
 extern void output_mark_dirty(Client *c);
 
@@ -34,8 +31,6 @@ extern size_t output_queued(Client *c);
 
 /* Send every dirty client's round; close the ones that fell behind */
 extern void output_flush_dirty(void);
-/* output_flush_dirty from the loop, once the current read is handled */
-extern void output_flush_soon(void);
 
 /* c's connection has written all it was given (bufferevent write cb) */
 extern void output_drained_cb(struct bufferevent *bev, void *arg);

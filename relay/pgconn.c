@@ -71,6 +71,7 @@ static struct
 	struct event *usage_ev; /* refresh the notification queue usage */
 	PgCmd *head;			/* head is in flight when sent is true */
 	PgCmd *tail;
+	int queued; /* commands on the queue */
 	bool sent;
 	PGresult *result; /* the in-flight command's result so far */
 	bool shutting_down;
@@ -101,6 +102,7 @@ PopHead(void)
 		pg.head = c->next;
 		if (pg.head == NULL)
 			pg.tail = NULL;
+		metrics.db_queue = --pg.queued;
 	}
 	pg.sent = false;
 	return c;
@@ -550,6 +552,12 @@ pgconn_ready(void)
 	return pg.state == PG_READY;
 }
 
+int
+pgconn_pending(void)
+{
+	return pg.queued;
+}
+
 PgCmd *
 pgconn_query(const char *sql, int nparams, const char *const *params,
 			 PgResultCb cb, void *arg)
@@ -572,6 +580,7 @@ pgconn_query(const char *sql, int nparams, const char *const *params,
 	else
 		pg.head = c;
 	pg.tail = c;
+	metrics.db_queue = ++pg.queued;
 	if (pg.state == PG_READY)
 		SendNext();
 	else

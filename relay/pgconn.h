@@ -11,7 +11,9 @@
  * from the event loop, never from inside pgconn_query, with the result,
  * or with NULL when the connection is down or was lost: callers never see
  * a reentrant call.  A command can be cancelled (its callback is then not
- * called) when what it was for goes away.
+ * called) when what it was for goes away.  The queue itself has no
+ * bound: what adds to it is bounded instead (a few commands per topic,
+ * one look-up, and requests refused past max-db-queue, docs/relay.md).
  */
 #ifndef RELAY_PGCONN_H
 #define RELAY_PGCONN_H
@@ -40,6 +42,12 @@ extern void pgconn_init(struct event_base *base, const char *conninfo,
 extern void pgconn_set_conninfo(const char *conninfo);
 extern void pgconn_shutdown(void);
 extern bool pgconn_ready(void);
+
+/*
+ * Commands queued, the one in flight included: what callers that answer
+ * requests compare with max-db-queue before adding one
+ */
+extern int pgconn_pending(void);
 
 /*
  * Queue sql with text parameters (copied); cb(res, arg) later.  cb may be

@@ -20,18 +20,21 @@
  * position from an earlier query of the same name (another query id)
  * replays the new query from its start.
  *
- * The history becomes the sub's backlog (sub.h), sent in slices; SQLSTATE
- * 42704 (the query is gone) ends the topic's streams, 42501 (the log is
- * not readable by the relay's role) is said on the stream.
+ * The history becomes the sub's backlog (sub.h), sent in slices.  The
+ * topic's first read also gives it its live position (live.c): the
+ * query's last result id l in the read's snapshot.  A failed read is
+ * handled by topic_read_failed: the query is gone (42704), the relay's
+ * role may not read it (42501), or it is tried again, its subs still
+ * waiting (they never go live without their history).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
+#include "live.h"
 #include "log.h"
 #include "metrics.h"
 #include "output.h"
-#include "payload.h"
 #include "pgconn.h"
 #include "replay.h"
 
@@ -62,32 +65,13 @@ NormalizeAfter(Topic *t, int64_t a)
 	return a;
 }
 
-/* The read failed: say so on the streams waiting for it, and go on live */
+/* The read failed: its subs wait for the next (topic_read_failed) */
 static void
 ReplayFailed(Topic *t, PGresult *res)
 {
-	const char *state = pgconn_sqlstate(res);
-
-	if (strcmp(state, "42704") == 0)
-	{
-		topic_drop(t);
-		return;
-	}
-	relay_log(LOG_WARN, "could not read the results of \"%s\": %s", t->name,
-			  PQresultErrorMessage(res));
 	for (Sub *s = t->subs; s; s = s->tnext)
-		if (s->in_batch)
-		{
-			const char *msg = strcmp(state, "42501") == 0
-				? ": history not readable by the relay's "
-				  "role\n\n"
-				: ": history not available\n\n";
-
-			output_write_text(s->client, msg, strlen(msg));
-			sub_end_replay(s, NULL, 0, 0);
-		}
-	output_flush_dirty();
-	replay_start(t);
+		s->in_batch = false;
+	topic_read_failed(t, res);
 }
 
 /* The rows of res as events (jsonb text compacted), and l and o */
@@ -95,7 +79,6 @@ static void
 ReadHistory(Topic *t, PGresult *res, History *h)
 {
 	int n = PQntuples(res);
-	StrBuf json;
 
 	h->l = -1;
 	h->o = -1;
@@ -109,28 +92,23 @@ ReadHistory(Topic *t, PGresult *res, History *h)
 		t->qid = h->l / SSE_ID_BASE;
 	if (n <= 0)
 		return;
-	strbuf_init(&json);
 	h->evs = calloc(n, sizeof(Event *));
 	if (h->evs == NULL)
 		abort();
 	for (int i = 0; i < n; i++)
 	{
-		PayloadItem *items;
-		int64_t id;
+		Event *ev;
 
 		if (PQgetisnull(res, i, 2) || PQgetisnull(res, i, 3))
 			continue;
-		id = strtoll(PQgetvalue(res, i, 2), NULL, 10);
-		strbuf_reset(&json);
-		payload_minify(&json, PQgetvalue(res, i, 3), PQgetlength(res, i, 3));
-		if (payload_parse(json.data, json.len, &items) != 1)
+		ev = wire_from_log(strtoll(PQgetvalue(res, i, 2), NULL, 10),
+						   t->is_window, PQgetvalue(res, i, 3),
+						   PQgetlength(res, i, 3));
+		if (ev == NULL)
 			continue;
-		h->evs[h->nev++] = wire_build(id, t->is_window, json.data, json.len,
-									  items[0].has_key, items[0].key);
-		payload_items_free(items, 1);
+		h->evs[h->nev++] = ev;
 		metrics.events_in++;
 	}
-	strbuf_free(&json);
 }
 
 /*
@@ -189,7 +167,10 @@ Replay_cb(PGresult *res, void *arg)
 		ReplayFailed(t, res);
 		return;
 	}
+	t->readable = true;
 	ReadHistory(t, res, &h);
+	/* The first read: live reads start after the query's last result */
+	live_start(t, h.l);
 	for (Sub *s = t->subs; s; s = s->tnext)
 		if (s->in_batch)
 			ReplaySub(t, s, &h);

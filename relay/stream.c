@@ -8,25 +8,25 @@
  * A stream (one GET of /queries/{name}/stream or /stream) is a Client;
  * it follows one Topic per query through one Sub, which keeps its
  * position.  Its life: stream_open refuses it with a retry: hint when
- * draining, over max-clients or without a database, or queues it for
- * the next look-up of query names (lookup.c); once looked up (Resolved),
- * it is answered 204 (no such query), 400 (too many queries), or its
- * response starts and it gets a Sub per query, each from the position
+ * draining, over max-clients, without a database or with max-db-queue
+ * commands waiting for it, or queues it for the next look-up of query
+ * names (lookup.c); once looked up (Resolved), it is answered 204 (no
+ * such query), 403 (the relay's role may not read it), 400 (too many
+ * queries), a retry: hint (over max-topics), or its response starts and it gets a Sub per query, each from the position
  * the client gave (Last-Event-ID), or, without one, from the query's
  * last result when the stream opened.  All the new subs of a look-up
  * batch then share one history read per topic (replay.c).
  *
  * Database events: on (re)connect every topic is LISTENed again and every
- * open stream back-filled from its position; notifications go to their
- * topic (inbound.c) and are sent once every notification of the current
- * read is in (output_flush_soon), so when the relay falls behind a client
- * gets the events that piled up in one write, not one write each.
+ * open stream back-filled from its position; a notification on a query's
+ * channel is only a hint: its topic reads what follows its position from
+ * the results log (live.c), whatever the payload says.
  *
  * Module map (docs/relay.md, "Source layout"): wire.c (events' shared
  * bytes), output.c (a client's output), client.c (a client's life),
  * sub.c (positions, backlogs), topic.c (LISTEN, dispatch, dropped
- * queries), replay.c (history), inbound.c (notifications in order,
- * results by reference), lookup.c (query names to queries).
+ * queries), replay.c (history), live.c (hints in, pages of the log
+ * out), lookup.c (query names to queries, and the right to read them).
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -36,7 +36,7 @@
 
 #include "client.h"
 #include "config.h"
-#include "inbound.h"
+#include "live.h"
 #include "lookup.h"
 #include "metrics.h"
 #include "output.h"
@@ -48,24 +48,38 @@
 
 /*
  * Answer c without a stream when its look-up says so (no answer, no
- * query, too many); true if it was answered (and freed)
+ * query, none the relay may read, too many, too many topics); true if it
+ * was answered (and freed)
  */
 static bool
-Refuse(Client *c, PGresult *res, int n)
+Refuse(Client *c, LookupRow *const *rows, int n, int denied, bool failed)
 {
 	struct evhttp_request *req;
+	int fresh = 0;
 
-	if (res == NULL)
+	if (failed)
 	{
 		client_shed(client_release(c), "database unavailable");
 		return true;
 	}
-	if (n == 0)
+	if (n == 0 && denied == 0)
 	{
 		/* Unknown query: 204 tells an EventSource to stop reconnecting */
 		req = client_release(c);
 		reply_add_cors(req);
 		evhttp_send_reply(req, 204, "No Content", NULL);
+		return true;
+	}
+	if (n == 0 || (!c->multi && denied > 0))
+	{
+		/* A 403 stops an EventSource as well, for good */
+		reply_send_error(client_release(c), 403, "Forbidden",
+						 c->multi ? "the relay's database role may not read "
+									"the results of the queries asked for "
+									"(cqstream.grant_results)"
+								  : "the relay's database role may not read "
+									"the results of this query "
+									"(cqstream.grant_results)");
 		return true;
 	}
 	if (n > STREAM_MAX_QUERIES)
@@ -81,6 +95,14 @@ Refuse(Client *c, PGresult *res, int n)
 				 "the most one stream can follow",
 				 STREAM_MAX_QUERIES);
 		reply_send_error(client_release(c), 400, "Bad Request", msg);
+		return true;
+	}
+	for (int i = 0; i < n; i++)
+		fresh += topic_find(rows[i]->name) == NULL;
+	if (fresh > 0 && topic_count() + fresh > relay_config->max_topics)
+	{
+		metrics.shed++;
+		client_shed(client_release(c), "too many queries followed");
 		return true;
 	}
 	return false;
@@ -108,18 +130,19 @@ StartAfter(Client *c, Topic *t, int64_t last, const CursorPos *pos, int npos)
 }
 
 /*
- * c's queries are known (LookupHooks.resolved): rows[0 .. n - 1] of res,
- * or res is NULL.  Start its stream, or answer 204/400/retry and free
- * it.  Its history reads are started by BatchDone, once for the batch.
+ * c's queries are known (LookupHooks.resolved): rows[0 .. n - 1], the
+ * readable ones, and denied more it may not read.  Start its stream, or
+ * answer 204/400/403/retry and free it.  Its history reads are started
+ * by BatchDone, once for the batch.
  */
 static void
-Resolved(LookupWait *w, PGresult *res, const int *rows, int n)
+Resolved(LookupWait *w, LookupRow *const *rows, int n, int denied, bool failed)
 {
 	Client *c = (Client *) ((char *) w - offsetof(Client, wait));
 	CursorPos pos[STREAM_MAX_QUERIES];
 	int npos = -1;
 
-	if (Refuse(c, res, n))
+	if (Refuse(c, rows, n, denied, failed))
 		return;
 	if (c->last_id)
 		npos = sse_cursor_parse(c->last_id, pos, STREAM_MAX_QUERIES);
@@ -133,14 +156,19 @@ Resolved(LookupWait *w, PGresult *res, const int *rows, int n)
 	client_start(c);
 	for (int i = 0; i < n; i++)
 	{
-		const char *name = PQgetvalue(res, rows[i], 0);
-		int64_t last = PQgetisnull(res, rows[i], 2)
-			? 0
-			: strtoll(PQgetvalue(res, rows[i], 2), NULL, 10);
-		Topic *t = topic_get(name, PQgetvalue(res, rows[i], 1), last);
+		Topic *t = topic_get(rows[i]->name, rows[i]->kind, rows[i]->last_id);
 
-		sub_add(c, t, StartAfter(c, t, last, pos, npos), npos > 0);
+		sub_add(c, t, StartAfter(c, t, rows[i]->last_id, pos, npos), npos > 0);
 	}
+}
+
+/* A topic reads query name's log already: no access probe for it */
+static bool
+KnownReadable(const char *name)
+{
+	Topic *t = topic_find(name);
+
+	return t && t->readable;
 }
 
 /* One history read per topic for all the new subs of a look-up batch */
@@ -154,9 +182,8 @@ BatchDone(void)
 void
 stream_init(struct event_base *base)
 {
-	static const LookupHooks hooks = {Resolved, BatchDone};
+	static const LookupHooks hooks = {Resolved, BatchDone, KnownReadable};
 
-	output_init(base);
 	client_init(base);
 	topic_init(base);
 	lookup_init(&hooks);
@@ -181,6 +208,12 @@ stream_open(struct evhttp_request *req, char **names, int nnames, bool multi,
 	if (!pgconn_ready())
 	{
 		client_shed(req, "database unavailable");
+		return;
+	}
+	if (pgconn_pending() >= relay_config->max_db_queue)
+	{
+		metrics.shed++;
+		client_shed(req, "database busy");
 		return;
 	}
 	client_new(req, names, nnames, multi, key, last_id);
@@ -213,16 +246,14 @@ stream_db_notify(const char *channel, const char *payload)
 		topic_check(payload);
 		return;
 	}
+	/*
+	 * Any role may NOTIFY on a query's channel: the payload is never
+	 * read, the notification only makes the topic read its log (live.c)
+	 */
 	if (strncmp(channel, CQ_CHANNEL_PREFIX, CQ_CHANNEL_PREFIX_LEN) != 0 ||
 		(t = topic_find(channel + CQ_CHANNEL_PREFIX_LEN)) == NULL)
 		return;
-	inbound_notify(t, payload);
-	/*
-	 * Sent once every notification of this read is in: when the relay
-	 * falls behind, a client gets the events that piled up in one write,
-	 * not one write each
-	 */
-	output_flush_soon();
+	live_hint(t);
 }
 
 int
@@ -249,5 +280,4 @@ stream_shutdown(void)
 	lookup_shutdown();
 	client_shutdown();
 	topic_shutdown();
-	output_shutdown();
 }

@@ -3,7 +3,7 @@
  *	  Event streams: what the HTTP routes and the database connection
  *	  call.  Behind it: clients (client.h), their output (output.h),
  *	  topics and subscriptions (topic.h, sub.h), history (replay.h),
- *	  incoming results (inbound.h) and look-ups (lookup.h).
+ *	  live results (live.h) and look-ups (lookup.h).
  *
  * Design notes
  *

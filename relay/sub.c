@@ -85,8 +85,9 @@ sub_deliver(Sub *s, Event *ev)
 	output_write_event(c, ev);
 }
 
-void
-sub_push(Sub *s, Event *ev)
+/* Append ev to s's backlog (sub_hold bounds it) */
+static void
+Push(Sub *s, Event *ev)
 {
 	if (s->npending == s->cappending && s->phead > 0)
 	{
@@ -118,7 +119,7 @@ sub_hold(Sub *s, Event *ev)
 		s->overflow = true;
 		return;
 	}
-	sub_push(s, ev);
+	Push(s, ev);
 }
 
 /*

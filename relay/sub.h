@@ -59,9 +59,6 @@ extern bool sub_has_backlog(const Sub *s);
 /* Send ev to s's client unless at or below s's position, or filtered */
 extern void sub_deliver(Sub *s, Event *ev);
 
-/* Append ev to s's backlog (no bound) */
-extern void sub_push(Sub *s, Event *ev);
-
 /* A live event while s is replaying or has a backlog: held, bounded */
 extern void sub_hold(Sub *s, Event *ev);
 

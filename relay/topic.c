@@ -12,40 +12,57 @@
  * snapshot.  Channel names are CQ_CHANNEL_PREFIX followed by a query
  * name ([a-z][a-z0-9_]*, src/contract.h): they need no quoting.
  *
- * Dispatch: a result goes to each subscriber at once unless the
- * subscriber is replaying or has a backlog (then it is held behind it),
- * or it was read by reference and the client already has half its
- * buffer unsent (then it joins a backlog fed in slices).
+ * Dispatch: a result (read from the log, live.c) goes to each
+ * subscriber at once unless the subscriber is replaying or has a backlog
+ * (then it is held behind it).
  *
  * Dropped queries: a notification on CQ_REGISTRY_CHANNEL (payload: a
- * query name) makes the relay check whether that query still exists; if
- * not, its streams end, and their clients get 204 when they come back.
+ * query name, which any role can send, so only a reason to look) makes
+ * the relay check whether that query still exists; if not, its streams
+ * end, and their clients get 204 when they come back.  A read that finds
+ * the query gone (42704) does the same; one the relay's role may no
+ * longer make (42501: read grant revoked) ends the streams too, and they
+ * get 403 when they come back (lookup.c).  Any other failed read is
+ * tried again after READ_RETRY_MS.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "client.h"
 #include "config.h"
-#include "inbound.h"
+#include "live.h"
 #include "log.h"
 #include "metrics.h"
 #include "output.h"
 #include "replay.h"
 #include "topic.h"
 
+/* A failed read of a topic's log is tried again after this */
+#define READ_RETRY_MS 1000
+
 static struct
 {
+	struct event_base *base;
 	Topic *topics;
+	int ntopics;
 	struct event *gc_ev;
 	int listening; /* topics whose LISTEN is in place */
 } tp;
 
 static void Gc_cb(evutil_socket_t fd, short what, void *arg);
+static void Retry_cb(evutil_socket_t fd, short what, void *arg);
 
 void
 topic_init(struct event_base *base)
 {
+	tp.base = base;
 	tp.gc_ev = event_new(base, -1, 0, Gc_cb, NULL);
+}
+
+int
+topic_count(void)
+{
+	return tp.ntopics;
 }
 
 Topic *
@@ -96,9 +113,13 @@ topic_get(const char *name, const char *kind, int64_t last_id)
 		if (t == NULL)
 			abort();
 		t->name = strdup(name);
+		t->retry_ev = evtimer_new(tp.base, Retry_cb, t);
+		if (t->name == NULL || t->retry_ev == NULL)
+			abort();
 		snprintf(t->channel, sizeof(t->channel), CQ_CHANNEL_PREFIX "%s", name);
 		t->next = tp.topics;
 		tp.topics = t;
+		tp.ntopics++;
 		topic_listen(t);
 	}
 	t->is_window = strcmp(kind, "aggregate") == 0;
@@ -139,7 +160,9 @@ Gc_cb(evutil_socket_t fd, short what, void *arg)
 		}
 		if (t->listening)
 			tp.listening--;
-		inbound_clear(t);
+		live_clear(t);
+		event_free(t->retry_ev);
+		tp.ntopics--;
 		free(t->name);
 		free(t);
 	}
@@ -173,50 +196,87 @@ topic_detach(Topic *t, Sub *s)
 }
 
 void
-topic_dispatch(Topic *t, Event *ev, bool from_log)
+topic_dispatch(Topic *t, Event *ev)
 {
-	metrics.events_in++;
 	if (t->qid == 0)
 		t->qid = ev->id / SSE_ID_BASE;
 	for (Sub *s = t->subs; s; s = s->tnext)
 	{
-		Client *c = s->client;
-
-		if (c->state != CLIENT_STREAMING)
+		if (s->client->state != CLIENT_STREAMING)
 			continue;
 		if (s->replaying || sub_has_backlog(s))
 			sub_hold(s, ev);
-		else if (from_log &&
-				 output_queued(c) >= (size_t) relay_config->client_buffer / 2)
-		{
-			/* The output drains and output_drained_cb feeds the rest */
-			sub_push(s, ev);
-			output_mark_dirty(c);
-		}
 		else
 			sub_deliver(s, ev);
 	}
 }
 
-void
-topic_drop(Topic *t)
+/* End every stream that follows t, with text (if any) written last */
+static void
+EndStreams(Topic *t, const char *text)
 {
 	Client **list;
 	int n = 0;
 
-	relay_log(LOG_INFO, "query \"%s\" dropped: ending its %d streams", t->name,
-			  t->nsubs);
 	list = calloc(t->nsubs + 1, sizeof(Client *));
 	if (list == NULL)
 		abort();
 	for (Sub *s = t->subs; s; s = s->tnext)
 		list[n++] = s->client;
-	t->qid = 0;
 	for (int i = 0; i < n; i++)
 		if (list[i]->state == CLIENT_STREAMING)
-			client_finish(list[i], NULL);
+			client_finish(list[i], text);
 	free(list);
 	output_flush_dirty();
+}
+
+void
+topic_drop(Topic *t)
+{
+	relay_log(LOG_INFO, "query \"%s\" dropped: ending its %d streams", t->name,
+			  t->nsubs);
+	t->qid = 0;
+	EndStreams(t, NULL);
+}
+
+static void
+Retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	Topic *t = arg;
+
+	(void) fd;
+	(void) what;
+	replay_start(t);
+	live_poll(t);
+}
+
+void
+topic_read_failed(Topic *t, PGresult *res)
+{
+	const char *state = pgconn_sqlstate(res);
+	struct timeval tv = {READ_RETRY_MS / 1000, (READ_RETRY_MS % 1000) * 1000};
+
+	if (strcmp(state, "42704") == 0)
+	{
+		topic_drop(t);
+		return;
+	}
+	if (strcmp(state, "42501") == 0)
+	{
+		relay_log(LOG_WARN,
+				  "the relay's role may not read the results of \"%s\": "
+				  "ending its %d streams",
+				  t->name, t->nsubs);
+		t->readable = false;
+		EndStreams(t,
+				   ": the relay's database role may not read this "
+				   "query\n\n");
+		return;
+	}
+	relay_log(LOG_WARN, "could not read the results of \"%s\": %s", t->name,
+			  PQresultErrorMessage(res));
+	if (!evtimer_pending(t->retry_ev, NULL))
+		evtimer_add(t->retry_ev, &tv);
 }
 
 static void
@@ -259,8 +319,8 @@ topic_db_connected(bool reconnect)
 			if (s->client->state == CLIENT_STREAMING)
 				sub_restart(s, reconnect);
 		/*
-		 * One history read for them all; it also brings the results
-		 * announced by reference that were dropped with the connection
+		 * One history read for them all; it also sets the live position
+		 * again (live.c), which the connection's loss cleared
 		 */
 		replay_start(t);
 	}
@@ -283,12 +343,9 @@ topic_db_lost(void)
 		t->check_cmd = NULL;
 		/* Every waiting sub is replayed later */
 		replay_cancel(t);
-		/*
-		 * Results not delivered yet: dropped, the back-fill after the
-		 * reconnect reads them (delivering the resolved ones now would move
-		 * positions past the unresolved ones before them)
-		 */
-		inbound_clear(t);
+		/* The back-fill after the reconnect reads what was not read */
+		live_clear(t);
+		evtimer_del(t->retry_ev);
 	}
 	tp.listening = 0;
 }

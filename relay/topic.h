@@ -8,8 +8,9 @@
  * A Topic is one query that has subscribers: its channel is LISTENed
  * while it has any, UNLISTENed once the last leaves (from a zero-delay
  * "gc" event, never inside a delivery loop).  A query dropped from the
- * registry ends the streams that follow it.  The struct's fields are
- * grouped by the module that owns them.
+ * registry ends the streams that follow it, and so does a query the
+ * relay's role may no longer read.  At most max-topics exist at once.
+ * The struct's fields are grouped by the module that owns them.
  */
 #ifndef RELAY_TOPIC_H
 #define RELAY_TOPIC_H
@@ -23,8 +24,6 @@
 #include "sub.h"
 #include "wire.h"
 
-typedef struct Inbound Inbound;
-
 struct Topic
 {
 	/* The query and its channel (topic.c) */
@@ -37,16 +36,19 @@ struct Topic
 	PgCmd *check_cmd; /* is the query still there? */
 	Sub *subs;
 	int nsubs;
-	bool gc; /* free it when it has no subscriber (Gc_cb) */
+	bool gc;	   /* free it when it has no subscriber (Gc_cb) */
+	bool readable; /* a read of its log succeeded (lookup.c: no probe) */
+	struct event *retry_ev; /* a failed read, tried again (Retry_cb) */
 	Topic *next;
 
 	/* The history read (replay.c) */
 	PgCmd *replay_cmd;
 
-	/* Incoming results, in order (inbound.c) */
+	/* Live results: hints in, pages of the log out (live.c) */
 	PgCmd *fetch_cmd;
-	Inbound *in_head;
-	Inbound *in_tail;
+	int64_t live_after; /* the last result id read live */
+	bool live_known;	/* live_after is set (first history read) */
+	bool dirty;			/* a hint is waiting for the next read */
 };
 
 extern void topic_init(struct event_base *base);
@@ -67,12 +69,19 @@ extern void topic_listen(Topic *t);
 extern void topic_attach(Topic *t, Sub *s);
 extern void topic_detach(Topic *t, Sub *s);
 
+/* One result of t, read from the log, to each subscriber */
+extern void topic_dispatch(Topic *t, Event *ev);
+
 /*
- * One result of t to each subscriber.  from_log: read by reference, part
- * of a run that may be large, so it joins a backlog (sent in slices)
- * once the client already has client-buffer / 2 unsent.
+ * A read of t's log failed (res an error): the query is gone (42704: its
+ * streams end), the relay's role may not read it (42501: its streams
+ * end, and come back to a 403), or anything else (logged, and the read
+ * is tried again in a second)
  */
-extern void topic_dispatch(Topic *t, Event *ev, bool from_log);
+extern void topic_read_failed(Topic *t, PGresult *res);
+
+/* Topics now (toward max-topics) */
+extern int topic_count(void);
 
 /* The registry announced a change of query name: ended if dropped */
 extern void topic_check(const char *name);

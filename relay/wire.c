@@ -13,11 +13,15 @@
  * reference when the bytes are written); smaller ones are copied, which
  * is cheaper than a reference's chain for a few hundred bytes and lets a
  * lagging client's small events share chains.
+ *
+ * Every event comes from a row of the results log (wire_from_log): its
+ * id is the row's, its data the row's payload, compacted.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "payload.h"
 #include "wire.h"
 
 Event *
@@ -115,4 +119,23 @@ wire_format_lost(StrBuf *b, const char *query, int64_t after, int64_t next)
 			 "{\"query\":\"%s\",\"after\":%lld,\"next\":%lld}", query,
 			 (long long) after, (long long) next);
 	sse_format_event(b, NULL, "lost", data, strlen(data));
+}
+
+Event *
+wire_from_log(int64_t id, bool is_window, const char *jsonb, size_t len)
+{
+	StrBuf json;
+	PayloadItem *item;
+	Event *ev = NULL;
+
+	strbuf_init(&json);
+	payload_minify(&json, jsonb, len);
+	if (payload_parse(json.data ? json.data : "", json.len, &item) == 1)
+	{
+		ev = wire_build(id, is_window, json.data, json.len, item->has_key,
+						item->key);
+		payload_items_free(item, 1);
+	}
+	strbuf_free(&json);
+	return ev;
 }

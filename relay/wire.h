@@ -53,6 +53,15 @@ extern Event *wire_build(int64_t id, bool is_window, const char *json,
 						 size_t len, bool has_key, const char *key);
 extern void wire_unref(Event *ev);
 
+/*
+ * The event of a row of the results log: result id (the row's id, never
+ * one read from a notification) and its payload as jsonb text (len
+ * bytes), compacted; NULL if the payload is not a JSON object with an
+ * id.  Its one reference is the caller's.
+ */
+extern Event *wire_from_log(int64_t id, bool is_window, const char *jsonb,
+							size_t len);
+
 /* Append len bytes of ev at p (inside ev) to buf, by reference when large */
 extern void wire_append_range(struct evbuffer *buf, Event *ev, const char *p,
 							  size_t len);

@@ -10,6 +10,11 @@
 # exactly-once check compares the full list of ids a client received, in
 # order, with that log: never only counts.
 #
+# The scenarios of what the relay trusts (forged notifications, notify
+# modes, a relay role with only read grants) are in trust.sh, those of
+# denial of service and misconfiguration (slow connections, Host check,
+# token reload, limits) in limits.sh; both are sourced here.
+#
 # Clients are the real ones: curl -N for the raw bytes, the npm packages
 # eventsource (4.x, with its own reconnect and Last-Event-ID logic) and
 # eventsource-parser (3.x), Debian's chromium under playwright-core, and a
@@ -300,7 +305,8 @@ cqr_setup()
 	fi
 
 	local t
-	for t in raw es dropped ta tb uc key ret web slow; do
+	for t in raw es dropped ta tb uc key ret web slow forge mh mp mi grant \
+		nogrant; do
 		cqr_table "src_$t"
 	done
 	cqr_query raw_q src_raw
@@ -313,6 +319,14 @@ cqr_setup()
 	cqr_query ret_q src_ret '{"retention_rows": 5}'
 	cqr_query web_q src_web
 	cqr_query slow_q src_slow
+	# trust.sh: forged notifications, the engine's notify modes, grants
+	cqr_query forge_q src_forge
+	cqr_query mode_hint src_mh
+	cqr_query mode_payload src_mp '{"retention_rows": 0, "notify": "payload"}'
+	cqr_query mode_id src_mi '{"retention_rows": 0, "notify": "id"}'
+	cqr_query grant_q src_grant
+	cqr_query nogrant_q src_nogrant
+	cqr_sql "CREATE ROLE mallory LOGIN" >/dev/null
 	# The retention scenario first: the worker trims every 10 s, and it can
 	# do so while the other scenarios run.
 	cqr_insert src_ret 50
@@ -723,7 +737,7 @@ my ($port, $path) = @ARGV;
 socket(my $s, PF_INET, SOCK_STREAM, getprotobyname("tcp")) or die "socket: $!";
 setsockopt($s, SOL_SOCKET, SO_RCVBUF, pack("i", 4096)) or die "rcvbuf: $!";
 connect($s, pack_sockaddr_in($port, inet_aton("127.0.0.1"))) or die "connect: $!";
-syswrite($s, "GET $path HTTP/1.1\r\nHost: x\r\n\r\n");
+syswrite($s, "GET $path HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
 my $buf = ""; sysread($s, $buf, 256);
 print STDERR "slow client: ", (split /\r\n/, $buf)[0], "\n";
 my $go = 0; $SIG{USR1} = sub { $go = 1 };
@@ -952,6 +966,10 @@ cq_relay_e2e_tests()
 	CQR_STATE=$CQ_TMP/relay-e2e
 	CQR_LOGS=$CQ_ARTIFACTS/relay
 	mkdir -p "$CQR_STATE" "$CQR_LOGS"
+	# shellcheck source=test/relay/trust.sh
+	. "$CQR_DIR/trust.sh"
+	# shellcheck source=test/relay/limits.sh
+	. "$CQR_DIR/limits.sh"
 	trap cqr_cleanup EXIT
 	trap 'exit 143' TERM INT HUP
 	# 2,000 streams at once: the relay and the client each need more than
@@ -964,7 +982,9 @@ cq_relay_e2e_tests()
 	cqr_setup || return 0
 	echo "setup $((SECONDS - start))s" >"$CQR_LOGS/times.log"
 	for t in raw_bytes eventsource_restarts eventsource_204 multi_stream \
-		replay endpoints chromium slow_client hostile dns asan; do
+		replay endpoints chromium slow_client forged notify_modes \
+		read_grant host_check slowloris token_reload limits hostile dns \
+		asan; do
 		start=$SECONDS
 		"test_$t"
 		echo "$t $((SECONDS - start))s" >>"$CQR_LOGS/times.log"

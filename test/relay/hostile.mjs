@@ -63,9 +63,9 @@ function sane(r) {
 }
 
 // ---- oversized URL and header
-const longUrl = await raw(`GET /queries/${query}/stream?x=${'A'.repeat(100 * 1024)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+const longUrl = await raw(`GET /queries/${query}/stream?x=${'A'.repeat(100 * 1024)} HTTP/1.1\r\nHost: ${host}:${port}\r\n\r\n`);
 check('100 KB URL: a 4xx or a closed connection', sane(longUrl) && longUrl.status !== 200, `status ${longUrl.status} closed ${longUrl.closed}`);
-const longHdr = await raw(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Junk: ${'B'.repeat(100 * 1024)}\r\n\r\n`);
+const longHdr = await raw(`GET /healthz HTTP/1.1\r\nHost: ${host}:${port}\r\nX-Junk: ${'B'.repeat(100 * 1024)}\r\n\r\n`);
 check('100 KB header: a 4xx or a closed connection', sane(longHdr) && longHdr.status !== 200, `status ${longHdr.status} closed ${longHdr.closed}`);
 
 // ---- garbage
@@ -92,7 +92,7 @@ const half = [];
 for (let i = 0; i < 200; i++) {
   const s = net.connect(port, host);
   s.on('error', () => {});
-  s.on('connect', () => s.write(`GET /queries/${query}/stream HTTP/1.1\r\nHost: x\r\nLast-Event-ID: `));
+  s.on('connect', () => s.write(`GET /queries/${query}/stream HTTP/1.1\r\nHost: ${host}:${port}\r\nLast-Event-ID: `));
   half.push(s);
 }
 await sleep(300);
@@ -110,7 +110,7 @@ for (const v of bad) {
     const path = how === 'param' ? `/queries/${query}/stream?last_event_id=${encodeURIComponent(v)}`
       : `/queries/${query}/stream`;
     const hdr = how === 'header' ? `Last-Event-ID: ${v}\r\n` : '';
-    const r = await raw(`GET ${path} HTTP/1.1\r\nHost: x\r\n${hdr}\r\n`, 3000);
+    const r = await raw(`GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\n${hdr}\r\n`, 3000);
     answers.push(`${how}:${JSON.stringify(v)}=${r.status}`);
     // A stream (200) or a JSON 400; anything else is wrong
     if (!(r.status === 200 || r.status === 400))
@@ -144,7 +144,7 @@ for (let i = 0; i < conns; i++) {
       got200++;
     }
   });
-  s.on('connect', () => s.write(`GET /queries/${query}/stream HTTP/1.1\r\nHost: x\r\n\r\n`));
+  s.on('connect', () => s.write(`GET /queries/${query}/stream HTTP/1.1\r\nHost: ${host}:${port}\r\n\r\n`));
   sockets.push(s);
 }
 await waitFor(() => gotPre + refused >= conns, 30000, 100);

@@ -1,8 +1,9 @@
 /*
  * test_relay.c
  *	  Unit tests of the relay's pure parts: the SSE encoder, cursors and
- *	  Last-Event-ID validation, payload splitting, token comparison, query
- *	  names and patterns, events in their shared wire form.
+ *	  Last-Event-ID validation, logged results, token comparison, Host
+ *	  checks, password redaction, query names and patterns, events in
+ *	  their shared wire form.
  *
  * Design notes
  *
@@ -244,40 +245,38 @@ TestPayload(void)
 {
 	PayloadItem *items;
 	int n;
-	const char *arr = "[{\"query\":\"q\",\"id\":1000000000001,\"key\":\"s1\","
-					  "\"value\":70.7},{\"query\":\"q\",\"id\":1000000000002,"
-					  "\"value\":\"a],}\\\"[\"},{\"query\":\"q\",\"id\":"
-					  "1000000000003,\"ref\":true}]";
+	const char *obj = "{\"query\":\"q\",\"id\":1000000000001,\"key\":\"s1\","
+					  "\"value\":70.7} ";
 	StrBuf b;
+	Event *ev;
+	const char *row;
 
-	n = payload_parse(arr, strlen(arr), &items);
-	CheckInt("payload: array split into results", 3, n);
-	if (n == 3)
+	n = payload_parse(obj, strlen(obj), &items);
+	CheckInt("payload: a logged result read", 1, n);
+	if (n == 1)
 	{
-		CheckBytes("payload: first element text kept byte for byte",
+		CheckBytes("payload: its text kept byte for byte",
 				   "{\"query\":\"q\",\"id\":1000000000001,\"key\":\"s1\","
 				   "\"value\":70.7}",
 				   items[0].text, items[0].len);
-		CheckInt("payload: first id", 1000000000001LL, items[0].id);
+		CheckInt("payload: its id", 1000000000001LL, items[0].id);
 		CheckBytes("payload: key read", "s1", items[0].key,
 				   items[0].key ? strlen(items[0].key) : 0);
-		CheckInt("payload: brackets inside strings", 1000000000002LL,
-				 items[1].id);
-		CheckInt("payload: by reference", 1, items[2].ref);
-		CheckInt("payload: with payload not by reference", 0, items[0].ref);
 	}
 	payload_items_free(items, n);
-	n = payload_parse("{\"query\":\"q\",\"id\":5}", 20, &items);
-	CheckInt("payload: id-only object parsed", 1, n);
-	CheckInt("payload: id-only object read from the log", 1,
-			 n == 1 && items[0].ref);
+	n = payload_parse("{\"id\":1000000000006,\"value\":2"
+					  "000000000000000000000000000000000000000000}",
+					  72, &items);
+	CheckInt("payload: an integer beyond 64 bits (jsonb's 2e40) read", 1, n);
+	CheckInt("payload: ... and its id", 1000000000006LL,
+			 n == 1 ? items[0].id : 0);
 	payload_items_free(items, n);
+	CheckInt("payload: an array (a notification's) refused", -1,
+			 payload_parse("[{\"id\":1}]", 10, &items));
 	CheckInt("payload: malformed refused", -1,
-			 payload_parse("[{\"id\":1},", 10, &items));
+			 payload_parse("{\"id\":1,", 8, &items));
 	CheckInt("payload: missing id refused", -1,
 			 payload_parse("{\"query\":\"q\"}", 13, &items));
-	CheckInt("payload: empty array refused", -1,
-			 payload_parse("[]", 2, &items));
 	CheckInt("payload: trailing bytes refused", -1,
 			 payload_parse("{\"id\":1} x", 10, &items));
 	CheckInt("payload: not JSON refused", -1,
@@ -287,6 +286,101 @@ TestPayload(void)
 	CheckBytes("payload: jsonb text compacted outside strings",
 			   "{\"a\":1,\"b\":\"x y\\\" z\"}", b.data, b.len);
 	strbuf_free(&b);
+
+	/* An event from a log row: the row's id, whatever the payload says */
+	row = "{\"id\": 7, \"key\": \"k 1\", \"value\": 1.50}";
+	ev = wire_from_log(1000000000009LL, false, row, strlen(row));
+	CheckInt("wire: event from a log row", 1, ev != NULL);
+	if (ev)
+	{
+		CheckBytes("wire: log row's event: its id, compacted data",
+				   "id: 1000000000009\nevent: instant\ndata: "
+				   "{\"id\":7,\"key\":\"k 1\",\"value\":1.50}\n\n",
+				   ev->wire, ev->len);
+		CheckBytes("wire: log row's key", "k 1", ev->key,
+				   ev->key ? strlen(ev->key) : 0);
+		wire_unref(ev);
+	}
+	CheckInt("wire: a log row that is not an object gives no event", 1,
+			 wire_from_log(1, false, "[1]", 3) == NULL);
+}
+
+/* config_redact_conninfo(in) is want */
+static void
+CheckRedact(const char *name, const char *in, const char *want)
+{
+	char *got = config_redact_conninfo(in);
+
+	CheckBytes(name, want, got, strlen(got));
+	free(got);
+}
+
+static void
+TestRedact(void)
+{
+	CheckRedact("redact: password=", "host=db password=s3cret user=u",
+				"host=db password=*** user=u");
+	CheckRedact("redact: quoted password with blanks and quotes",
+				"password = 'a b\\' c' dbname=x", "password = *** dbname=x");
+	CheckRedact("redact: nothing to hide", "host=/tmp dbname=x",
+				"host=/tmp dbname=x");
+	CheckRedact("redact: URI user info", "postgres://u:s3cret@db:5432/app",
+				"postgres://u:***@db:5432/app");
+	CheckRedact("redact: URI password parameter",
+				"postgresql://db/app?sslmode=require&password=s3cret",
+				"postgresql://db/app?sslmode=require&password=***");
+	CheckRedact("redact: URI without a password", "postgresql://u@db/app",
+				"postgresql://u@db/app");
+	CheckRedact("redact: not a connection string, with a password",
+				"oops password s3cret", "***");
+}
+
+static void
+TestHosts(void)
+{
+	RelayConfig cfg;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.listen_host = "10.0.0.5";
+	CheckInt("host: no Host header allowed", 1,
+			 config_host_allowed(&cfg, NULL));
+	CheckInt("host: open relay, localhost:port allowed", 1,
+			 config_host_allowed(&cfg, "localhost:8787"));
+	CheckInt("host: open relay, 127.0.0.1 allowed", 1,
+			 config_host_allowed(&cfg, "127.0.0.1"));
+	CheckInt("host: open relay, [::1]:8787 allowed", 1,
+			 config_host_allowed(&cfg, "[::1]:8787"));
+	CheckInt("host: open relay, LOCALHOST. allowed", 1,
+			 config_host_allowed(&cfg, "LOCALHOST."));
+	CheckInt("host: open relay, the listen host allowed", 1,
+			 config_host_allowed(&cfg, "10.0.0.5:8787"));
+	CheckInt("host: open relay, another name refused", 0,
+			 config_host_allowed(&cfg, "evil.example"));
+	CheckInt("host: open relay, localhost.evil.example refused", 0,
+			 config_host_allowed(&cfg, "localhost.evil.example:8787"));
+	CheckInt("host: junk refused", 0,
+			 config_host_allowed(&cfg, "localhost:80x"));
+	CheckInt("host: user info refused", 0,
+			 config_host_allowed(&cfg, "a@localhost"));
+	cfg.tokens[0] = "t";
+	cfg.ntokens = 1;
+	CheckInt("host: with tokens, any host", 1,
+			 config_host_allowed(&cfg, "evil.example"));
+	cfg.allowed_hosts[0] = "dash.example";
+	cfg.allowed_hosts[1] = "relay.example:8443";
+	cfg.nallowed_hosts = 2;
+	CheckInt("host: listed name, any port", 1,
+			 config_host_allowed(&cfg, "Dash.Example:9000"));
+	CheckInt("host: listed name:port", 1,
+			 config_host_allowed(&cfg, "relay.example:8443"));
+	CheckInt("host: listed name, other port refused", 0,
+			 config_host_allowed(&cfg, "relay.example:8444"));
+	CheckInt("host: the list replaces the defaults", 0,
+			 config_host_allowed(&cfg, "localhost"));
+	cfg.allowed_hosts[2] = "*";
+	cfg.nallowed_hosts = 3;
+	CheckInt("host: * allows any", 1,
+			 config_host_allowed(&cfg, "evil.example"));
 }
 
 static void
@@ -479,6 +573,8 @@ main(void)
 	TestCursor();
 	TestPayload();
 	TestTokens();
+	TestRedact();
+	TestHosts();
 	TestNames();
 	TestWire();
 	return failures ? 1 : 0;

@@ -6,8 +6,8 @@
 #
 # Two parts.  test/relay/test_relay.c (built with ASan and UBSan by `make
 # relay-unit`) checks the SSE encoder, events in their shared wire form
-# (wire.c), cursors, Last-Event-ID validation, payload splitting and
-# token comparison, one "ok NAME" / "not ok NAME: detail" line per check,
+# (wire.c), cursors, Last-Event-ID validation, logged results, token
+# comparison, Host checks and password redaction, one "ok NAME" / "not ok NAME: detail" line per check,
 # each turned into cq_pass/cq_fail here.  The
 # configuration is checked on the real binary (relay/cqstream-relay, built
 # by the build suite), through --print-config and exit statuses, with an
@@ -104,6 +104,14 @@ cq_relay_unit_tests()
 	cq_relay_expect "config: default replay-limit" "replay-limit = 10000" --
 	cq_relay_expect "config: default db" "db = " --
 	cq_relay_expect "config: no tokens by default" "token =" --
+	cq_relay_expect "config: default request-timeout" "request-timeout = 10" --
+	cq_relay_expect "config: default max-requests" "max-requests = 1024" --
+	cq_relay_expect "config: default max-topics" "max-topics = 10000" --
+	cq_relay_expect "config: default max-db-queue" "max-db-queue = 1000" --
+	cq_relay_expect "config: no allowed-hosts list by default" "allowed-hosts =" --
+	cq_relay_expect "config: allowed-hosts from the environment" \
+		"allowed-hosts = dash.example,relay.example:8443" \
+		CQSTREAM_RELAY_ALLOWED_HOSTS="dash.example, relay.example:8443" --
 
 	# Precedence: flag > environment > file > default
 	printf '%s\n' '# a comment' '' 'heartbeat = 20' 'cors-origin = http://f.example' \
@@ -136,13 +144,48 @@ cq_relay_unit_tests()
 	else
 		cq_pass "config: --print-config never prints a token"
 	fi
+	# Passwords: never printed
+	cq_relay_expect "config: password= of the connection string shown as ***" \
+		"db = host=db password=*** user=relay" \
+		-- --db="host=db password='pa ss\\'word' user=relay"
+	cq_relay_expect "config: password of a connection URI shown as ***" \
+		"db = postgres://relay:***@db/app?password=***" \
+		CQSTREAM_RELAY_DB="postgres://relay:s3cret@db/app?password=s3cret" --
+	cq_relay_run CQSTREAM_RELAY_DB="postgresql://relay:s3cret@db/app" -- \
+		--print-config --token=tok-s3cret
+	if grep -q s3cret "$CQ_TMP/relay-unit.out"; then
+		cq_fail "config: --print-config never prints a password or a token"
+	else
+		cq_pass "config: --print-config never prints a password or a token"
+	fi
+
+	# The token file: its tokens join the list, read at each (re)load
+	printf '%s\n' '# dashboards' '' '  tokfile1  ' 'tokfile2' >"$CQ_TMP/relay.tokens"
+	cq_relay_expect "config: --token-file adds its tokens" \
+		"token = ***,***,***" -- --token=flagtok \
+		--token-file="$CQ_TMP/relay.tokens"
+	cq_relay_run -- --token-file="$CQ_TMP/relay.tokens" --print-config
+	if grep -q tokfile "$CQ_TMP/relay-unit.out"; then
+		cq_fail "config: token file contents never printed"
+	else
+		cq_pass "config: token file contents never printed"
+	fi
+	printf '%s\n' '# nothing but comments' >"$CQ_TMP/relay.tokens"
+	cq_relay_refused "config: token file without a token refused" \
+		"holds no token" -- --token-file="$CQ_TMP/relay.tokens"
+	printf '%s\n' 'a b' >"$CQ_TMP/relay.tokens"
+	cq_relay_refused "config: token file with a bad token refused (line named)" \
+		"relay.tokens:1: invalid token" -- --token-file="$CQ_TMP/relay.tokens"
+	cq_relay_refused "config: missing token file refused" \
+		"could not open token file" -- --token-file="$CQ_TMP/none.tokens"
 	cq_relay_expect "config: IPv6 listen address" "listen = [::1]:9000" \
 		-- --listen='[::1]:9000'
 	cq_relay_expect "config: db from the environment" \
 		"db = host=/tmp dbname=x" CQSTREAM_RELAY_DB="host=/tmp dbname=x" --
 
 	# Refusals: exit 2 and a message naming where the value came from
-	for opt in heartbeat retry max-clients client-buffer replay-limit; do
+	for opt in heartbeat retry max-clients client-buffer replay-limit \
+		request-timeout max-requests max-topics max-db-queue; do
 		cq_relay_refused "config: --$opt=abc refused" "--$opt.*abc" \
 			-- --"$opt"=abc
 		cq_relay_refused "config: --$opt=0 refused" "--$opt" -- --"$opt"=0
@@ -189,7 +232,9 @@ cq_relay_unit_tests()
 	cq_relay_run -- --help
 	local missing=""
 	for opt in db listen cors-origin heartbeat retry max-clients \
-		client-buffer replay-limit token config print-config; do
+		client-buffer replay-limit token token-file allowed-hosts \
+		request-timeout max-requests max-topics max-db-queue config \
+		print-config; do
 		grep -q -- "--$opt" "$CQ_TMP/relay-unit.out" || missing+=" $opt"
 	done
 	if [ "$CQ_RELAY_RC" -eq 0 ] && [ -z "$missing" ] &&

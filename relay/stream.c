@@ -73,13 +73,14 @@ Refuse(Client *c, LookupRow *const *rows, int n, int denied, bool failed)
 	if (n == 0 || (!c->multi && denied > 0))
 	{
 		/* A 403 stops an EventSource as well, for good */
-		reply_send_error(client_release(c), 403, "Forbidden",
-						 c->multi ? "the relay's database role may not read "
-									"the results of the queries asked for "
-									"(cqstream.grant_results)"
-								  : "the relay's database role may not read "
-									"the results of this query "
-									"(cqstream.grant_results)");
+		const char *msg = c->multi
+			? "the relay's database role may not read the results of the "
+			  "queries asked for (cqstream.grant_results)"
+			: "the relay's database role may not read the results of this "
+			  "query (cqstream.grant_results)";
+
+		/* (c is freed by client_release: msg is taken first) */
+		reply_send_error(client_release(c), 403, "Forbidden", msg);
 		return true;
 	}
 	if (n > STREAM_MAX_QUERIES)

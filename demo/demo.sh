@@ -211,10 +211,15 @@ feed_pid=$!
 # Where to probe the relay and what URL to print: a wildcard address is
 # probed on loopback and printed with this machine's name.
 probe_host=$host url_host=$host
+# The relay answers only the Host names it knows (DNS rebinding): on a
+# wildcard address, the printed name and loopback.
+allowed=()
 case $host in
 	0.0.0.0 | '::' | '[::]')
 		probe_host=127.0.0.1
 		url_host=$(hostname -f 2>/dev/null || hostname)
+		allowed=(--allowed-hosts="$url_host" --allowed-hosts=localhost
+			--allowed-hosts=127.0.0.1)
 		;;
 esac
 port_given=1
@@ -225,7 +230,8 @@ elif cq_port_listening "$port"; then
 	die "port $port is taken; choose another with --port"
 fi
 for _ in 1 2 3; do
-	setsid "$relay" --db="$conninfo" --listen="$host:$port" >"$CQ_TMP/relay.log" 2>&1 &
+	setsid "$relay" --db="$conninfo" --listen="$host:$port" "${allowed[@]}" \
+		>"$CQ_TMP/relay.log" 2>&1 &
 	relay_pid=$!
 	# Up when /healthz answers; the relay connects to the database at once.
 	for _ in $(seq 100); do

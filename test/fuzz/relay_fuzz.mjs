@@ -564,7 +564,7 @@ if (!died) {
       if (/^HTTP\/1\.1 200/.test(text) && text.includes(': cqstream-relay') && /\nid: [0-9]+\n/.test(text))
         end(true);
     });
-    s.on('connect', () => s.write(`GET /queries/${q0}/stream HTTP/1.1\r\nHost: x\r\n\r\n`));
+    s.on('connect', () => s.write(`GET /queries/${q0}/stream HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`));
   });
   check(`afterwards a normal stream of ${q0} gets 200, its preamble and a live event`, res.ok,
     res.text.slice(0, 300));

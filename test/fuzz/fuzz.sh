@@ -62,19 +62,6 @@ cqf_checks()
 	echo "$nfail"
 }
 
-# cqf_wait TIMEOUT_S CMD...: run CMD until it succeeds; false after the
-# timeout.
-cqf_wait()
-{
-	local end=$((SECONDS + $1))
-	shift
-	while [ "$SECONDS" -lt "$end" ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 cqf_cleanup()
 {
 	local f pid
@@ -247,7 +234,7 @@ cqf_relay()
 		cqf_sql "CREATE TABLE src_$t (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, t timestamptz NOT NULL DEFAULT now(), k text, v float8)" >/dev/null
 		cqf_sql "SELECT cqstream.create_transform('fz_$t', 'src_$t', 't', 'v', 'mul 2', key_column => 'k', options => '{\"retention_rows\": 1000}')" >/dev/null
 	done
-	if ! cqf_wait 20 cqf_worker_up; then
+	if ! cq_wait_cmd 20 cqf_worker_up; then
 		cq_fail "cqstream worker running in database $CQF_DB"
 		return 0
 	fi
@@ -269,7 +256,7 @@ cqf_relay()
 		--retry=500 >>"$CQF_OUT/relay-asan.log" 2>&1 &
 	pid=$!
 	echo "$pid" >"$CQF_STATE/relay.pid"
-	if ! cqf_wait 15 cqf_healthy "$port"; then
+	if ! cq_wait_cmd 15 cqf_healthy "$port"; then
 		cq_fail "ASan relay starts (port $port)"
 		cq_show_tail "$CQF_OUT/relay-asan.log" 10
 		return 0
@@ -291,7 +278,7 @@ cqf_relay()
 
 	rc=0
 	kill -TERM "$pid" 2>/dev/null || true
-	if ! cqf_wait 15 cqf_gone "$pid"; then
+	if ! cq_wait_cmd 15 cqf_gone "$pid"; then
 		kill -KILL "$pid" 2>/dev/null || true
 	fi
 	wait "$pid" 2>/dev/null || rc=$?

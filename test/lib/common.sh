@@ -209,6 +209,19 @@ cq_summary()
 	[ "$failed" -eq 0 ]
 }
 
+# cq_wait_cmd TIMEOUT_S CMD...: run CMD until it succeeds; false after
+# the timeout.
+cq_wait_cmd()
+{
+	local end=$((SECONDS + $1))
+	shift
+	while [ "$SECONDS" -lt "$end" ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # cq_wait_until SQLFN SQL EXPECTED [TIMEOUT_S]: poll `SQLFN SQL` (a
 # suite's function running one statement on its cluster) until it prints
 # EXPECTED; false after the timeout (default 30 s).  Errors (a restarting

@@ -24,7 +24,7 @@
 #
 # Relays run on free ports (cq_free_port) with --heartbeat=1 and
 # --retry=500 (the clients then reconnect within half a second).  Nothing
-# waits a fixed time to decide an outcome: cqr_wait polls a condition with
+# waits a fixed time to decide an outcome: cq_wait_cmd polls a condition with
 # a deadline.  Everything started here (relays, clients, inserters, the
 # cluster) is stopped by the EXIT trap of the suite's subshell, by pid.
 # Logs are left in $CQ_ARTIFACTS/relay/.
@@ -35,19 +35,6 @@ CQR_DB=cq
 cqr_sql()
 {
 	cq_psql relay -d "$CQR_DB" -At -c "$1"
-}
-
-# cqr_wait TIMEOUT_S CMD...: run CMD until it succeeds; false after the
-# timeout.
-cqr_wait()
-{
-	local end=$((SECONDS + $1))
-	shift
-	while [ "$SECONDS" -lt "$end" ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
 }
 
 # cqr_count QUERY: number of results in QUERY's log.
@@ -117,7 +104,7 @@ cqr_relay_start()
 		--heartbeat=1 --retry=500 "$@" >>"$CQR_LOGS/relay-$name.log" 2>&1 &
 	echo $! >"$CQR_STATE/relay-$name.pid"
 	echo "$port" >"$CQR_STATE/relay-$name.port"
-	cqr_wait 15 cqr_healthy "$port"
+	cq_wait_cmd 15 cqr_healthy "$port"
 }
 
 # cqr_healthy PORT: /healthz answers 200 with the database connected.
@@ -140,7 +127,7 @@ cqr_stop()
 	pid=$(cqr_pid "$1") || return 0
 	[ -n "$pid" ] || return 0
 	kill -TERM "$pid" 2>/dev/null || true
-	if ! cqr_wait 10 cqr_gone "$pid"; then
+	if ! cq_wait_cmd 10 cqr_gone "$pid"; then
 		kill -KILL "$pid" 2>/dev/null || true
 	fi
 	wait "$pid" 2>/dev/null || rc=$?
@@ -196,7 +183,7 @@ cqr_collect_bg()
 cqr_collect()
 {
 	cqr_collect_bg "$@"
-	cqr_wait 15 grep -q '"status":200' "$CQR_STATE/$1.out.req"
+	cq_wait_cmd 15 grep -q '"status":200' "$CQR_STATE/$1.out.req"
 }
 
 # cqr_lines NAME: number of events collector NAME has recorded.
@@ -299,7 +286,7 @@ cqr_setup()
 	fi
 	cq_psql relay -d postgres -c "CREATE DATABASE $CQR_DB" >/dev/null
 	cqr_sql "CREATE EXTENSION cqstream" >/dev/null
-	if ! cqr_wait 20 cqr_worker_up; then
+	if ! cq_wait_cmd 20 cqr_worker_up; then
 		cq_fail "cqstream worker running in database $CQR_DB"
 		return 1
 	fi
@@ -369,15 +356,15 @@ test_raw_bytes()
 		>"$raw" 2>"$CQR_LOGS/raw.curl.err" &
 	pid=$!
 	echo "$pid" >"$CQR_STATE/curl-raw.pid"
-	cqr_wait 10 grep -q 'cqstream-relay' "$raw" || true
+	cq_wait_cmd 10 grep -q 'cqstream-relay' "$raw" || true
 	# Keys with CR, LF, CRLF, U+2028 and non-ASCII, among plain ones, and
 	# a 9,024-byte key whose result is too large for a notification (sent
 	# by reference, read from the log by the relay)
 	cqr_sql "INSERT INTO src_raw (k, v) VALUES ('a' || chr(13) || 'b', 1), ('c' || chr(10) || 'd', 2.5), ((SELECT string_agg(md5(g::text), '') FROM generate_series(1, 282) g), 7), ('e' || chr(13) || chr(10) || 'f', -3), ('g' || chr(8232) || 'h', 1e-9), ('é✓', 1e300), ('s1', 0)" >/dev/null
 	cqr_insert src_raw 40
-	cqr_wait 30 cqr_done raw_q 47 || true
+	cq_wait_cmd 30 cqr_done raw_q 47 || true
 	# Until the last event is in and a heartbeat has followed it
-	cqr_wait 15 cqr_heartbeat_after "$raw" "$(cqr_ids raw_q | tail -n 1)" || true
+	cq_wait_cmd 15 cqr_heartbeat_after "$raw" "$(cqr_ids raw_q | tail -n 1)" || true
 	kill "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 	rm -f "$CQR_STATE/curl-raw.pid"
@@ -442,7 +429,7 @@ test_eventsource_restarts()
 	fi
 	# Relay SIGKILLed mid-stream and started again on the same port
 	cqr_inserter ins-es src_es 10 200
-	cqr_wait 20 cqr_has_lines es 200 || true
+	cq_wait_cmd 20 cqr_has_lines es 200 || true
 	cqr_kill9 relay-main
 	sleep 0.3
 	if ! cqr_relay_start main "$CQR_PORT" --cors-origin="$CQR_ORIGIN"; then
@@ -450,10 +437,10 @@ test_eventsource_restarts()
 		cq_show_tail "$CQR_LOGS/relay-main.log" 10
 	fi
 	cqr_join ins-es || cq_fail "inserter (relay restart phase) failed"
-	cqr_wait 30 cqr_done es_q 2000 || true
+	cq_wait_cmd 30 cqr_done es_q 2000 || true
 	# Database restarted (fast) under the running relay, rows still coming
 	cqr_inserter ins-es2 src_es 10 100
-	cqr_wait 20 cqr_has_lines es 2200 || true
+	cq_wait_cmd 20 cqr_has_lines es 2200 || true
 	if cq_as_pg "$PG_BINDIR/pg_ctl" -D "$CQ_TMP/pg-relay/data" -m fast -w -t 60 \
 		restart >"$CQR_LOGS/pg_restart.log" 2>&1; then
 		cq_pass "pg_ctl restart -m fast while the relay streams"
@@ -463,9 +450,9 @@ test_eventsource_restarts()
 	fi
 	cqr_join ins-es2 || cq_fail "inserter (database restart phase) failed"
 	# Done when the worker has caught up and the client has everything
-	cqr_wait 60 cqr_worker_idle es_q || true
+	cq_wait_cmd 60 cqr_worker_idle es_q || true
 	total=$(cqr_count es_q)
-	cqr_wait 60 cqr_has_lines es "$total" || true
+	cq_wait_cmd 60 cqr_has_lines es "$total" || true
 	cqr_stop es
 	cqr_ids es_q >"$CQR_LOGS/es.want"
 	cut -f 1 "$CQR_STATE/es.out" >"$CQR_LOGS/es.got"
@@ -516,7 +503,7 @@ test_eventsource_204()
 {
 	local req
 	cqr_collect_bg unknown "$CQR_BASE/queries/no_such_query/stream" --timeout=20
-	cqr_wait 20 cqr_gone "$(cqr_pid unknown)" || true
+	cq_wait_cmd 20 cqr_gone "$(cqr_pid unknown)" || true
 	req=$CQR_STATE/unknown.out.req
 	if [ "$(grep -c '"n":' "$req")" = 1 ] && grep -q '"status":204' "$req" &&
 		grep -q '"closed":true' "$req"; then
@@ -531,10 +518,10 @@ test_eventsource_204()
 		return 0
 	fi
 	cqr_insert src_dropped 5
-	cqr_wait 20 cqr_has_lines dropped 5 || true
+	cq_wait_cmd 20 cqr_has_lines dropped 5 || true
 	cqr_ids dropped_q >"$CQR_LOGS/dropped.want"
 	cqr_sql "SELECT cqstream.drop_query('dropped_q')" >/dev/null
-	cqr_wait 30 cqr_gone "$(cqr_pid dropped)" || true
+	cq_wait_cmd 30 cqr_gone "$(cqr_pid dropped)" || true
 	req=$CQR_STATE/dropped.out.req
 	cp "$req" "$CQR_LOGS/dropped.req"
 	if grep -q '"closed":true' "$req" && [ "$(grep -c '"n":' "$req")" -le 3 ] &&
@@ -578,7 +565,7 @@ test_multi_stream()
 	cqr_inserter ins-ta src_ta 6 100
 	cqr_inserter ins-tb src_tb 5 80
 	cqr_inserter ins-uc src_uc 4 25
-	cqr_wait 20 cqr_has_lines multi 150 || true
+	cq_wait_cmd 20 cqr_has_lines multi 150 || true
 	cqr_kill9 relay-main
 	sleep 0.3
 	cqr_relay_start main "$CQR_PORT" --cors-origin="$CQR_ORIGIN" ||
@@ -586,10 +573,10 @@ test_multi_stream()
 	cqr_join ins-ta || true
 	cqr_join ins-tb || true
 	cqr_join ins-uc || true
-	cqr_wait 30 cqr_done t_a 600 || true
-	cqr_wait 30 cqr_done t_b 400 || true
-	cqr_wait 30 cqr_has_lines multi 1000 || true
-	cqr_wait 30 cqr_has_lines pattern 1000 || true
+	cq_wait_cmd 30 cqr_done t_a 600 || true
+	cq_wait_cmd 30 cqr_done t_b 400 || true
+	cq_wait_cmd 30 cqr_has_lines multi 1000 || true
+	cq_wait_cmd 30 cqr_has_lines pattern 1000 || true
 	cqr_stop multi
 	cqr_stop pattern
 	cqr_ids t_a >"$CQR_LOGS/t_a.want"
@@ -636,7 +623,7 @@ cqr_curl_events()
 test_replay()
 {
 	local first cut oldest
-	cqr_wait 20 cqr_done key_q 300 || true
+	cq_wait_cmd 20 cqr_done key_q 300 || true
 	# Four replays at once (each a 2-second GET): ?key= from the start,
 	# last_event_id as parameter and as header, and a whole log of 3000
 	# results (about 330 KB, more than the default --client-buffer of
@@ -668,7 +655,7 @@ test_replay()
 
 	# An id older than the retention: event lost first, then what is left
 	first=$(cqr_sql "SELECT id * 1000000000000 + 1 FROM cqstream.query WHERE name = 'ret_q'")
-	if ! cqr_wait 30 cqr_trimmed ret_q 5; then
+	if ! cq_wait_cmd 30 cqr_trimmed ret_q 5; then
 		cq_fail "retention_rows 5: the worker trimmed ret_q's log to 5 results" \
 			"$(cqr_count ret_q) results after 30 s"
 		return 0
@@ -768,7 +755,7 @@ test_slow_client()
 		>"$CQR_LOGS/slow.out" 2>"$CQR_LOGS/slow.err" &
 	spid=$!
 	echo "$spid" >"$CQR_STATE/slow-perl.pid"
-	cqr_wait 10 grep -q waiting "$CQR_LOGS/slow.err" || true
+	cq_wait_cmd 10 grep -q waiting "$CQR_LOGS/slow.err" || true
 	cqr_collect fast "http://127.0.0.1:$sport/queries/slow_q/stream" --timeout=90 ||
 		cq_fail "normal client connects beside the slow one"
 	# About 4.3 MB of events: 2000 results with 2 KB keys, twice what the
@@ -776,9 +763,9 @@ test_slow_client()
 	start=$SECONDS
 	cqr_inserter ins-slow src_slow 10 200 "repeat('x', 2000) || g"
 	cqr_join ins-slow || true
-	cqr_wait 60 cqr_done slow_q 2000 || true
+	cq_wait_cmd 60 cqr_done slow_q 2000 || true
 	took=$((SECONDS - start))
-	cqr_wait 30 cqr_has_lines fast 2000 || true
+	cq_wait_cmd 30 cqr_has_lines fast 2000 || true
 	total=$((SECONDS - start))
 	cqr_stop fast
 	cqr_ids slow_q >"$CQR_LOGS/slow.want"
@@ -815,7 +802,7 @@ cqr_hostile()
 	local name=$1 port=$2 pid=$3 rss0 rss1 limit
 	rss0=$(cqr_rss "$pid")
 	CQR_PREFIX="$name relay: " cqr_node "hostile-$name" hostile.mjs 127.0.0.1 "$port" key_q 2000
-	cqr_wait 10 cqr_healthy "$port" || true
+	cq_wait_cmd 10 cqr_healthy "$port" || true
 	if cqr_healthy "$port"; then
 		cq_pass "$name relay up and healthy after the hostile input"
 	else
@@ -916,7 +903,7 @@ test_dns()
 	# by itself after 30 s, and is stopped below)
 	cq_as_root node -e "const s = require('dgram').createSocket('udp4'); s.bind(53, '127.0.0.2'); setTimeout(() => s.close(), 30000)" \
 		>"$CQR_LOGS/silent-dns.log" 2>&1 </dev/null &
-	cqr_wait 10 grep -q ' 0200007F:0035 ' /proc/net/udp ||
+	cq_wait_cmd 10 grep -q ' 0200007F:0035 ' /proc/net/udp ||
 		cq_fail "a silent DNS server on 127.0.0.2:53"
 	echo "nameserver 127.0.0.2" >"$resolv"
 	chmod 644 "$resolv"
@@ -927,11 +914,11 @@ test_dns()
 		sh "$CQR_STATE/relay-dns-silent.pid" "$resolv" "$CQR_BIN" \
 		--db="host=db.cqstream.test port=5432 user=postgres" \
 		--listen="127.0.0.1:$port" >>"$CQR_LOGS/relay-dns-silent.log" 2>&1 </dev/null &
-	if ! cqr_wait 10 test -s "$CQR_STATE/relay-dns-silent.pid"; then
+	if ! cq_wait_cmd 10 test -s "$CQR_STATE/relay-dns-silent.pid"; then
 		cq_fail "host name under a silent resolver: relay started in a private mount namespace"
 		return 0
 	fi
-	cqr_wait 10 cqr_answers_fast "$port" || ok=0
+	cq_wait_cmd 10 cqr_answers_fast "$port" || ok=0
 	# the lookup stays pending for seconds: every answer must still be quick
 	for i in $(seq 10); do
 		cqr_answers_fast "$port" || ok=0
@@ -945,7 +932,7 @@ test_dns()
 	fi
 	pid=$(cat "$CQR_STATE/relay-dns-silent.pid")
 	cq_as_root kill -TERM "$pid"
-	if cqr_wait 5 eval "[ ! -e /proc/$pid ]"; then
+	if cq_wait_cmd 5 eval "[ ! -e /proc/$pid ]"; then
 		cq_pass "host name under a silent resolver: SIGTERM stops the relay at once"
 	else
 		cq_fail "host name under a silent resolver: SIGTERM stops the relay"

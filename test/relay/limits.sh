@@ -142,7 +142,7 @@ test_token_reload()
 	fi
 	printf '%s\n' 'tok-new' >"$file"
 	kill -HUP "$pid"
-	if cqr_wait 10 cqr_token_is "$port" tok-new 200 && cqr_token_is "$port" tok-old 401; then
+	if cq_wait_cmd 10 cqr_token_is "$port" tok-new 200 && cqr_token_is "$port" tok-old 401; then
 		cq_pass "token file changed, SIGHUP: the new token accepted, the old one refused"
 	else
 		cq_fail "token file changed, SIGHUP: new accepted, old refused" \
@@ -150,7 +150,7 @@ test_token_reload()
 	fi
 	: >"$file"
 	kill -HUP "$pid"
-	if cqr_wait 10 grep -q 'holds no token' "$CQR_LOGS/relay-tokfile.log" &&
+	if cq_wait_cmd 10 grep -q 'holds no token' "$CQR_LOGS/relay-tokfile.log" &&
 		cqr_token_is "$port" tok-new 200 && cqr_token_is "$port" tok-old 401 &&
 		[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/queries")" = 401 ]; then
 		cq_pass "token file emptied, SIGHUP: refused, the running tokens stay (the relay is not opened)"
@@ -192,7 +192,7 @@ test_limits()
 	curl -sS -N --max-time 4 "http://127.0.0.1:$port/queries/t_a/stream" \
 		>"$CQR_LOGS/topics-a.body" 2>/dev/null &
 	echo $! >"$CQR_STATE/curl-topics.pid"
-	cqr_wait 5 grep -q 'cqstream-relay' "$CQR_LOGS/topics-a.body" || true
+	cq_wait_cmd 5 grep -q 'cqstream-relay' "$CQR_LOGS/topics-a.body" || true
 	curl -s -N --max-time 3 -o "$CQR_LOGS/topics-b.body" -w '%{http_code}' \
 		"http://127.0.0.1:$port/queries/t_b/stream" >"$CQR_LOGS/topics-b.code" || true
 	if [ "$(cat "$CQR_LOGS/topics-b.code")" = 200 ] && grep -q '^retry: ' "$CQR_LOGS/topics-b.body" &&
@@ -210,13 +210,13 @@ test_limits()
 		>/dev/null 2>&1 &
 	lockpid=$!
 	echo "$lockpid" >"$CQR_STATE/lock.pid"
-	cqr_wait 5 cqr_catalog_locks granted 1 || true
+	cq_wait_cmd 5 cqr_catalog_locks granted 1 || true
 	curl -s --max-time 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/queries" >"$CQR_LOGS/dbq1.code" &
 	q1=$!
 	curl -s --max-time 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/queries" >"$CQR_LOGS/dbq2.code" &
 	q2=$!
 	# The first waits on the lock, the second behind it in the relay
-	cqr_wait 5 cqr_metric_is "$port" cqstream_relay_db_queue 2 || true
+	cq_wait_cmd 5 cqr_metric_is "$port" cqstream_relay_db_queue 2 || true
 	r=$(cqr_code "http://127.0.0.1:$port/queries")
 	curl -s -N --max-time 2 "http://127.0.0.1:$port/queries/t_a/stream" >"$CQR_LOGS/dbq-stream.body" || true
 	wait "$lockpid" "$q1" "$q2" 2>/dev/null || true

@@ -59,8 +59,8 @@ test_forged()
 		cqr_insert src_forge 20
 		cqr_forge forge_q "$forged"
 	done
-	cqr_wait 30 cqr_done forge_q 100 || true
-	cqr_wait 30 cqr_has_lines forge 100 || true
+	cq_wait_cmd 30 cqr_done forge_q 100 || true
+	cq_wait_cmd 30 cqr_has_lines forge 100 || true
 
 	# A flood: 5,000 distinct forged notifications in one transaction,
 	# then one real result
@@ -68,7 +68,7 @@ test_forged()
 	cqr_as mallory "SELECT count(pg_notify('cqstream_forge_q', '{\"query\":\"forge_q\",\"id\":' || ($forged - g) || ',\"value\":0}')) FROM generate_series(1, 5000) g" >/dev/null
 	t0=$SECONDS
 	cqr_insert src_forge 1
-	cqr_wait 30 cqr_has_lines forge 101 || true
+	cq_wait_cmd 30 cqr_has_lines forge 101 || true
 	took=$((SECONDS - t0))
 	reads1=$(cqr_metric "$CQR_PORT" cqstream_relay_log_reads_total)
 	n=$((${reads1%.*} - ${reads0%.*}))
@@ -89,8 +89,8 @@ test_forged()
 		cqr_forge forge_q "$forged"
 		cqr_insert src_forge 20
 	done
-	cqr_wait 30 cqr_done forge_q 141 || true
-	cqr_wait 30 cqr_has_lines forge 141 || true
+	cq_wait_cmd 30 cqr_done forge_q 141 || true
+	cq_wait_cmd 30 cqr_has_lines forge 141 || true
 	cqr_stop forge
 	cp "$CQR_STATE/forge.out.req" "$CQR_LOGS/forge.req"
 	cqr_ids forge_q >"$CQR_LOGS/forge.want"
@@ -137,10 +137,10 @@ test_notify_modes()
 	cqr_join ins-mh || true
 	cqr_join ins-mp || true
 	cqr_join ins-mi || true
-	cqr_wait 30 cqr_done mode_hint 300 || true
-	cqr_wait 30 cqr_done mode_payload 301 || true
-	cqr_wait 30 cqr_done mode_id 300 || true
-	cqr_wait 30 cqr_has_lines modes 901 || true
+	cq_wait_cmd 30 cqr_done mode_hint 300 || true
+	cq_wait_cmd 30 cqr_done mode_payload 301 || true
+	cq_wait_cmd 30 cqr_done mode_id 300 || true
+	cq_wait_cmd 30 cqr_has_lines modes 901 || true
 	cqr_stop modes
 	for q in mode_hint mode_payload mode_id; do
 		cqr_ids "$q" >"$CQR_LOGS/$q.want"
@@ -187,8 +187,8 @@ test_read_grant()
 	cqr_inserter ins-grant src_grant 5 40
 	cqr_insert src_nogrant 10
 	cqr_join ins-grant || true
-	cqr_wait 30 cqr_done grant_q 200 || true
-	cqr_wait 30 cqr_has_lines grant 200 || true
+	cq_wait_cmd 30 cqr_done grant_q 200 || true
+	cq_wait_cmd 30 cqr_has_lines grant 200 || true
 	cqr_stop grant
 	cqr_ids grant_q >"$CQR_LOGS/grant.want"
 	cut -f 1 "$CQR_STATE/grant.out" >"$CQR_LOGS/grant.got"
@@ -225,7 +225,7 @@ test_read_grant()
 		cq_fail "eventsource client connects before the revoke"
 	cqr_sql "SELECT cqstream.revoke_results('grant_q', 'relay_reader')" >/dev/null
 	cqr_insert src_grant 5
-	cqr_wait 30 cqr_gone "$(cqr_pid revoke)" || true
+	cq_wait_cmd 30 cqr_gone "$(cqr_pid revoke)" || true
 	req=$CQR_STATE/revoke.out.req
 	cp "$req" "$CQR_LOGS/revoke.req"
 	if grep -q '"closed":true' "$req" &&

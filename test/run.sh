@@ -25,7 +25,7 @@
 # uses sudo.
 #
 # Environment: PG_CONFIG (default /usr/lib/postgresql/15/bin/pg_config),
-# CQ_PORT_BASE (first port tried, 54320), CQ_BUILD_LOCK (lock file held
+# CQ_PORT_BASE (first port tried, 24320), CQ_BUILD_LOCK (lock file held
 # while building, /tmp/cqstream-build.lock), CQ_KEEP_TMP=1 (keep the temp
 # directory, clusters stopped, for post-mortems).
 

@@ -17,8 +17,11 @@
 #
 # This file is sourced, never run; it needs test/lib/common.sh.
 
-# First port tried; override with CQ_PORT_BASE.
-CQ_PORT_BASE=${CQ_PORT_BASE:-54320}
+# First port tried; override with CQ_PORT_BASE.  Below the kernel's
+# ephemeral range (32768-60999 on Debian), where the thousands of client
+# connections the relay tests open would otherwise take a port between
+# cq_free_port's check and the server's bind.
+CQ_PORT_BASE=${CQ_PORT_BASE:-24320}
 
 # cq_pg_env: set PG_CONFIG, PG_BINDIR and PG_REGRESS for PostgreSQL 15
 # (Debian's /usr/bin/pg_config follows the newest installed server, so the
@@ -49,13 +52,31 @@ cq_port_listening()
 			END { exit !f }'
 }
 
+# cq_port_used PORT: true if some TCP socket, listening or connected (an
+# outgoing connection's local port blocks a bind too), holds PORT.
+cq_port_used()
+{
+	local hex
+	hex=$(printf '%04X' "$1")
+	# Field 2 is local address:port in hex.
+	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+		awk -v p=":$hex" 'substr($2, length($2) - 4) == p { f = 1 }
+			END { exit !f }'
+}
+
 # cq_free_port [FROM]: print the first port from FROM (default
-# CQ_PORT_BASE) on which nothing listens.
+# CQ_PORT_BASE) that no socket holds, stepping over the kernel's ephemeral
+# range: a port there can be handed to an outgoing connection at any time.
 cq_free_port()
 {
-	local p=${1:-$CQ_PORT_BASE}
+	local p=${1:-$CQ_PORT_BASE} lo=32768 hi=60999
+	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
 	while [ "$p" -lt 65535 ]; do
-		if ! cq_port_listening "$p"; then
+		if [ "$p" -ge "$lo" ] && [ "$p" -le "$hi" ]; then
+			p=$((hi + 1))
+			continue
+		fi
+		if ! cq_port_used "$p"; then
 			echo "$p"
 			return 0
 		fi

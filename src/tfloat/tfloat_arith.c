@@ -46,8 +46,9 @@
  * only at an exclusive bound is allowed; the result there is the IEEE
  * quotient (an infinity, or NaN for 0/0), the limit the result tends to.
  *
- * Overflow and underflow raise 22003 as PostgreSQL's float8 operators do
- * (the inline float8_pl/mi/mul/div of utils/float.h are used as they are).
+ * Overflow raises 22003 as PostgreSQL's float8 operators do; a product or
+ * quotient too small for a double is 0 (or a subnormal), as in
+ * MobilityDB's plain C arithmetic, not PostgreSQL's underflow error.
  *
  *-------------------------------------------------------------------------
  */
@@ -76,13 +77,15 @@ typedef enum TFArithOp
 
 /*
  * ApplyOp: x op y with PostgreSQL's float8 semantics (errors 22003 on
- * overflow/underflow, 22012 on a zero divisor).  With exclusive, the value
+ * overflow, 22012 on a zero divisor) except underflow, which gives 0.  With exclusive, the value
  * sits at an exclusive bound, where a zero divisor is allowed and gives
  * the IEEE result.
  */
 static double
 ApplyOp(TFArithOp op, double x, double y, bool exclusive)
 {
+	double r;
+
 	switch (op)
 	{
 		case TF_ADD:
@@ -90,11 +93,19 @@ ApplyOp(TFArithOp op, double x, double y, bool exclusive)
 		case TF_SUB:
 			return float8_mi(x, y);
 		case TF_MUL:
-			return float8_mul(x, y);
+			r = x * y;
+			if (unlikely(isinf(r)) && !isinf(x) && !isinf(y))
+				float_overflow_error();
+			return r;
 		case TF_DIV:
 			if (y == 0.0 && exclusive)
 				return x / y;
-			return float8_div(x, y);
+			if (unlikely(y == 0.0))
+				float_zero_divide_error();
+			r = x / y;
+			if (unlikely(isinf(r)) && !isinf(x))
+				float_overflow_error();
+			return r;
 	}
 	elog(ERROR, "unknown tfloat arithmetic operator %d", (int) op);
 	return 0.0; /* keep compiler quiet */

@@ -121,11 +121,17 @@ SELECT '{[1@2000-01-01, 2@2000-01-02], [3@2000-01-03, 5@2000-01-05]}'::tfloat
 --
 -- Turning points of * (and of /, see src/tfloat/tfloat_arith.c)
 --
--- inside, off the middle: x = -1 + 3s, y = -2 + 3s, vertex at s = 1/2: -0.25@01-02
+-- inside, off the middle: x = -1 + 3s, y = -2 + 3s, vertex at s = 1/2; as in
+-- MobilityDB the zeros 1/3 and 2/3 are doubles just below, and the time is
+-- truncated: -0.25 at 23:59:59.999999 on 01-01
 SELECT '[-1@2000-01-01, 2@2000-01-03]'::tfloat * '[-2@2000-01-01, 1@2000-01-03]'::tfloat;
--- x = 3s, y = 2 - 3s: vertex at s = 1/3 of two days (16:00 on 01-01), 1 * 1 = 1
+-- x = 3s, y = 2 - 3s: vertex at s = 1/3 of two days (16:00 on 01-01, truncated
+-- to 15:59:59.999999 as MobilityDB does), 1 * 1 = 1 to 15 digits
 SELECT '[0@2000-01-01, 3@2000-01-03]'::tfloat * '[2@2000-01-01, -1@2000-01-03]'::tfloat;
--- rounded to the microsecond: 3 µs segment, vertex at s = 1/3 -> 1 µs
+-- the vertex falls at 1/2 of 86,400,000,003 µs: truncated to 12:00:00.000001
+SELECT '[-1@2000-01-01, 1@2000-01-02 00:00:00.000003]'::tfloat * '[1@2000-01-01, -1@2000-01-02 00:00:00.000003]'::tfloat;
+-- truncated to the microsecond: 3 µs segment, vertex at s = 1/3 -> 0.999... µs
+-- -> the start itself: no turning point
 SELECT '[0@2000-01-01, 3@2000-01-01 00:00:00.000003]'::tfloat * '[2@2000-01-01, -1@2000-01-01 00:00:00.000003]'::tfloat;
 -- a 1 µs segment has no inside instant: no turning point
 SELECT '[0@2000-01-01, 3@2000-01-01 00:00:00.000001]'::tfloat * '[2@2000-01-01, -1@2000-01-01 00:00:00.000001]'::tfloat;

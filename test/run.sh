@@ -322,6 +322,19 @@ suite_relay()
 # hostile: a role with a login and no grants attacks each input path;
 # everything it tries fails with a clear error and the owners' queries
 # keep processing (test/security/hostile.sh).
+# failover: pg_auto_failover on loopback, SIGKILL of the primary under
+# writers, a relay and a client; no result lost, repeated or reused
+# (test/failover/failover.sh).
+suite_failover()
+{
+	cq_require build || return 0
+	# shellcheck source=test/lib/node.sh
+	. test/lib/node.sh
+	# shellcheck source=test/failover/failover.sh
+	. test/failover/failover.sh
+	cq_failover_tests
+}
+
 suite_hostile()
 {
 	cq_require build || return 0
@@ -367,6 +380,7 @@ SUITES=(
 	relay_unit
 	relay
 	dashboard
+	failover
 	fuzz
 )
 # CQ_SUITES="build regress": only those (for work on one part; make test

@@ -27,6 +27,7 @@ CQ_DEB_PACKAGES=(
 	chromium                 # relay and dashboard tests: a real browser
 	clang                    # fuzz suite: libFuzzer on the relay's parsers
 	libclang-rt-14-dev       # fuzz suite: clang's libFuzzer and sanitizer runtimes
+	postgresql-15-auto-failover # failover suite: monitor and keepers
 )
 
 # cq_missing_packages: print the packages of CQ_DEB_PACKAGES not installed.

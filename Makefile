@@ -51,7 +51,7 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) Makefile
 	  printf '%s\n' '\echo Use "CREATE EXTENSION cqstream" to load this file. \quit'; \
 	  for f in $(SQL_PARTS); do echo; echo "-- $$f"; cat $$f; done ) > $@
 
-.PHONY: test bench demo format format-check fuzz
+.PHONY: test bench demo format format-check fuzz deb
 test:
 	@test/run.sh
 
@@ -62,6 +62,27 @@ fuzz:
 
 bench:
 	@test/bench/run.sh
+
+# Debian packages postgresql-15-cqstream and cqstream-relay (debian/,
+# docs/deploy.md) from a copy of the tracked and new files, so the build's
+# clean steps leave this tree alone; the .debs and lintian's report land
+# in build/deb/.
+DEB_DIR = build/deb
+deb:
+	@command -v dpkg-buildpackage >/dev/null && command -v pg_buildext >/dev/null || \
+		{ echo "make deb needs dpkg-dev, debhelper, postgresql-server-dev-all (and lintian)" >&2; exit 1; }
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/cqstream-$(EXTVERSION)
+	git ls-files -z --cached --others --exclude-standard | \
+		xargs -0 -I{} sh -c 'test -e "{}" && printf "%s\0" "{}"' | \
+		tar --null -T - -cf - | tar -xf - -C $(DEB_DIR)/cqstream-$(EXTVERSION)
+	cd $(DEB_DIR)/cqstream-$(EXTVERSION) && dpkg-buildpackage -b -us -uc \
+		>../build.log 2>&1 || { tail -n 30 ../build.log; exit 1; }
+	rm -rf $(DEB_DIR)/cqstream-$(EXTVERSION)
+	@ls $(DEB_DIR)/*.deb
+	@if command -v lintian >/dev/null; then \
+		lintian --info $(DEB_DIR)/*.changes | tee $(DEB_DIR)/lintian.log; \
+		! grep -q '^E: ' $(DEB_DIR)/lintian.log; \
+	fi
 
 demo:
 	@demo/demo.sh
@@ -93,7 +114,9 @@ RELAY_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Wmissing-prototypes \
 ifdef WERROR
 RELAY_CFLAGS += -Werror
 endif
-RELAY_LIBS = $(shell pkg-config --libs $(RELAY_PKGS))
+# Hardening flags of a distribution's build (debian/rules sets them)
+RELAY_CFLAGS += $(RELAY_EXTRA_CFLAGS)
+RELAY_LIBS = $(shell pkg-config --libs $(RELAY_PKGS)) $(RELAY_EXTRA_LDFLAGS)
 RELAY_ASAN = -fsanitize=address,undefined -fno-omit-frame-pointer
 # Whether relay/dashboard.html exists is part of the generated source's
 # name of stamp, so the page is embedded as soon as it appears.

@@ -352,6 +352,18 @@ suite_fuzz()
 	cq_fuzz_tests
 }
 
+# packages: `make deb`, lintian, both packages installed with apt-get, a
+# pg_createcluster cluster, the relay from its unit's ExecStart, a stream;
+# then purged with the machine as before (test/packages/packages.sh).
+# Last: it installs into the system's PostgreSQL paths, and restores them.
+suite_packages()
+{
+	cq_require build || return 0
+	# shellcheck source=test/packages/packages.sh
+	. test/packages/packages.sh
+	cq_packages_tests
+}
+
 # ---------------------------------------------------------------------------
 # The run
 
@@ -368,6 +380,7 @@ SUITES=(
 	relay
 	dashboard
 	fuzz
+	packages
 )
 # CQ_SUITES="build regress": only those (for work on one part; make test
 # runs them all)

@@ -352,6 +352,19 @@ suite_fuzz()
 	cq_fuzz_tests
 }
 
+# upgrade: the last release (0.1.0) built from its commit into a private
+# copy of PostgreSQL, queries with results and open windows, the new
+# library, a restart, ALTER EXTENSION cqstream UPDATE: results and windows
+# equal a fresh run's, and the catalog a fresh install's
+# (test/upgrade/upgrade.sh).
+suite_upgrade()
+{
+	cq_require build || return 0
+	# shellcheck source=test/upgrade/upgrade.sh
+	. test/upgrade/upgrade.sh
+	cq_upgrade_tests
+}
+
 # packages: `make deb`, lintian, both packages installed with apt-get, a
 # pg_createcluster cluster, the relay from its unit's ExecStart, a stream;
 # then purged with the machine as before (test/packages/packages.sh).
@@ -380,6 +393,7 @@ SUITES=(
 	relay
 	dashboard
 	fuzz
+	upgrade
 	packages
 )
 # CQ_SUITES="build regress": only those (for work on one part; make test

@@ -121,8 +121,9 @@ cq_packages_tests()
 	fi
 	debs=()
 	for deb in postgresql-15-cqstream cqstream-relay; do
-		f=$(ls build/deb/"${deb}"_*.deb 2>/dev/null | head -n 1)
-		[ -n "$f" ] && debs+=("$CQ_ROOT/$f")
+		for f in build/deb/"${deb}"_*.deb; do
+			[ -f "$f" ] && debs+=("$CQ_ROOT/$f")
+		done
 	done
 	if [ "${#debs[@]}" -eq 2 ]; then
 		cq_pass "both packages built (${debs[*]##*/})"
@@ -204,10 +205,12 @@ cq_packages_tests()
 		CREATE ROLE cqstream_relay LOGIN PASSWORD 'pkg-test-secret';
 		SELECT cqstream.grant_results('temp_f', 'cqstream_relay')" \
 		>>"$CQP_LOG" 2>&1
-	cq_wait_until cqp_sql "SELECT count(*) FROM pg_stat_activity
-		WHERE backend_type = 'cqstream worker' AND datname = '$CQP_DB'" \
-		1 30 && cq_pass "the packaged library's worker runs in $CQP_DB" ||
+	if cq_wait_until cqp_sql "SELECT count(*) FROM pg_stat_activity
+		WHERE backend_type = 'cqstream worker' AND datname = '$CQP_DB'" 1 30; then
+		cq_pass "the packaged library's worker runs in $CQP_DB"
+	else
 		cq_fail "the packaged library's worker runs in $CQP_DB"
+	fi
 
 	# The relay, with the unit's own command line and user
 	unit=$(dpkg -L cqstream-relay | grep '/systemd/system/cqstream-relay\.service$' | head -n 1)
@@ -266,8 +269,11 @@ cq_packages_tests()
 	got=0
 	wait "$CQP_RELAY_PID" || got=$?
 	CQP_RELAY_PID=
-	[ "$got" -eq 0 ] && cq_pass "relay drains and exits 0 on SIGTERM" ||
+	if [ "$got" -eq 0 ]; then
+		cq_pass "relay drains and exits 0 on SIGTERM"
+	else
 		cq_fail "relay drains and exits 0 on SIGTERM" "exit status $got"
+	fi
 
 	# Purge and put back
 	cqp_cleanup

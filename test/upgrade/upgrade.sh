@@ -100,6 +100,18 @@ cqu_sql_upref()
 	cqu_ref "$1"
 }
 
+# cqu_step NAME CMD...: one check that CMD succeeds.
+cqu_step()
+{
+	local name=$1
+	shift
+	if "$@"; then
+		cq_pass "$name"
+	else
+		cq_fail "$name"
+	fi
+}
+
 # cqu_catalog CLUSTER: the extension's objects, as pg_dump writes them for
 # pg_upgrade, without OIDs and dropped columns.
 cqu_catalog()
@@ -218,11 +230,13 @@ cq_upgrade_tests()
 		return 0
 	fi
 
-	cqu_phase upold A && cq_pass "$CQU_FROM_VERSION: phase A processed" ||
-		cq_fail "$CQU_FROM_VERSION: phase A processed"
+	cqu_step "$CQU_FROM_VERSION: phase A processed" cqu_phase upold A
 	n=$(cqu_old "SELECT count(*) FROM cqstream.window_state")
-	[ "$n" -gt 0 ] && cq_pass "$CQU_FROM_VERSION: $n open windows, $(cqu_old "SELECT count(*) FROM cqstream.result") results" ||
+	if [ "$n" -gt 0 ]; then
+		cq_pass "$CQU_FROM_VERSION: $n open windows, $(cqu_old "SELECT count(*) FROM cqstream.result") results"
+	else
 		cq_fail "$CQU_FROM_VERSION: open windows before the upgrade" "none"
+	fi
 
 	# The new version's files, installed under the running server
 	if (
@@ -241,8 +255,8 @@ cq_upgrade_tests()
 		cq_show_tail "$log"
 		return 0
 	fi
-	cqu_phase upold A2 && cq_pass "phase A2 processed by the running $CQU_FROM_VERSION library" ||
-		cq_fail "phase A2 processed by the running $CQU_FROM_VERSION library"
+	cqu_step "phase A2 processed by the running $CQU_FROM_VERSION library" \
+		cqu_phase upold A2
 
 	# Restart: the preloaded library is read at server start only
 	if cq_as_pg "$PG_BINDIR/pg_ctl" -D "$CQ_TMP/pg-upold/data" -l "$(cq_cluster_log upold)" \
@@ -253,8 +267,8 @@ cq_upgrade_tests()
 		cq_show_tail "$(cq_cluster_log upold)" 10
 		return 0
 	fi
-	cqu_phase upold A3 && cq_pass "phase A3 processed by the $new_version library before ALTER EXTENSION" ||
-		cq_fail "phase A3 processed by the $new_version library before ALTER EXTENSION"
+	cqu_step "phase A3 processed by the $new_version library before ALTER EXTENSION" \
+		cqu_phase upold A3
 	cq_check_sql cqu_old "ALTER EXTENSION cqstream UPDATE" \
 		"ALTER EXTENSION cqstream UPDATE; SELECT extversion FROM pg_extension WHERE extname = 'cqstream'" \
 		"$new_version"
@@ -273,8 +287,7 @@ cq_upgrade_tests()
 	fi
 
 	# Every query continues
-	cqu_phase upold B && cq_pass "phase B processed after the update" ||
-		cq_fail "phase B processed after the update"
+	cqu_step "phase B processed after the update" cqu_phase upold B
 	cqu_phase upref B >/dev/null || cq_fail "reference: phase B processed"
 	got=$(cqu_results upold | md5sum)
 	want=$(cqu_results upref | md5sum)
@@ -294,9 +307,12 @@ cq_upgrade_tests()
 		 FROM cqstream.queries" "0"
 	old_state=$(cqu_state upold)
 	ref_state=$(cqu_state upref)
-	[ "$old_state" = "$ref_state" ] && cq_pass "at the end: progress and open windows equal a fresh run's" ||
+	if [ "$old_state" = "$ref_state" ]; then
+		cq_pass "at the end: progress and open windows equal a fresh run's"
+	else
 		cq_fail "at the end: progress and open windows equal a fresh run's" \
 			"$(diff <(echo "$ref_state") <(echo "$old_state") | head -n 12)"
+	fi
 
 	# The updated catalog is a fresh install's
 	cqu_catalog upold >"$CQ_ARTIFACTS/upgrade-catalog-updated.sql"

@@ -98,6 +98,17 @@ cq_packages_tests()
 		return 0
 	fi
 
+	# A run stopped half-way leaves them installed: say so rather than
+	# compare against that state.
+	for deb in postgresql-15-cqstream cqstream-relay; do
+		if dpkg-query -W -f='${db:Status-Abbrev}' "$deb" 2>/dev/null | grep -q '^.[^n]'; then
+			cq_fail "$deb is installed before the suite" \
+				"Left by an interrupted run? apt-get purge postgresql-15-cqstream cqstream-relay," \
+				"then make install again (the purge removes the files it had replaced)."
+			return 0
+		fi
+	done
+
 	# The packaging tools, for this suite only (test/lib/deps.sh)
 	missing=$(cq_missing_packages "${CQ_DEB_PACKAGES_PACKAGING[@]}")
 	if [ -n "$missing" ]; then

@@ -87,7 +87,7 @@ cqp_cleanup()
 
 cq_packages_tests()
 {
-	local debs deb missing f execstart unit user group rport got before after
+	local debs deb missing f execstart unit user group rport got want before after
 	local -a cmd
 	CQP_LOG=$CQ_ARTIFACTS/packages.log
 	: >"$CQP_LOG"
@@ -141,6 +141,15 @@ cq_packages_tests()
 	else
 		cq_fail "both packages built" "found: ${debs[*]:-none}"
 		return 0
+	fi
+	# debian/changelog gives the packages' version: it must follow a release
+	want=$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" cqstream.control)
+	got=$(dpkg-deb -f "${debs[0]}" Version)
+	if [ "$got" = "$want" ]; then
+		cq_pass "package version $got is cqstream.control's"
+	else
+		cq_fail "package version is cqstream.control's" \
+			"debian/changelog says $got, cqstream.control $want: add a changelog entry (dch -v $want)"
 	fi
 	got=$(grep -E '^[EW]: ' build/deb/lintian.log || true)
 	if [ -f build/deb/lintian.log ] && [ -z "$got" ]; then

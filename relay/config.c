@@ -25,7 +25,7 @@
 const RelayConfig *relay_config;
 
 #ifndef RELAY_VERSION
-#define RELAY_VERSION "0.1.0"
+#define RELAY_VERSION "0.2.0"
 #endif
 
 typedef enum SettingType

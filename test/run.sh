@@ -365,6 +365,31 @@ suite_fuzz()
 	cq_fuzz_tests
 }
 
+# upgrade: the last release (0.1.0) built from its commit into a private
+# copy of PostgreSQL, queries with results and open windows, the new
+# library, a restart, ALTER EXTENSION cqstream UPDATE: results and windows
+# equal a fresh run's, and the catalog a fresh install's
+# (test/upgrade/upgrade.sh).
+suite_upgrade()
+{
+	cq_require build || return 0
+	# shellcheck source=test/upgrade/upgrade.sh
+	. test/upgrade/upgrade.sh
+	cq_upgrade_tests
+}
+
+# packages: `make deb`, lintian, both packages installed with apt-get, a
+# pg_createcluster cluster, the relay from its unit's ExecStart, a stream;
+# then purged with the machine as before (test/packages/packages.sh).
+# Last: it installs into the system's PostgreSQL paths, and restores them.
+suite_packages()
+{
+	cq_require build || return 0
+	# shellcheck source=test/packages/packages.sh
+	. test/packages/packages.sh
+	cq_packages_tests
+}
+
 # ---------------------------------------------------------------------------
 # The run
 
@@ -382,6 +407,8 @@ SUITES=(
 	dashboard
 	failover
 	fuzz
+	upgrade
+	packages
 )
 # CQ_SUITES="build regress": only those (for work on one part; make test
 # runs them all)

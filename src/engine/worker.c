@@ -84,6 +84,7 @@
 #include "engine/capture.h"
 #include "engine/catalog.h"
 #include "engine/isolation.h"
+#include "engine/replication_check.h"
 #include "engine/retention.h"
 #include "engine/worker.h"
 
@@ -320,6 +321,7 @@ cq_worker_main(Datum arg)
 			PG_END_TRY();
 		}
 
+		cq_replication_check();
 		if (more)
 			continue;
 		(void) WaitLatch(MyLatch,

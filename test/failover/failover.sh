@@ -131,6 +131,12 @@ cqf_acked()
 	wc -l <"$CQF_DIR/writer.acked" 2>/dev/null || echo 0
 }
 
+# cqf_logged NODE TEXT: NODE's server log has TEXT
+cqf_logged()
+{
+	cat "$CQF_DIR/$1"/log/* 2>/dev/null | grep -qF -- "$2"
+}
+
 cqf_promoted()
 {
 	cqf_is n2 wait_primary || cqf_is n2 primary
@@ -220,6 +226,20 @@ cq_failover_tests()
 			"$(cqf_state)" "$(tail -n 5 "$CQF_DIR"/n*.create.log "$CQF_DIR"/n*.run.log 2>/dev/null)"
 		return 0
 	fi
+
+	# Asynchronous for a moment: the worker warns
+	if cqf_psql "$CQF_P1" "ALTER SYSTEM SET synchronous_commit = local" >/dev/null &&
+		cqf_psql "$CQF_P1" "SELECT pg_reload_conf()" >/dev/null &&
+		CQF_DBNAME=postgres cqf_psql "$CQF_P1" "CREATE EXTENSION IF NOT EXISTS cqstream" >/dev/null &&
+		cq_wait_cmd 60 cqf_logged n1 'results are replicated asynchronously'; then
+		cq_pass "the worker warns when the results log is replicated asynchronously"
+	else
+		cq_fail "the worker warns when the results log is replicated asynchronously" \
+			"$(tail -n 5 "$CQF_DIR"/n1/log/* 2>/dev/null)"
+	fi
+	cqf_psql "$CQF_P1" "ALTER SYSTEM RESET synchronous_commit" >/dev/null
+	cqf_psql "$CQF_P1" "SELECT pg_reload_conf()" >/dev/null
+	CQF_DBNAME=postgres cqf_psql "$CQF_P1" "DROP EXTENSION cqstream" >/dev/null
 
 	cqf_psql "$CQF_P1" "CREATE EXTENSION cqstream" &&
 		cqf_psql "$CQF_P1" "CREATE TABLE src (id bigint GENERATED ALWAYS AS IDENTITY, t timestamptz NOT NULL DEFAULT clock_timestamp(), v float8 NOT NULL)" &&

@@ -764,9 +764,9 @@ ApplyJwtFiles(RelayConfig *cfg, FILE *err)
 									 &cfg->jwt_key_len, err);
 		if (cfg->jwt_key_pem == NULL)
 			return false;
-		cfg->webtoken_key_kind = webtoken_key_kind(cfg->jwt_key_pem,
-												   cfg->jwt_key_len);
-		if (cfg->webtoken_key_kind == JWT_KEY_NONE)
+		cfg->jwt_key_kind = webtoken_key_kind(cfg->jwt_key_pem,
+											  cfg->jwt_key_len);
+		if (cfg->jwt_key_kind == JWT_KEY_NONE)
 		{
 			fprintf(err,
 					"cqstream-relay: JWT key file \"%s\" holds no RSA or EC "

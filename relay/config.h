@@ -48,10 +48,10 @@ typedef struct RelayConfig
 	char *jwt_key_file;	   /* or NULL */
 	char *jwt_key_pem;	   /* its text, or NULL */
 	size_t jwt_key_len;
-	int webtoken_key_kind; /* JwtKeyKind */
-	char *jwt_role_claim;  /* claim path, ".role" by default */
-	char *jwt_aud;		   /* audience required, or NULL */
-	char *anon_role;	   /* role of requests without a token, or NULL */
+	int jwt_key_kind;	  /* JwtKeyKind */
+	char *jwt_role_claim; /* claim path, ".role" by default */
+	char *jwt_aud;		  /* audience required, or NULL */
+	char *anon_role;	  /* role of requests without a token, or NULL */
 } RelayConfig;
 
 /* What config_load decided */

@@ -292,10 +292,10 @@ webtoken_verify(const RelayConfig *cfg, const char *token, time_t now,
 	}
 	else if (((strcmp(alg, "RS256") == 0 || strcmp(alg, "RS384") == 0 ||
 			   strcmp(alg, "RS512") == 0) &&
-			  cfg->webtoken_key_kind == JWT_KEY_RSA) ||
+			  cfg->jwt_key_kind == JWT_KEY_RSA) ||
 			 ((strcmp(alg, "ES256") == 0 || strcmp(alg, "ES384") == 0 ||
 			   strcmp(alg, "ES512") == 0) &&
-			  cfg->webtoken_key_kind == JWT_KEY_EC))
+			  cfg->jwt_key_kind == JWT_KEY_EC))
 	{
 		key = (const unsigned char *) cfg->jwt_key_pem;
 		keylen = (int) cfg->jwt_key_len;

@@ -33,7 +33,7 @@ set -euo pipefail
 CQ_ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd -P)
 PSQL=${PG_BINDIR:+$PG_BINDIR/}psql
 SECRET=bench-relay-auth-secret-0123456789abcdef
-COUNTS=(1000 10000)
+COUNTS=(1000 3000 10000)
 
 # shellcheck source=test/lib/cluster.sh
 . "$CQ_ROOT/test/lib/cluster.sh"
@@ -132,7 +132,7 @@ declare -A R
 # run MODE: start the relay in MODE (open or jwt), measure, stop it
 run()
 {
-	local mode=$1 port pid rss0 rss n path line secs
+	local mode=$1 port pid rss0 rss n path line secs ticks
 	local -a flags=(--max-clients=18000)
 	local user=${PGUSER:-postgres}
 	path=/queries/bench_auth_q/stream
@@ -160,7 +160,8 @@ run()
 	rss0=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status")
 	for n in "${COUNTS[@]}"; do
 		rm -f "$WORK/ready"
-		"${CLIENT_CPU[@]}" "$WORK/sseload" sub -n "$n" -e 0 -t 600 \
+		ticks=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+		"${CLIENT_CPU[@]}" "$WORK/sseload" sub -n "$n" -c 100 -e 0 -t 600 \
 			-r "$WORK/ready" "127.0.0.1:$port" "$path" >"$WORK/sub.out" \
 			2>"$WORK/sub.err" &
 		local cpid=$!
@@ -173,6 +174,8 @@ run()
 			}
 			sleep 0.05
 		done
+		R[$mode.cpu$n]=$(awk -v t="$(($(awk '{ print $14 + $15 }' "/proc/$pid/stat") - ticks))" \
+			-v hz="$(getconf CLK_TCK)" -v n="$n" 'BEGIN { printf "%.0f", 1e6 * t / hz / n }')
 		sleep 1
 		rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status")
 		stop_pid "$cpid"
@@ -187,9 +190,10 @@ run()
 		esac
 		secs=$(tr ' ' '\n' <<<"$line" | awk -F= '$1 == "connect_s" { print $2 }')
 		R[$mode.kb$n]=$(awk -v a="$rss0" -v b="$rss" -v n="$n" 'BEGIN { printf "%.2f", (b - a) / n }')
-		R[$mode.opens$n]=$(awk -v n="$n" -v s="$secs" 'BEGIN { printf "%.0f", s > 0 ? n / s : 0 }')
-		printf '  %-4s %5d idle streams: RSS %d -> %d kB, %s kB/client; opened in %s s (%s/s)\n' \
-			"$mode" "$n" "$rss0" "$rss" "${R[$mode.kb$n]}" "$secs" "${R[$mode.opens$n]}"
+		R[$mode.opens$n]=$(awk -v n="$n" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }')
+		printf '  %-4s %5d idle streams: RSS %d -> %d kB, %s kB/client; opened in %s s (%s/s), relay CPU %s us/open\n' \
+			"$mode" "$n" "$rss0" "$rss" "${R[$mode.kb$n]}" "$secs" "${R[$mode.opens$n]}" \
+			"${R[$mode.cpu$n]}"
 		# Let the relay see them go before the next round
 		sleep 1
 	done
@@ -210,6 +214,8 @@ row()
 			split(test, a, " ");
 			met = (j == "") ? "n/a" : (a[1] == ">=" ? (j + 0 >= a[2] ? "met" : "MISSED") \
 				: (j + 0 <= a[2] ? "met" : "MISSED"));
+			if (test == "")
+				met = "";
 			ratio = (o + 0 > 0 && j + 0 > 0) ? sprintf("%.2f", j / o) : "-";
 			printf fmt, name, (o == "" ? "n/a" : o), (j == "" ? "n/a" : j), ratio,
 				target, met;
@@ -222,6 +228,9 @@ printf "$ROWFMT" metric open jwt ratio target "met?"
 echo "-----------------------------------------+--------------+--------------+---------+--------------+------"
 for n in "${COUNTS[@]}"; do
 	row "stream opens/s, $n streams" "${R[open.opens$n]:-}" "${R[jwt.opens$n]:-}" ">= 2,000/s" ">= 2000"
+done
+for n in "${COUNTS[@]}"; do
+	row "relay CPU per open (us), $n streams" "${R[open.cpu$n]:-}" "${R[jwt.cpu$n]:-}" "" ""
 done
 for n in "${COUNTS[@]}"; do
 	row "memory per idle client, $n (kB)" "${R[open.kb$n]:-}" "${R[jwt.kb$n]:-}" "<= 8 kB" "<= 8"

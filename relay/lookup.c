@@ -37,8 +37,8 @@ static const char *const LookupSql =
 /* After the largest result id: the probe's read returns nothing */
 #define PROBE_AFTER "9223372036854775807"
 
-static const char
-	*const ProbeSql = "SELECT 1 FROM cqstream.results($1, " PROBE_AFTER ", 1)";
+const char *const lookup_probe_sql =
+	"SELECT 1 FROM cqstream.results($1, " PROBE_AFTER ", 1)";
 
 static struct
 {
@@ -365,13 +365,15 @@ Lookup_cb(PGresult *res, void *arg)
 		else
 		{
 			lk.probing++;
-			row->probe = pgconn_query(ProbeSql, 1, params, Probe_cb, row);
+			row->probe = pgconn_query(lookup_probe_sql, 1, params, Probe_cb,
+									  row);
 		}
 		for (int i = 0; i < row->nroles; i++)
 		{
 			lk.probing++;
-			row->roles[i].probe = pgconn_query_as(row->roles[i].role, ProbeSql,
-												  1, params, RoleProbe_cb,
+			row->roles[i].probe = pgconn_query_as(row->roles[i].role,
+												  lookup_probe_sql, 1, params,
+												  RoleProbe_cb,
 												  &row->roles[i]);
 		}
 	}

@@ -102,6 +102,13 @@ typedef struct LookupHooks
 	bool (*known_readable)(const char *name);
 } LookupHooks;
 
+/*
+ * The probe of the right to read query $1: a read after the largest
+ * result id, which returns no row but raises 42501 unless the current
+ * role may read the query's results (42704: no such query)
+ */
+extern const char *const lookup_probe_sql;
+
 extern void lookup_init(const LookupHooks *hooks);
 
 /* Queue w (names set) for the next look-up; lookup_start sends it */

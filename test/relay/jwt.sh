@@ -12,7 +12,8 @@
 # granted.  Tokens are made by test/relay/mint.mjs with node's crypto
 # module (HMAC, RSA, ECDSA, and "alg": "none"), never by the relay's code.
 #
-# Four relays: "hs" (secret from the environment, a shared token), "mix"
+# The relays are the AddressSanitizer build (relay/cqstream-relay-asan);
+# their logs must hold no sanitizer report.  Four relays: "hs" (secret from the environment, a shared token), "mix"
 # (secret file, RSA key, aud, claim path .app.role, anon-role), "rs" (an
 # RSA key only) and "es" (an EC key only).  Every check compares an HTTP
 # status and a piece of the body (or the stream's bytes) that the other
@@ -55,7 +56,7 @@ cqj_relay()
 	done
 	shift
 	port=$(cq_free_port "$((CQ_PORT_BASE + 40))") || return 1
-	env -i PATH="$PATH" "${envs[@]}" "$CQ_ROOT/relay/cqstream-relay" \
+	env -i PATH="$PATH" ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 "${envs[@]}" "$CQJ_BIN" \
 		--db="$(cqj_conninfo)" --listen="127.0.0.1:$port" --heartbeat=1 \
 		"$@" >>"$CQJ_LOGS/relay-$name.log" 2>&1 &
 	echo $! >"$CQJ_STATE/relay-$name.pid"
@@ -361,6 +362,44 @@ cqj_tests_expiry()
 	fi
 }
 
+# A revoked read grant ends the open streams of the role it concerned
+cqj_tests_revoke()
+{
+	local alice bob port=$CQJ_PORT_hs apid bpid
+	alice=$(cqj_token HS256 "$CQJ_SECRET" '{"role":"alice","exp":"$now+600"}')
+	bob=$(cqj_token HS256 "$CQJ_SECRET" '{"role":"bob","exp":"$now+600"}')
+	curl -sN --max-time 30 -H "Authorization: Bearer $alice" \
+		"http://127.0.0.1:$port/queries/a_q/stream" >"$CQJ_STATE/rev-alice" 2>/dev/null &
+	apid=$!
+	curl -sN --max-time 30 -H "Authorization: Bearer $bob" \
+		"http://127.0.0.1:$port/queries/a_q/stream" >"$CQJ_STATE/rev-bob" 2>/dev/null &
+	bpid=$!
+	if ! cq_wait_cmd 10 grep -q '^: cqstream-relay' "$CQJ_STATE/rev-alice" ||
+		! cq_wait_cmd 10 grep -q '^: cqstream-relay' "$CQJ_STATE/rev-bob"; then
+		cq_fail "alice and bob (granted) stream a_q before the revoke" \
+			"$(head -c 200 "$CQJ_STATE/rev-alice") / $(head -c 200 "$CQJ_STATE/rev-bob")"
+		kill "$apid" "$bpid" 2>/dev/null || true
+		return 0
+	fi
+	cqj_sql "SET ROLE alice; SELECT cqstream.revoke_results('a_q', 'bob')" >/dev/null
+	if cq_wait_cmd 10 cqj_gone "$bpid" &&
+		grep -q '^: this role may no longer read this query$' "$CQJ_STATE/rev-bob"; then
+		cq_pass "revoking bob's read grant ends his open stream at once, saying why"
+	else
+		cq_fail "revoking bob's read grant ends his open stream" "$(head -c 400 "$CQJ_STATE/rev-bob")"
+	fi
+	cqj_sql "INSERT INTO a_src (k, v) VALUES ('after', 1)" >/dev/null
+	if cq_wait_cmd 10 grep -q '"key":"after"' "$CQJ_STATE/rev-alice" && ! cqj_gone "$apid"; then
+		cq_pass "alice's stream of the same query goes on (a result inserted after the revoke)"
+	else
+		cq_fail "alice's stream goes on after bob's revoke" "$(head -c 400 "$CQJ_STATE/rev-alice")"
+	fi
+	kill "$apid" 2>/dev/null || true
+	wait "$apid" "$bpid" 2>/dev/null || true
+	cqj_expect "bob, back after the revoke: 403" 403 'role \\"bob\\" may not read' \
+		hs "/queries/a_q/stream" "$bob"
+}
+
 cq_relay_jwt_tests()
 {
 	CQJ_STATE=$CQ_TMP/relay-jwt
@@ -369,9 +408,15 @@ cq_relay_jwt_tests()
 	trap cqj_cleanup EXIT
 	trap 'exit 143' TERM INT HUP
 	cq_pg_env
-	if [ ! -x "$CQ_ROOT/relay/cqstream-relay" ] || ! command -v node >/dev/null ||
-		! command -v openssl >/dev/null; then
-		cq_fail "relay binary, node and openssl present"
+	if ! command -v node >/dev/null || ! command -v openssl >/dev/null; then
+		cq_fail "node and openssl present"
+		return 0
+	fi
+	CQJ_BIN=$CQ_ROOT/relay/cqstream-relay-asan
+	if ! make --no-print-directory -C "$CQ_ROOT" relay-asan WERROR=1 \
+		>"$CQJ_LOGS/relay-asan-build.log" 2>&1; then
+		cq_fail "make relay-asan"
+		cq_show_tail "$CQJ_LOGS/relay-asan-build.log" 10
 		return 0
 	fi
 	cqj_setup || return 0
@@ -379,10 +424,16 @@ cq_relay_jwt_tests()
 	cqj_tests_refusals
 	cqj_tests_settings
 	cqj_tests_expiry
-	cqj_stop hs
-	if [ "$CQJ_RC" = 0 ] && ! grep -qiE 'runtime error|AddressSanitizer' "$CQJ_LOGS"/relay-*.log; then
-		cq_pass "the JWT relay exits 0 on SIGTERM"
+	cqj_tests_revoke
+	local k bad=
+	for k in hs mix rs es; do
+		cqj_stop "$k"
+		[ "$CQJ_RC" = 0 ] || bad="$bad $k:exit $CQJ_RC"
+	done
+	if [ -z "$bad" ] && ! grep -q 'Sanitizer' "$CQJ_LOGS"/relay-*.log; then
+		cq_pass "the four JWT relays (ASan): no sanitizer or leak report, exit 0 on SIGTERM"
 	else
-		cq_fail "the JWT relay exits 0 on SIGTERM" "exit status $CQJ_RC"
+		cq_fail "the four JWT relays (ASan): no sanitizer report, exit 0 on SIGTERM" "$bad" \
+			"$(grep -h -m 12 -E 'ERROR|SUMMARY|#[0-9] ' "$CQJ_LOGS"/relay-*.log | head -20)"
 	fi
 }

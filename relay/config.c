@@ -78,7 +78,7 @@ static const Setting Settings[] = {
 	{"allowed-hosts", "CQSTREAM_RELAY_ALLOWED_HOSTS", ST_LIST, NULL, 0, 0,
 	 "Host header values accepted, with or without :PORT, repeatable "
 	 "(environment: comma list); \"*\" accepts any; none: any host when "
-	 "tokens are set, else localhost, 127.0.0.1, [::1] and the listen host"},
+	 "tokens, JWT or anon-role are set, else localhost, 127.0.0.1, [::1] and the listen host"},
 	{"request-timeout", "CQSTREAM_RELAY_REQUEST_TIMEOUT", ST_INT, "10", 1,
 	 3600, "seconds a connection has to send its whole request"},
 	{"max-requests", "CQSTREAM_RELAY_MAX_REQUESTS", ST_INT, "1024", 1, 1000000,

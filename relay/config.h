@@ -90,7 +90,8 @@ extern bool config_token_ok(const RelayConfig *cfg, const char *token);
 
 /*
  * Whether a request's Host header value (NULL: none) is allowed by cfg:
- * the allowed-hosts list, or by default any host when tokens are set and
+ * the allowed-hosts list, or by default any host when tokens (or JWT, or
+ * an anon-role) are set and
  * else only localhost, 127.0.0.1, [::1] and the listen host, each with or
  * without a port (docs/relay.md, "Security")
  */

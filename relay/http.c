@@ -388,6 +388,10 @@ Route_cb(struct evhttp_request *req, void *arg)
 	}
 	else if (auth_request(req, &q, &auth), !auth.ok)
 		auth_reply_401(req, auth.message, auth.bad_token);
+	else if (strcmp(path, "/metrics") == 0 && auth.role[0])
+		reply_send_error(req, 403, "Forbidden",
+						 "/metrics is for operators: it needs a shared "
+						 "token (token, token-file), not a role's");
 	else if (strcmp(path, "/metrics") == 0)
 	{
 		StrBuf b;

@@ -24,6 +24,9 @@
 
 #include "webtoken.h"
 
+/* The latest exp kept: 9999-12-31T23:59:59Z */
+#define WEBTOKEN_EXP_MAX INT64_C(253402300799)
+
 /* Most bytes of a decoded header */
 #define HEADER_MAX 1024
 
@@ -251,7 +254,13 @@ CheckClaims(const RelayConfig *cfg, json_t *claims, time_t now,
 		return JWT_NOT_YET_VALID;
 	if (!AudienceOk(claims, cfg->jwt_aud))
 		return JWT_BAD_AUDIENCE;
-	/* (an exp at or before now was refused above: a set one is > 0) */
+	/*
+	 * An exp at or before now was refused above, so a set one is > 0; one
+	 * past the year 9999 is taken as that (a double beyond int64_t would
+	 * not convert)
+	 */
+	if (expv > (double) WEBTOKEN_EXP_MAX)
+		expv = (double) WEBTOKEN_EXP_MAX;
 	*exp = json_object_get(claims, "exp") ? (int64_t) expv : 0;
 	r = Follow(claims, cfg->jwt_role_claim, &valid);
 	if (r == NULL)

@@ -305,6 +305,10 @@ cqj_tests_refusals()
 		hs "$stream" "$CQJ_SHARED"
 	cqj_expect "the shared token as ?access_token" 200 '^event: instant$' \
 		hs "$stream&access_token=$CQJ_SHARED" ""
+	cqj_expect "/metrics with the shared token" 200 '^cqstream_relay_clients ' \
+		hs /metrics "$CQJ_SHARED"
+	cqj_expect "/metrics with a user's token: 403 (operators only)" 403 'shared token' \
+		hs /metrics "$(cqj_token HS256 "$CQJ_SECRET" '{"role":"alice"}')"
 }
 
 cqj_tests_settings()

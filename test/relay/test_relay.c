@@ -434,6 +434,10 @@ static const char *const TokNbf2100 =
 static const char *const TokRoleNumber =
 	"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoxMn0."
 	"hCqgcmxkcH7UgHtxZS1jaf3jP-HVIExhzP8KabwvbUA";
+/* {"role":"alice","exp":1e300} */
+static const char *const TokExpHuge =
+	"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoiYWxpY2UiLCJleHAiOjFl"
+	"KzMwMH0.eHw9GpUtC8E0bKSu8CjrRIKWNQd3m0bwtjCLJaELaik";
 static const char *const TokNone =
 	"eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJyb2xlIjoiYWxpY2UifQ.";
 
@@ -464,6 +468,16 @@ TestWebToken(void)
 	CheckInt("jwt: exp passed", JWT_EXPIRED,
 			 Verify(&cfg, TokExp1000, 1000, role));
 	CheckInt("jwt: before exp", JWT_OK, Verify(&cfg, TokExp1000, 999, role));
+	{
+		int64_t exp = 0;
+
+		CheckInt("jwt: exp 1e300 accepted", JWT_OK,
+				 (int) webtoken_verify(&cfg, TokExpHuge, 0, role, &exp));
+		CheckInt("jwt: exp 1e300 kept as the year 9999", 253402300799LL,
+				 (long long) exp);
+		(void) webtoken_verify(&cfg, TokExp1000, 999, role, &exp);
+		CheckInt("jwt: exp returned", 1000, (long long) exp);
+	}
 	CheckInt("jwt: before nbf", JWT_NOT_YET_VALID,
 			 Verify(&cfg, TokNbf2100, 4102444799, role));
 	CheckInt("jwt: at nbf", JWT_OK,

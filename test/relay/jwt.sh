@@ -340,6 +340,28 @@ cqj_tests_settings()
 	cqj_expect "a token without the claim (.app.role) runs as anon: b_q refused" 403 \
 		'role \\"anon\\" may not read' mix "/queries/b_q/stream?last_event_id=1" "$t"
 	cqj_expect "no anon-role: no token is still 401" 401 'bearer token is required' rs "$stream"
+	# A new secret in the file, SIGHUP: new tokens work, old ones no more
+	local old2 new2 secret2=relay-jwt-rotated-secret-0123456789abcdef
+	old2=$(cqj_token HS256 "$CQJ_SECRET" '{"app":{"role":"alice"},"aud":"cq"}')
+	new2=$(cqj_token HS256 "$secret2" '{"app":{"role":"alice"},"aud":"cq"}')
+	printf '%s\n' "$secret2" >"$CQJ_STATE/secret"
+	kill -HUP "$(cat "$CQJ_STATE/relay-mix.pid")"
+	if cq_wait_cmd 10 cqj_code_is 200 mix "$stream" "$new2"; then
+		cq_pass "SIGHUP reads the secret file again: a token of the new secret streams"
+	else
+		cq_fail "SIGHUP reads the secret file again" "$CQJ_CODE $(head -c 300 "$CQJ_STATE/body")"
+	fi
+	cqj_expect "after the rotation a token of the old secret gets 401" 401 \
+		'signature does not verify' mix "$stream" "$old2"
+}
+
+# cqj_code_is CODE RELAY PATH TOKEN: the answer's status is CODE
+cqj_code_is()
+{
+	local code=$1
+	shift
+	cqj_get "$@"
+	[ "$CQJ_CODE" = "$code" ]
 }
 
 # An open stream ends at its token's exp with event: expired

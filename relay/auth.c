@@ -16,7 +16,31 @@
 
 #include "auth.h"
 #include "config.h"
+#include "pgconn.h"
 #include "reply.h"
+
+/* a's role (set) may be switched to: ok, or refused (see auth.h) */
+static void
+CheckRole(Auth *a)
+{
+	const char *login = pgconn_login_role();
+
+	if (strcmp(a->role, "none") == 0)
+	{
+		a->bad_token = true;
+		a->message = "the token's role cannot be used: \"none\" is not a "
+					 "role name";
+		return;
+	}
+	if (login && strcmp(a->role, login) == 0)
+	{
+		a->status = 403;
+		a->message = "the token's role cannot be used: it is the relay's "
+					 "own login role (the authenticator)";
+		return;
+	}
+	a->ok = true;
+}
 
 void
 auth_request(struct evhttp_request *req, struct evkeyvalq *q, Auth *a)
@@ -29,6 +53,7 @@ auth_request(struct evhttp_request *req, struct evkeyvalq *q, Auth *a)
 	JwtStatus st;
 
 	memset(a, 0, sizeof(*a));
+	a->status = 401;
 	a->message = "a valid bearer token is required";
 	if (!config_auth_enabled(cfg))
 	{
@@ -44,7 +69,7 @@ auth_request(struct evhttp_request *req, struct evkeyvalq *q, Auth *a)
 		if (cfg->anon_role == NULL)
 			return;
 		strcpy(a->role, cfg->anon_role);
-		a->ok = true;
+		CheckRole(a);
 		return;
 	}
 	if (config_token_ok(cfg, token))
@@ -73,7 +98,16 @@ auth_request(struct evhttp_request *req, struct evkeyvalq *q, Auth *a)
 		return;
 	}
 	a->bad_token = false;
-	a->ok = true;
+	CheckRole(a);
+}
+
+void
+auth_refuse(struct evhttp_request *req, const Auth *a)
+{
+	if (a->status == 403)
+		reply_send_error(req, 403, "Forbidden", a->message);
+	else
+		auth_reply_401(req, a->message, a->bad_token);
 }
 
 void

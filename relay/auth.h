@@ -13,6 +13,11 @@
  * JWT (webtoken.c) and the request runs as its role.  A request without a
  * token runs as anon-role when one is set.  Without tokens, JWT or
  * anon-role the relay is open, as before: its own role answers.
+ *
+ * Two role names are refused here, because switching to them would not
+ * switch to a web role: "none" (set_config('role', 'none') resets the
+ * role to the login role) and the login role itself (the authenticator,
+ * a member of every web role, may read all they may).
  */
 #ifndef RELAY_AUTH_H
 #define RELAY_AUTH_H
@@ -27,7 +32,8 @@
 
 typedef struct Auth
 {
-	bool ok;					 /* may go on; else 401 with message */
+	bool ok;					 /* may go on; else status with message */
+	int status;					 /* 401, or 403 (a role it may not be) */
 	const char *message;		 /* why not (static) */
 	bool bad_token;				 /* a token was given and refused */
 	char role[JWT_ROLE_MAX + 1]; /* "" : the relay's own role */
@@ -38,7 +44,10 @@ typedef struct Auth
 extern void auth_request(struct evhttp_request *req, struct evkeyvalq *q,
 						 Auth *a);
 
-/* Answer req 401 with a's message and WWW-Authenticate: Bearer */
+/* Answer req with a's refusal (401 or 403) */
+extern void auth_refuse(struct evhttp_request *req, const Auth *a);
+
+/* Answer req 401 with message and WWW-Authenticate: Bearer */
 extern void auth_reply_401(struct evhttp_request *req, const char *message,
 						   bool bad_token);
 

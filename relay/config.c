@@ -251,7 +251,7 @@ ValidString(const char *name, const char *value)
 	if (strcmp(name, "jwt-role-claim") == 0)
 		return webtoken_claim_path_valid(value);
 	if (strcmp(name, "anon-role") == 0)
-		return strlen(value) <= JWT_ROLE_MAX;
+		return strlen(value) <= JWT_ROLE_MAX && strcmp(value, "none") != 0;
 	return true;
 }
 
@@ -391,7 +391,7 @@ bad:
 	else if (strcmp(s->name, "anon-role") == 0)
 		fprintf(err,
 				"cqstream-relay: invalid value for %s: \"%s\" (a role name "
-				"of 1 to %d bytes expected)\n",
+				"of 1 to %d bytes expected, not \"none\")\n",
 				origin, value, JWT_ROLE_MAX);
 	else if (strcmp(s->name, "jwt-secret") == 0)
 		fprintf(err, "cqstream-relay: invalid value for %s: empty\n", origin);

@@ -387,7 +387,7 @@ Route_cb(struct evhttp_request *req, void *arg)
 						"application/json", body, strlen(body));
 	}
 	else if (auth_request(req, &q, &auth), !auth.ok)
-		auth_reply_401(req, auth.message, auth.bad_token);
+		auth_refuse(req, &auth);
 	else if (strcmp(path, "/metrics") == 0 && auth.role[0])
 		reply_send_error(req, 403, "Forbidden",
 						 "/metrics is for operators: it needs a shared "

@@ -651,6 +651,12 @@ pgconn_ready(void)
 	return pg.state == PG_READY;
 }
 
+const char *
+pgconn_login_role(void)
+{
+	return pg.state == PG_READY ? PQuser(pg.conn) : NULL;
+}
+
 int
 pgconn_pending(void)
 {

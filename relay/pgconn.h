@@ -43,6 +43,9 @@ extern void pgconn_set_conninfo(const char *conninfo);
 extern void pgconn_shutdown(void);
 extern bool pgconn_ready(void);
 
+/* The role the connection logged in as (session_user), or NULL when down */
+extern const char *pgconn_login_role(void);
+
 /*
  * Commands queued, the one in flight included: what callers that answer
  * requests compare with max-db-queue before adding one

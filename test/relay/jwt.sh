@@ -293,6 +293,13 @@ cqj_tests_refusals()
 		hs "$stream" "$t"
 	cqj_expect "a role that does not exist, /queries: 401" 401 'role \\"ghost\\" does not exist' \
 		hs /queries "$t"
+	# Roles that would not switch to a web role
+	t=$(cqj_token HS256 "$CQJ_SECRET" '{"role":"none"}')
+	cqj_expect "role \"none\" (it would reset to the authenticator): 401" 401 \
+		'\\"none\\" is not a role name' hs "$stream" "$t"
+	t=$(cqj_token HS256 "$CQJ_SECRET" '{"role":"authenticator"}')
+	cqj_expect "the authenticator's own role (a member of every web role): 403" 403 \
+		"relay's own login role" hs "$stream" "$t"
 	t=$(cqj_token HS256 "$CQJ_SECRET" '{"role":"stranger"}')
 	cqj_expect "a role not granted to the authenticator: 403" 403 'may not take role \\"stranger\\"' \
 		hs "$stream" "$t"

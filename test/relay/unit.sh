@@ -230,6 +230,8 @@ cq_relay_unit_tests()
 		"invalid value for CQSTREAM_RELAY_ANON_ROLE" \
 		CQSTREAM_RELAY_ANON_ROLE="$(printf 'r%.0s' $(seq 64))" --
 	cq_relay_expect "config: anon-role" "anon-role = web_anon" -- --anon-role=web_anon
+	cq_relay_refused "config: anon-role none refused" \
+		'invalid value for --anon-role: "none"' -- --anon-role=none
 	cq_relay_expect "config: IPv6 listen address" "listen = [::1]:9000" \
 		-- --listen='[::1]:9000'
 	cq_relay_expect "config: db from the environment" \

@@ -433,6 +433,38 @@ cqj_tests_revoke()
 		hs "/queries/a_q/stream" "$bob"
 }
 
+# A role's stream across a database restart: the relay reconnects,
+# checks the role again (a pipeline on the new connection) and goes on
+cqj_tests_restart()
+{
+	local alice port=$CQJ_PORT_hs apid
+	alice=$(cqj_token HS256 "$CQJ_SECRET" '{"role":"alice","exp":"$now+600"}')
+	curl -sN --max-time 60 -H "Authorization: Bearer $alice" \
+		"http://127.0.0.1:$port/queries/a_q/stream" >"$CQJ_STATE/restart" 2>/dev/null &
+	apid=$!
+	if ! cq_wait_cmd 10 grep -q '^: cqstream-relay' "$CQJ_STATE/restart"; then
+		cq_fail "alice streams a_q before the database restart" "$(head -c 200 "$CQJ_STATE/restart")"
+		kill "$apid" 2>/dev/null || true
+		return 0
+	fi
+	cq_as_pg "$PG_BINDIR/pg_ctl" -D "$CQ_TMP/pg-jwt/data" -m fast -w -t 60 restart \
+		>"$CQJ_LOGS/restart.log" 2>&1 || true
+	cq_wait_cmd 30 cqj_worker_up || true
+	cq_wait_cmd 30 cqj_healthy "$port" || true
+	cqj_sql "INSERT INTO a_src (k, v) VALUES ('restart', 1)" >/dev/null || true
+	if cq_wait_cmd 20 grep -q '"key":"restart"' "$CQJ_STATE/restart" && ! cqj_gone "$apid"; then
+		cq_pass "alice's stream survives a database restart and gets the next result"
+	else
+		cq_fail "alice's stream survives a database restart" "$(tail -c 400 "$CQJ_STATE/restart")"
+	fi
+	kill "$apid" 2>/dev/null || true
+	wait "$apid" 2>/dev/null || true
+	cqj_expect "after the restart bob is still refused a_q (403)" 403 'may not read' \
+		hs "/queries/a_q/stream" "$(cqj_token HS256 "$CQJ_SECRET" '{"role":"bob"}')"
+	cqj_expect "after the restart a role that does not exist is still 401" 401 'does not exist' \
+		hs "/queries/a_q/stream" "$(cqj_token HS256 "$CQJ_SECRET" '{"role":"ghost"}')"
+}
+
 cq_relay_jwt_tests()
 {
 	CQJ_STATE=$CQ_TMP/relay-jwt
@@ -458,6 +490,7 @@ cq_relay_jwt_tests()
 	cqj_tests_settings
 	cqj_tests_expiry
 	cqj_tests_revoke
+	cqj_tests_restart
 	local k bad=
 	for k in hs mix rs es; do
 		cqj_stop "$k"

@@ -496,6 +496,19 @@ TestWebToken(void)
 	bad[40] = bad[40] == 'A' ? 'B' : 'A';
 	CheckInt("jwt: claims changed", JWT_BAD_SIGNATURE,
 			 Verify(&cfg, bad, 0, role));
+	snprintf(bad, sizeof(bad), "%s", TokAlice);
+	*(strrchr(bad, '.') + 1) = '\0';
+	CheckInt("jwt: HS256 header, signature removed", JWT_BAD_SIGNATURE,
+			 Verify(&cfg, bad, 0, role));
+	{
+		/* A header of 2,000 base64url characters: over the 1 KB read */
+		char big[2100];
+
+		memset(big, 'e', 2000);
+		strcpy(big + 2000, ".e30.x");
+		CheckInt("jwt: header over 1 KB", JWT_MALFORMED,
+				 Verify(&cfg, big, 0, role));
+	}
 	CheckInt("jwt: two parts", JWT_MALFORMED,
 			 Verify(&cfg, "abc.def", 0, role));
 	CheckInt("jwt: four parts", JWT_MALFORMED,

@@ -105,8 +105,9 @@ RELAY_NAMES = $(patsubst relay/%.c,%,$(RELAY_SRCS)) dashboard
 RELAY_OBJS = $(patsubst %,relay/build/%.o,$(RELAY_NAMES))
 RELAY_ASAN_OBJS = $(patsubst %,relay/build/asan/%.o,$(RELAY_NAMES))
 RELAY_UNIT_OBJS = $(patsubst %,relay/build/asan/%.o,config sse payload names \
-	wire)
-RELAY_PKGS = libevent jansson libpq
+	wire webtoken)
+# libjwt and libcrypto: JWT verification (relay/webtoken.c, docs/relay.md)
+RELAY_PKGS = libevent jansson libpq libjwt libcrypto
 RELAY_CPPFLAGS = -Irelay -Isrc $(shell pkg-config --cflags $(RELAY_PKGS)) \
 	-DRELAY_VERSION='"$(EXTVERSION)"'
 RELAY_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Wmissing-prototypes \

@@ -319,6 +319,17 @@ suite_relay()
 	cq_relay_e2e_tests
 }
 
+# relay_jwt: JSON Web Tokens and per-role authorization in the relay:
+# users with HS256, RS256 and ES256 tokens, read grants, refused tokens,
+# anon-role, expiry of open streams (test/relay/jwt.sh).
+suite_relay_jwt()
+{
+	cq_require build || return 0
+	# shellcheck source=test/relay/jwt.sh
+	. test/relay/jwt.sh
+	cq_relay_jwt_tests
+}
+
 # hostile: a role with a login and no grants attacks each input path;
 # everything it tries fails with a clear error and the owners' queries
 # keep processing (test/security/hostile.sh).
@@ -404,6 +415,7 @@ SUITES=(
 	hostile
 	relay_unit
 	relay
+	relay_jwt
 	dashboard
 	failover
 	fuzz

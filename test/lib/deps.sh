@@ -22,6 +22,8 @@ CQ_DEB_PACKAGES=(
 	libjansson-dev           # relay: JSON
 	libevent-dev             # relay: event loop, HTTP
 	libpq-dev                # relay: client library
+	libjwt-dev               # relay: JWT verification
+	libssl-dev               # relay: public keys of --jwt-key (libcrypto)
 	pkgconf                  # relay build: pkg-config for libevent, jansson, libpq
 	curl                     # relay tests: raw SSE bytes
 	chromium                 # relay and dashboard tests: a real browser

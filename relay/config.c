@@ -61,6 +61,10 @@ static const Setting Settings[] = {
 	 "allows any"},
 	{"heartbeat", "CQSTREAM_RELAY_HEARTBEAT", ST_INT, "15", 1, 3600,
 	 "seconds between heartbeat comments on idle streams"},
+	{"replica-poll", "CQSTREAM_RELAY_REPLICA_POLL", ST_INT, "200", 10, 60000,
+	 "on a hot standby, where LISTEN is refused: longest pause in ms "
+	 "between two reads of the results log per query (10 ms after a read "
+	 "that found results, doubling up to this while nothing is new)"},
 	{"retry", "CQSTREAM_RELAY_RETRY", ST_INT, "2000", 1, 3600000,
 	 "reconnect hint in milliseconds sent as retry: on connect"},
 	{"max-clients", "CQSTREAM_RELAY_MAX_CLIENTS", ST_INT, "15000", 1, 1000000,
@@ -305,6 +309,8 @@ ApplyValue(RelayConfig *cfg, const Setting *s, const char *value,
 				cfg->heartbeat = (int) v;
 			else if (strcmp(s->name, "retry") == 0)
 				cfg->retry = (int) v;
+			else if (strcmp(s->name, "replica-poll") == 0)
+				cfg->replica_poll = (int) v;
 			else if (strcmp(s->name, "max-clients") == 0)
 				cfg->max_clients = (int) v;
 			else if (strcmp(s->name, "client-buffer") == 0)

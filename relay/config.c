@@ -64,7 +64,7 @@ static const Setting Settings[] = {
 	{"replica-poll", "CQSTREAM_RELAY_REPLICA_POLL", ST_INT, "200", 10, 60000,
 	 "on a hot standby, where LISTEN is refused: longest pause in ms "
 	 "between two reads of the results log per query (10 ms after a read "
-	 "that found results, doubling up to this while nothing is new)"},
+	 "that found results, growing by 10 ms up to this while nothing is new)"},
 	{"retry", "CQSTREAM_RELAY_RETRY", ST_INT, "2000", 1, 3600000,
 	 "reconnect hint in milliseconds sent as retry: on connect"},
 	{"max-clients", "CQSTREAM_RELAY_MAX_CLIENTS", ST_INT, "15000", 1, 1000000,

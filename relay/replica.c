@@ -16,8 +16,11 @@
  * returned, so nothing is skipped or repeated, whatever the timing.
  *
  * Adaptive: after a tick whose reads found results the next one comes
- * after POLL_MIN_MS; after an empty tick the pause doubles up to the
- * replica-poll setting (200 ms by default).  A busy stream is followed
+ * after POLL_MIN_MS; after an empty tick the pause grows by POLL_MIN_MS
+ * up to the replica-poll setting (200 ms by default, reached after about
+ * 2 s of quiet).  Growing additively, not doubling: a steady stream of a
+ * result every 20-50 ms then meets pauses of 10-30 ms, where doubling
+ * made the slowest results wait 40-80 ms (make bench, replica).  A busy stream is followed
  * within about POLL_MIN_MS plus the standby's replay lag; an idle one
  * costs one index probe per query and pause.  The registry notifications
  * (a dropped query, changed grants) are replaced the same way: every
@@ -72,7 +75,7 @@ Tick_cb(evutil_socket_t fd, short what, void *arg)
 		rp.pause_ms = POLL_MIN_MS;
 	else if (rp.pause_ms < relay_config->replica_poll)
 	{
-		rp.pause_ms *= 2;
+		rp.pause_ms += POLL_MIN_MS;
 		if (rp.pause_ms > relay_config->replica_poll)
 			rp.pause_ms = relay_config->replica_poll;
 	}

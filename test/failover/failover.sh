@@ -284,6 +284,15 @@ cq_failover_tests()
 	else
 		cq_fail "the engine runs on the new primary" "$(tail -n 20 "$CQF_DIR/n2/log/"* 2>/dev/null | tail -n 10)"
 	fi
+	# The relay dies too and comes back: the client must resume with
+	# Last-Event-ID against the new primary
+	kill -KILL "$(cat "$CQF_DIR/relay.pidof")" 2>/dev/null || true
+	wait "$(cat "$CQF_DIR/relay.pidof")" 2>/dev/null || true
+	env -u CQSTREAM_RELAY_DB -u CQSTREAM_RELAY_LISTEN -u CQSTREAM_RELAY_TOKENS \
+		-u CQSTREAM_RELAY_CONFIG "$CQ_ROOT/relay/cqstream-relay" \
+		--db="$(cqf_multi)" --listen="127.0.0.1:$CQF_RP" --heartbeat=1 \
+		--retry=500 >>"$CQF_DIR/relay.log" 2>&1 </dev/null &
+	echo $! >"$CQF_DIR/relay.pidof"
 	# Rows keep arriving on n2, then the writer stops
 	cq_wait_cmd 90 cqf_acked_at_least $((before + 100)) || true
 	touch "$CQF_DIR/writer.stop"
@@ -318,9 +327,11 @@ cq_failover_tests()
 		cq_fail "the client received every result exactly once, in order, with the log's values" \
 			"$(diff "$CQF_DIR/log.ids" "$CQF_DIR/client.ids" | head -n 6)" "$(tail -n 5 "$CQF_DIR/relay.log")"
 	fi
-	if [ "$(grep -c 'database connected' "$CQF_DIR/relay.log")" -ge 2 ]; then
-		cq_pass "the relay reconnected to the new primary"
+	if [ "$(grep -c 'database connected' "$CQF_DIR/relay.log")" -ge 2 ] &&
+		grep -q '"lastEventId":"[0-9][0-9]*","status":200' "$CQF_DIR/client.out.req"; then
+		cq_pass "the relay reconnected to the new primary, the client resumed with Last-Event-ID ($(grep -c '"status":200' "$CQF_DIR/client.out.req") requests)"
 	else
-		cq_fail "the relay reconnected to the new primary" "$(tail -n 5 "$CQF_DIR/relay.log")"
+		cq_fail "the relay reconnected to the new primary and the client resumed with Last-Event-ID" \
+			"$(tail -n 5 "$CQF_DIR/relay.log")" "$(cat "$CQF_DIR/client.out.req")"
 	fi
 }

@@ -32,6 +32,7 @@
 
 #include "contract.h"
 #include "engine/catalog.h"
+#include "engine/source_writes.h"
 
 /* A column of a catalog table as the statements below use it */
 typedef struct CatalogColumn
@@ -289,6 +290,8 @@ cq_catalog_insert(const CqQueryRow *row, int64 start)
 								2, state_types, state_values, NULL, false, 0);
 	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "inserting into cqstream.query_state failed: %d", ret);
+	/* A new source, and (start = beginning) maybe rows to process now */
+	cq_source_writes_registry_changed(true);
 	return query_id;
 }
 
@@ -394,6 +397,7 @@ cq_catalog_drop(int32 id)
 {
 	ExecById("DELETE FROM cqstream.query WHERE id = $1", id, SPI_OK_DELETE,
 			 "cqstream.query");
+	cq_source_writes_registry_changed(true);
 }
 
 void
@@ -402,6 +406,8 @@ cq_catalog_set_paused(int32 id, bool paused)
 	ExecById(paused ? "UPDATE cqstream.query SET paused = true WHERE id = $1"
 					: "UPDATE cqstream.query SET paused = false WHERE id = $1",
 			 id, SPI_OK_UPDATE, "cqstream.query");
+	/* A resumed query catches up at once */
+	cq_source_writes_registry_changed(false);
 }
 
 void
@@ -412,6 +418,7 @@ cq_catalog_clear_failure(int32 id)
 			 " last_error_at = NULL"
 			 " WHERE query_id = $1 AND status = 'failed'",
 			 id, SPI_OK_UPDATE, "cqstream.query_state");
+	cq_source_writes_registry_changed(false);
 }
 
 bool
@@ -493,6 +500,8 @@ cq_catalog_reassign(ArrayType *roles, Oid newrole, MemoryContext cxt)
 								1, argtypes, values, NULL, false, 0);
 	if (ret != SPI_OK_UPDATE_RETURNING && ret != SPI_OK_DELETE_RETURNING)
 		elog(ERROR, "changing cqstream.query failed: %d", ret);
+	if (SPI_processed > 0)
+		cq_source_writes_registry_changed(!OidIsValid(newrole));
 	return ResultNames(cxt);
 }
 

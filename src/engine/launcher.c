@@ -69,9 +69,11 @@
 #include "engine/access.h"
 #include "engine/owner.h"
 #include "engine/registry.h"
+#include "engine/source_writes.h"
+#include "engine/wakeup.h"
 #include "engine/worker.h"
 
-int cq_poll_interval = 10;
+int cq_poll_interval = 1000;
 int cq_batch_size = 100000;
 int cq_max_windows_per_row = 1000;
 double cq_notify_queue_limit = 0.5;
@@ -85,7 +87,8 @@ typedef struct CqLaunchedDb
 	Oid dboid;						/* hash key */
 	BackgroundWorkerHandle *handle; /* NULL: no worker running */
 	TimestampTz last_start;
-	bool seen; /* still in pg_database at the last scan */
+	bool seen;	 /* still in pg_database at the last scan */
+	bool absent; /* a worker found no extension there: start none */
 } CqLaunchedDb;
 
 static void CqProcessUtility(PlannedStmt *pstmt, const char *queryString,
@@ -103,9 +106,12 @@ cq_worker_init(void)
 	BackgroundWorker worker;
 
 	DefineCustomIntVariable("cqstream.poll_interval",
-							"Time between two looks of a cqstream worker for new source rows.",
-							"A look reads one sequence value per source table, so it is cheap.",
-							&cq_poll_interval, 10, 1, 60000, PGC_SIGHUP,
+							"Longest time a cqstream worker sleeps before it looks for new source rows.",
+							"Commits that wrote a source wake the worker at "
+							"once; this only bounds the delay for writes "
+							"that wake nobody (logical replication, a stale "
+							"cache).",
+							&cq_poll_interval, 1000, 1, 3600000, PGC_SIGHUP,
 							GUC_UNIT_MS, NULL, NULL, NULL);
 	DefineCustomIntVariable("cqstream.batch_size",
 							"Most source rows a query consumes in one transaction.",
@@ -139,6 +145,10 @@ cq_worker_init(void)
 
 	if (!process_shared_preload_libraries_in_progress)
 		return;
+
+	/* Without a worker there is nobody to wake */
+	cq_wakeup_shmem_init();
+	cq_source_writes_init();
 
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS |
@@ -183,6 +193,7 @@ ScanDatabases(HTAB *dbs)
 		{
 			entry->handle = NULL;
 			entry->last_start = 0;
+			entry->absent = false;
 		}
 		entry->seen = true;
 	}
@@ -245,7 +256,7 @@ LaunchWorkers(HTAB *dbs)
 			hash_search(dbs, &entry->dboid, HASH_REMOVE, NULL);
 			continue;
 		}
-		if (running >= cq_max_workers ||
+		if (entry->absent || running >= cq_max_workers ||
 			!TimestampDifferenceExceeds(entry->last_start, now,
 										CQ_LAUNCHER_INTERVAL_MS))
 			continue;
@@ -279,6 +290,39 @@ LaunchWorkers(HTAB *dbs)
 	}
 }
 
+/*
+ * TakeReport: what a worker or CREATE EXTENSION told us about the
+ * extension in a database (wakeup.h); InvalidOid: in any database.
+ */
+static void
+TakeReport(Oid dboid, bool present, void *arg)
+{
+	HTAB *dbs = (HTAB *) arg;
+	CqLaunchedDb *entry;
+	bool found;
+
+	if (!OidIsValid(dboid))
+	{
+		HASH_SEQ_STATUS seq;
+
+		hash_seq_init(&seq, dbs);
+		while ((entry = hash_seq_search(&seq)) != NULL)
+			entry->absent = false;
+		return;
+	}
+	entry = hash_search(dbs, &dboid, HASH_ENTER, &found);
+	if (!found)
+	{
+		entry->handle = NULL;
+		entry->last_start = 0;
+		entry->seen = false;
+	}
+	entry->absent = !present;
+	/* Created: start its worker now, not a launcher interval later */
+	if (present)
+		entry->last_start = 0;
+}
+
 void
 cq_launcher_main(Datum arg)
 {
@@ -301,6 +345,7 @@ cq_launcher_main(Datum arg)
 					  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	pass_cxt = AllocSetContextCreate(TopMemoryContext, "cqstream launcher",
 									 ALLOCSET_DEFAULT_SIZES);
+	cq_wakeup_attach_launcher();
 
 	for (;;)
 	{
@@ -314,6 +359,7 @@ cq_launcher_main(Datum arg)
 		}
 
 		old = MemoryContextSwitchTo(pass_cxt);
+		cq_wakeup_take_reports(TakeReport, dbs);
 		LaunchWorkers(dbs);
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(pass_cxt);
@@ -486,6 +532,9 @@ CqProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	else
 		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
 								params, queryEnv, dest, qc);
+
+	/* COPY FROM into a source, CREATE EXTENSION: wake at commit */
+	cq_source_writes_after_utility(stmt);
 
 	if (IsA(stmt, DropOwnedStmt) || IsA(stmt, ReassignOwnedStmt))
 		cq_owner_after_owned(stmt);

@@ -85,6 +85,8 @@
 #include "engine/catalog.h"
 #include "engine/isolation.h"
 #include "engine/retention.h"
+#include "engine/source_writes.h"
+#include "engine/wakeup.h"
 #include "engine/worker.h"
 
 /* Advisory lock held by the worker of a database ("cqst", 1) */
@@ -123,6 +125,8 @@ RunPass(void)
 	CqQuery *queries;
 	int n;
 	bool more = false;
+	/* Before the snapshot that may miss the extension (wakeup.h) */
+	uint64 epoch = cq_wakeup_extension_epoch();
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -130,6 +134,8 @@ RunPass(void)
 	{
 		CommitTransactionCommand();
 		ereport(LOG, (errmsg("cqstream worker: extension dropped, exiting")));
+		/* The launcher starts none here until CREATE EXTENSION */
+		cq_wakeup_report_absent(MyDatabaseId, epoch);
 		proc_exit(0);
 	}
 	SPI_connect();
@@ -225,6 +231,7 @@ cq_worker_main(Datum arg)
 	Oid dboid = DatumGetObjectId(arg);
 	TimestampTz last_trim;
 	bool have_ext;
+	uint64 epoch;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -249,6 +256,10 @@ cq_worker_main(Datum arg)
 	SetConfigOption("session_replication_role", "replica", PGC_SUSET,
 					PGC_S_OVERRIDE);
 
+	/* Its own writes (cqstream's tables) wake nobody */
+	cq_source_writes_ignore();
+
+	epoch = cq_wakeup_extension_epoch();
 	StartTransactionCommand();
 	have_ext = OidIsValid(get_extension_oid("cqstream", true));
 	if (have_ext && !TakeWorkerLock())
@@ -262,7 +273,16 @@ cq_worker_main(Datum arg)
 						get_database_name(dboid))));
 	CommitTransactionCommand();
 	if (!have_ext)
-		proc_exit(0); /* the launcher looks again later */
+	{
+		/* The launcher starts none here until CREATE EXTENSION */
+		cq_wakeup_report_absent(dboid, epoch);
+		proc_exit(0);
+	}
+	/* Commits that write a source set our latch (source_writes.c) */
+	if (!cq_wakeup_attach_worker())
+		ereport(WARNING,
+				(errmsg("cqstream worker: no free wake-up slot, looking for "
+						"new rows every cqstream.poll_interval only")));
 
 #ifdef __GLIBC__
 	/*
@@ -287,6 +307,12 @@ cq_worker_main(Datum arg)
 	{
 		volatile bool more;
 
+		/*
+		 * The latch protocol: reset before looking for work, so that a
+		 * commit after this point (even one racing the look) leaves the
+		 * latch set and the wait below returns at once.
+		 */
+		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
 		if (ConfigReloadPending)
 		{
@@ -325,6 +351,5 @@ cq_worker_main(Datum arg)
 		(void) WaitLatch(MyLatch,
 						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 cq_poll_interval, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
 	}
 }

@@ -275,6 +275,12 @@ cq_source_writes_after_utility(Node *stmt)
 		if (OidIsValid(relid) && IsSource(relid))
 			wake_worker = true;
 	}
+	else if (IsA(stmt, DropStmt) &&
+			 ((DropStmt *) stmt)->removeType == OBJECT_EXTENSION)
+	{
+		/* The worker exits when it sees the extension gone */
+		wake_worker = true;
+	}
 	else if (IsA(stmt, CreateExtensionStmt))
 	{
 		if (strcmp(((CreateExtensionStmt *) stmt)->extname, "cqstream") == 0)

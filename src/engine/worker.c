@@ -94,8 +94,22 @@
 #define CQ_WORKER_LOCK_KEY2	  1
 #define CQ_WORKER_LOCK_FIELD4 3
 
+/* Full passes while idle: one in this many timeouts (see IdleCheck) */
+#define CQ_IDLE_FULL_PASS_EVERY 10
+
 static MemoryContext pass_cxt = NULL;
 static MemoryContext query_cxt = NULL;
+
+/*
+ * When the last full pass found every query caught up: the id sequences
+ * it read and their values (in TopMemoryContext); nidle < 0 otherwise.
+ */
+static int nidle = -1;
+static Oid *idle_seqs = NULL;
+static int64 *idle_values = NULL;
+
+/* When a pass last ran a batch (retention's pace follows it) */
+static TimestampTz last_batch = 0;
 
 /*
  * LockExtension: true if the extension exists, locked against DROP
@@ -125,6 +139,7 @@ RunPass(void)
 	CqQuery *queries;
 	int n;
 	bool more = false;
+	bool idle;
 	/* Before the snapshot that may miss the extension (wakeup.h) */
 	uint64 epoch = cq_wakeup_extension_epoch();
 
@@ -144,6 +159,9 @@ RunPass(void)
 
 	MemoryContextSwitchTo(pass_cxt);
 	n = cq_catalog_runnable(&queries);
+	idle = true;
+	idle_seqs = repalloc(idle_seqs, sizeof(Oid) * Max(n, 1));
+	idle_values = repalloc(idle_values, sizeof(int64) * Max(n, 1));
 	for (int i = 0; i < n; i++)
 	{
 		CqQuery *q = &queries[i];
@@ -153,6 +171,14 @@ RunPass(void)
 
 		/* The cheap check: no subtransaction when there is nothing new */
 		q->bound = -1;
+		idle_seqs[i] = q->def.id_sequence;
+		idle_values[i] = last;
+		/* Nothing to come but new ids, nor to flush on its own */
+		if (!ok || last != q->state.last_source_id || q->load_error != NULL ||
+			(kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE) ||
+			(q->def.aggregate && q->def.idle_flush > 0 &&
+			 q->state.has_last_row_at))
+			idle = false;
 		if (ok && last < q->state.last_source_id && q->load_error == NULL)
 			q->load_error =
 				psprintf("its id sequence went back to " INT64_FORMAT
@@ -170,6 +196,7 @@ RunPass(void)
 				continue;
 		}
 		cq_run_isolated(q, query_cxt, &more);
+		last_batch = GetCurrentTimestamp();
 	}
 
 	SPI_finish();
@@ -178,7 +205,35 @@ RunPass(void)
 	pgstat_report_stat(false);
 	pgstat_report_activity(STATE_IDLE, NULL);
 	MemoryContextReset(pass_cxt);
+	nidle = idle && !more ? n : -1;
 	return more;
+}
+
+/*
+ * IdleCheck: after a timeout, when the last full pass found every query
+ * caught up, whether it still is: the same id sequences, at the same
+ * values.  Skips the pass's catalog query and safe bounds, the larger
+ * part of an idle pass.  A change of the registry wakes the worker
+ * (source_writes.c) and gets a full pass; one that woke nobody (a
+ * restored catalog) is seen at the next full pass, one timeout in
+ * CQ_IDLE_FULL_PASS_EVERY.
+ */
+static bool
+IdleCheck(void)
+{
+	bool same = true;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	for (int i = 0; i < nidle && same; i++)
+	{
+		int64 last;
+
+		same = cq_sequence_last_value(idle_seqs[i], &last, NULL) &&
+			last == idle_values[i];
+	}
+	CommitTransactionCommand();
+	return same;
 }
 
 /*
@@ -232,6 +287,8 @@ cq_worker_main(Datum arg)
 	TimestampTz last_trim;
 	bool have_ext;
 	uint64 epoch;
+	bool timed_out = false;
+	volatile int idle_timeouts = 0;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -301,11 +358,14 @@ cq_worker_main(Datum arg)
 	query_cxt = AllocSetContextCreate(TopMemoryContext, "cqstream query",
 									  ALLOCSET_DEFAULT_SIZES);
 	cq_capture_reset();
+	idle_seqs = MemoryContextAlloc(TopMemoryContext, sizeof(Oid));
+	idle_values = MemoryContextAlloc(TopMemoryContext, sizeof(int64));
 	last_trim = GetCurrentTimestamp();
 
 	for (;;)
 	{
 		volatile bool more;
+		int wake;
 
 		/*
 		 * The latch protocol: reset before looking for work, so that a
@@ -323,16 +383,27 @@ cq_worker_main(Datum arg)
 		more = false;
 		PG_TRY();
 		{
-			more = RunPass();
+			if (!timed_out || nidle < 0 ||
+				++idle_timeouts >= CQ_IDLE_FULL_PASS_EVERY || !IdleCheck())
+			{
+				idle_timeouts = 0;
+				more = RunPass();
+			}
 		}
 		PG_CATCH();
 		{
+			nidle = -1;
 			RecoverFromError("a pass");
 		}
 		PG_END_TRY();
 
+		/* Slower once idle: only retention_age can then be due */
 		if (TimestampDifferenceExceeds(last_trim, GetCurrentTimestamp(),
-									   CQ_RETENTION_INTERVAL_MS))
+									   TimestampDifferenceExceeds(last_batch,
+																  GetCurrentTimestamp(),
+																  CQ_RETENTION_IDLE_AFTER_MS)
+										   ? CQ_RETENTION_IDLE_INTERVAL_MS
+										   : CQ_RETENTION_INTERVAL_MS))
 		{
 			last_trim = GetCurrentTimestamp();
 			PG_TRY();
@@ -346,10 +417,12 @@ cq_worker_main(Datum arg)
 			PG_END_TRY();
 		}
 
+		timed_out = false;
 		if (more)
 			continue;
-		(void) WaitLatch(MyLatch,
+		wake = WaitLatch(MyLatch,
 						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 cq_poll_interval, PG_WAIT_EXTENSION);
+		timed_out = (wake & WL_LATCH_SET) == 0;
 	}
 }

@@ -3,7 +3,7 @@
  * launcher.c
  *	  Settings of the continuous query engine, the launcher background
  *	  worker, and the utility hook that moves workers out of a database's
- *	  way.
+ *	  way (and tells source_writes.c of COPY and CREATE EXTENSION).
  *
  * Design notes
  *
@@ -11,12 +11,16 @@
  * replication launcher it reads only the shared catalog pg_database, so it
  * never blocks DROP DATABASE or CREATE DATABASE ... TEMPLATE.  Every
  * CQ_LAUNCHER_INTERVAL_MS (and whenever one of its workers stops, through
- * bgw_notify_pid) it starts a dynamic worker for each connectable,
- * non-template database that has none running, at most once per interval
- * per database and at most cqstream.max_workers at a time.  A worker in a
- * database without the extension exits at once, so the launcher learns of
- * CREATE EXTENSION by trying again: no setting names a database and no
- * shared memory is needed.  Workers use BGW_NEVER_RESTART; the launcher
+ * bgw_notify_pid, or CREATE EXTENSION through its latch) it starts a
+ * dynamic worker for each connectable, non-template database that has none
+ * running, at most once per interval per database and at most
+ * cqstream.max_workers at a time.  A worker in a database without the
+ * extension reports it (wakeup.c) and exits, and the launcher starts no
+ * other there until CREATE EXTENSION cqstream reports the database and
+ * sets the launcher's latch: no setting names a database, and a database
+ * without the extension costs one short-lived worker per server start.
+ * What the launcher knows is lost with it (after a crash it tries every
+ * database once again).  Workers use BGW_NEVER_RESTART; the launcher
  * itself is restarted by the postmaster after a crash.
  *
  * A worker stays connected to its database, and DROP DATABASE, ALTER

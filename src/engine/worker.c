@@ -2,19 +2,23 @@
  *
  * worker.c
  *	  The per-database worker of the continuous query engine: its main
- *	  loop, which polls the sources of the database's queries, runs them,
- *	  and trims the results log.
+ *	  loop, which is woken by commits that wrote the sources of the
+ *	  database's queries, runs them, and trims the results log.
  *
  * Design notes
  *
- * One pass = one transaction.  Every cqstream.poll_interval (10 ms by
- * default) the worker starts a transaction, lists the queries that are
- * neither paused nor failed (catalog.c) and, for each query with
- * something to do, runs one batch in its own subtransaction
- * (isolation.c), so that an error in one query rolls back that query
- * alone.  The worker only polls: a background worker receives no
- * notifications, so registry changes (create, drop, pause, resume) are
- * seen at the next pass, when the list is read again.
+ * One pass = one transaction.  When woken, the worker starts a
+ * transaction, lists the queries that are neither paused nor failed
+ * (catalog.c) and, for each query with something to do, runs one batch
+ * in its own subtransaction (isolation.c), so that an error in one query
+ * rolls back that query alone.  It is woken through its latch, which it
+ * publishes in shared memory (wakeup.c): by every commit that wrote a
+ * source table (source_writes.c), and by the registry's changes (create,
+ * drop, pause, resume, DROP EXTENSION), after their commit.  Otherwise it
+ * sleeps for cqstream.poll_interval (1 s by default), a safety net for
+ * writes that wake nobody.  The latch is reset before each look for work,
+ * so a commit racing the worker's way to sleep leaves it set and the
+ * sleep ends at once: no wake-up is lost.
  *
  * For one query, a pass: reads the last value of the source's id
  * sequence and asks capture.c for the safe bound (no in-flight writer
@@ -33,9 +37,14 @@
  * should already prevent) could never both apply a batch.
  *
  * When a query was cut by batch_size the next pass starts at once; when
- * nothing is left the worker sleeps on its latch.  An idle pass costs one
- * transaction, one catalog query and one sequence read per query.  Every
- * CQ_RETENTION_INTERVAL_MS the results log is trimmed (retention.c).
+ * nothing is left the worker sleeps on its latch.  Idle is nearly free: a
+ * full pass costs one transaction, one catalog query and one sequence
+ * read per query, so after a timeout with every query caught up the
+ * worker only re-reads the sequences of its last full pass (IdleCheck)
+ * and makes a full pass one timeout in CQ_IDLE_FULL_PASS_EVERY.  Every
+ * CQ_RETENTION_INTERVAL_MS the results log is trimmed (retention.c),
+ * every CQ_RETENTION_IDLE_INTERVAL_MS once the worker has run no batch
+ * for a minute.
  *
  * The worker runs with search_path = pg_catalog, TimeZone = UTC (so a
  * timestamp-without-time-zone column is read as UTC), READ COMMITTED

@@ -60,6 +60,7 @@
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "parser/parsetree.h"
+#include "storage/lmgr.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -129,9 +130,11 @@ QueryTable(void)
 /*
  * LoadSources: a fresh list of sources.  Valid unless an invalidation
  * arrived meanwhile (the list is still the best there is for the current
- * lookup).
+ * lookup).  Returns false, the list left invalid, when cqstream.query is
+ * locked by someone else (DROP EXTENSION, ALTER TABLE): a writer must
+ * never wait on our catalog, so it then counts as writing a source.
  */
-static void
+static bool
 LoadSources(void)
 {
 	uint64 seen = invalidations;
@@ -156,7 +159,12 @@ LoadSources(void)
 	if (OidIsValid(query_table))
 	{
 		/* Released at once: a cache read, not part of the transaction */
-		rel = try_table_open(query_table, AccessShareLock);
+		if (!ConditionalLockRelationOid(query_table, AccessShareLock))
+		{
+			relations_valid = false;
+			return false;
+		}
+		rel = try_table_open(query_table, NoLock);
 		if (rel != NULL)
 		{
 			/* Fresh: the transaction's own snapshot may predate a query */
@@ -173,8 +181,9 @@ LoadSources(void)
 			}
 			table_endscan(scan);
 			UnregisterSnapshot(snapshot);
-			table_close(rel, AccessShareLock);
+			table_close(rel, NoLock);
 		}
+		UnlockRelationOid(query_table, AccessShareLock);
 	}
 	foreach(lc, sources)
 	{
@@ -186,6 +195,7 @@ LoadSources(void)
 	}
 	list_free(sources);
 	relations_valid = (seen == invalidations);
+	return true;
 }
 
 /* IsSource: whether writing relid writes the source of a query */
@@ -196,8 +206,8 @@ IsSource(Oid relid)
 	bool source = false;
 	uint64 seen;
 
-	if (!relations_valid || relations == NULL)
-		LoadSources();
+	if ((!relations_valid || relations == NULL) && !LoadSources())
+		return true;
 	e = hash_search(relations, &relid, HASH_FIND, NULL);
 	if (e != NULL)
 		return e->source;

@@ -232,6 +232,8 @@ IdleCheck(void)
 {
 	bool same = true;
 
+	if (nidle == 0)
+		return true; /* no query: not even a transaction */
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	for (int i = 0; i < nidle && same; i++)

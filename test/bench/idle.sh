@@ -68,16 +68,19 @@ done
 q -c "ALTER SYSTEM SET autovacuum = off" -c "SELECT pg_reload_conf()" >/dev/null
 sleep "$WARMUP"
 
+# pid_of TYPE [DATABASE]
 pid_of()
 {
-	q -c "SELECT pid FROM pg_stat_activity WHERE backend_type = '$1'${2:+ AND datname = '$2'}"
+	local where="backend_type = '$1'"
+	[ -z "${2:-}" ] || where="$where AND datname = '$2'"
+	q -c "SELECT pid FROM pg_stat_activity WHERE $where"
 }
 worker=$(pid_of 'cqstream worker' "$PGDATABASE")
 launcher=$(pid_of 'cqstream launcher')
-[ -n "$worker" ] && [ -n "$launcher" ] || {
+if [ -z "$worker" ] || [ -z "$launcher" ]; then
 	echo "idle: no worker ($worker) or launcher ($launcher)" >&2
 	exit 1
-}
+fi
 
 # ticks PID: utime + stime; ns PID: run time
 ticks()

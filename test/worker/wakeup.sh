@@ -43,7 +43,7 @@ cqk_pg_sql()
 
 cqk_conninfo()
 {
-	echo "host=$CQ_TMP/pg-wakeup port=$(cat "$CQ_TMP/pg-wakeup/port") user=postgres dbname=${1:-$CQK_DB}"
+	echo "host=$CQ_TMP/pg-wakeup port=$(cat "$CQ_TMP/pg-wakeup/port") user=postgres dbname=$CQK_DB"
 }
 
 cqk_table()

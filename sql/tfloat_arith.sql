@@ -121,11 +121,17 @@ SELECT '{[1@2000-01-01, 2@2000-01-02], [3@2000-01-03, 5@2000-01-05]}'::tfloat
 --
 -- Turning points of * (and of /, see src/tfloat/tfloat_arith.c)
 --
--- inside, off the middle: x = -1 + 3s, y = -2 + 3s, vertex at s = 1/2: -0.25@01-02
+-- inside, off the middle: x = -1 + 3s, y = -2 + 3s, vertex at s = 1/2; as in
+-- MobilityDB the zeros 1/3 and 2/3 are doubles just below, and the time is
+-- truncated: -0.25 at 23:59:59.999999 on 01-01
 SELECT '[-1@2000-01-01, 2@2000-01-03]'::tfloat * '[-2@2000-01-01, 1@2000-01-03]'::tfloat;
--- x = 3s, y = 2 - 3s: vertex at s = 1/3 of two days (16:00 on 01-01), 1 * 1 = 1
+-- x = 3s, y = 2 - 3s: vertex at s = 1/3 of two days (16:00 on 01-01, truncated
+-- to 15:59:59.999999 as MobilityDB does), 1 * 1 = 1 to 15 digits
 SELECT '[0@2000-01-01, 3@2000-01-03]'::tfloat * '[2@2000-01-01, -1@2000-01-03]'::tfloat;
--- rounded to the microsecond: 3 µs segment, vertex at s = 1/3 -> 1 µs
+-- the vertex falls at 1/2 of 86,400,000,003 µs: truncated to 12:00:00.000001
+SELECT '[-1@2000-01-01, 1@2000-01-02 00:00:00.000003]'::tfloat * '[1@2000-01-01, -1@2000-01-02 00:00:00.000003]'::tfloat;
+-- truncated to the microsecond: 3 µs segment, vertex at s = 1/3 -> 0.999... µs
+-- -> the start itself: no turning point
 SELECT '[0@2000-01-01, 3@2000-01-01 00:00:00.000003]'::tfloat * '[2@2000-01-01, -1@2000-01-01 00:00:00.000003]'::tfloat;
 -- a 1 µs segment has no inside instant: no turning point
 SELECT '[0@2000-01-01, 3@2000-01-01 00:00:00.000001]'::tfloat * '[2@2000-01-01, -1@2000-01-01 00:00:00.000001]'::tfloat;
@@ -191,12 +197,16 @@ SELECT 'NaN@2000-01-01'::tfloat / 'NaN@2000-01-01'::tfloat;
 SELECT '[-Infinity@2000-01-01, Infinity@2000-01-03]'::tfloat * '[-1@2000-01-01, 1@2000-01-03]'::tfloat;
 
 --
--- Overflow and underflow: 22003, as float8
+-- Overflow: 22003, as float8; a result too small for a double is 0 (or a
+-- subnormal), as in MobilityDB, not float8's underflow error
 --
 SELECT '1e308@2000-01-01'::tfloat + '1e308@2000-01-01'::tfloat;
 SELECT '[1e308@2000-01-01, 1@2000-01-03]'::tfloat * '[10@2000-01-01, 10@2000-01-03]'::tfloat;
 SELECT '{-1e308@2000-01-01}'::tfloat - '{1e308@2000-01-01}'::tfloat;
 SELECT '1e-200@2000-01-01'::tfloat * '1e-200@2000-01-01'::tfloat;
+SELECT '[1e-300@2000-01-01, 2e-300@2000-01-03]'::tfloat / '[1e300@2000-01-01, 1e300@2000-01-03]'::tfloat;
+SELECT '{1e-300@2000-01-01}'::tfloat / '{-1e300@2000-01-01}'::tfloat;
+SELECT '1e-300@2000-01-01'::tfloat / 1e300, 1e-300 / '1e300@2000-01-01'::tfloat, '1e-200@2000-01-01'::tfloat * 1e-200;
 SELECT '1e300@2000-01-01'::tfloat / '1e-300@2000-01-01'::tfloat;
 -- only the turning point overflows: x = [0, 3e154], y = [3e154, 0] give 0
 -- at both ends but 1.5e154 * 1.5e154 = 2.25e308 > max at the vertex

@@ -70,7 +70,15 @@ SELECT pg_temp.err($$cqstream.apply_operations(1, 'add Infinity')$$);
 SELECT pg_temp.err($$cqstream.apply_operations(1, 'add 1e999')$$);
 SELECT pg_temp.err($$cqstream.apply_operations(1, 'div 0')$$);
 SELECT pg_temp.err($$cqstream.apply_operations(1, 'div -1e-7')$$);
-SELECT pg_temp.err($$cqstream.apply_operations(1, 'round -1')$$);
+-- a negative number of digits rounds to tens, hundreds, ... (MobilityDB)
+SELECT cqstream.apply_operations(1234.5, 'round -1'), cqstream.apply_operations(1250, 'round -2'),
+       cqstream.apply_operations(-1250, 'round -2'), cqstream.apply_operations(-3, 'round -1'),
+       cqstream.apply_operations(5e307, 'round -308'), cqstream.apply_operations(1.7e308, 'round -308'),
+       cqstream.apply_operations(-5, 'round -400');
+SELECT pg_temp.err($$cqstream.apply_operations(1, 'round -1e10')$$);
+-- a product or quotient too small for a double is 0, as in MobilityDB
+SELECT cqstream.apply_operations(1e-300, 'div 1e300'), cqstream.apply_operations(1e-200, 'mul 1e-200'),
+       cqstream.apply_operations(-1e-300, 'div 1e300'), cqstream.apply_operations(1e-310, 'div 2');
 SELECT pg_temp.err($$cqstream.apply_operations(1, 'round 1.5')$$);
 SELECT pg_temp.err($$cqstream.apply_operations(1, 'add 1|add 1|add 1|add 1|add 1|add 1|add 1|add 1|add 1|add 1|add 1|add 1|add 1|add 1|add 1|add 1|add 1')$$);
 -- the hint lists the operations
@@ -158,7 +166,10 @@ SELECT pg_temp.err($$exp('[1@2000-01-01, 710@2000-01-02]'::tfloat)$$);
 SELECT pg_temp.err($$exp('-746@2000-01-01'::tfloat)$$);
 SELECT pg_temp.err($$degrees('1e308@2000-01-01'::tfloat)$$);
 SELECT pg_temp.err($$radians('5e-324@2000-01-01'::tfloat)$$);
-SELECT pg_temp.err($$round('1@2000-01-01'::tfloat, -1)$$);
+-- negative digits: tens, hundreds, ... (MobilityDB's float_round)
+SELECT round('[1234.5@2000-01-01, 1250@2000-01-02, -1251@2000-01-03]'::tfloat, -1),
+       round('{1234.5@2000-01-01, 1250@2000-01-02, -1251@2000-01-03}'::tfloat, -2),
+       round('Interp=Step;[44@2000-01-01, 56@2000-01-02]'::tfloat, -1);
 
 --
 -- Arithmetic with a scalar
@@ -212,6 +223,7 @@ SELECT pg_temp.err($$1 / '{-1@2000-01-01, 0@2000-01-02}'::tfloat$$);
 SELECT pg_temp.err($$'NaN'::float8 / '0@2000-01-01'::tfloat$$);
 SELECT pg_temp.err($$'[1@2000-01-01, 1e308@2000-01-02]'::tfloat * 10$$);
 SELECT pg_temp.err($$1e308 * '[1@2000-01-01, 1e308@2000-01-02]'::tfloat$$);
+-- too small for a double: 0, no underflow error (MobilityDB)
 SELECT pg_temp.err($$'1e-308@2000-01-01'::tfloat * 1e-308$$);
 SELECT pg_temp.err($$'1e308@2000-01-01'::tfloat + 1e308$$);
 SELECT pg_temp.err($$-1e308 - '1e308@2000-01-01'::tfloat$$);

@@ -28,10 +28,16 @@ SELECT tmin(x) FROM (VALUES ('[1@2000-01-01]'::tfloat)) v(x);
 SELECT tmin(x), tmax(x), tsum(x), tavg(x), tcount(x)
   FROM (VALUES ('[1@2000-01-01, 3@2000-01-03]'::tfloat),
                ('[3@2000-01-01, 1@2000-01-03]')) v(x) \gx
--- crossing at a non-integral time, rounded to the microsecond
+-- crossing at a non-integral time: truncated to the microsecond, and the
+-- values taken there, as MobilityDB does
 SELECT tmin(x), tmax(x)
   FROM (VALUES ('[0@2000-01-01, 3@2000-01-04]'::tfloat),
                ('[1@2000-01-01, 1@2000-01-04]')) v(x) \gx
+-- the crossing falls at 1/3 of 86,400,000,002 µs = 28,800,000,000.67 µs:
+-- 08:00:00 (rounding would give 08:00:00.000001), value 2/3 less a bit
+SELECT tmin(x), tmax(x)
+  FROM (VALUES ('[0@2000-01-01, 2@2000-01-02 00:00:00.000002]'::tfloat),
+               ('[1@2000-01-01, 0@2000-01-02 00:00:00.000002]')) v(x) \gx
 -- three lines: the envelope switches twice
 SELECT tmin(x), tmax(x)
   FROM (VALUES ('[0@2000-01-01, 4@2000-01-05]'::tfloat),

@@ -11,9 +11,13 @@ SELECT wmin(x, '1 day'), wcount(x, '1 day'), wsum(x, '1 day'), wavg(x, '1 day')
 SELECT wsum(x, w) FROM (VALUES ('1@2000-01-01'::tfloat, NULL::interval),
                                ('2@2000-01-02', '1 hour')) v(x, w);
 
--- Instants: each one is in the window for [t, t + w]; a step result
+-- Instants: each one is in the window for [t, t + w]; a step result, and
+-- for wmin/wmax, as in MobilityDB, one constant linear sequence per stretch
 SELECT wcount(x, '1 day'), wsum(x, '1 day'), wavg(x, '1 day'), wmin(x, '1 day'), wmax(x, '1 day')
   FROM (VALUES ('{1@2000-01-01, 2@2000-01-02, 4@2000-01-04}'::tfloat)) v(x) \gx
+-- MobilityDB's documented shape: {[7@t1, 7@t2), [-4@t2, -4@t3]}
+SELECT wmin(x, '1 day'), wmax(x, '1 day')
+  FROM (VALUES ('7@2000-01-01'::tfloat), ('-4@2000-01-02')) v(x) \gx
 -- several rows, one interval each
 SELECT wsum(x, w), wcount(x, w)
   FROM (VALUES ('3@2000-01-01'::tfloat, interval '2 days'),

@@ -16,6 +16,7 @@
 #include "fmgr.h"
 #include "utils/guc.h"
 
+#include "engine/explicit_ids.h"
 #include "engine/registry.h"
 #include "engine/worker.h"
 
@@ -31,4 +32,5 @@ _PG_init(void)
 	/* Settings named cqstream.* are ours, even before they exist */
 	MarkGUCPrefixReserved("cqstream");
 	cq_registry_init();
+	cq_explicit_ids_init();
 }

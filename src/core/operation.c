@@ -13,8 +13,13 @@
  * lifted tfloat functions must give MobilityDB's values:
  *
  *	- round(v, n) rounds half away from zero (PostgreSQL's round(float8) is
- *	  rint, half to even) to n >= 0 decimals, as round(v * 10^n) / 10^n;
- *	  where v * 10^n is not finite, v has no digit to drop and is kept;
+ *	  rint, half to even) to n decimals, as round(v * 10^n) / 10^n; a
+ *	  negative n rounds to tens, hundreds, ...; where v * 10^n is not
+ *	  finite, v has no digit to drop and is kept; where 10^n is 0 (n below
+ *	  -323) every finite v rounds to a signed 0;
+ *	- mul, div and rdiv follow IEEE arithmetic where the result is too
+ *	  small for a double: 0 (or a subnormal), not PostgreSQL's underflow
+ *	  error, as MobilityDB's plain C arithmetic gives;
  *	- div refuses a divisor with |a| < 1e-6 as a division by zero;
  *	- degrees with normalization maps into [0, 360) (MobilityDB can return
  *	  exactly 360 for a tiny negative angle; cqstream returns 0 there).
@@ -27,7 +32,7 @@
  * (case-insensitive) and, for the operations that take one, a number
  * (strtod syntax, finite).  Blanks around tokens are ignored.  Errors are
  * 22023 with a hint listing the operations, except an argument that is
- * itself out of the domain (div 0: 22012, round -1: 22023), which is
+ * itself out of the domain (div 0: 22012, round 0.5: 22023), which is
  * refused when the chain is parsed rather than on every row.
  *
  *-------------------------------------------------------------------------
@@ -181,10 +186,9 @@ CheckRadiansResult(double v, double a, double r)
 static CqDomainError
 CheckRoundArg(double a)
 {
-	if (isnan(a) || a != floor(a) || a > (double) PG_INT32_MAX)
+	if (isnan(a) || a != floor(a) || a > (double) PG_INT32_MAX ||
+		a < (double) PG_INT32_MIN)
 		return CQ_DOMAIN_BAD_DIGITS;
-	if (a < 0.0)
-		return CQ_DOMAIN_NEGATIVE_DIGITS;
 	return CQ_DOMAIN_OK;
 }
 
@@ -204,10 +208,14 @@ OpRound(double v, double a)
 	if (a == 0.0)
 		return round(v);
 	p = pow(10.0, a);
+	if (p == 0.0)
+		return copysign(0.0, v);
 	s = v * p;
 	if (!isfinite(p) || !isfinite(s))
 		return v;
-	return round(s) / p;
+	s = round(s) / p;
+	/* Rounded up past the largest double: no representable multiple */
+	return isfinite(s) ? s : v;
 }
 
 static double
@@ -243,14 +251,12 @@ OpMul(double v, double a)
 	return v * a;
 }
 
-/* float8_mul */
+/* float8_mul's overflow; underflow gives 0 (see the header) */
 static CqDomainError
 CheckMulResult(double v, double a, double r)
 {
 	if (unlikely(isinf(r)) && !isinf(v) && !isinf(a))
 		return CQ_DOMAIN_OVERFLOW;
-	if (unlikely(r == 0.0) && v != 0.0 && a != 0.0)
-		return CQ_DOMAIN_UNDERFLOW;
 	return CQ_DOMAIN_OK;
 }
 
@@ -268,14 +274,12 @@ OpDiv(double v, double a)
 	return v / a;
 }
 
-/* float8_div(v, a) */
+/* float8_div(v, a)'s overflow; underflow gives 0 (see the header) */
 static CqDomainError
 CheckDivResult(double v, double a, double r)
 {
 	if (unlikely(isinf(r)) && !isinf(v))
 		return CQ_DOMAIN_OVERFLOW;
-	if (unlikely(r == 0.0) && v != 0.0 && !isinf(a))
-		return CQ_DOMAIN_UNDERFLOW;
 	return CQ_DOMAIN_OK;
 }
 
@@ -294,14 +298,12 @@ OpRDiv(double v, double a)
 	return a / v;
 }
 
-/* float8_div(a, v) */
+/* float8_div(a, v)'s overflow; underflow gives 0 (see the header) */
 static CqDomainError
 CheckRDivResult(double v, double a, double r)
 {
 	if (unlikely(isinf(r)) && !isinf(a))
 		return CQ_DOMAIN_OVERFLOW;
-	if (unlikely(r == 0.0) && a != 0.0 && !isinf(v))
-		return CQ_DOMAIN_UNDERFLOW;
 	return CQ_DOMAIN_OK;
 }
 
@@ -355,7 +357,6 @@ static const char *const CqDomainReasons[CQ_DOMAIN_NREASONS] = {
 	"division by zero",
 	"value out of range: overflow",
 	"value out of range: underflow",
-	"number of digits must not be negative",
 	"number of digits must be a whole number",
 };
 
@@ -515,7 +516,6 @@ cq_domain_sqlstate(CqDomainError err)
 		case CQ_DOMAIN_OVERFLOW:
 		case CQ_DOMAIN_UNDERFLOW:
 			return ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE;
-		case CQ_DOMAIN_NEGATIVE_DIGITS:
 		case CQ_DOMAIN_BAD_DIGITS:
 			return ERRCODE_INVALID_PARAMETER_VALUE;
 		case CQ_DOMAIN_OK:

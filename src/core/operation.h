@@ -44,7 +44,6 @@ typedef enum CqDomainError
 	CQ_DOMAIN_DIVISION_BY_ZERO, /* 22012 */
 	CQ_DOMAIN_OVERFLOW,			/* 22003 value out of range: overflow */
 	CQ_DOMAIN_UNDERFLOW,		/* 22003 value out of range: underflow */
-	CQ_DOMAIN_NEGATIVE_DIGITS,	/* 22023 round to fewer than 0 digits */
 	CQ_DOMAIN_BAD_DIGITS		/* 22023 digits not a whole number */
 } CqDomainError;
 

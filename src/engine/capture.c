@@ -24,6 +24,11 @@
  * checked again on the next poll; other sources go on.  With a steady
  * stream of short writers that makes the bound lag by one poll.
  *
+ * A partitioned (or inheritance) source is written through its children
+ * too: an INSERT straight into a partition locks the partition, not the
+ * parent, so step 2 lists the writers of the source and of every table
+ * that inherits from it.
+ *
  * The guarantee needs ids to be taken by the statement that inserts them
  * (a column default or identity) from a sequence with CACHE 1: a value
  * cached by a session, or fetched by nextval() in an earlier statement,
@@ -42,7 +47,9 @@
 #include "postgres.h"
 
 #include "access/relation.h"
+#include "access/xlogutils.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "miscadmin.h"
 #include "storage/lock.h"
 #include "storage/proc.h"
@@ -99,14 +106,66 @@ WritersEnded(CqSource *src)
 	return kept == 0;
 }
 
+/*
+ * RememberWriters: make src->writers the transactions, other than ours,
+ * that are writing relid or any table inheriting from it.
+ */
+static void
+RememberWriters(CqSource *src, Oid relid)
+{
+	List *tables;
+	ListCell *lc;
+	int room = 16;
+
+	/*
+	 * NoLock: a child dropped meanwhile only yields no lock holders, and a
+	 * child attached after this list has to lock the parent to do so.
+	 */
+	if (has_subclass(relid))
+		tables = find_all_inheritors(relid, NoLock, NULL);
+	else
+		tables = list_make1_oid(relid);
+	if (src->writers != NULL)
+		pfree(src->writers);
+	src->writers = MemoryContextAlloc(TopMemoryContext,
+									  room * sizeof(VirtualTransactionId));
+	src->nwriters = 0;
+	foreach(lc, tables)
+	{
+		LOCKTAG tag;
+		VirtualTransactionId *conflicts;
+		int nconflicts;
+
+		SET_LOCKTAG_RELATION(tag, MyDatabaseId, lfirst_oid(lc));
+		/* Everyone who may be writing the table now */
+		conflicts = GetLockConflicts(&tag, ShareLock, &nconflicts);
+		for (int i = 0; i < nconflicts; i++)
+		{
+			if (conflicts[i].backendId == MyBackendId &&
+				conflicts[i].localTransactionId == MyProc->lxid)
+				continue;
+			if (VirtualXactLock(conflicts[i], false))
+				continue; /* already over */
+			if (src->nwriters == room)
+			{
+				room *= 2;
+				src->writers = repalloc(src->writers,
+										room * sizeof(VirtualTransactionId));
+			}
+			src->writers[src->nwriters++] = conflicts[i];
+		}
+		/* palloc'd per call except in hot standby (lock.c keeps one there) */
+		if (!InHotStandby)
+			pfree(conflicts);
+	}
+	list_free(tables);
+}
+
 int64
 cq_capture_safe_bound(Oid relid, int64 last_value)
 {
 	CqSource *src;
 	bool found;
-	LOCKTAG tag;
-	VirtualTransactionId *conflicts;
-	int nconflicts;
 
 	if (sources == NULL)
 		cq_capture_reset();
@@ -129,24 +188,7 @@ cq_capture_safe_bound(Oid relid, int64 last_value)
 	if (last_value <= src->safe)
 		return src->safe;
 
-	/* Everyone who may be writing the table now */
-	SET_LOCKTAG_RELATION(tag, MyDatabaseId, relid);
-	conflicts = GetLockConflicts(&tag, ShareLock, &nconflicts);
-	if (src->writers != NULL)
-		pfree(src->writers);
-	src->writers = MemoryContextAlloc(TopMemoryContext,
-									  mul_size(Max(nconflicts, 1),
-											   sizeof(VirtualTransactionId)));
-	src->nwriters = 0;
-	for (int i = 0; i < nconflicts; i++)
-	{
-		if (conflicts[i].backendId == MyBackendId &&
-			conflicts[i].localTransactionId == MyProc->lxid)
-			continue;
-		if (VirtualXactLock(conflicts[i], false))
-			continue; /* already over */
-		src->writers[src->nwriters++] = conflicts[i];
-	}
+	RememberWriters(src, relid);
 	if (src->nwriters == 0)
 		src->safe = last_value;
 	else

@@ -35,7 +35,10 @@
 #include <math.h>
 
 #include "commands/async.h"
+#include "commands/dbcommands.h"
 #include "common/shortest_dec.h"
+#include "miscadmin.h"
+#include "utils/backend_status.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/datetime.h"
@@ -242,36 +245,103 @@ cq_payload_window(StringInfo buf, const char *query, int64 id, bool has_key,
 }
 
 /*
+ * OldestOpenTransaction: the client backend, in any database, whose
+ * transaction started first, preferring one idle in a transaction (an
+ * active statement ends by itself).  The queue's tail waits for the
+ * slowest listener, and a listener reads only between transactions, so a
+ * listener idle in a transaction is what holds it.  Which backends listen
+ * is private to async.c; the oldest open transaction is the one
+ * PostgreSQL's own warning points at too.  Returns false if there is none.
+ */
+static bool
+OldestOpenTransaction(int *pid, Oid *dbid, bool *idle, TimestampTz *since)
+{
+	int n = pgstat_fetch_stat_numbackends();
+	bool found = false;
+
+	for (int i = 1; i <= n; i++)
+	{
+		PgBackendStatus *be = pgstat_fetch_stat_beentry(i);
+		bool be_idle;
+
+		if (be == NULL || be->st_procpid <= 0 || be->st_procpid == MyProcPid ||
+			be->st_backendType != B_BACKEND ||
+			be->st_xact_start_timestamp == 0)
+			continue;
+		be_idle = be->st_state == STATE_IDLEINTRANSACTION ||
+			be->st_state == STATE_IDLEINTRANSACTION_ABORTED;
+		if (found && (*idle && !be_idle)) /* an idle one wins */
+			continue;
+		if (found && *idle == be_idle && be->st_xact_start_timestamp >= *since)
+			continue;
+		*pid = be->st_procpid;
+		*dbid = be->st_databaseid;
+		*idle = be_idle;
+		*since = be->st_xact_start_timestamp;
+		found = true;
+	}
+	/* The status snapshot would otherwise live until the transaction ends */
+	pgstat_clear_backend_activity_snapshot();
+	return found;
+}
+
+/*
  * WarnQueueFull: at most once a minute, say that results were logged
- * without their notifications, and why.
+ * without their notifications, and which session is the likely cause.
  */
 static void
 WarnQueueFull(const CqNotifier *n)
 {
 	static TimestampTz last_warning = 0;
 	TimestampTz now = GetCurrentTimestamp();
+	double usage;
+	int pid = 0;
+	Oid dbid = InvalidOid;
+	bool idle = false;
+	TimestampTz since = 0;
+	char *dbname = NULL;
 
 	if (last_warning != 0 &&
 		!TimestampDifferenceExceeds(last_warning, now, 60 * 1000))
 		return;
 	last_warning = now;
+	usage = 100 *
+		DatumGetFloat8(
+				DirectFunctionCall1(pg_notification_queue_usage, (Datum) 0));
+	if (!OldestOpenTransaction(&pid, &dbid, &idle, &since))
+	{
+		ereport(WARNING,
+				(errmsg("cqstream: the notification queue is %.0f%% full; "
+						"results of query \"%s\" were logged without their " INT64_FORMAT
+						" notifications",
+						usage, n->query, n->dropped),
+				 errdetail("Above cqstream.notify_queue_limit of the queue, "
+						   "the worker logs results and advances without "
+						   "notifying; cqstream.queries counts the "
+						   "notifications not sent."),
+				 errhint("A session that listens and stays in a transaction "
+						 "holds the queue back; no transaction is open now, "
+						 "so the queue should drain.")));
+		return;
+	}
+	if (OidIsValid(dbid))
+		dbname = get_database_name(dbid);
 	ereport(WARNING,
 			(errmsg("cqstream: the notification queue is %.0f%% full; "
 					"results of query \"%s\" were logged without their " INT64_FORMAT
 					" notifications",
-					100 *
-						DatumGetFloat8(
-							DirectFunctionCall1(pg_notification_queue_usage,
-												(Datum) 0)),
-					n->query, n->dropped),
-			 errdetail("Above cqstream.notify_queue_limit of the queue, "
-					   "the worker logs results and advances without "
-					   "notifying, so that full queue never stops a query; "
-					   "cqstream.queries counts the notifications not sent."),
-			 errhint("A session that listens and stays idle in a "
-					 "transaction holds the queue back; PostgreSQL's own "
-					 "warning \"NOTIFY queue is ... full\" names its "
-					 "process, and pg_stat_activity shows it.")));
+					usage, n->query, n->dropped),
+			 errdetail("The oldest open transaction is server process %d's "
+					   "(database \"%s\", %s since %s); a session that "
+					   "listens holds the queue back until its transaction "
+					   "ends.  cqstream.queries counts the notifications "
+					   "not sent.",
+					   pid, dbname ? dbname : "?",
+					   idle ? "idle in transaction" : "in a transaction",
+					   timestamptz_to_str(since)),
+			 errhint("End that transaction, or stop the session with "
+					 "SELECT pg_terminate_backend(%d).",
+					 pid)));
 }
 
 void

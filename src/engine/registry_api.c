@@ -43,6 +43,7 @@
 #include "engine/access.h"
 #include "engine/capture.h"
 #include "engine/catalog.h"
+#include "engine/explicit_ids.h"
 #include "engine/extension_owner.h"
 #include "engine/owner.h"
 #include "engine/query_spec.h"
@@ -153,6 +154,7 @@ CreateQuery(CqQueryDef *def)
 	args.row = &row;
 	args.start_beginning = def->start_beginning;
 	cq_as_extension_owner(InsertAsOwner, &args);
+	cq_explicit_ids_invalidate(row.source);
 	Async_Notify(CQ_REGISTRY_CHANNEL, def->name);
 }
 

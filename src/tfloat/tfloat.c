@@ -68,7 +68,7 @@ double
 tf_value_at(TimestampTz t1, double v1, TimestampTz t2, double v2,
 			TimestampTz t, bool step)
 {
-	double r;
+	long double r;
 	double v;
 
 	if (t == t1 || step)
@@ -82,12 +82,19 @@ tf_value_at(TimestampTz t1, double v1, TimestampTz t2, double v2,
 		return get_float8_nan();
 	if (isinf(v1) || isinf(v2))
 		return isinf(v1) ? v1 : v2;
-	/* Differences in double: t2 - t1 can exceed int64 over 292,000 years */
-	r = ((double) t - (double) t1) / ((double) t2 - (double) t1);
-	v = v1 + (v2 - v1) * r;
+	/*
+	 * MobilityDB's formula, to the bit: the ratio of the durations in long
+	 * double, the difference of the values in double, their product in
+	 * long double rounded once to double.  The durations are taken in long
+	 * double, whose 64-bit mantissa holds any difference of two int64
+	 * exactly, so no span can overflow them.
+	 */
+	r = ((long double) t - (long double) t1) /
+		((long double) t2 - (long double) t1);
+	v = v1 + (double) ((long double) (v2 - v1) * r);
 	/* v2 - v1 overflows for huge finite ends; the convex form cannot */
 	if (!isfinite(v))
-		v = v1 * (1.0 - r) + v2 * r;
+		v = (double) (v1 * (1.0L - r) + v2 * r);
 	return v;
 }
 

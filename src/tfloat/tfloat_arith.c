@@ -22,7 +22,7 @@
  *		s* = -(a x3 + b x1) / (2 a b)		(a != 0, b != 0),
  *
  * the midpoint of the two roots.  When 0 < s* < 1 an instant is inserted
- * there, with the exact product, so that the linear result keeps the
+ * there, with the product there, so that the linear result keeps the
  * extremum ([-1@t1, 1@t3] * [-1@t1, 1@t3] = [1@t1, 0@t2, 1@t3]).
  *
  * For the quotient x/y the derivative is (a y - b x) / y^2 = (a x3 -
@@ -34,10 +34,10 @@
  * value is the exact quotient, which only improves the linear
  * approximation of the (hyperbolic) quotient.
  *
- * The turning point is rounded to the nearest microsecond and dropped when
- * it rounds onto an end of its segment.  (MobilityDB truncates and drops it
- * within a fraction of 1e-6 of an end; its 1.3.0rc1 computed a wrong point,
- * which is not copied.)
+ * The turning point is found as MobilityDB 1.3 finds it (TurningPoint):
+ * truncated to the microsecond, none within a fraction of 1e-6 of an end,
+ * and the operands are evaluated at that time, so that both print the
+ * same instant and value.
  *
  * Division by zero (22012): the denominator must never be exactly 0 where
  * the result is defined: at a synchronized instant other than an exclusive
@@ -46,8 +46,9 @@
  * only at an exclusive bound is allowed; the result there is the IEEE
  * quotient (an infinity, or NaN for 0/0), the limit the result tends to.
  *
- * Overflow and underflow raise 22003 as PostgreSQL's float8 operators do
- * (the inline float8_pl/mi/mul/div of utils/float.h are used as they are).
+ * Overflow raises 22003 as PostgreSQL's float8 operators do; a product or
+ * quotient too small for a double is 0 (or a subnormal), as in
+ * MobilityDB's plain C arithmetic, not PostgreSQL's underflow error.
  *
  *-------------------------------------------------------------------------
  */
@@ -76,13 +77,15 @@ typedef enum TFArithOp
 
 /*
  * ApplyOp: x op y with PostgreSQL's float8 semantics (errors 22003 on
- * overflow/underflow, 22012 on a zero divisor).  With exclusive, the value
+ * overflow, 22012 on a zero divisor) except underflow, which gives 0.  With exclusive, the value
  * sits at an exclusive bound, where a zero divisor is allowed and gives
  * the IEEE result.
  */
 static double
 ApplyOp(TFArithOp op, double x, double y, bool exclusive)
 {
+	double r;
+
 	switch (op)
 	{
 		case TF_ADD:
@@ -90,11 +93,19 @@ ApplyOp(TFArithOp op, double x, double y, bool exclusive)
 		case TF_SUB:
 			return float8_mi(x, y);
 		case TF_MUL:
-			return float8_mul(x, y);
+			r = x * y;
+			if (unlikely(isinf(r)) && !isinf(x) && !isinf(y))
+				float_overflow_error();
+			return r;
 		case TF_DIV:
 			if (y == 0.0 && exclusive)
 				return x / y;
-			return float8_div(x, y);
+			if (unlikely(y == 0.0))
+				float_zero_divide_error();
+			r = x / y;
+			if (unlikely(isinf(r)) && !isinf(x))
+				float_overflow_error();
+			return r;
 	}
 	elog(ERROR, "unknown tfloat arithmetic operator %d", (int) op);
 	return 0.0; /* keep compiler quiet */
@@ -153,27 +164,41 @@ CheckDivisor(const TFSync *s)
 
 /*
  * TurningPoint: the vertex of the product of the two linear operands on
- * segment [i, i + 1], if strictly inside it after rounding to the
- * microsecond (see the file header).
+ * segment [i, i + 1], if strictly inside it (see the file header).
+ *
+ * As MobilityDB 1.3 finds it, so that both give the same instant: the
+ * zeros of the two lines as fractions of the segment, d1 = -x1 / (x2 -
+ * x1) and d2 = -x3 / (x4 - x3), each divided in double; the vertex is
+ * their midpoint, taken in long double; a point within 1e-6 of either end
+ * is none; the time is the segment's start plus the duration times the
+ * fraction, truncated to the microsecond.  The caller then evaluates both
+ * operands at that time, as MobilityDB does, rather than using the exact
+ * vertex value.
  */
 static bool
 TurningPoint(const TFSync *s, int i, TimestampTz *tp)
 {
-	long double x1 = s->v1[i];
-	long double x3 = s->v2[i];
-	long double a = (long double) s->v1[i + 1] - x1;
-	long double b = (long double) s->v2[i + 1] - x3;
+	double x1 = s->v1[i];
+	double x2 = s->v1[i + 1];
+	double x3 = s->v2[i];
+	double x4 = s->v2[i + 1];
+	long double d1;
+	long double d2;
 	long double frac;
 	TimestampTz t1 = s->times[i];
 	TimestampTz t2 = s->times[i + 1];
 	TimestampTz t;
 
-	if (a == 0 || b == 0 || !isfinite((double) a) || !isfinite((double) b))
+	if (x2 - x1 == 0.0 || x4 - x3 == 0.0 || !isfinite(x2 - x1) ||
+		!isfinite(x4 - x3))
 		return false;
-	frac = -(a * x3 + b * x1) / (2 * a * b);
-	if (!(frac > 0 && frac < 1)) /* also false for NaN */
+	d1 = -x1 / (x2 - x1);
+	d2 = -x3 / (x4 - x3);
+	frac = Min(d1, d2) + (Max(d1, d2) - Min(d1, d2)) / 2;
+	if (!(frac > TF_EPSILON && frac < 1.0 - TF_EPSILON)) /* also NaN */
 		return false;
-	t = t1 + (TimestampTz) rintl(frac * (long double) (t2 - t1));
+	t = t1 + (TimestampTz) ((long double) (t2 - t1) * frac);
+	/* A segment shorter than 1/frac microseconds has no room for it */
 	if (t <= t1 || t >= t2)
 		return false;
 	*tp = t;

@@ -395,16 +395,77 @@ cq_tfloat_tcount_transfn(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(st);
 }
 
+/*
+ * ConstantPieces: a step result as MobilityDB writes wmin and wmax of
+ * instants: each constant stretch a linear sequence of its own, [v@t1,
+ * v@t2), the last one closed as the step sequence was.  Equal as
+ * functions; MobilityDB builds those results from constant linear
+ * segments, so its values look this way.
+ */
+static TFloat *
+ConstantPieces(TFloat *step)
+{
+	const TimestampTz *times = TF_TIMES(step);
+	const double *values = TF_VALUES(step);
+	TFloatBuilder bld;
+
+	tf_builder_init(&bld, TF_SEQUENCESET, false, step->ninst * 2);
+	for (int s = 0; s < tf_num_seqs(step); s++)
+	{
+		TFloatSeqView v;
+		int last;
+
+		TF_CHECK_INTERRUPTS(s);
+		tf_seq_view(step, s, &v);
+		last = v.start + v.count - 1;
+		for (int i = v.start; i < last; i++)
+		{
+			TF_CHECK_INTERRUPTS(i);
+			tf_builder_begin_seq(&bld, i == v.start ? v.lower_inc : true);
+			tf_builder_add(&bld, times[i], values[i]);
+			tf_builder_add(&bld, times[i + 1], values[i]);
+			/* The last stretch keeps its value up to an included end */
+			if (i + 1 == last && v.upper_inc && values[last] == values[i])
+			{
+				tf_builder_end_seq(&bld, true);
+				break;
+			}
+			tf_builder_end_seq(&bld, false);
+			if (i + 1 == last && v.upper_inc)
+			{
+				tf_builder_begin_seq(&bld, true);
+				tf_builder_add(&bld, times[last], values[last]);
+				tf_builder_end_seq(&bld, true);
+			}
+		}
+		if (v.count == 1)
+		{
+			tf_builder_begin_seq(&bld, true);
+			tf_builder_add(&bld, times[v.start], values[v.start]);
+			tf_builder_end_seq(&bld, true);
+		}
+	}
+	pfree(step);
+	return tf_builder_finish(&bld);
+}
+
 static Datum
 FinalFold(FunctionCallInfo fcinfo, TAggOp op)
 {
+	TAggState *st;
 	TFloat *result;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	result = tagg_fold((TAggState *) PG_GETARG_POINTER(0), op);
+	st = (TAggState *) PG_GETARG_POINTER(0);
+	result = tagg_fold(st, op);
 	if (result == NULL)
 		PG_RETURN_NULL();
+	/* wmin and wmax of instants: their windows are pieces (tfloat_wagg.c) */
+	if ((op == TAGG_MIN || op == TAGG_MAX) &&
+		st->origin == TAGG_ORIGIN_DISCRETE && st->shape == TAGG_SHAPE_PIECES &&
+		result->subtype == TF_SEQUENCESET && TF_IS_STEP(result))
+		result = ConstantPieces(result);
 	PG_RETURN_TFLOAT_P(result);
 }
 

@@ -255,12 +255,29 @@ SegmentValueAt(const TAggState *st, const TAggPiece *p, int c, TimestampTz t)
 }
 
 /*
+ * CrossingFraction: where, as a fraction of the interval, the line from
+ * x1 to x2 meets the line from x3 to x4 (their ends at the interval's
+ * ends; the lines are not parallel).  Computed as MobilityDB 1.3 computes
+ * it, the numerator and the denominator in double, their quotient in long
+ * double, so that both find the same crossing time.
+ */
+static long double
+CrossingFraction(double x1, double x2, double x3, double x4)
+{
+	long double num = x3 - x1;
+	long double denom = x2 - x1 - x4 + x3;
+
+	return num / denom;
+}
+
+/*
  * Crossings of the lines of a MIN (or MAX) envelope on the open interval
  * (t1, t2): line j goes from a[j] at t1 to b[j] at t2 and belongs to piece
  * lp[j].  Walks the lower envelope from t1: from the current line, the
  * next one is the line of smaller slope that it crosses first.  Each step
- * strictly lowers the slope, so there are fewer than n steps.  The value
- * at a crossing is recomputed from the pieces at the rounded time.
+ * strictly lowers the slope, so there are fewer than n steps.  As in
+ * MobilityDB, the crossing's time is truncated to the microsecond and the
+ * value there is recomputed from the pieces at that time.
  * Non-finite lines have no crossings to speak of; then none are added.
  */
 static void
@@ -270,7 +287,7 @@ AddCrossings(TAggEmitter *e, const TAggState *st, TimestampTz t1,
 {
 	double sgn = max ? -1.0 : 1.0;
 	int cur = 0;
-	double x = 0;
+	long double x = 0;
 	TimestampTz last = t1;
 
 	for (int j = 0; j < n; j++)
@@ -291,10 +308,9 @@ AddCrossings(TAggEmitter *e, const TAggState *st, TimestampTz t1,
 	}
 	for (int iter = 0; iter < n; iter++)
 	{
-		double ac = sgn * a[cur];
 		double sc = sgn * (b[cur] - a[cur]);
 		int best = -1;
-		double bx = 1.0;
+		long double bx = 1.0;
 		double bs = 0;
 		TimestampTz tc;
 
@@ -304,12 +320,12 @@ AddCrossings(TAggEmitter *e, const TAggState *st, TimestampTz t1,
 		for (int j = 0; j < n; j++)
 		{
 			double sj = sgn * (b[j] - a[j]);
-			double xj;
+			long double xj;
 
 			TF_CHECK_INTERRUPTS(j);
 			if (sj >= sc)
 				continue;
-			xj = (sgn * a[j] - ac) / (sc - sj);
+			xj = CrossingFraction(a[cur], b[cur], a[j], b[j]);
 			if (!(xj > x) || xj > bx)
 				continue;
 			if (xj < bx || best < 0 || sj < bs)
@@ -321,7 +337,8 @@ AddCrossings(TAggEmitter *e, const TAggState *st, TimestampTz t1,
 		}
 		if (best < 0 || !(bx < 1.0))
 			break;
-		tc = t1 + (TimestampTz) rint(bx * (double) (t2 - t1));
+		/* Truncated to the microsecond, as MobilityDB does */
+		tc = t1 + (TimestampTz) ((double) (t2 - t1) * bx);
 		if (tc > last && tc < t2)
 		{
 			Acc acc;

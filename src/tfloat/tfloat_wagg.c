@@ -19,7 +19,9 @@
  * t in [s, s + w].  wcount(t) is the number of instants with time in
  * [t - w, t], wsum their sum, wavg their mean, wmin/wmax their least and
  * greatest value.  The result is a step sequence set (it jumps when an
- * instant enters the window at s and right after it leaves at s + w).
+ * instant enters the window at s and right after it leaves at s + w);
+ * wmin and wmax write each constant stretch as a linear sequence of its
+ * own, the shape MobilityDB gives them (ConstantPieces in tfloat_tagg.c).
  *
  * Continuous sequences (f on its domain D, linear or step):
  *

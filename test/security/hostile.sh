@@ -416,8 +416,18 @@ test_owner_code()
 # Item 8: a full notification queue never stops the queries
 test_notify_queue()
 {
-	# As if a listener idle in a transaction had filled the queue: the
-	# limit at 0 means "no room" for every batch
+	local idle_pid holder
+	# eve listens and stays idle in a transaction (what fills the queue in
+	# real life); the worker's warning must name her session
+	cq_psql hostile -U eve -d "$CQH_DB" -c "SET application_name = 'eve_idle_listener'" \
+		-c "BEGIN" -c "LISTEN cqstream_canary" -c "SELECT pg_sleep(0.01)" \
+		-c "\\! for i in \$(seq 450); do [ -e '$CQ_TMP/eve_idle.done' ] && break; sleep 0.2; done" \
+		-c "COMMIT" >/dev/null 2>&1 &
+	holder=$!
+	cq_wait_until cqh_state "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'eve_idle_listener' AND state = 'idle in transaction'" 1 20 >/dev/null || true
+	idle_pid=$(cqh_admin "SELECT pid FROM pg_stat_activity WHERE application_name = 'eve_idle_listener'")
+	# As if that listener had filled the queue: the limit at 0 means "no
+	# room" for every batch
 	cqh_do postgres "ALTER SYSTEM SET cqstream.notify_queue_limit = 0"
 	cqh_do postgres "SELECT pg_reload_conf()"
 	# the worker reloads its configuration between passes: feed rows until
@@ -438,6 +448,18 @@ test_notify_queue()
 	else
 		cq_fail "the worker warns that results were logged without notifications"
 	fi
+	if [ -n "$idle_pid" ] &&
+		grep -A3 'notification queue is .* full; results of query' "$CQ_TMP/pg-hostile/log" |
+		grep -q "server process $idle_pid's (database \"$CQH_DB\", idle in transaction" &&
+		grep -A3 'notification queue is .* full; results of query' "$CQ_TMP/pg-hostile/log" |
+		grep -q "pg_terminate_backend($idle_pid)"; then
+		cq_pass "the warning names the session idle in a transaction (pid $idle_pid) and how to stop it"
+	else
+		cq_fail "the warning names the session idle in a transaction (pid ${idle_pid:-none})" \
+			"$(grep -A3 'notification queue is .* full' "$CQ_TMP/pg-hostile/log" | head -n 8)"
+	fi
+	touch "$CQ_TMP/eve_idle.done"
+	wait "$holder" 2>/dev/null || true
 	cqh_do postgres "ALTER SYSTEM RESET cqstream.notify_queue_limit"
 	cqh_do postgres "SELECT pg_reload_conf()"
 }

@@ -252,6 +252,41 @@ test_out_of_order()
 	fi
 }
 
+# The same through a partition: a writer inserting straight into one
+# partition locks the partition, not the partitioned source; its row must
+# still hold back a later one committed through the parent.
+test_partition_writer()
+{
+	local pid
+	cqw_sql "CREATE TABLE pw (id bigserial, t timestamptz NOT NULL DEFAULT now(), k text NOT NULL, v float8) PARTITION BY LIST (k)" >/dev/null
+	cqw_sql "CREATE TABLE pw_a PARTITION OF pw FOR VALUES IN ('a')" >/dev/null
+	cqw_sql "CREATE TABLE pw_b PARTITION OF pw FOR VALUES IN ('b')" >/dev/null
+	cqw_table pclock
+	cqw_sql "SELECT cqstream.create_transform('pw_q', 'pw', 't', 'v', 'add 0')" >/dev/null
+	cqw_sql "SELECT cqstream.create_transform('pclock_q', 'pclock', 't', 'v', 'add 0')" >/dev/null
+	cq_psql worker -d "$CQW_DB" -c "BEGIN" -c "INSERT INTO pw_a (k, v) VALUES ('a', 1)" \
+		-c "SELECT pg_sleep(3) AS writer_part" -c "COMMIT" >/dev/null &
+	pid=$!
+	cq_wait_for "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(3) AS writer_part%' AND state = 'active'" 1 10 || true
+	cqw_sql "INSERT INTO pw (k, v) VALUES ('b', 2)" >/dev/null
+	cqw_sql "INSERT INTO pclock (v) VALUES (1)" >/dev/null
+	if cq_wait_for "$(cq_state_sql pclock_q rows_processed)" 1 10; then
+		cqw_check "a later row waits for a writer open on a partition" \
+			"SELECT rows_processed, (SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(3) AS writer_part%') FROM cqstream.query_state s JOIN cqstream.query q ON q.id = s.query_id WHERE q.name = 'pw_q'" \
+			"0|1"
+	else
+		cq_fail "clock query processed (partition writer)"
+	fi
+	wait "$pid" || true
+	if cq_wait_for "$(cq_state_sql pw_q rows_processed)" 2 10; then
+		cqw_check "both partitions' rows, in id order, once" \
+			"SELECT string_agg(payload::json->>'value', ',' ORDER BY id) FROM cqstream.result WHERE query_id = (SELECT id FROM cqstream.query WHERE name = 'pw_q')" \
+			"1,2"
+	else
+		cq_fail "the partition writer's row processed after it commits"
+	fi
+}
+
 test_pause_resume()
 {
 	cqw_table pr
@@ -488,6 +523,7 @@ cq_worker_tests()
 	test_by_reference
 	test_domain_and_notify_id
 	test_out_of_order
+	test_partition_writer
 	test_pause_resume
 	test_failing_query
 	test_latency

@@ -104,7 +104,7 @@
 #define CQ_WORKER_LOCK_FIELD4 3
 
 /* Full passes while idle: one in this many timeouts (see IdleCheck) */
-#define CQ_IDLE_FULL_PASS_EVERY 10
+#define CQ_IDLE_FULL_PASS_EVERY 30
 
 static MemoryContext pass_cxt = NULL;
 static MemoryContext query_cxt = NULL;

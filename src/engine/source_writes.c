@@ -17,13 +17,15 @@
  * wake-up with nothing to do.
  *
  * When: a resource-release callback after the locks of the top-level
- * transaction are released (RESOURCE_RELEASE_AFTER_LOCKS, with isCommit).
+ * transaction are released (RESOURCE_RELEASE_AFTER_LOCKS).
  * XACT_EVENT_COMMIT would be too early: it runs while the writer still
  * holds its lock on the table, and the worker's safe bound (capture.c)
  * waits for every lock holder to end, so a worker woken there would find
  * the writer still in its way and sleep until the next poll.  After the
  * locks, the commit is visible and the writer's virtual transaction over.
- * The wake itself is wakeup.c's SetLatch, once per transaction.
+ * A rollback wakes too: the ids the writer took held back the safe bound,
+ * and so the committed rows of other writers.  The wake itself is
+ * wakeup.c's SetLatch, once per transaction.
  *
  * Which relations are sources: a per-backend cache, so that the hot path
  * is a flag test and, for a statement's result relations, a hash lookup;
@@ -325,9 +327,9 @@ cq_source_writes_ignore(void)
 }
 
 /*
- * After the locks of a top-level transaction are released: wake.  Runs
- * once per resource owner of the transaction; the flags make it act once.
- * Must not error.
+ * After the locks of a top-level transaction are released, at commit or
+ * rollback: wake.  Runs once per resource owner of the transaction; the
+ * flags make it act once.  Must not error.
  */
 static void
 AfterLocks(ResourceReleasePhase phase, bool isCommit, bool isTopLevel,
@@ -335,7 +337,11 @@ AfterLocks(ResourceReleasePhase phase, bool isCommit, bool isTopLevel,
 {
 	if (phase != RESOURCE_RELEASE_AFTER_LOCKS || !isTopLevel)
 		return;
-	if (isCommit && wake_worker)
+	/*
+	 * A rollback too: the writer took ids, and the worker's safe bound
+	 * waited for it to end, holding back the rows of others
+	 */
+	if (wake_worker)
 		cq_wakeup_workers(MyDatabaseId);
 	if (isCommit && extension_created)
 		cq_wakeup_report_created(MyDatabaseId);

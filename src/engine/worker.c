@@ -103,6 +103,13 @@
 #define CQ_WORKER_LOCK_KEY2	  1
 #define CQ_WORKER_LOCK_FIELD4 3
 
+/*
+ * While a safe bound waits for lock holders (capture.h), the worker looks
+ * again after this many ms, doubled at each look, up to
+ * cqstream.poll_interval
+ */
+#define CQ_PENDING_FIRST_WAIT_MS 5
+
 /* Full passes while idle: one in this many timeouts (see IdleCheck) */
 #define CQ_IDLE_FULL_PASS_EVERY 30
 
@@ -300,6 +307,7 @@ cq_worker_main(Datum arg)
 	uint64 epoch;
 	bool timed_out = false;
 	volatile int idle_timeouts = 0;
+	int pending_wait = 0;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -431,9 +439,18 @@ cq_worker_main(Datum arg)
 		timed_out = false;
 		if (more)
 			continue;
+		/* A lock holder that writes nothing ends without waking us */
+		if (!cq_capture_pending())
+			pending_wait = 0;
+		else if (pending_wait == 0)
+			pending_wait = CQ_PENDING_FIRST_WAIT_MS;
+		else
+			pending_wait = Min(pending_wait * 2, cq_poll_interval);
 		wake = WaitLatch(MyLatch,
 						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 cq_poll_interval, PG_WAIT_EXTENSION);
+						 pending_wait > 0 ? Min(pending_wait, cq_poll_interval)
+										  : cq_poll_interval,
+						 PG_WAIT_EXTENSION);
 		timed_out = (wake & WL_LATCH_SET) == 0;
 	}
 }

@@ -194,6 +194,43 @@ test_wakeup_paths()
 	fi
 }
 
+# A session that holds a lock conflicting with the safe bound's and
+# writes nothing (as autovacuum does), and a writer that rolls back: each
+# holds back a committed row while it lasts, and neither wakes the worker
+# by a commit; the row still arrives after they end.
+test_wakeup_holders()
+{
+	local pid
+	cqk_table lk
+	cqk_sql "SELECT cqstream.create_transform('lk_q', 'lk', 't', 'v', 'add 1')" >/dev/null
+	cq_psql wakeup -d "$CQK_DB" -c "BEGIN" \
+		-c "LOCK TABLE lk IN SHARE UPDATE EXCLUSIVE MODE" \
+		-c "SELECT pg_sleep(2) AS lock_holder" -c "COMMIT" >/dev/null &
+	pid=$!
+	cqk_wait "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(2) AS lock_holder%' AND state = 'active'" 1 10 >/dev/null || true
+	cqk_sql "INSERT INTO lk (v) VALUES (1)" >/dev/null
+	if cqk_wait "$(cq_state_sql lk_q rows_processed)" 1 30; then
+		cq_pass "a row held back by a lock holder that writes nothing arrives after it ends"
+	else
+		cq_fail "a row held back by a lock holder that writes nothing arrives after it ends"
+	fi
+	wait "$pid" || true
+
+	cqk_table rb
+	cqk_sql "SELECT cqstream.create_transform('rb_q', 'rb', 't', 'v', 'add 1')" >/dev/null
+	cq_psql wakeup -d "$CQK_DB" -c "BEGIN" -c "INSERT INTO rb (v) VALUES (1)" \
+		-c "SELECT pg_sleep(2) AS rb_writer" -c "ROLLBACK" >/dev/null &
+	pid=$!
+	cqk_wait "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(2) AS rb_writer%' AND state = 'active'" 1 10 >/dev/null || true
+	cqk_sql "INSERT INTO rb (v) VALUES (2)" >/dev/null
+	if cqk_wait "SELECT rows_processed || '/' || (SELECT string_agg(payload->>'value', ',') FROM cqstream.results('rb_q')) FROM cqstream.queries WHERE name = 'rb_q'" 1/3 30; then
+		cq_pass "a row held back by a writer that rolls back arrives after the rollback"
+	else
+		cq_fail "a row held back by a writer that rolls back arrives after the rollback"
+	fi
+	wait "$pid" || true
+}
+
 # 10,000 single-row commits from four pgbench clients: random pauses,
 # bursts without any, while the worker is also busy with large batches of
 # another query.  Every result is notified, none twice.
@@ -376,6 +413,7 @@ cq_wakeup_tests()
 		cq_fail "worker in $CQK_DB"
 	fi
 	test_wakeup_paths
+	test_wakeup_holders
 	test_wakeup_many
 	test_wakeup_crash
 	cp "$CQ_TMP/pg-wakeup/log" "$CQ_ARTIFACTS/wakeup-server.log" 2>/dev/null || true

@@ -34,6 +34,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -156,6 +157,9 @@ Free(Client *c)
 		c->next->prev = c->prev;
 	output_forget(c);
 	lookup_free_names(&c->wait);
+	if (c->expire_ev)
+		event_free(c->expire_ev);
+	free(c->role);
 	free(c->key);
 	free(c->last_id);
 	free(c);
@@ -223,7 +227,7 @@ Close_cb(struct evhttp_connection *evcon, void *arg)
 
 Client *
 client_new(struct evhttp_request *req, char **names, int nnames, bool multi,
-		   const char *key, const char *last_id)
+		   const char *key, const char *last_id, const char *role, int64_t exp)
 {
 	Client *c = calloc(1, sizeof(Client));
 
@@ -234,6 +238,9 @@ client_new(struct evhttp_request *req, char **names, int nnames, bool multi,
 	c->multi = multi;
 	c->key = key ? strdup(key) : NULL;
 	c->last_id = last_id ? strdup(last_id) : NULL;
+	c->role = role ? strdup(role) : NULL;
+	c->exp = exp;
+	c->wait.role = c->role;
 	c->wait.names = calloc(nnames, sizeof(char *));
 	if (c->wait.names == NULL)
 		abort();
@@ -322,6 +329,50 @@ StreamEvent_cb(struct bufferevent *bev, short what, void *arg)
 	client_kill(arg);
 }
 
+/*
+ * c's token expired: say so and end the stream; an EventSource comes
+ * back with the same token and gets 401, which stops it
+ */
+static void
+Expire_cb(evutil_socket_t fd, short what, void *arg)
+{
+	Client *c = arg;
+	char text[160];
+
+	(void) fd;
+	(void) what;
+	snprintf(text, sizeof(text),
+			 "event: expired\ndata: {\"message\":\"the token has "
+			 "expired\",\"exp\":%lld}\n\n",
+			 (long long) c->exp);
+	client_finish(c, text);
+	output_flush_dirty();
+}
+
+/* Arm c's expiry timer, at its token's exp (now if already past) */
+static void
+WatchExpiry(Client *c)
+{
+	struct timeval now;
+	struct timeval tv = {0, 0};
+
+	if (c->exp <= 0)
+		return;
+	gettimeofday(&now, NULL);
+	if ((int64_t) now.tv_sec < c->exp)
+	{
+		int64_t usec = (c->exp - (int64_t) now.tv_sec) * 1000000 -
+			(int64_t) now.tv_usec;
+
+		tv.tv_sec = (time_t) (usec / 1000000);
+		tv.tv_usec = (suseconds_t) (usec % 1000000);
+	}
+	c->expire_ev = evtimer_new(cl.base, Expire_cb, c);
+	if (c->expire_ev == NULL)
+		abort();
+	evtimer_add(c->expire_ev, &tv);
+}
+
 void
 client_start(Client *c)
 {
@@ -342,6 +393,7 @@ client_start(Client *c)
 	strbuf_puts(&b, ": cqstream-relay\n\n");
 	output_write_text(c, b.data, b.len);
 	strbuf_free(&b);
+	WatchExpiry(c);
 }
 
 /*

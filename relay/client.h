@@ -25,6 +25,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <event2/event.h>
 #include <event2/http.h>
@@ -61,9 +62,12 @@ struct Client
 	Client *rnext; /* reap list */
 
 	/* What it asked for (stream.c; the names are lookup.c's) */
-	bool multi;	   /* /stream: several queries, cursor ids */
-	char *key;	   /* ?key=, or NULL */
-	char *last_id; /* position asked for, until resolved */
+	char *role;				 /* its token's database role, or NULL */
+	int64_t exp;			 /* its token's expiry, 0: none */
+	struct event *expire_ev; /* ends the stream at exp (client.c) */
+	bool multi;				 /* /stream: several queries, cursor ids */
+	char *key;				 /* ?key=, or NULL */
+	char *last_id;			 /* position asked for, until resolved */
 	LookupWait wait;
 
 	/* What it follows (stream.c, sub.c) */
@@ -86,10 +90,12 @@ extern void client_init(struct event_base *base);
 
 /*
  * A new client for req, waiting for the look-up of names (copied);
- * key and last_id copied when not NULL
+ * key, last_id and role copied when not NULL; exp its token's expiry
+ * (0: none)
  */
 extern Client *client_new(struct evhttp_request *req, char **names, int nnames,
-						  bool multi, const char *key, const char *last_id);
+						  bool multi, const char *key, const char *last_id,
+						  const char *role, int64_t exp);
 
 /*
  * Stop following c's connection and free c (never streamed); returns the

@@ -21,11 +21,12 @@
 #include <string.h>
 
 #include "config.h"
+#include "webtoken.h"
 
 const RelayConfig *relay_config;
 
 #ifndef RELAY_VERSION
-#define RELAY_VERSION "0.1.0"
+#define RELAY_VERSION "0.2.0"
 #endif
 
 typedef enum SettingType
@@ -77,7 +78,7 @@ static const Setting Settings[] = {
 	{"allowed-hosts", "CQSTREAM_RELAY_ALLOWED_HOSTS", ST_LIST, NULL, 0, 0,
 	 "Host header values accepted, with or without :PORT, repeatable "
 	 "(environment: comma list); \"*\" accepts any; none: any host when "
-	 "tokens are set, else localhost, 127.0.0.1, [::1] and the listen host"},
+	 "tokens, JWT or anon-role are set, else localhost, 127.0.0.1, [::1] and the listen host"},
 	{"request-timeout", "CQSTREAM_RELAY_REQUEST_TIMEOUT", ST_INT, "10", 1,
 	 3600, "seconds a connection has to send its whole request"},
 	{"max-requests", "CQSTREAM_RELAY_MAX_REQUESTS", ST_INT, "1024", 1, 1000000,
@@ -88,6 +89,26 @@ static const Setting Settings[] = {
 	{"max-db-queue", "CQSTREAM_RELAY_MAX_DB_QUEUE", ST_INT, "1000", 1, 1000000,
 	 "most commands waiting for the database; past it /queries gets 503 "
 	 "and new streams retry:"},
+	{"jwt-secret", "CQSTREAM_RELAY_JWT_SECRET", ST_STRING, NULL, 0, 0,
+	 "secret of HS256/HS384/HS512 JSON Web Tokens (at least 32 bytes); "
+	 "never printed"},
+	{"jwt-secret-file", "CQSTREAM_RELAY_JWT_SECRET_FILE", ST_STRING, NULL, 0,
+	 0,
+	 "file holding the JWT secret (one final newline ignored); read again "
+	 "on SIGHUP"},
+	{"jwt-key", "CQSTREAM_RELAY_JWT_KEY", ST_STRING, NULL, 0, 0,
+	 "PEM public key file of RS256/384/512 (RSA) or ES256/384/512 (EC) "
+	 "JSON Web Tokens; read again on SIGHUP"},
+	{"jwt-role-claim", "CQSTREAM_RELAY_JWT_ROLE_CLAIM", ST_STRING, ".role", 0,
+	 0,
+	 "path of the database role in a token's claims, as PostgREST's "
+	 "jwt-role-claim-key: .role, .app.role, .\"https://x/role\", "
+	 ".roles[0]"},
+	{"jwt-aud", "CQSTREAM_RELAY_JWT_AUD", ST_STRING, NULL, 0, 0,
+	 "audience a token must name in its aud claim; none: aud not checked"},
+	{"anon-role", "CQSTREAM_RELAY_ANON_ROLE", ST_STRING, NULL, 0, 0,
+	 "database role of requests without a token (and of tokens without a "
+	 "role claim); none: they get 401"},
 	{"config", "CQSTREAM_RELAY_CONFIG", ST_STRING, NULL, 0, 0,
 	 "file of name = value lines (names as the long flags); # comments"},
 };
@@ -202,6 +223,38 @@ ParseListen(const char *text, char **host, int *port)
 	return true;
 }
 
+/* The string field of setting name, but db and config; NULL: another */
+static char **
+StringField(RelayConfig *cfg, const char *name)
+{
+	if (strcmp(name, "token-file") == 0)
+		return &cfg->token_file;
+	if (strcmp(name, "jwt-secret") == 0)
+		return &cfg->jwt_secret;
+	if (strcmp(name, "jwt-secret-file") == 0)
+		return &cfg->jwt_secret_file;
+	if (strcmp(name, "jwt-key") == 0)
+		return &cfg->jwt_key_file;
+	if (strcmp(name, "jwt-role-claim") == 0)
+		return &cfg->jwt_role_claim;
+	if (strcmp(name, "jwt-aud") == 0)
+		return &cfg->jwt_aud;
+	if (strcmp(name, "anon-role") == 0)
+		return &cfg->anon_role;
+	return NULL;
+}
+
+/* The value of a string setting that has a syntax of its own */
+static bool
+ValidString(const char *name, const char *value)
+{
+	if (strcmp(name, "jwt-role-claim") == 0)
+		return webtoken_claim_path_valid(value);
+	if (strcmp(name, "anon-role") == 0)
+		return strlen(value) <= JWT_ROLE_MAX && strcmp(value, "none") != 0;
+	return true;
+}
+
 /*
  * Apply one value of setting s to cfg.  For lists, append_list says whether
  * this value adds to the list (same layer) or starts it anew.  Returns
@@ -221,12 +274,14 @@ ApplyValue(RelayConfig *cfg, const Setting *s, const char *value,
 				free(cfg->db);
 				cfg->db = xstrdup(value);
 			}
-			else if (strcmp(s->name, "token-file") == 0)
+			else if (StringField(cfg, s->name) != NULL)
 			{
-				if (*value == '\0')
+				char **field = StringField(cfg, s->name);
+
+				if (*value == '\0' || !ValidString(s->name, value))
 					goto bad;
-				free(cfg->token_file);
-				cfg->token_file = xstrdup(value);
+				free(*field);
+				*field = xstrdup(value);
 			}
 			else
 			{
@@ -328,6 +383,18 @@ bad:
 				"cqstream-relay: invalid value for %s: \"%s\" (non-empty "
 				"items without blanks, at most %d)\n",
 				origin, value, CONFIG_MAX_LIST);
+	else if (strcmp(s->name, "jwt-role-claim") == 0)
+		fprintf(err,
+				"cqstream-relay: invalid value for %s: \"%s\" (a claim path "
+				"expected: .name, .\"any name\", [index], e.g. .app.role)\n",
+				origin, value);
+	else if (strcmp(s->name, "anon-role") == 0)
+		fprintf(err,
+				"cqstream-relay: invalid value for %s: \"%s\" (a role name "
+				"of 1 to %d bytes expected, not \"none\")\n",
+				origin, value, JWT_ROLE_MAX);
+	else if (strcmp(s->name, "jwt-secret") == 0)
+		fprintf(err, "cqstream-relay: invalid value for %s: empty\n", origin);
 	else
 		fprintf(err, "cqstream-relay: invalid value for %s: \"%s\"\n", origin,
 				value);
@@ -448,14 +515,20 @@ config_usage(FILE *out)
 	for (int i = 0; i < NSETTINGS; i++)
 	{
 		const Setting *s = &Settings[i];
-		const char *arg = s->type == ST_INT			? "N"
-			: s->type == ST_LISTEN					? "HOST:PORT"
-			: strcmp(s->name, "config") == 0		? "FILE"
-			: strcmp(s->name, "token-file") == 0	? "FILE"
-			: strcmp(s->name, "db") == 0			? "CONNINFO"
-			: strcmp(s->name, "token") == 0			? "T"
-			: strcmp(s->name, "allowed-hosts") == 0 ? "HOST"
-													: "ORIGIN";
+		const char *arg = s->type == ST_INT			  ? "N"
+			: s->type == ST_LISTEN					  ? "HOST:PORT"
+			: strcmp(s->name, "config") == 0		  ? "FILE"
+			: strcmp(s->name, "token-file") == 0	  ? "FILE"
+			: strcmp(s->name, "jwt-secret-file") == 0 ? "FILE"
+			: strcmp(s->name, "jwt-key") == 0		  ? "FILE"
+			: strcmp(s->name, "jwt-secret") == 0	  ? "SECRET"
+			: strcmp(s->name, "jwt-role-claim") == 0  ? "PATH"
+			: strcmp(s->name, "jwt-aud") == 0		  ? "AUD"
+			: strcmp(s->name, "anon-role") == 0		  ? "ROLE"
+			: strcmp(s->name, "db") == 0			  ? "CONNINFO"
+			: strcmp(s->name, "token") == 0			  ? "T"
+			: strcmp(s->name, "allowed-hosts") == 0	  ? "HOST"
+													  : "ORIGIN";
 
 		fprintf(out, "  --%s=%s\n      %s\n      (%s; default: %s)\n", s->name,
 				arg, s->help, s->env,
@@ -505,6 +578,14 @@ config_print(const RelayConfig *cfg, FILE *out)
 	fprintf(out, "max-requests = %d\n", cfg->max_requests);
 	fprintf(out, "max-topics = %d\n", cfg->max_topics);
 	fprintf(out, "max-db-queue = %d\n", cfg->max_db_queue);
+	fprintf(out, "jwt-secret = %s\n",
+			cfg->jwt_secret && !cfg->jwt_secret_file ? "***" : "");
+	fprintf(out, "jwt-secret-file = %s\n",
+			cfg->jwt_secret_file ? cfg->jwt_secret_file : "");
+	fprintf(out, "jwt-key = %s\n", cfg->jwt_key_file ? cfg->jwt_key_file : "");
+	fprintf(out, "jwt-role-claim = %s\n", cfg->jwt_role_claim);
+	fprintf(out, "jwt-aud = %s\n", cfg->jwt_aud ? cfg->jwt_aud : "");
+	fprintf(out, "anon-role = %s\n", cfg->anon_role ? cfg->anon_role : "");
 	fprintf(out, "config = %s\n", cfg->config_file ? cfg->config_file : "");
 }
 
@@ -516,6 +597,13 @@ config_free(RelayConfig *cfg)
 	free(cfg->listen);
 	free(cfg->config_file);
 	free(cfg->token_file);
+	free(cfg->jwt_secret);
+	free(cfg->jwt_secret_file);
+	free(cfg->jwt_key_file);
+	free(cfg->jwt_key_pem);
+	free(cfg->jwt_role_claim);
+	free(cfg->jwt_aud);
+	free(cfg->anon_role);
 	ClearList(cfg->cors, &cfg->ncors);
 	ClearList(cfg->tokens, &cfg->ntokens);
 	ClearList(cfg->allowed_hosts, &cfg->nallowed_hosts);
@@ -580,6 +668,112 @@ ApplyTokenFile(RelayConfig *cfg, const char *path, FILE *err)
 		fprintf(err, "cqstream-relay: token file \"%s\" holds no token\n",
 				path);
 		return false;
+	}
+	return true;
+}
+
+/*
+ * Read all of path (at most max bytes) into a malloc'd string; its length
+ * in *len.  NULL after a message naming what.
+ */
+static char *
+ReadWhole(const char *path, const char *what, size_t max, size_t *len,
+		  FILE *err)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	size_t n;
+
+	if (f == NULL)
+	{
+		fprintf(err, "cqstream-relay: could not open %s \"%s\": %s\n", what,
+				path, strerror(errno));
+		return NULL;
+	}
+	buf = malloc(max + 2);
+	if (buf == NULL)
+	{
+		fclose(f);
+		fputs("cqstream-relay: out of memory\n", err);
+		return NULL;
+	}
+	n = fread(buf, 1, max + 1, f);
+	fclose(f);
+	if (n > max)
+	{
+		fprintf(err, "cqstream-relay: %s \"%s\" is larger than %zu bytes\n",
+				what, path, max);
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+/*
+ * The JWT settings checked, and their files read: the secret's (one
+ * final newline dropped) and the public key's (an RSA or EC public key
+ * in PEM).  Secrets are never written, not even in part.
+ */
+static bool
+ApplyJwtFiles(RelayConfig *cfg, FILE *err)
+{
+	size_t len;
+
+	if (cfg->jwt_secret_file)
+	{
+		char *s;
+
+		if (cfg->jwt_secret)
+		{
+			fputs("cqstream-relay: give the JWT secret once: jwt-secret or "
+				  "jwt-secret-file, not both\n",
+				  err);
+			return false;
+		}
+		s = ReadWhole(cfg->jwt_secret_file, "JWT secret file", 4096, &len,
+					  err);
+		if (s == NULL)
+			return false;
+		if (len > 0 && s[len - 1] == '\n')
+			s[--len] = '\0';
+		if (len > 0 && s[len - 1] == '\r')
+			s[--len] = '\0';
+		cfg->jwt_secret = s;
+		if (strlen(s) != len)
+		{
+			fprintf(err,
+					"cqstream-relay: JWT secret file \"%s\" holds a NUL "
+					"byte\n",
+					cfg->jwt_secret_file);
+			return false;
+		}
+	}
+	if (cfg->jwt_secret && strlen(cfg->jwt_secret) < 32)
+	{
+		fprintf(err,
+				"cqstream-relay: the JWT secret (%s) is shorter than 32 "
+				"bytes\n",
+				cfg->jwt_secret_file ? "jwt-secret-file" : "jwt-secret");
+		return false;
+	}
+	if (cfg->jwt_key_file)
+	{
+		cfg->jwt_key_pem = ReadWhole(cfg->jwt_key_file, "JWT key file", 65536,
+									 &cfg->jwt_key_len, err);
+		if (cfg->jwt_key_pem == NULL)
+			return false;
+		cfg->jwt_key_kind = webtoken_key_kind(cfg->jwt_key_pem,
+											  cfg->jwt_key_len);
+		if (cfg->jwt_key_kind == JWT_KEY_NONE)
+		{
+			fprintf(err,
+					"cqstream-relay: JWT key file \"%s\" holds no RSA or EC "
+					"public key in PEM (-----BEGIN PUBLIC KEY-----)\n",
+					cfg->jwt_key_file);
+			return false;
+		}
 	}
 	return true;
 }
@@ -692,6 +886,8 @@ config_load(RelayConfig *cfg, int argc, char **argv, FILE *out, FILE *err)
 	}
 	if (cfg->token_file && !ApplyTokenFile(cfg, cfg->token_file, err))
 		goto fail;
+	if (!ApplyJwtFiles(cfg, err))
+		goto fail;
 	if (print)
 	{
 		config_print(cfg, out);
@@ -703,6 +899,18 @@ config_load(RelayConfig *cfg, int argc, char **argv, FILE *out, FILE *err)
 fail:
 	config_free(cfg);
 	return CONFIG_ERROR;
+}
+
+bool
+config_jwt_enabled(const RelayConfig *cfg)
+{
+	return cfg->jwt_secret != NULL || cfg->jwt_key_pem != NULL;
+}
+
+bool
+config_auth_enabled(const RelayConfig *cfg)
+{
+	return cfg->ntokens > 0 || config_jwt_enabled(cfg) || cfg->anon_role;
 }
 
 bool
@@ -825,7 +1033,7 @@ config_host_allowed(const RelayConfig *cfg, const char *host)
 	/* No Host at all: not a browser (they always send one) */
 	if (host == NULL)
 		return true;
-	if (cfg->nallowed_hosts == 0 && cfg->ntokens > 0)
+	if (cfg->nallowed_hosts == 0 && config_auth_enabled(cfg))
 		return true;
 	if (!HostName(host, name, sizeof(name), &has_port))
 		return false;

@@ -42,6 +42,16 @@ typedef struct RelayConfig
 	int max_topics;		 /* queries followed at once */
 	int max_db_queue;	 /* commands waiting for the database */
 	char *config_file;	 /* or NULL */
+	/* JWT (webtoken.h): the secret (HS*) and/or the public key (RS*, ES*) */
+	char *jwt_secret;	   /* from jwt-secret or jwt-secret-file, or NULL */
+	char *jwt_secret_file; /* or NULL */
+	char *jwt_key_file;	   /* or NULL */
+	char *jwt_key_pem;	   /* its text, or NULL */
+	size_t jwt_key_len;
+	int jwt_key_kind;	  /* JwtKeyKind */
+	char *jwt_role_claim; /* claim path, ".role" by default */
+	char *jwt_aud;		  /* audience required, or NULL */
+	char *anon_role;	  /* role of requests without a token, or NULL */
 } RelayConfig;
 
 /* What config_load decided */
@@ -66,12 +76,22 @@ extern void config_usage(FILE *out);
 /* Whether origin is allowed by cfg (exact match or "*") */
 extern bool config_cors_allowed(const RelayConfig *cfg, const char *origin);
 
+/* Whether cfg verifies JSON Web Tokens (a secret or a key is set) */
+extern bool config_jwt_enabled(const RelayConfig *cfg);
+
+/*
+ * Whether requests need credentials: shared tokens, JWT or an anon-role
+ * (without any, the relay is open: its own role answers every request)
+ */
+extern bool config_auth_enabled(const RelayConfig *cfg);
+
 /* Whether token matches one of cfg's tokens, compared in constant time */
 extern bool config_token_ok(const RelayConfig *cfg, const char *token);
 
 /*
  * Whether a request's Host header value (NULL: none) is allowed by cfg:
- * the allowed-hosts list, or by default any host when tokens are set and
+ * the allowed-hosts list, or by default any host when tokens (or JWT, or
+ * an anon-role) are set and
  * else only localhost, 127.0.0.1, [::1] and the listen host, each with or
  * without a port (docs/relay.md, "Security")
  */

@@ -23,10 +23,12 @@
  * browser): every route but /healthz answers 421 to a Host the
  * configuration does not allow (config_host_allowed).
  *
- * Authentication (when tokens are configured) covers everything but the
- * dashboard page and /healthz: "Authorization: Bearer T" or
- * "?access_token=T" (EventSource cannot set headers), compared in
- * constant time (config.c).
+ * Authentication (when tokens, JWT or an anon-role are configured)
+ * covers everything but the dashboard page and /healthz (auth.c).  A
+ * request with a role (a JWT's, or the anon-role) has its SQL run as
+ * that role (pgconn_query_as): /queries as that role sees the view, and
+ * /queries/{name} also reads nothing of the query's results, which makes
+ * PostgreSQL refuse it (42501: 403) unless the role may read them.
  *
  * JSON of /queries is built by the database (json_agg over the view), so
  * it is exactly the view's columns and types; the request waits for the
@@ -46,6 +48,7 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 
+#include "auth.h"
 #include "config.h"
 #include "dashboard.h"
 #include "http.h"
@@ -103,6 +106,51 @@ static const char *const QuerySql =
 	"v.status, 'type', 'text/event-stream')) AS links FROM cqstream.queries "
 	"v WHERE v.name = $1) q";
 
+/*
+ * One query as a role: its row, and (an init plan, run only when the row
+ * exists) a read of its results after the largest id, which returns
+ * nothing but raises 42501 when the role may not read them
+ */
+static const char *const QueryAsSql =
+	"SELECT row_to_json(q)::text, (SELECT count(*) FROM cqstream.results($1, "
+	"9223372036854775807, 1)) FROM (SELECT v.*, json_build_array("
+	"json_build_object('rel', 'cquery', 'queryId', v.name, 'href', "
+	"'/queries/' || v.name || '/stream', 'channel', v.channel, 'status', "
+	"v.status, 'type', 'text/event-stream')) AS links FROM cqstream.queries "
+	"v WHERE v.name = $1) q";
+
+/* A request's SQL failed: answer as the error says (true) or not */
+static bool
+SqlRefused(struct evhttp_request *req, PGresult *res)
+{
+	const char *state = pgconn_sqlstate(res);
+	const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	char msg[300];
+
+	if (pgconn_role_failed())
+	{
+		snprintf(msg, sizeof(msg), "the token's role cannot be used: %s",
+				 primary ? primary : "refused");
+		if (strcmp(state, "42501") == 0)
+			reply_send_error(req, 403, "Forbidden", msg);
+		else
+			auth_reply_401(req, msg, true);
+		return true;
+	}
+	if (strcmp(state, "42501") == 0)
+	{
+		reply_send_error(req, 403, "Forbidden",
+						 primary ? primary : "permission denied");
+		return true;
+	}
+	if (strcmp(state, "42704") == 0)
+	{
+		reply_send_error(req, 404, "Not Found", "no such query");
+		return true;
+	}
+	return false;
+}
+
 static void
 Queries_cb(PGresult *res, void *arg)
 {
@@ -111,6 +159,8 @@ Queries_cb(PGresult *res, void *arg)
 	if (res == NULL)
 		reply_send_error(req, 503, "Service Unavailable",
 						 "database unavailable");
+	else if (PQresultStatus(res) != PGRES_TUPLES_OK && SqlRefused(req, res))
+		;
 	else if (PQresultStatus(res) != PGRES_TUPLES_OK)
 	{
 		relay_log(LOG_WARN, "could not read queries: %s",
@@ -133,7 +183,7 @@ Queries_cb(PGresult *res, void *arg)
 }
 
 static void
-RouteQueries(struct evhttp_request *req, const char *name)
+RouteQueries(struct evhttp_request *req, const char *name, const char *role)
 {
 	const char *params[1] = {name};
 
@@ -150,9 +200,11 @@ RouteQueries(struct evhttp_request *req, const char *name)
 		return;
 	}
 	if (name == NULL)
-		pgconn_query(QueriesSql, 0, NULL, Queries_cb, req);
-	else
+		pgconn_query_as(role, QueriesSql, 0, NULL, Queries_cb, req);
+	else if (role == NULL)
 		pgconn_query(QuerySql, 1, params, Queries_cb, req);
+	else
+		pgconn_query_as(role, QueryAsSql, 1, params, Queries_cb, req);
 }
 
 /* ------------------------------------------------------------------ */
@@ -175,7 +227,8 @@ LastEventId(struct evhttp_request *req, struct evkeyvalq *q)
 }
 
 static void
-RouteStream(struct evhttp_request *req, const char *name, struct evkeyvalq *q)
+RouteStream(struct evhttp_request *req, const char *name, struct evkeyvalq *q,
+			const Auth *auth)
 {
 	const char *key = evhttp_find_header(q, "key");
 	char *names[STREAM_MAX_NAMES];
@@ -226,27 +279,12 @@ RouteStream(struct evhttp_request *req, const char *name, struct evkeyvalq *q)
 			return;
 		}
 	}
-	stream_open(req, names, n, multi, key, LastEventId(req, q));
+	stream_open(req, names, n, multi, key, LastEventId(req, q),
+				auth->role[0] ? auth->role : NULL, auth->exp);
 }
 
 /* ------------------------------------------------------------------ */
 /* Routing */
-
-static bool
-Authorized(struct evhttp_request *req, struct evkeyvalq *q)
-{
-	const char *auth;
-
-	if (relay_config->ntokens == 0)
-		return true;
-	auth = evhttp_find_header(evhttp_request_get_input_headers(req),
-							  "Authorization");
-	if (auth && strncasecmp(auth, "Bearer ", 7) == 0 &&
-		config_token_ok(relay_config, auth + 7))
-		return true;
-	return config_token_ok(relay_config,
-						   evhttp_find_header(q, "access_token"));
-}
 
 static void
 Preflight(struct evhttp_request *req)
@@ -293,6 +331,7 @@ Route_cb(struct evhttp_request *req, void *arg)
 	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
 	const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
 	struct evkeyvalq q;
+	Auth auth;
 
 	(void) arg;
 	TAILQ_INIT(&q);
@@ -347,13 +386,12 @@ Route_cb(struct evhttp_request *req, void *arg)
 		reply_send_body(req, ok ? 200 : 503, ok ? "OK" : "Service Unavailable",
 						"application/json", body, strlen(body));
 	}
-	else if (!Authorized(req, &q))
-	{
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-						  "WWW-Authenticate", "Bearer realm=\"cqstream\"");
-		reply_send_error(req, 401, "Unauthorized",
-						 "a valid bearer token is required");
-	}
+	else if (auth_request(req, &q, &auth), !auth.ok)
+		auth_refuse(req, &auth);
+	else if (strcmp(path, "/metrics") == 0 && auth.role[0])
+		reply_send_error(req, 403, "Forbidden",
+						 "/metrics is for operators: it needs a shared "
+						 "token (token, token-file), not a role's");
 	else if (strcmp(path, "/metrics") == 0)
 	{
 		StrBuf b;
@@ -366,9 +404,9 @@ Route_cb(struct evhttp_request *req, void *arg)
 		strbuf_free(&b);
 	}
 	else if (strcmp(path, "/stream") == 0)
-		RouteStream(req, NULL, &q);
+		RouteStream(req, NULL, &q, &auth);
 	else if (strcmp(path, "/queries") == 0 || strcmp(path, "/queries/") == 0)
-		RouteQueries(req, NULL);
+		RouteQueries(req, NULL, auth.role[0] ? auth.role : NULL);
 	else if (strncmp(path, "/queries/", 9) == 0)
 	{
 		const char *name = path + 9;
@@ -378,7 +416,7 @@ Route_cb(struct evhttp_request *req, void *arg)
 		if (slash == NULL)
 		{
 			if (ValidName(name, false))
-				RouteQueries(req, name);
+				RouteQueries(req, name, auth.role[0] ? auth.role : NULL);
 			else
 				reply_send_error(req, 404, "Not Found", "no such query");
 		}
@@ -386,10 +424,10 @@ Route_cb(struct evhttp_request *req, void *arg)
 		{
 			memcpy(buf, name, slash - name);
 			buf[slash - name] = '\0';
-			RouteStream(req, buf, &q);
+			RouteStream(req, buf, &q, &auth);
 		}
 		else if (strcmp(slash, "/stream") == 0)
-			RouteStream(req, "", &q);
+			RouteStream(req, "", &q, &auth);
 		else
 			reply_send_error(req, 404, "Not Found", "no such resource");
 	}

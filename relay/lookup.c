@@ -37,8 +37,8 @@ static const char *const LookupSql =
 /* After the largest result id: the probe's read returns nothing */
 #define PROBE_AFTER "9223372036854775807"
 
-static const char
-	*const ProbeSql = "SELECT 1 FROM cqstream.results($1, " PROBE_AFTER ", 1)";
+const char *const lookup_probe_sql =
+	"SELECT 1 FROM cqstream.results($1, " PROBE_AFTER ", 1)";
 
 static struct
 {
@@ -132,6 +132,12 @@ FreeRows(void)
 {
 	for (int i = 0; i < lk.nrows; i++)
 	{
+		for (int j = 0; j < lk.rows[i].nroles; j++)
+		{
+			pgconn_cancel(lk.rows[i].roles[j].probe);
+			free(lk.rows[i].roles[j].role);
+		}
+		free(lk.rows[i].roles);
 		pgconn_cancel(lk.rows[i].probe);
 		free(lk.rows[i].name);
 		free(lk.rows[i].kind);
@@ -140,6 +146,18 @@ FreeRows(void)
 	lk.rows = NULL;
 	lk.nrows = 0;
 	lk.probing = 0;
+}
+
+/* row's access for role (NULL: the relay's own) */
+static LookupAccess
+Access(const LookupRow *row, const char *role)
+{
+	if (role == NULL)
+		return row->access;
+	for (int i = 0; i < row->nroles; i++)
+		if (strcmp(row->roles[i].role, role) == 0)
+			return row->roles[i].access;
+	return LOOKUP_UNKNOWN;
 }
 
 /*
@@ -172,6 +190,7 @@ Distribute(bool failed)
 		int n = 0;
 		int denied = 0;
 		bool unknown = failed;
+		LookupAccess role_error = LOOKUP_READABLE;
 
 		/* Gone meanwhile (lookup_unwait resets gen): a second guard */
 		if (w->gen != gen)
@@ -180,7 +199,7 @@ Distribute(bool failed)
 		{
 			if (!Wants(w, lk.rows[r].name))
 				continue;
-			switch (lk.rows[r].access)
+			switch (Access(&lk.rows[r], w->role))
 			{
 				case LOOKUP_READABLE:
 					rows[n++] = &lk.rows[r];
@@ -191,11 +210,16 @@ Distribute(bool failed)
 				case LOOKUP_UNKNOWN:
 					unknown = true;
 					break;
+				case LOOKUP_NO_ROLE:
+				case LOOKUP_ROLE_REFUSED:
+					role_error = Access(&lk.rows[r], w->role);
+					break;
 				case LOOKUP_GONE:
 					break;
 			}
 		}
-		lk.hooks.resolved(w, rows, unknown ? 0 : n, denied, unknown);
+		lk.hooks.resolved(w, rows, unknown ? 0 : n, denied, unknown,
+						  role_error);
 	}
 	free(rows);
 	free(batch);
@@ -205,28 +229,92 @@ Distribute(bool failed)
 	lookup_start();
 }
 
+/* What a probe's answer says about a query's access */
+static LookupAccess
+ProbeAccess(PGresult *res, const char *name)
+{
+	const char *state = pgconn_sqlstate(res);
+
+	if (res && PQresultStatus(res) == PGRES_TUPLES_OK)
+		return LOOKUP_READABLE;
+	if (pgconn_role_failed() && strcmp(state, "42501") == 0)
+		return LOOKUP_ROLE_REFUSED;
+	if (pgconn_role_failed() && strcmp(state, "22023") == 0)
+		return LOOKUP_NO_ROLE;
+	if (strcmp(state, "42501") == 0)
+		return LOOKUP_DENIED;
+	if (strcmp(state, "42704") == 0)
+		return LOOKUP_GONE;
+	if (res)
+		relay_log(LOG_WARN, "could not check the results of \"%s\": %s", name,
+				  PQresultErrorMessage(res));
+	return LOOKUP_UNKNOWN;
+}
+
 static void
 Probe_cb(PGresult *res, void *arg)
 {
 	LookupRow *row = arg;
-	const char *state = pgconn_sqlstate(res);
 
 	row->probe = NULL;
-	if (res && PQresultStatus(res) == PGRES_TUPLES_OK)
-		row->access = LOOKUP_READABLE;
-	else if (strcmp(state, "42501") == 0)
-		row->access = LOOKUP_DENIED;
-	else if (strcmp(state, "42704") == 0)
-		row->access = LOOKUP_GONE;
-	else
-	{
-		if (res)
-			relay_log(LOG_WARN, "could not check the results of \"%s\": %s",
-					  row->name, PQresultErrorMessage(res));
-		row->access = LOOKUP_UNKNOWN;
-	}
+	row->access = ProbeAccess(res, row->name);
 	if (--lk.probing == 0)
 		Distribute(false);
+}
+
+static void
+RoleProbe_cb(PGresult *res, void *arg)
+{
+	LookupRoleAccess *ra = arg;
+
+	ra->probe = NULL;
+	ra->access = ProbeAccess(res, ra->name);
+	if (--lk.probing == 0)
+		Distribute(false);
+}
+
+/*
+ * The roles of the batch's streams that want row (each once), into
+ * row->roles; whether a stream without a role wants it
+ */
+static bool
+CollectRoles(LookupRow *row)
+{
+	bool relay = false;
+	int cap = 0;
+
+	for (LookupWait *w = lk.head; w; w = w->next)
+	{
+		bool seen = false;
+
+		if (w->gen != lk.gen || !Wants(w, row->name))
+			continue;
+		if (w->role == NULL)
+		{
+			relay = true;
+			continue;
+		}
+		for (int i = 0; i < row->nroles && !seen; i++)
+			seen = strcmp(row->roles[i].role, w->role) == 0;
+		if (seen)
+			continue;
+		if (row->nroles == cap)
+		{
+			cap = cap ? cap * 2 : 4;
+			row->roles = realloc(row->roles, cap * sizeof(LookupRoleAccess));
+			if (row->roles == NULL)
+				abort();
+		}
+		/* Copied: the stream may go away before the answer */
+		row->roles[row->nroles].role = strdup(w->role);
+		row->roles[row->nroles].name = row->name;
+		if (row->roles[row->nroles].role == NULL)
+			abort();
+		row->roles[row->nroles].access = LOOKUP_UNKNOWN;
+		row->roles[row->nroles].probe = NULL;
+		row->nroles++;
+	}
+	return relay;
 }
 
 /*
@@ -269,15 +357,24 @@ Lookup_cb(PGresult *res, void *arg)
 	for (int r = 0; r < lk.nrows; r++)
 	{
 		LookupRow *row = &lk.rows[r];
+		const char *params[1] = {row->name};
+		bool relay = CollectRoles(row);
 
-		if (lk.hooks.known_readable(row->name))
+		if (!relay || lk.hooks.known_readable(row->name))
 			row->access = LOOKUP_READABLE;
 		else
 		{
-			const char *params[1] = {row->name};
-
 			lk.probing++;
-			row->probe = pgconn_query(ProbeSql, 1, params, Probe_cb, row);
+			row->probe = pgconn_query(lookup_probe_sql, 1, params, Probe_cb,
+									  row);
+		}
+		for (int i = 0; i < row->nroles; i++)
+		{
+			lk.probing++;
+			row->roles[i].probe = pgconn_query_as(row->roles[i].role,
+												  lookup_probe_sql, 1, params,
+												  RoleProbe_cb,
+												  &row->roles[i]);
 		}
 	}
 	if (lk.probing == 0)

@@ -19,6 +19,13 @@
  * answers are in, each waiting stream gets the readable rows it asked
  * for and the count of those it may not read (LookupHooks.resolved),
  * then the batch is done (LookupHooks.batch_done) and the next starts.
+ *
+ * A stream with a role (a JSON Web Token's, or the anon-role) is checked
+ * as that role instead: each query found is probed once per batch for
+ * each role that asked for it, the probe run as the role
+ * (pgconn_query_as), so PostgreSQL decides with the role's own
+ * privileges.  No probe is saved for roles by an open topic: that a
+ * topic reads a query says nothing of another role's right.
  */
 #ifndef RELAY_LOOKUP_H
 #define RELAY_LOOKUP_H
@@ -35,8 +42,9 @@ typedef struct LookupWait
 {
 	char **names; /* requested names (and patterns), malloc'd */
 	int nnames;
-	bool patterns; /* names with '*' are patterns (a /stream request) */
-	unsigned gen;  /* look-up batch, 0 while waiting for one */
+	bool patterns;	  /* names with '*' are patterns (a /stream request) */
+	const char *role; /* checked as this role, or NULL: the relay's own */
+	unsigned gen;	  /* look-up batch, 0 while waiting for one */
 	struct LookupWait *next;
 	struct LookupWait *prev;
 } LookupWait;
@@ -46,19 +54,34 @@ typedef enum LookupAccess
 {
 	LOOKUP_UNKNOWN, /* no answer (the database): the stream is shed */
 	LOOKUP_READABLE,
-	LOOKUP_DENIED, /* 42501: not the owner's role nor granted read */
-	LOOKUP_GONE	   /* dropped between the look-up and the probe */
+	LOOKUP_DENIED,		/* 42501: not the owner's role nor granted read */
+	LOOKUP_GONE,		/* dropped between the look-up and the probe */
+	LOOKUP_NO_ROLE,		/* the stream's role does not exist (22023) */
+	LOOKUP_ROLE_REFUSED /* the relay's role may not take it (42501) */
 } LookupAccess;
 
-/* One query found by a look-up */
-typedef struct LookupRow
+typedef struct LookupRow LookupRow;
+
+/* One role's access to one query found, probed as that role */
+typedef struct LookupRoleAccess
 {
-	char *name;
-	char *kind;		 /* "aggregate" or "transform" */
-	int64_t last_id; /* its last result id, 0: none yet */
+	char *role;		  /* a copy */
+	const char *name; /* the query's (its row's) */
 	LookupAccess access;
 	struct PgCmd *probe; /* in flight */
-} LookupRow;
+} LookupRoleAccess;
+
+/* One query found by a look-up */
+struct LookupRow
+{
+	char *name;
+	char *kind;				 /* "aggregate" or "transform" */
+	int64_t last_id;		 /* its last result id, 0: none yet */
+	LookupAccess access;	 /* the relay's own role's */
+	struct PgCmd *probe;	 /* in flight */
+	LookupRoleAccess *roles; /* the roles that asked for it */
+	int nroles;
+};
 
 typedef struct LookupHooks
 {
@@ -66,16 +89,25 @@ typedef struct LookupHooks
 	 * w's queries are known: rows[0 .. n - 1] the readable ones it asked
 	 * for, in name order, at most one more than a stream may follow;
 	 * denied: how many more it asked for that the relay may not read;
-	 * failed: some could not be checked (no database).  w is no longer
-	 * waiting.  The rows are valid during the call only.
+	 * failed: some could not be checked (no database); role_error:
+	 * LOOKUP_NO_ROLE or LOOKUP_ROLE_REFUSED when w's role could not be
+	 * taken (else LOOKUP_READABLE).  w is no longer waiting.  The rows
+	 * are valid during the call only.
 	 */
 	void (*resolved)(LookupWait *w, LookupRow *const *rows, int n, int denied,
-					 bool failed);
+					 bool failed, LookupAccess role_error);
 	/* Every stream of the batch has been given its rows */
 	void (*batch_done)(void);
 	/* The relay reads query name already (no probe needed) */
 	bool (*known_readable)(const char *name);
 } LookupHooks;
+
+/*
+ * The probe of the right to read query $1: a read after the largest
+ * result id, which returns no row but raises 42501 unless the current
+ * role may read the query's results (42704: no such query)
+ */
+extern const char *const lookup_probe_sql;
 
 extern void lookup_init(const LookupHooks *hooks);
 

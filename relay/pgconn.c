@@ -20,6 +20,13 @@
  * 100 ms once a connection is made.  A connection attempt that takes more
  * than 10 s is abandoned (PQconnectPoll has no timeout of its own).
  *
+ * Commands run as another role (pgconn_query_as) are sent in pipeline
+ * mode: set_config('role', $1, true), the command, a Sync, in one round
+ * trip.  Without BEGIN the two statements form one implicit transaction
+ * that the Sync commits (or, after an error, rolls back), so the role
+ * reverts by itself and an error leaves no transaction open; the
+ * connection leaves pipeline mode once the Sync's result is in.
+ *
  * Failed commands: on a loss every queued command is answered with NULL
  * from a zero-delay event (the "fail" event), as are commands queued while
  * down; the hooks then let the stream module set things up again.
@@ -45,8 +52,14 @@ struct PgCmd
 	char **params;
 	PgResultCb cb;
 	void *arg;
+	char *role; /* run as this role (pipeline), or NULL */
+	int stage;	/* role commands: 0 the switch, 1 the command */
+	bool role_failed;
 	PgCmd *next;
 };
+
+static const char
+	*const SetRoleSql = "SELECT pg_catalog.set_config('role', $1, true)";
 
 typedef enum ConnState
 {
@@ -74,6 +87,7 @@ static struct
 	int queued; /* commands on the queue */
 	bool sent;
 	PGresult *result; /* the in-flight command's result so far */
+	bool role_failed; /* the answered command's role switch failed */
 	bool shutting_down;
 	ResolveReq *resolving; /* CONNECTING: the host's lookup, pending */
 } pg;
@@ -89,6 +103,7 @@ FreeCmd(PgCmd *c)
 		free(c->params[i]);
 	free(c->params);
 	free(c->sql);
+	free(c->role);
 	free(c);
 }
 
@@ -169,6 +184,8 @@ ConnectionDown(const char *why)
 	}
 	if (pg.conn)
 	{
+		if (PQpipelineStatus(pg.conn) != PQ_PIPELINE_OFF)
+			(void) PQexitPipelineMode(pg.conn);
 		if (why)
 		{
 			/* libpq's message has line breaks: one log line */
@@ -415,6 +432,81 @@ Flush(void)
 	return true;
 }
 
+/* Send role command c as one pipeline (see the file's notes) */
+static bool
+SendAs(PgCmd *c)
+{
+	const char *role[1] = {c->role};
+
+	return PQenterPipelineMode(pg.conn) &&
+		PQsendQueryParams(pg.conn, SetRoleSql, 1, NULL, role, NULL, NULL, 0) &&
+		PQsendQueryParams(pg.conn, c->sql, c->nparams, NULL,
+						  (const char *const *) c->params, NULL, NULL, 0) &&
+		PQpipelineSync(pg.conn);
+}
+
+/* The in-flight command is answered: pop it and call back with r */
+static void
+Answer(PGresult *r)
+{
+	PgCmd *c = PopHead();
+
+	pg.role_failed = c->role_failed;
+	if (c->cb)
+		c->cb(r, c->arg);
+	pg.role_failed = false;
+	if (r)
+		PQclear(r);
+	FreeCmd(c);
+}
+
+/*
+ * One result (or the NULL that ends a statement's) of the in-flight role
+ * command: the switch's is kept only if it failed, the command's as in
+ * plain mode; the Sync's ends the pipeline and answers.  False once
+ * answered.
+ */
+static bool
+TakePipelined(PgCmd *c, PGresult *res)
+{
+	ExecStatusType st;
+
+	if (res == NULL)
+	{
+		c->stage++;
+		return true;
+	}
+	st = PQresultStatus(res);
+	if (st == PGRES_PIPELINE_SYNC)
+	{
+		PGresult *r = pg.result;
+
+		PQclear(res);
+		pg.result = NULL;
+		if (!PQexitPipelineMode(pg.conn))
+		{
+			if (r)
+				PQclear(r);
+			ConnectionDown("lost");
+			return false;
+		}
+		Answer(r);
+		return false;
+	}
+	if (st == PGRES_PIPELINE_ABORTED ||
+		(c->stage == 0 && !c->role_failed && st != PGRES_FATAL_ERROR))
+	{
+		PQclear(res);
+		return true;
+	}
+	if (c->stage == 0)
+		c->role_failed = true;
+	if (pg.result)
+		PQclear(pg.result);
+	pg.result = res;
+	return true;
+}
+
 static void
 SendNext(void)
 {
@@ -423,8 +515,11 @@ SendNext(void)
 	while (pg.state == PG_READY && !pg.sent && pg.head)
 	{
 		c = pg.head;
-		if (!PQsendQueryParams(pg.conn, c->sql, c->nparams, NULL,
-							   (const char *const *) c->params, NULL, NULL, 0))
+		c->stage = 0;
+		if (c->role ? !SendAs(c)
+					: !PQsendQueryParams(pg.conn, c->sql, c->nparams, NULL,
+										 (const char *const *) c->params, NULL,
+										 NULL, 0))
 		{
 			ConnectionDown("lost");
 			return;
@@ -462,6 +557,15 @@ Read_cb(evutil_socket_t fd, short what, void *arg)
 	{
 		PGresult *res = PQgetResult(pg.conn);
 
+		if (pg.head->role)
+		{
+			if (TakePipelined(pg.head, res))
+				continue;
+			if (pg.state != PG_READY)
+				return;
+			SendNext();
+			continue;
+		}
 		if (res != NULL)
 		{
 			/* Keep the last result (an error replaces earlier ones) */
@@ -471,15 +575,10 @@ Read_cb(evutil_socket_t fd, short what, void *arg)
 			continue;
 		}
 		{
-			PgCmd *c = PopHead();
 			PGresult *r = pg.result;
 
 			pg.result = NULL;
-			if (c->cb)
-				c->cb(r, c->arg);
-			if (r)
-				PQclear(r);
-			FreeCmd(c);
+			Answer(r);
 		}
 		SendNext();
 	}
@@ -552,23 +651,23 @@ pgconn_ready(void)
 	return pg.state == PG_READY;
 }
 
+const char *
+pgconn_login_role(void)
+{
+	return pg.state == PG_READY ? PQuser(pg.conn) : NULL;
+}
+
 int
 pgconn_pending(void)
 {
 	return pg.queued;
 }
 
-PgCmd *
-pgconn_query(const char *sql, int nparams, const char *const *params,
-			 PgResultCb cb, void *arg)
+/* Queue c (sql and role set) with its parameters, send it if idle */
+static PgCmd *
+Enqueue(PgCmd *c, int nparams, const char *const *params, PgResultCb cb,
+		void *arg)
 {
-	PgCmd *c = calloc(1, sizeof(PgCmd));
-
-	if (c == NULL || (c->sql = strdup(sql)) == NULL)
-	{
-		relay_log(LOG_ERROR, "out of memory");
-		abort();
-	}
 	c->nparams = nparams;
 	c->params = calloc(nparams > 0 ? nparams : 1, sizeof(char *));
 	for (int i = 0; i < nparams; i++)
@@ -586,6 +685,45 @@ pgconn_query(const char *sql, int nparams, const char *const *params,
 	else
 		event_active(pg.fail_ev, EV_TIMEOUT, 0);
 	return c;
+}
+
+PgCmd *
+pgconn_query(const char *sql, int nparams, const char *const *params,
+			 PgResultCb cb, void *arg)
+{
+	PgCmd *c = calloc(1, sizeof(PgCmd));
+
+	if (c == NULL || (c->sql = strdup(sql)) == NULL)
+	{
+		relay_log(LOG_ERROR, "out of memory");
+		abort();
+	}
+	return Enqueue(c, nparams, params, cb, arg);
+}
+
+PgCmd *
+pgconn_query_as(const char *role, const char *sql, int nparams,
+				const char *const *params, PgResultCb cb, void *arg)
+{
+	PgCmd *c;
+
+	if (role == NULL)
+		return pgconn_query(sql, nparams, params, cb, arg);
+	/* Set before it can be sent (pgconn_query sends when idle) */
+	c = calloc(1, sizeof(PgCmd));
+	if (c == NULL || (c->sql = strdup(sql)) == NULL ||
+		(c->role = strdup(role)) == NULL)
+	{
+		relay_log(LOG_ERROR, "out of memory");
+		abort();
+	}
+	return Enqueue(c, nparams, params, cb, arg);
+}
+
+bool
+pgconn_role_failed(void)
+{
+	return pg.role_failed;
 }
 
 void

@@ -43,6 +43,9 @@ extern void pgconn_set_conninfo(const char *conninfo);
 extern void pgconn_shutdown(void);
 extern bool pgconn_ready(void);
 
+/* The role the connection logged in as (session_user), or NULL when down */
+extern const char *pgconn_login_role(void);
+
 /*
  * Commands queued, the one in flight included: what callers that answer
  * requests compare with max-db-queue before adding one
@@ -58,6 +61,23 @@ extern PgCmd *pgconn_query(const char *sql, int nparams,
 						   const char *const *params, PgResultCb cb,
 						   void *arg);
 extern void pgconn_cancel(PgCmd *cmd);
+
+/*
+ * As pgconn_query, run as database role (NULL: the relay's own, as
+ * pgconn_query): one pipeline of SELECT set_config('role', role, true)
+ * and sql, in one implicit transaction ended by its Sync, so the role
+ * lasts for sql only and the role is a bound parameter.  cb gets sql's
+ * result, or the role switch's error (pgconn_role_failed then says so).
+ */
+extern PgCmd *pgconn_query_as(const char *role, const char *sql, int nparams,
+							  const char *const *params, PgResultCb cb,
+							  void *arg);
+
+/*
+ * In a command's callback: whether its result is the error of its role
+ * switch (22023: no such role; 42501: the relay's role may not take it)
+ */
+extern bool pgconn_role_failed(void);
 
 /* SQLSTATE of an error result, or "" */
 extern const char *pgconn_sqlstate(const PGresult *res);

@@ -34,6 +34,7 @@
 
 #include <event2/http.h>
 
+#include "auth.h"
 #include "client.h"
 #include "config.h"
 #include "live.h"
@@ -52,14 +53,34 @@
  * was answered (and freed)
  */
 static bool
-Refuse(Client *c, LookupRow *const *rows, int n, int denied, bool failed)
+Refuse(Client *c, LookupRow *const *rows, int n, int denied, bool failed,
+	   LookupAccess role_error)
 {
 	struct evhttp_request *req;
 	int fresh = 0;
+	char msg[200];
 
 	if (failed)
 	{
 		client_shed(client_release(c), "database unavailable");
+		return true;
+	}
+	if (role_error == LOOKUP_NO_ROLE || role_error == LOOKUP_ROLE_REFUSED)
+	{
+		/* PostgreSQL refused to switch to the token's role */
+		bool missing = role_error == LOOKUP_NO_ROLE;
+
+		snprintf(msg, sizeof(msg),
+				 missing ? "the token's role cannot be used: role \"%s\" "
+						   "does not exist"
+						 : "the token's role cannot be used: the relay's "
+						   "database role may not take role \"%s\"",
+				 c->role);
+		req = client_release(c);
+		if (missing)
+			auth_reply_401(req, msg, true);
+		else
+			reply_send_error(req, 403, "Forbidden", msg);
 		return true;
 	}
 	if (n == 0 && denied == 0)
@@ -73,12 +94,17 @@ Refuse(Client *c, LookupRow *const *rows, int n, int denied, bool failed)
 	if (n == 0 || (!c->multi && denied > 0))
 	{
 		/* A 403 stops an EventSource as well, for good */
-		const char *msg = c->multi
-			? "the relay's database role may not read the results of the "
-			  "queries asked for (cqstream.grant_results)"
-			: "the relay's database role may not read the results of this "
-			  "query (cqstream.grant_results)";
-
+		if (c->role)
+			snprintf(msg, sizeof(msg),
+					 "role \"%s\" may not read the results of %s "
+					 "(cqstream.grant_results)",
+					 c->role,
+					 c->multi ? "the queries asked for" : "this query");
+		else
+			snprintf(msg, sizeof(msg),
+					 "the relay's database role may not read the results of "
+					 "%s (cqstream.grant_results)",
+					 c->multi ? "the queries asked for" : "this query");
 		/* (c is freed by client_release: msg is taken first) */
 		reply_send_error(client_release(c), 403, "Forbidden", msg);
 		return true;
@@ -89,8 +115,6 @@ Refuse(Client *c, LookupRow *const *rows, int n, int denied, bool failed)
 		 * Its cursor would not fit what a reconnect may send back
 		 * (sse.h): refuse rather than lose positions later
 		 */
-		char msg[160];
-
 		snprintf(msg, sizeof(msg),
 				 "the query names and patterns match more than %d queries, "
 				 "the most one stream can follow",
@@ -137,13 +161,14 @@ StartAfter(Client *c, Topic *t, int64_t last, const CursorPos *pos, int npos)
  * by BatchDone, once for the batch.
  */
 static void
-Resolved(LookupWait *w, LookupRow *const *rows, int n, int denied, bool failed)
+Resolved(LookupWait *w, LookupRow *const *rows, int n, int denied, bool failed,
+		 LookupAccess role_error)
 {
 	Client *c = (Client *) ((char *) w - offsetof(Client, wait));
 	CursorPos pos[STREAM_MAX_QUERIES];
 	int npos = -1;
 
-	if (Refuse(c, rows, n, denied, failed))
+	if (Refuse(c, rows, n, denied, failed, role_error))
 		return;
 	if (c->last_id)
 		npos = sse_cursor_parse(c->last_id, pos, STREAM_MAX_QUERIES);
@@ -193,7 +218,8 @@ stream_init(struct event_base *base)
 
 void
 stream_open(struct evhttp_request *req, char **names, int nnames, bool multi,
-			const char *key, const char *last_id)
+			const char *key, const char *last_id, const char *role,
+			int64_t exp)
 {
 	if (client_draining())
 	{
@@ -217,7 +243,7 @@ stream_open(struct evhttp_request *req, char **names, int nnames, bool multi,
 		client_shed(req, "database busy");
 		return;
 	}
-	client_new(req, names, nnames, multi, key, last_id);
+	client_new(req, names, nnames, multi, key, last_id, role, exp);
 	lookup_start();
 }
 

@@ -14,6 +14,7 @@
 #define RELAY_STREAM_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <event2/event.h>
 #include <event2/http.h>
@@ -35,11 +36,14 @@ extern void stream_init(struct event_base *base);
 /*
  * Open a stream on req for the given query names (patterns with '*' when
  * multi), filtered by key (or NULL), starting after last_id (the
- * Last-Event-ID header or parameter, or NULL).  Names are validated by the
- * caller ([a-z0-9_*]).
+ * Last-Event-ID header or parameter, or NULL), for database role (NULL:
+ * the relay's own) whose token expires at exp (0: never; the stream then
+ * ends with "event: expired").  Names are validated by the caller
+ * ([a-z0-9_*]).
  */
 extern void stream_open(struct evhttp_request *req, char **names, int nnames,
-						bool multi, const char *key, const char *last_id);
+						bool multi, const char *key, const char *last_id,
+						const char *role, int64_t exp);
 
 /* Database hooks (pgconn.h) */
 extern void stream_db_connected(bool reconnect);

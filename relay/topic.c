@@ -23,7 +23,9 @@
  * the query gone (42704) does the same; one the relay's role may no
  * longer make (42501: read grant revoked) ends the streams too, and they
  * get 403 when they come back (lookup.c).  Any other failed read is
- * tried again after READ_RETRY_MS.
+ * tried again after READ_RETRY_MS.  A registry notification also has the
+ * roles of the topic's streams checked again (rolecheck.c): a revoked
+ * read grant ends the streams of the roles it concerned.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +37,7 @@
 #include "metrics.h"
 #include "output.h"
 #include "replay.h"
+#include "rolecheck.h"
 #include "topic.h"
 
 /* A failed read of a topic's log is tried again after this */
@@ -151,6 +154,7 @@ Gc_cb(evutil_socket_t fd, short what, void *arg)
 		pgconn_cancel(t->listen_cmd);
 		pgconn_cancel(t->check_cmd);
 		replay_cancel(t);
+		rolecheck_cancel(t);
 		if ((t->listening || t->listen_cmd) && pgconn_ready())
 		{
 			char sql[128];
@@ -299,6 +303,9 @@ topic_check(const char *name)
 		t->check_cmd =
 			pgconn_query("SELECT kind FROM cqstream.queries WHERE name = $1",
 						 1, params, Check_cb, t);
+	/* Its grants may have changed: its streams' roles checked again */
+	if (t)
+		rolecheck_start(t);
 }
 
 void
@@ -314,6 +321,8 @@ topic_db_connected(bool reconnect)
 	for (Topic *t = tp.topics; t; t = t->next)
 	{
 		topic_listen(t);
+		/* Grants may have changed while the connection was down */
+		rolecheck_start(t);
 		/* Back-fill every open stream from its position */
 		for (Sub *s = t->subs; s; s = s->tnext)
 			if (s->client->state == CLIENT_STREAMING)
@@ -339,6 +348,7 @@ topic_db_lost(void)
 		t->listening = false;
 		pgconn_cancel(t->listen_cmd);
 		pgconn_cancel(t->check_cmd);
+		rolecheck_cancel(t);
 		t->listen_cmd = NULL;
 		t->check_cmd = NULL;
 		/* Every waiting sub is replayed later */

@@ -24,6 +24,8 @@
 #include "sub.h"
 #include "wire.h"
 
+typedef struct RoleCheck RoleCheck;
+
 struct Topic
 {
 	/* The query and its channel (topic.c) */
@@ -40,6 +42,10 @@ struct Topic
 	bool readable; /* a read of its log succeeded (lookup.c: no probe) */
 	struct event *retry_ev; /* a failed read, tried again (Retry_cb) */
 	Topic *next;
+
+	/* Its streams' roles checked again (rolecheck.c) */
+	RoleCheck *rchecks; /* probes in flight */
+	bool rcheck_again;	/* one more round after them */
 
 	/* The history read (replay.c) */
 	PgCmd *replay_cmd;

@@ -331,9 +331,33 @@ suite_relay()
 	cq_relay_e2e_tests
 }
 
+# relay_jwt: JSON Web Tokens and per-role authorization in the relay:
+# users with HS256, RS256 and ES256 tokens, read grants, refused tokens,
+# anon-role, expiry of open streams (test/relay/jwt.sh).
+suite_relay_jwt()
+{
+	cq_require build || return 0
+	# shellcheck source=test/relay/jwt.sh
+	. test/relay/jwt.sh
+	cq_relay_jwt_tests
+}
+
 # hostile: a role with a login and no grants attacks each input path;
 # everything it tries fails with a clear error and the owners' queries
 # keep processing (test/security/hostile.sh).
+# failover: pg_auto_failover on loopback, SIGKILL of the primary under
+# writers, a relay and a client; no result lost, repeated or reused
+# (test/failover/failover.sh).
+suite_failover()
+{
+	cq_require build || return 0
+	# shellcheck source=test/lib/node.sh
+	. test/lib/node.sh
+	# shellcheck source=test/failover/failover.sh
+	. test/failover/failover.sh
+	cq_failover_tests
+}
+
 suite_hostile()
 {
 	cq_require build || return 0
@@ -364,6 +388,31 @@ suite_fuzz()
 	cq_fuzz_tests
 }
 
+# upgrade: the last release (0.1.0) built from its commit into a private
+# copy of PostgreSQL, queries with results and open windows, the new
+# library, a restart, ALTER EXTENSION cqstream UPDATE: results and windows
+# equal a fresh run's, and the catalog a fresh install's
+# (test/upgrade/upgrade.sh).
+suite_upgrade()
+{
+	cq_require build || return 0
+	# shellcheck source=test/upgrade/upgrade.sh
+	. test/upgrade/upgrade.sh
+	cq_upgrade_tests
+}
+
+# packages: `make deb`, lintian, both packages installed with apt-get, a
+# pg_createcluster cluster, the relay from its unit's ExecStart, a stream;
+# then purged with the machine as before (test/packages/packages.sh).
+# Last: it installs into the system's PostgreSQL paths, and restores them.
+suite_packages()
+{
+	cq_require build || return 0
+	# shellcheck source=test/packages/packages.sh
+	. test/packages/packages.sh
+	cq_packages_tests
+}
+
 # ---------------------------------------------------------------------------
 # The run
 
@@ -379,8 +428,12 @@ SUITES=(
 	hostile
 	relay_unit
 	relay
+	relay_jwt
 	dashboard
+	failover
 	fuzz
+	upgrade
+	packages
 )
 # CQ_SUITES="build regress": only those (for work on one part; make test
 # runs them all)

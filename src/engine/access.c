@@ -19,6 +19,11 @@
  * through catalog.c as the extension's owner (cq_as_extension_owner), and
  * decide with the caller's identity (GetUserId() taken before the switch).
  *
+ * A grant or revoke is announced on CQ_REGISTRY_CHANNEL (payload: the
+ * query name), as other registry changes are, sent at commit: the relay
+ * checks again, as each role it streams the query to, that the role may
+ * still read it.
+ *
  * DROP ROLE removes the role from every read grant in the current
  * database (the utility hook calls cq_access_forget_roles), so that a
  * later role given the same oid inherits nothing.
@@ -30,12 +35,14 @@
 #include "compat.h"
 
 #include "catalog/pg_type.h"
+#include "commands/async.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
+#include "contract.h"
 #include "engine/access.h"
 #include "engine/catalog.h"
 #include "engine/extension_owner.h"
@@ -124,6 +131,7 @@ ChangeReaders(FunctionCallInfo fcinfo, bool grant)
 	args.reader = PG_GETARG_OID(1);
 	args.grant = grant;
 	cq_as_extension_owner(ChangeReadersAsOwner, &args);
+	Async_Notify(CQ_REGISTRY_CHANNEL, args.name);
 }
 
 PG_FUNCTION_INFO_V1(cq_grant_results);

@@ -93,6 +93,7 @@
 #include "engine/capture.h"
 #include "engine/catalog.h"
 #include "engine/isolation.h"
+#include "engine/replication_check.h"
 #include "engine/retention.h"
 #include "engine/source_writes.h"
 #include "engine/wakeup.h"
@@ -436,6 +437,7 @@ cq_worker_main(Datum arg)
 			PG_END_TRY();
 		}
 
+		cq_replication_check();
 		timed_out = false;
 		if (more)
 			continue;

@@ -307,14 +307,15 @@ cqf_libfuzzer()
 		cq_fail "clang for libFuzzer" "install Debian's clang and libclang-rt-14-dev"
 		return 0
 	fi
-	jflags=$(pkg-config --cflags jansson)
-	jlibs=$(pkg-config --libs jansson)
+	jflags=$(pkg-config --cflags jansson libjwt libcrypto)
+	jlibs=$(pkg-config --libs jansson libjwt libcrypto)
 	# shellcheck disable=SC2086 # flag lists
 	if clang -std=gnu11 -g -O1 -Wall -Wextra -Werror \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-I"$CQ_ROOT/relay" -I"$CQ_ROOT/src" $jflags -o "$bin" \
 		"$CQF_DIR/relay_units_fuzz.c" "$CQ_ROOT/relay/sse.c" \
-		"$CQ_ROOT/relay/payload.c" "$CQ_ROOT/relay/names.c" $jlibs \
+		"$CQ_ROOT/relay/payload.c" "$CQ_ROOT/relay/names.c" \
+		"$CQ_ROOT/relay/webtoken.c" $jlibs \
 		>"$CQF_OUT/libfuzzer-build.log" 2>&1; then
 		cq_pass "relay_units_fuzz builds (clang, libFuzzer, ASan, UBSan)"
 	else
@@ -331,15 +332,20 @@ cqf_libfuzzer()
 	printf '\003[{"id":1,"key":"s1","v":1.5},{"query":"q","id":2,"ref":true}]' >"$corpus/array"
 	printf '\003{"id": 7, "key": "a \\" b", "x": [1, {"y": 2}]}' >"$corpus/object"
 	printf '\004avg_*_x\000avg_temp_x' >"$corpus/glob"
+	# A token made by node (test/relay/mint.mjs) with the target's secret
+	printf '\005%s\000.app.role' "$(node "$CQ_ROOT/test/relay/mint.mjs" HS256 \
+		relay-fuzz-secret-0123456789abcdefghij \
+		'{"role":"alice","app":{"role":"bob"},"exp":1800000000,"aud":["a"]}')" \
+		>"$corpus/webtoken"
 	"$bin" -max_total_time="$seconds" -seed="$CQF_SEED" -rss_limit_mb=2048 \
 		-artifact_prefix="$CQF_OUT/libfuzzer-" -print_final_stats=1 "$corpus" \
 		>"$CQF_OUT/libfuzzer.log" 2>&1 || rc=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$CQF_OUT/libfuzzer.log")
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$CQF_OUT/libfuzzer.log")
 	if [ "$rc" -eq 0 ] && [ -n "$runs" ]; then
-		cq_pass "libFuzzer on the relay's cursor, SSE, payload and pattern code: $runs runs in ${seconds}s ($rate/s), no crash, contracts hold"
+		cq_pass "libFuzzer on the relay's cursor, SSE, payload, pattern and JWT code: $runs runs in ${seconds}s ($rate/s), no crash, contracts hold"
 	else
-		cq_fail "libFuzzer on the relay's cursor, SSE, payload and pattern code" \
+		cq_fail "libFuzzer on the relay's cursor, SSE, payload, pattern and JWT code" \
 			"exit status $rc; crashing input: $(compgen -G "$CQF_OUT/libfuzzer-*" | head -n 1)"
 		grep -m 8 -E 'ERROR|SUMMARY|broken contract|runtime error|#[0-9] ' \
 			"$CQF_OUT/libfuzzer.log" | sed 's/^/        | /' || true

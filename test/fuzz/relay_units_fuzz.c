@@ -20,7 +20,12 @@
  *	  - a comment is lines starting with ':';
  *	  - payload items lie inside the input and have positive ids; minify
  *		never grows its input and is idempotent;
- *	  - names_glob_match agrees with a straightforward matcher.
+ *	  - names_glob_match agrees with a straightforward matcher;
+ *	  - webtoken_verify (relay/webtoken.c, with libjwt) gives one of its
+ *		statuses for any token and claim path, a role of 1 to
+ *		JWT_ROLE_MAX bytes when it accepts one (the seed is a token signed
+ *		with the target's secret, so mutations reach past the signature
+ *		only through libjwt's and the claims' parsing).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -31,6 +36,7 @@
 #include "names.h"
 #include "payload.h"
 #include "sse.h"
+#include "webtoken.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -293,6 +299,31 @@ FuzzGlob(const uint8_t *p, const uint8_t *end)
 	free(name);
 }
 
+/* A token (and a claim path) under a configuration with a secret only */
+static void
+FuzzWebToken(const uint8_t *p, const uint8_t *end)
+{
+	char *token = Piece(&p, end);
+	char *path = Piece(&p, end);
+	RelayConfig cfg;
+	char role[JWT_ROLE_MAX + 1];
+	int64_t exp;
+	JwtStatus st;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.jwt_secret = "relay-fuzz-secret-0123456789abcdefghij";
+	cfg.jwt_role_claim = webtoken_claim_path_valid(path) ? path : ".role";
+	st = webtoken_verify(&cfg, token, 1700000000, role, &exp);
+	REQUIRE(st >= JWT_OK && st <= JWT_NOT_CONFIGURED);
+	REQUIRE(webtoken_status_message(st) != NULL);
+	if (st == JWT_OK)
+		REQUIRE(strlen(role) >= 1 && strlen(role) <= JWT_ROLE_MAX);
+	if (st == JWT_OK || st == JWT_NO_ROLE)
+		REQUIRE(exp >= 0);
+	free(token);
+	free(path);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -300,7 +331,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size == 0)
 		return 0;
-	switch (data[0] % 5)
+	switch (data[0] % 6)
 	{
 		case 0:
 			FuzzCursor(data + 1, end);
@@ -314,8 +345,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 3:
 			FuzzPayload(data + 1, end);
 			break;
-		default:
+		case 4:
 			FuzzGlob(data + 1, end);
+			break;
+		default:
+			FuzzWebToken(data + 1, end);
 			break;
 	}
 	return 0;

@@ -22,18 +22,33 @@ CQ_DEB_PACKAGES=(
 	libjansson-dev           # relay: JSON
 	libevent-dev             # relay: event loop, HTTP
 	libpq-dev                # relay: client library
+	libjwt-dev               # relay: JWT verification
+	libssl-dev               # relay: public keys of --jwt-key (libcrypto)
 	pkgconf                  # relay build: pkg-config for libevent, jansson, libpq
 	curl                     # relay tests: raw SSE bytes
 	chromium                 # relay and dashboard tests: a real browser
 	clang                    # fuzz suite: libFuzzer on the relay's parsers
 	libclang-rt-14-dev       # fuzz suite: clang's libFuzzer and sanitizer runtimes
+	postgresql-15-auto-failover # failover suite: monitor and keepers
 )
 
-# cq_missing_packages: print the packages of CQ_DEB_PACKAGES not installed.
+# Only the packages suite needs these (make deb, lintian), so only it
+# installs them (test/packages/packages.sh).
+CQ_DEB_PACKAGES_PACKAGING=(
+	dpkg-dev                  # dpkg-buildpackage
+	debhelper                 # dh, dh_installsystemd
+	postgresql-server-dev-all # pg_buildext, dh --with pgxs_loop
+	fakeroot                  # dpkg-buildpackage's default when not root
+	lintian                   # make deb checks the packages
+)
+
+# cq_missing_packages [PKG...]: print the packages of PKG... (default
+# CQ_DEB_PACKAGES) not installed.
 cq_missing_packages()
 {
 	local p status
-	for p in "${CQ_DEB_PACKAGES[@]}"; do
+	[ "$#" -gt 0 ] || set -- "${CQ_DEB_PACKAGES[@]}"
+	for p in "$@"; do
 		status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
 		case $status in
 			*" ok installed") ;;

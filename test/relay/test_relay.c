@@ -21,6 +21,7 @@
 #include "names.h"
 #include "payload.h"
 #include "sse.h"
+#include "webtoken.h"
 #include "wire.h"
 
 static int failures;
@@ -406,6 +407,166 @@ TestTokens(void)
 			 config_cors_allowed(&cfg, "http://b.example"));
 }
 
+/*
+ * Tokens made by test/relay/mint.mjs (node's crypto) with the secret
+ * below, pasted here: the code under test never makes a token.
+ */
+#define JWT_TEST_SECRET "relay-unit-secret-0123456789abcdefgh"
+static const char *const TokAlice =
+	"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoiYWxpY2UifQ."
+	"8ArIMlx-NTjRhpuBW3ZLhW8XGuZXZHS-xFMB4l-CtHw";
+/* HS512 {"app":{"role":"bob"},"roles":["r0","r1"],"x.y":{"role":
+ * "dotted"},"aud":["a","cq"]} */
+static const char *const TokPaths =
+	"eyJhbGciOiJIUzUxMiIsInR5cCI6IkpXVCJ9.eyJhcHAiOnsicm9sZSI6ImJvYiJ9LCJy"
+	"b2xlcyI6WyJyMCIsInIxIl0sIngueSI6eyJyb2xlIjoiZG90dGVkIn0sImF1ZCI6WyJh"
+	"IiwiY3EiXX0.IxXuyXj-ltyzHoZ6X6GfEExVnR2qhlRzjojoGxc6iTvfwC9qK1iymifqK"
+	"MgMcmc6okI6iROguc-V0ueuDH3P_Q";
+/* {"role":"alice","exp":1000} */
+static const char *const TokExp1000 =
+	"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoiYWxpY2UiLCJleHAiOjEw"
+	"MDB9.IBOxmKT5IwaREfL1-UEHHFLd7cg5o8KrnPOKulUPqnY";
+/* {"role":"alice","nbf":4102444800} (2100-01-01) */
+static const char *const TokNbf2100 =
+	"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoiYWxpY2UiLCJuYmYiOjQx"
+	"MDI0NDQ4MDB9.Iu_QI6749W_21uxwDfMqpbBz5xf_XI2nbK1PtUCpXA0";
+/* {"role":12} */
+static const char *const TokRoleNumber =
+	"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoxMn0."
+	"hCqgcmxkcH7UgHtxZS1jaf3jP-HVIExhzP8KabwvbUA";
+/* {"role":"alice","exp":1e300} */
+static const char *const TokExpHuge =
+	"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoiYWxpY2UiLCJleHAiOjFl"
+	"KzMwMH0.eHw9GpUtC8E0bKSu8CjrRIKWNQd3m0bwtjCLJaELaik";
+static const char *const TokNone =
+	"eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJyb2xlIjoiYWxpY2UifQ.";
+
+/* webtoken_verify's status for token under cfg at now; role into role */
+static int
+Verify(RelayConfig *cfg, const char *token, time_t now, char *role)
+{
+	int64_t exp;
+
+	return (int) webtoken_verify(cfg, token, now, role, &exp);
+}
+
+static void
+TestWebToken(void)
+{
+	RelayConfig cfg;
+	char role[JWT_ROLE_MAX + 1];
+	char bad[512];
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.jwt_secret = JWT_TEST_SECRET;
+	cfg.jwt_role_claim = ".role";
+	CheckInt("jwt: HS256 verifies", JWT_OK,
+			 Verify(&cfg, TokAlice, 2000000000, role));
+	CheckBytes("jwt: role from .role", "alice", role, strlen(role));
+	CheckInt("jwt: no exp, no nbf: valid at any time", JWT_OK,
+			 Verify(&cfg, TokAlice, 0, role));
+	CheckInt("jwt: exp passed", JWT_EXPIRED,
+			 Verify(&cfg, TokExp1000, 1000, role));
+	CheckInt("jwt: before exp", JWT_OK, Verify(&cfg, TokExp1000, 999, role));
+	{
+		int64_t exp = 0;
+
+		CheckInt("jwt: exp 1e300 accepted", JWT_OK,
+				 (int) webtoken_verify(&cfg, TokExpHuge, 0, role, &exp));
+		CheckInt("jwt: exp 1e300 kept as the year 9999", 253402300799LL,
+				 (long long) exp);
+		(void) webtoken_verify(&cfg, TokExp1000, 999, role, &exp);
+		CheckInt("jwt: exp returned", 1000, (long long) exp);
+	}
+	CheckInt("jwt: before nbf", JWT_NOT_YET_VALID,
+			 Verify(&cfg, TokNbf2100, 4102444799, role));
+	CheckInt("jwt: at nbf", JWT_OK,
+			 Verify(&cfg, TokNbf2100, 4102444800, role));
+	CheckInt("jwt: alg none refused", JWT_ALG_REFUSED,
+			 Verify(&cfg, TokNone, 0, role));
+	CheckInt("jwt: role claim a number", JWT_BAD_ROLE,
+			 Verify(&cfg, TokRoleNumber, 0, role));
+	CheckInt("jwt: no .role claim", JWT_NO_ROLE,
+			 Verify(&cfg, TokPaths, 0, role));
+	snprintf(bad, sizeof(bad), "%s", TokAlice);
+	bad[strlen(bad) - 2] = bad[strlen(bad) - 2] == 'A' ? 'B' : 'A';
+	CheckInt("jwt: signature changed", JWT_BAD_SIGNATURE,
+			 Verify(&cfg, bad, 0, role));
+	snprintf(bad, sizeof(bad), "%s", TokAlice);
+	bad[40] = bad[40] == 'A' ? 'B' : 'A';
+	CheckInt("jwt: claims changed", JWT_BAD_SIGNATURE,
+			 Verify(&cfg, bad, 0, role));
+	snprintf(bad, sizeof(bad), "%s", TokAlice);
+	*(strrchr(bad, '.') + 1) = '\0';
+	CheckInt("jwt: HS256 header, signature removed", JWT_BAD_SIGNATURE,
+			 Verify(&cfg, bad, 0, role));
+	{
+		/* A header of 2,000 base64url characters: over the 1 KB read */
+		char big[2100];
+
+		memset(big, 'e', 2000);
+		strcpy(big + 2000, ".e30.x");
+		CheckInt("jwt: header over 1 KB", JWT_MALFORMED,
+				 Verify(&cfg, big, 0, role));
+	}
+	CheckInt("jwt: two parts", JWT_MALFORMED,
+			 Verify(&cfg, "abc.def", 0, role));
+	CheckInt("jwt: four parts", JWT_MALFORMED,
+			 Verify(&cfg, "a.b.c.d", 0, role));
+	CheckInt("jwt: header not base64url", JWT_MALFORMED,
+			 Verify(&cfg, "a*b.c.d", 0, role));
+	cfg.jwt_secret = "another-secret-0123456789abcdefghijkl";
+	CheckInt("jwt: another secret", JWT_BAD_SIGNATURE,
+			 Verify(&cfg, TokAlice, 0, role));
+	/* A key but no secret: HS is another family, refused unsigned */
+	cfg.jwt_secret = NULL;
+	cfg.jwt_key_pem = "-----BEGIN PUBLIC KEY-----";
+	cfg.jwt_key_len = strlen(cfg.jwt_key_pem);
+	cfg.jwt_key_kind = JWT_KEY_RSA;
+	CheckInt("jwt: HS token, only an RSA key: refused", JWT_ALG_REFUSED,
+			 Verify(&cfg, TokAlice, 0, role));
+	cfg.jwt_key_pem = NULL;
+	cfg.jwt_key_kind = JWT_KEY_NONE;
+	CheckInt("jwt: nothing configured", JWT_NOT_CONFIGURED,
+			 Verify(&cfg, TokAlice, 0, role));
+	/* Claim paths and aud (HS512) */
+	cfg.jwt_secret = JWT_TEST_SECRET;
+	cfg.jwt_role_claim = ".app.role";
+	CheckInt("jwt: HS512, .app.role", JWT_OK, Verify(&cfg, TokPaths, 0, role));
+	CheckBytes("jwt: role from .app.role", "bob", role, strlen(role));
+	cfg.jwt_role_claim = ".roles[1]";
+	CheckInt("jwt: .roles[1]", JWT_OK, Verify(&cfg, TokPaths, 0, role));
+	CheckBytes("jwt: role from .roles[1]", "r1", role, strlen(role));
+	cfg.jwt_role_claim = ".\"x.y\".role";
+	CheckInt("jwt: quoted key", JWT_OK, Verify(&cfg, TokPaths, 0, role));
+	CheckBytes("jwt: role from .\"x.y\".role", "dotted", role, strlen(role));
+	cfg.jwt_role_claim = ".roles[7]";
+	CheckInt("jwt: index past the array", JWT_NO_ROLE,
+			 Verify(&cfg, TokPaths, 0, role));
+	cfg.jwt_role_claim = ".app.role";
+	cfg.jwt_aud = "cq";
+	CheckInt("jwt: aud array holds cq", JWT_OK,
+			 Verify(&cfg, TokPaths, 0, role));
+	cfg.jwt_aud = "other";
+	CheckInt("jwt: aud array without other", JWT_BAD_AUDIENCE,
+			 Verify(&cfg, TokPaths, 0, role));
+	cfg.jwt_role_claim = ".role";
+	CheckInt("jwt: aud required, token has none", JWT_BAD_AUDIENCE,
+			 Verify(&cfg, TokAlice, 0, role));
+	/* Claim path syntax */
+	CheckInt("claim path .role", 1, webtoken_claim_path_valid(".role"));
+	CheckInt("claim path .a.b[0]", 1, webtoken_claim_path_valid(".a.b[0]"));
+	CheckInt("claim path .\"https://x/r\"", 1,
+			 webtoken_claim_path_valid(".\"https://x/r\""));
+	CheckInt("claim path empty", 0, webtoken_claim_path_valid(""));
+	CheckInt("claim path role (no dot)", 0, webtoken_claim_path_valid("role"));
+	CheckInt("claim path .a.", 0, webtoken_claim_path_valid(".a."));
+	CheckInt("claim path .a[x]", 0, webtoken_claim_path_valid(".a[x]"));
+	CheckInt("claim path .\"open", 0, webtoken_claim_path_valid(".\"open"));
+	CheckInt("key kind of garbage", JWT_KEY_NONE,
+			 webtoken_key_kind("not a key", 9));
+}
+
 /* The definition of a match, by recursion: names_glob_match's reference */
 static bool
 RefMatch(const char *p, const char *n)
@@ -573,6 +734,7 @@ main(void)
 	TestCursor();
 	TestPayload();
 	TestTokens();
+	TestWebToken();
 	TestRedact();
 	TestHosts();
 	TestNames();

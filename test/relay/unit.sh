@@ -178,6 +178,60 @@ cq_relay_unit_tests()
 		"relay.tokens:1: invalid token" -- --token-file="$CQ_TMP/relay.tokens"
 	cq_relay_refused "config: missing token file refused" \
 		"could not open token file" -- --token-file="$CQ_TMP/none.tokens"
+
+	# JSON Web Tokens: secrets never printed, bad settings refused
+	local jsecret=jwt-unit-secret-0123456789abcdefghij
+	cq_relay_expect "config: default jwt-role-claim" "jwt-role-claim = .role" --
+	cq_relay_expect "config: no JWT secret by default" "jwt-secret = " --
+	cq_relay_expect "config: JWT secret from the environment shown as ***" \
+		"jwt-secret = ***" CQSTREAM_RELAY_JWT_SECRET="$jsecret" --
+	cq_relay_run CQSTREAM_RELAY_JWT_SECRET="$jsecret" -- --print-config
+	if grep -q "$jsecret" "$CQ_TMP/relay-unit.out"; then
+		cq_fail "config: --print-config never prints the JWT secret"
+	else
+		cq_pass "config: --print-config never prints the JWT secret"
+	fi
+	printf '%s\n' "$jsecret" >"$CQ_TMP/relay.jwtsecret"
+	cq_relay_run -- --jwt-secret-file="$CQ_TMP/relay.jwtsecret" --print-config
+	if [ "$CQ_RELAY_RC" -eq 0 ] && grep -qxF "jwt-secret-file = $CQ_TMP/relay.jwtsecret" \
+		"$CQ_TMP/relay-unit.out" && ! grep -q "$jsecret" "$CQ_TMP/relay-unit.out"; then
+		cq_pass "config: --jwt-secret-file shown by name, its secret never printed"
+	else
+		cq_fail "config: --jwt-secret-file shown by name only" "$(head -c 600 "$CQ_TMP/relay-unit.out")"
+	fi
+	cq_relay_run -- --jwt-secret=short-secret --print-config
+	if [ "$CQ_RELAY_RC" -eq 2 ] && grep -q "shorter than 32 bytes" "$CQ_TMP/relay-unit.out" &&
+		! grep -q short-secret "$CQ_TMP/relay-unit.out"; then
+		cq_pass "config: a JWT secret under 32 bytes refused, without printing it"
+	else
+		cq_fail "config: a short JWT secret refused, not printed" "$(head -c 600 "$CQ_TMP/relay-unit.out")"
+	fi
+	cq_relay_refused "config: jwt-secret and jwt-secret-file together refused" \
+		"not both" -- --jwt-secret="$jsecret" --jwt-secret-file="$CQ_TMP/relay.jwtsecret"
+	cq_relay_refused "config: missing JWT secret file refused" \
+		"could not open JWT secret file" -- --jwt-secret-file="$CQ_TMP/none.secret"
+	cq_relay_refused "config: a JWT key file without a public key refused" \
+		"holds no RSA or EC public key" -- --jwt-key="$CQ_TMP/relay.jwtsecret"
+	if openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+		-out "$CQ_TMP/relay.rsa" 2>/dev/null &&
+		openssl pkey -in "$CQ_TMP/relay.rsa" -pubout -out "$CQ_TMP/relay.rsa.pub"; then
+		cq_relay_expect "config: an RSA public key file accepted" \
+			"jwt-key = $CQ_TMP/relay.rsa.pub" -- --jwt-key="$CQ_TMP/relay.rsa.pub"
+		cq_relay_refused "config: a private key as --jwt-key refused" \
+			"holds no RSA or EC public key" -- --jwt-key="$CQ_TMP/relay.rsa"
+	else
+		cq_fail "openssl makes an RSA key pair"
+	fi
+	cq_relay_expect "config: jwt-role-claim .app.role" "jwt-role-claim = .app.role" \
+		-- --jwt-role-claim=.app.role
+	cq_relay_refused "config: a claim path without a dot refused" \
+		'invalid value for --jwt-role-claim: "role" \(a claim path' -- --jwt-role-claim=role
+	cq_relay_refused "config: an anon-role longer than 63 bytes refused" \
+		"invalid value for CQSTREAM_RELAY_ANON_ROLE" \
+		CQSTREAM_RELAY_ANON_ROLE="$(printf 'r%.0s' $(seq 64))" --
+	cq_relay_expect "config: anon-role" "anon-role = web_anon" -- --anon-role=web_anon
+	cq_relay_refused "config: anon-role none refused" \
+		'invalid value for --anon-role: "none"' -- --anon-role=none
 	cq_relay_expect "config: IPv6 listen address" "listen = [::1]:9000" \
 		-- --listen='[::1]:9000'
 	cq_relay_expect "config: db from the environment" \

@@ -104,8 +104,8 @@ RELAY_SRCS = $(sort $(wildcard relay/*.c))
 RELAY_NAMES = $(patsubst relay/%.c,%,$(RELAY_SRCS)) dashboard
 RELAY_OBJS = $(patsubst %,relay/build/%.o,$(RELAY_NAMES))
 RELAY_ASAN_OBJS = $(patsubst %,relay/build/asan/%.o,$(RELAY_NAMES))
-RELAY_UNIT_OBJS = $(patsubst %,relay/build/asan/%.o,config sse payload names \
-	wire webtoken)
+RELAY_UNIT_OBJS = $(patsubst %,relay/build/asan/%.o,config config_secrets config_access config_redact sse \
+	payload names wire webtoken)
 # libjwt and libcrypto: JWT verification (relay/webtoken.c, docs/relay.md)
 RELAY_PKGS = libevent jansson libpq libjwt libcrypto
 RELAY_CPPFLAGS = -Irelay -Isrc $(shell pkg-config --cflags $(RELAY_PKGS)) \

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "config_internal.h"
 #include "webtoken.h"
 
 const RelayConfig *relay_config;
@@ -60,6 +61,10 @@ static const Setting Settings[] = {
 	 "allows any"},
 	{"heartbeat", "CQSTREAM_RELAY_HEARTBEAT", ST_INT, "15", 1, 3600,
 	 "seconds between heartbeat comments on idle streams"},
+	{"replica-poll", "CQSTREAM_RELAY_REPLICA_POLL", ST_INT, "200", 10, 60000,
+	 "on a hot standby, where LISTEN is refused: longest pause in ms "
+	 "between two reads of the results log per query (10 ms after a read "
+	 "that found results, doubling up to this while nothing is new)"},
 	{"retry", "CQSTREAM_RELAY_RETRY", ST_INT, "2000", 1, 3600000,
 	 "reconnect hint in milliseconds sent as retry: on connect"},
 	{"max-clients", "CQSTREAM_RELAY_MAX_CLIENTS", ST_INT, "15000", 1, 1000000,
@@ -121,8 +126,8 @@ typedef struct Origin
 	const char *what; /* "--heartbeat", "CQSTREAM_RELAY_HEARTBEAT", "f:3" */
 } Origin;
 
-static char *
-xstrdup(const char *s)
+char *
+config_xstrdup(const char *s)
 {
 	char *p = strdup(s);
 
@@ -153,8 +158,8 @@ ClearList(char **list, int *n)
 }
 
 /* A list item: printable, no blank, no comma, not empty */
-static bool
-ValidItem(const char *s)
+bool
+config_valid_item(const char *s)
 {
 	if (*s == '\0')
 		return false;
@@ -272,7 +277,7 @@ ApplyValue(RelayConfig *cfg, const Setting *s, const char *value,
 			if (strcmp(s->name, "db") == 0)
 			{
 				free(cfg->db);
-				cfg->db = xstrdup(value);
+				cfg->db = config_xstrdup(value);
 			}
 			else if (StringField(cfg, s->name) != NULL)
 			{
@@ -281,21 +286,21 @@ ApplyValue(RelayConfig *cfg, const Setting *s, const char *value,
 				if (*value == '\0' || !ValidString(s->name, value))
 					goto bad;
 				free(*field);
-				*field = xstrdup(value);
+				*field = config_xstrdup(value);
 			}
 			else
 			{
 				if (*value == '\0')
 					goto bad;
 				free(cfg->config_file);
-				cfg->config_file = xstrdup(value);
+				cfg->config_file = config_xstrdup(value);
 			}
 			return true;
 		case ST_LISTEN:
 			if (!ParseListen(value, &cfg->listen_host, &cfg->listen_port))
 				goto bad;
 			free(cfg->listen);
-			cfg->listen = xstrdup(value);
+			cfg->listen = config_xstrdup(value);
 			return true;
 		case ST_INT:
 			if (!ParseInt(value, s->min, s->max, &v))
@@ -304,6 +309,8 @@ ApplyValue(RelayConfig *cfg, const Setting *s, const char *value,
 				cfg->heartbeat = (int) v;
 			else if (strcmp(s->name, "retry") == 0)
 				cfg->retry = (int) v;
+			else if (strcmp(s->name, "replica-poll") == 0)
+				cfg->replica_poll = (int) v;
 			else if (strcmp(s->name, "max-clients") == 0)
 				cfg->max_clients = (int) v;
 			else if (strcmp(s->name, "client-buffer") == 0)
@@ -323,7 +330,7 @@ ApplyValue(RelayConfig *cfg, const Setting *s, const char *value,
 		{
 			char **list;
 			int *n;
-			char *copy = xstrdup(value);
+			char *copy = config_xstrdup(value);
 			char *save = NULL;
 			int added = 0;
 
@@ -353,12 +360,12 @@ ApplyValue(RelayConfig *cfg, const Setting *s, const char *value,
 				for (char *e = item + strlen(item);
 					 e > item && (e[-1] == ' ' || e[-1] == '\t'); e--)
 					e[-1] = '\0';
-				if (!ValidItem(item) || *n >= CONFIG_MAX_LIST)
+				if (!config_valid_item(item) || *n >= CONFIG_MAX_LIST)
 				{
 					free(copy);
 					goto bad;
 				}
-				list[(*n)++] = xstrdup(item);
+				list[(*n)++] = config_xstrdup(item);
 				added++;
 			}
 			free(copy);
@@ -611,174 +618,6 @@ config_free(RelayConfig *cfg)
 }
 
 /*
- * The token file: one token a line, blanks around it ignored, "#"
- * comments and blank lines skipped; its tokens are added to the list.
- * A file without any token is refused: a token file emptied by mistake
- * must not open the relay (on SIGHUP the running configuration stays).
- */
-static bool
-ApplyTokenFile(RelayConfig *cfg, const char *path, FILE *err)
-{
-	FILE *f = fopen(path, "r");
-	char line[4096];
-	int lineno = 0;
-	int added = 0;
-
-	if (f == NULL)
-	{
-		fprintf(err, "cqstream-relay: could not open token file \"%s\": %s\n",
-				path, strerror(errno));
-		return false;
-	}
-	while (fgets(line, sizeof(line), f) != NULL)
-	{
-		char *p = line;
-		char *e;
-
-		lineno++;
-		if (strchr(line, '\n') == NULL && !feof(f))
-		{
-			fprintf(err, "cqstream-relay: %s:%d: line too long\n", path,
-					lineno);
-			fclose(f);
-			return false;
-		}
-		while (isspace((unsigned char) *p))
-			p++;
-		for (e = p + strlen(p); e > p && isspace((unsigned char) e[-1]); e--)
-			e[-1] = '\0';
-		if (*p == '\0' || *p == '#')
-			continue;
-		if (!ValidItem(p) || cfg->ntokens >= CONFIG_MAX_LIST)
-		{
-			/* The token itself is never written */
-			fprintf(err,
-					"cqstream-relay: %s:%d: invalid token (printable, no "
-					"blank or comma, at most %d tokens in all)\n",
-					path, lineno, CONFIG_MAX_LIST);
-			fclose(f);
-			return false;
-		}
-		cfg->tokens[cfg->ntokens++] = xstrdup(p);
-		added++;
-	}
-	fclose(f);
-	if (added == 0)
-	{
-		fprintf(err, "cqstream-relay: token file \"%s\" holds no token\n",
-				path);
-		return false;
-	}
-	return true;
-}
-
-/*
- * Read all of path (at most max bytes) into a malloc'd string; its length
- * in *len.  NULL after a message naming what.
- */
-static char *
-ReadWhole(const char *path, const char *what, size_t max, size_t *len,
-		  FILE *err)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	size_t n;
-
-	if (f == NULL)
-	{
-		fprintf(err, "cqstream-relay: could not open %s \"%s\": %s\n", what,
-				path, strerror(errno));
-		return NULL;
-	}
-	buf = malloc(max + 2);
-	if (buf == NULL)
-	{
-		fclose(f);
-		fputs("cqstream-relay: out of memory\n", err);
-		return NULL;
-	}
-	n = fread(buf, 1, max + 1, f);
-	fclose(f);
-	if (n > max)
-	{
-		fprintf(err, "cqstream-relay: %s \"%s\" is larger than %zu bytes\n",
-				what, path, max);
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
-/*
- * The JWT settings checked, and their files read: the secret's (one
- * final newline dropped) and the public key's (an RSA or EC public key
- * in PEM).  Secrets are never written, not even in part.
- */
-static bool
-ApplyJwtFiles(RelayConfig *cfg, FILE *err)
-{
-	size_t len;
-
-	if (cfg->jwt_secret_file)
-	{
-		char *s;
-
-		if (cfg->jwt_secret)
-		{
-			fputs("cqstream-relay: give the JWT secret once: jwt-secret or "
-				  "jwt-secret-file, not both\n",
-				  err);
-			return false;
-		}
-		s = ReadWhole(cfg->jwt_secret_file, "JWT secret file", 4096, &len,
-					  err);
-		if (s == NULL)
-			return false;
-		if (len > 0 && s[len - 1] == '\n')
-			s[--len] = '\0';
-		if (len > 0 && s[len - 1] == '\r')
-			s[--len] = '\0';
-		cfg->jwt_secret = s;
-		if (strlen(s) != len)
-		{
-			fprintf(err,
-					"cqstream-relay: JWT secret file \"%s\" holds a NUL "
-					"byte\n",
-					cfg->jwt_secret_file);
-			return false;
-		}
-	}
-	if (cfg->jwt_secret && strlen(cfg->jwt_secret) < 32)
-	{
-		fprintf(err,
-				"cqstream-relay: the JWT secret (%s) is shorter than 32 "
-				"bytes\n",
-				cfg->jwt_secret_file ? "jwt-secret-file" : "jwt-secret");
-		return false;
-	}
-	if (cfg->jwt_key_file)
-	{
-		cfg->jwt_key_pem = ReadWhole(cfg->jwt_key_file, "JWT key file", 65536,
-									 &cfg->jwt_key_len, err);
-		if (cfg->jwt_key_pem == NULL)
-			return false;
-		cfg->jwt_key_kind = webtoken_key_kind(cfg->jwt_key_pem,
-											  cfg->jwt_key_len);
-		if (cfg->jwt_key_kind == JWT_KEY_NONE)
-		{
-			fprintf(err,
-					"cqstream-relay: JWT key file \"%s\" holds no RSA or EC "
-					"public key in PEM (-----BEGIN PUBLIC KEY-----)\n",
-					cfg->jwt_key_file);
-			return false;
-		}
-	}
-	return true;
-}
-
-/*
  * Split argv[i] into a setting and its value: "--name=value" or "--name
  * value" (consuming argv[i + 1]).  Returns the setting or NULL after a
  * message.
@@ -861,7 +700,7 @@ config_load(RelayConfig *cfg, int argc, char **argv, FILE *out, FILE *err)
 			fputs("cqstream-relay: invalid value for --config: \"\"\n", err);
 			goto fail;
 		}
-		cfg->config_file = xstrdup(file);
+		cfg->config_file = config_xstrdup(file);
 		if (!ApplyFile(cfg, file, err))
 			goto fail;
 	}
@@ -884,9 +723,9 @@ config_load(RelayConfig *cfg, int argc, char **argv, FILE *out, FILE *err)
 			goto fail;
 		seen_list[s - Settings] = true;
 	}
-	if (cfg->token_file && !ApplyTokenFile(cfg, cfg->token_file, err))
+	if (cfg->token_file && !config_apply_token_file(cfg, cfg->token_file, err))
 		goto fail;
-	if (!ApplyJwtFiles(cfg, err))
+	if (!config_apply_jwt_files(cfg, err))
 		goto fail;
 	if (print)
 	{
@@ -911,290 +750,4 @@ bool
 config_auth_enabled(const RelayConfig *cfg)
 {
 	return cfg->ntokens > 0 || config_jwt_enabled(cfg) || cfg->anon_role;
-}
-
-bool
-config_cors_allowed(const RelayConfig *cfg, const char *origin)
-{
-	if (origin == NULL)
-		return false;
-	for (int i = 0; i < cfg->ncors; i++)
-		if (strcmp(cfg->cors[i], "*") == 0 ||
-			strcmp(cfg->cors[i], origin) == 0)
-			return true;
-	return false;
-}
-
-/*
- * Constant time in the token's content: every configured token is
- * compared over the longer of the two lengths, and the result is only
- * looked at after all of them.
- */
-bool
-config_token_ok(const RelayConfig *cfg, const char *token)
-{
-	size_t tlen;
-	unsigned ok = 0;
-
-	if (token == NULL)
-		return false;
-	tlen = strlen(token);
-	for (int i = 0; i < cfg->ntokens; i++)
-	{
-		const char *k = cfg->tokens[i];
-		size_t klen = strlen(k);
-		size_t n = klen > tlen ? klen : tlen;
-		unsigned diff = (unsigned) (klen ^ tlen);
-
-		for (size_t j = 0; j < n; j++)
-		{
-			unsigned char a = j < klen ? (unsigned char) k[j] : 0;
-			unsigned char b = j < tlen ? (unsigned char) token[j] : 0;
-
-			diff |= a ^ b;
-		}
-		ok |= (diff == 0);
-	}
-	return ok != 0;
-}
-
-/*
- * Split a Host value ("name", "name:port", "[v6]", "[v6]:port") into its
- * name, lowercased, without a final '.' (bracketed for IPv6, so "::1" and
- * "[::1]" compare equal); *has_port says whether a port followed.  False
- * if it is not of that form.  A bare IPv6 address (two colons or more) is
- * taken as a name, for allowed-hosts entries and the listen host.
- */
-static bool
-HostName(const char *value, char *name, size_t size, bool *has_port)
-{
-	const char *end;
-	const char *colon = strchr(value, ':');
-	size_t n;
-
-	*has_port = false;
-	if (value[0] == '[')
-	{
-		end = strchr(value, ']');
-		if (end == NULL)
-			return false;
-		end++;
-	}
-	else if (colon && strchr(colon + 1, ':'))
-	{
-		/* A bare IPv6 address: bracket it */
-		n = strlen(value);
-		if (n + 3 > size)
-			return false;
-		snprintf(name, size, "[%s]", value);
-		for (char *p = name; *p; p++)
-			*p = (char) tolower((unsigned char) *p);
-		return true;
-	}
-	else
-		end = colon ? colon : value + strlen(value);
-	if (*end == ':')
-	{
-		if (end[1] == '\0')
-			return false;
-		for (const char *p = end + 1; *p; p++)
-			if (!isdigit((unsigned char) *p))
-				return false;
-		*has_port = true;
-	}
-	else if (*end != '\0')
-		return false;
-	n = (size_t) (end - value);
-	if (n > 0 && value[n - 1] == '.')
-		n--;
-	if (n == 0 || n >= size)
-		return false;
-	for (size_t i = 0; i < n; i++)
-	{
-		unsigned char c = (unsigned char) value[i];
-
-		if (!isgraph(c) || c == '/' || c == '@' || c == '\\')
-			return false;
-		name[i] = (char) tolower(c);
-	}
-	name[n] = '\0';
-	return true;
-}
-
-bool
-config_host_allowed(const RelayConfig *cfg, const char *host)
-{
-	static const char *const Defaults[] = {"localhost", "127.0.0.1", "[::1]"};
-	char name[300];
-	char want[300];
-	bool has_port;
-	bool want_port;
-
-	/* No Host at all: not a browser (they always send one) */
-	if (host == NULL)
-		return true;
-	if (cfg->nallowed_hosts == 0 && config_auth_enabled(cfg))
-		return true;
-	if (!HostName(host, name, sizeof(name), &has_port))
-		return false;
-	if (cfg->nallowed_hosts == 0)
-	{
-		for (size_t i = 0; i < sizeof(Defaults) / sizeof(Defaults[0]); i++)
-			if (strcmp(name, Defaults[i]) == 0)
-				return true;
-		return cfg->listen_host &&
-			HostName(cfg->listen_host, want, sizeof(want), &want_port) &&
-			strcmp(name, want) == 0;
-	}
-	for (int i = 0; i < cfg->nallowed_hosts; i++)
-	{
-		const char *entry = cfg->allowed_hosts[i];
-
-		if (strcmp(entry, "*") == 0)
-			return true;
-		if (!HostName(entry, want, sizeof(want), &want_port) ||
-			strcmp(name, want) != 0)
-			continue;
-		/* An entry with a port wants that port; without, any */
-		if (!want_port)
-			return true;
-		if (has_port && strcmp(strrchr(host, ':'), strrchr(entry, ':')) == 0)
-			return true;
-	}
-	return false;
-}
-
-/* Append n bytes of p to the growing string *out (of *len bytes) */
-static void
-Append(char **out, size_t *len, const char *p, size_t n)
-{
-	char *more = realloc(*out, *len + n + 1);
-
-	if (more == NULL)
-	{
-		fputs("cqstream-relay: out of memory\n", stderr);
-		exit(1);
-	}
-	memcpy(more + *len, p, n);
-	*len += n;
-	more[*len] = '\0';
-	*out = more;
-}
-
-/*
- * A connection URI: the password of its user info (libpq ends the user
- * info at '@' and looks no further than the first '/') and any password
- * parameter
- */
-static char *
-RedactUri(const char *uri, const char *rest)
-{
-	char *out = NULL;
-	size_t len = 0;
-	const char *p = rest;
-	const char *q;
-
-	while (*p && *p != '@' && *p != '/')
-		p++;
-	if (*p == '@' && (q = memchr(rest, ':', p - rest)) != NULL)
-	{
-		Append(&out, &len, uri, q + 1 - uri);
-		Append(&out, &len, "***", 3);
-		rest = p;
-	}
-	else
-		Append(&out, &len, uri, rest - uri);
-	p = strchr(rest, '?');
-	if (p == NULL)
-	{
-		Append(&out, &len, rest, strlen(rest));
-		return out;
-	}
-	Append(&out, &len, rest, p + 1 - rest);
-	for (p++; *p;)
-	{
-		size_t n = strcspn(p, "&");
-		const char *eq = memchr(p, '=', n);
-
-		if (eq && (size_t) (eq - p) == 8 && strncmp(p, "password", 8) == 0)
-		{
-			Append(&out, &len, p, 9);
-			Append(&out, &len, "***", 3);
-		}
-		else
-			Append(&out, &len, p, n);
-		p += n;
-		if (*p == '&')
-			Append(&out, &len, p++, 1);
-	}
-	return out;
-}
-
-/*
- * libpq's key = value syntax: a value is single-quoted (backslash
- * escapes inside) or runs to the next blank (backslash escapes too).  A
- * string that does not parse is shown only up to where it stops parsing
- * when anything after that could be a password.
- */
-char *
-config_redact_conninfo(const char *conninfo)
-{
-	static const char *const Schemes[] = {"postgresql://", "postgres://"};
-	char *out = NULL;
-	size_t len = 0;
-	const char *p = conninfo;
-
-	for (int i = 0; i < 2; i++)
-		if (strncmp(conninfo, Schemes[i], strlen(Schemes[i])) == 0)
-			return RedactUri(conninfo, conninfo + strlen(Schemes[i]));
-	Append(&out, &len, "", 0);
-	while (*p)
-	{
-		const char *start = p;
-		const char *key;
-		size_t keylen;
-		const char *value;
-
-		while (isspace((unsigned char) *p))
-			p++;
-		key = p;
-		while (isalnum((unsigned char) *p) || *p == '_')
-			p++;
-		keylen = (size_t) (p - key);
-		while (isspace((unsigned char) *p))
-			p++;
-		if (keylen == 0 || *p != '=')
-		{
-			/* Not key = value: keep it only if no password can hide there */
-			if (*start && strstr(start, "pass") == NULL)
-				Append(&out, &len, start, strlen(start));
-			else if (*start)
-				Append(&out, &len, len ? " ***" : "***", len ? 4 : 3);
-			return out;
-		}
-		p++;
-		while (isspace((unsigned char) *p))
-			p++;
-		value = p;
-		if (*p == '\'')
-		{
-			for (p++; *p && *p != '\''; p++)
-				if (*p == '\\' && p[1])
-					p++;
-			if (*p == '\'')
-				p++;
-		}
-		else
-			for (; *p && !isspace((unsigned char) *p); p++)
-				if (*p == '\\' && p[1])
-					p++;
-		if (keylen == 8 && strncmp(key, "password", 8) == 0)
-		{
-			Append(&out, &len, start, value - start);
-			Append(&out, &len, "***", 3);
-		}
-		else
-			Append(&out, &len, start, p - start);
-	}
-	return out;
 }

@@ -29,6 +29,7 @@ typedef struct RelayConfig
 	int ncors;
 	int heartbeat;				   /* seconds */
 	int retry;					   /* milliseconds */
+	int replica_poll;			   /* ms, longest poll pause on a standby */
 	int max_clients;			   /* streams */
 	long client_buffer;			   /* bytes */
 	int replay_limit;			   /* results per query and (re)connect */

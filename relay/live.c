@@ -45,6 +45,7 @@
 #include "metrics.h"
 #include "output.h"
 #include "pgconn.h"
+#include "replica.h"
 
 static const char *const FetchSql =
 	"SELECT id, payload::text FROM cqstream.results($1, $2, $3)";
@@ -99,6 +100,7 @@ Fetch_cb(PGresult *res, void *arg)
 		}
 	}
 	output_flush_dirty();
+	replica_found(n);
 	/* A full page: there may be more; a hint came meanwhile: read again */
 	if (n >= LIVE_PAGE_ROWS || t->dirty)
 		Fetch(t);

@@ -651,6 +651,18 @@ pgconn_ready(void)
 	return pg.state == PG_READY;
 }
 
+bool
+pgconn_in_recovery(void)
+{
+	const char *v;
+
+	if (pg.state != PG_READY)
+		return false;
+	/* Reported by servers from PostgreSQL 14 on, and kept up to date */
+	v = PQparameterStatus(pg.conn, "in_hot_standby");
+	return v != NULL && strcmp(v, "on") == 0;
+}
+
 const char *
 pgconn_login_role(void)
 {

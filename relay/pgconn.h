@@ -46,6 +46,9 @@ extern bool pgconn_ready(void);
 /* The role the connection logged in as (session_user), or NULL when down */
 extern const char *pgconn_login_role(void);
 
+/* Connected to a hot standby (replica.c follows queries by polling) */
+extern bool pgconn_in_recovery(void);
+
 /*
  * Commands queued, the one in flight included: what callers that answer
  * requests compare with max-db-queue before adding one

@@ -42,6 +42,7 @@
 #include "metrics.h"
 #include "output.h"
 #include "pgconn.h"
+#include "replica.h"
 #include "reply.h"
 #include "stream.h"
 #include "sub.h"
@@ -212,6 +213,7 @@ stream_init(struct event_base *base)
 
 	client_init(base);
 	topic_init(base);
+	replica_init(base);
 	lookup_init(&hooks);
 	stream_config_changed();
 }
@@ -251,14 +253,18 @@ void
 stream_db_connected(bool reconnect)
 {
 	pgconn_query("SET TimeZone = 'UTC'", 0, NULL, NULL, NULL);
+	/* A hot standby refuses LISTEN: replica.c polls there */
+	replica_db_connected();
 	/* Dropped queries are announced there (topic_check) */
-	pgconn_query("LISTEN " CQ_REGISTRY_CHANNEL, 0, NULL, NULL, NULL);
+	if (!replica_active())
+		pgconn_query("LISTEN " CQ_REGISTRY_CHANNEL, 0, NULL, NULL, NULL);
 	topic_db_connected(reconnect);
 }
 
 void
 stream_db_lost(void)
 {
+	replica_db_lost();
 	topic_db_lost();
 	output_flush_dirty();
 }
@@ -307,4 +313,5 @@ stream_shutdown(void)
 	lookup_shutdown();
 	client_shutdown();
 	topic_shutdown();
+	replica_shutdown();
 }

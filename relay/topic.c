@@ -35,6 +35,7 @@
 #include "live.h"
 #include "log.h"
 #include "metrics.h"
+#include "replica.h"
 #include "output.h"
 #include "replay.h"
 #include "rolecheck.h"
@@ -99,7 +100,8 @@ topic_listen(Topic *t)
 {
 	char sql[128];
 
-	if (t->listen_cmd || t->listening)
+	/* On a standby there is no LISTEN: replica.c polls instead */
+	if (t->listen_cmd || t->listening || replica_active())
 		return;
 	snprintf(sql, sizeof(sql), "LISTEN \"%s\"", t->channel);
 	t->listen_cmd = pgconn_query(sql, 0, NULL, Listen_cb, t);
@@ -306,6 +308,20 @@ topic_check(const char *name)
 	/* Its grants may have changed: its streams' roles checked again */
 	if (t)
 		rolecheck_start(t);
+}
+
+void
+topic_poll_all(bool check)
+{
+	for (Topic *t = tp.topics; t; t = t->next)
+	{
+		if (t->gc)
+			continue;
+		if (t->live_known)
+			live_hint(t);
+		if (check)
+			topic_check(t->name);
+	}
 }
 
 void

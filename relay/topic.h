@@ -96,6 +96,9 @@ extern void topic_check(const char *name);
 extern void topic_drop(Topic *t);
 
 /* Start one history read per topic for the subs waiting for one */
+/* replica.c: a live read of every followed query; check: and whether
+ * each still exists (what registry notifications say on a primary) */
+extern void topic_poll_all(bool check);
 extern void topic_replay_all(void);
 
 /* The database connection is (again) ready, or lost */

@@ -358,6 +358,19 @@ suite_failover()
 	cq_failover_tests
 }
 
+# relay_replica: relays on a hot standby (polling the log) and on the
+# primary behind HAProxy; one is killed under its clients
+# (test/relay/replica.sh).
+suite_relay_replica()
+{
+	cq_require build || return 0
+	# shellcheck source=test/lib/node.sh
+	. test/lib/node.sh
+	# shellcheck source=test/relay/replica.sh
+	. test/relay/replica.sh
+	cq_relay_replica_tests
+}
+
 suite_hostile()
 {
 	cq_require build || return 0
@@ -429,6 +442,7 @@ SUITES=(
 	relay_unit
 	relay
 	relay_jwt
+	relay_replica
 	dashboard
 	failover
 	fuzz

@@ -30,6 +30,7 @@ CQ_DEB_PACKAGES=(
 	clang                    # fuzz suite: libFuzzer on the relay's parsers
 	libclang-rt-14-dev       # fuzz suite: clang's libFuzzer and sanitizer runtimes
 	postgresql-15-auto-failover # failover suite: monitor and keepers
+	haproxy                  # relay_replica suite: a balancer in front of relays
 )
 
 # Only the packages suite needs these (make deb, lintian), so only it

@@ -46,7 +46,7 @@ BEGIN
 		options => '{"idle_flush": "5 seconds"}');
 	-- Highest temperature per sensor over the last minute, every 10 s.
 	-- (Not on_update: that reports every open window after each worker
-	-- batch, i.e. up to every poll_interval of 10 ms.)
+	-- batch, i.e. after every commit into readings.)
 	PERFORM cqstream.create_aggregate('max_temp_1m', 'readings', 'ts',
 		'temp_c', 'MAX', cqstream.hopping('1 minute', '10 seconds'),
 		key_column => 'sensor', lateness => '1 second',

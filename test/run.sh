@@ -298,6 +298,18 @@ suite_windows()
 	cq_window_tests
 }
 
+# wakeup: the worker woken by commits (INSERT, COPY, the registry) with
+# polling an hour apart, 10,000 racing single-row commits notified exactly
+# once, kill -9 asleep and at work, the launcher woken by CREATE EXTENSION
+# and idle in databases without it (test/worker/wakeup.sh).
+suite_wakeup()
+{
+	cq_require build || return 0
+	# shellcheck source=test/worker/wakeup.sh
+	. test/worker/wakeup.sh
+	cq_wakeup_tests
+}
+
 # relay_unit: the relay's own unit tests (SSE encoder, configuration) and
 # its build (test/relay/unit.sh).
 suite_relay_unit()
@@ -425,6 +437,7 @@ SUITES=(
 	regress
 	worker
 	windows
+	wakeup
 	hostile
 	relay_unit
 	relay

@@ -21,8 +21,11 @@
  * Unlike pg_incremental we never block on step 3: a writer that keeps a
  * transaction open would stop every query of the database.  The bound of
  * each source stays where it was and the pending (N, writers) pair is
- * checked again on the next poll; other sources go on.  With a steady
- * stream of short writers that makes the bound lag by one poll.
+ * checked again on the next pass; other sources go on.  A writer's commit
+ * or rollback wakes the worker (source_writes.c); a lock holder that
+ * writes nothing (autovacuum, LOCK TABLE, CREATE INDEX) wakes nobody, so
+ * while a bound is pending the worker looks again after a short, growing
+ * wait (worker.c, cq_capture_pending).
  *
  * A partitioned (or inheritance) source is written through its children
  * too: an INSERT straight into a partition locks the partition, not the
@@ -197,6 +200,26 @@ cq_capture_safe_bound(Oid relid, int64 last_value)
 		src->pending_bound = last_value;
 	}
 	return src->safe;
+}
+
+bool
+cq_capture_pending(void)
+{
+	HASH_SEQ_STATUS seq;
+	CqSource *src;
+
+	if (sources == NULL)
+		return false;
+	hash_seq_init(&seq, sources);
+	while ((src = hash_seq_search(&seq)) != NULL)
+	{
+		if (src->pending)
+		{
+			hash_seq_term(&seq);
+			return true;
+		}
+	}
+	return false;
 }
 
 /*

@@ -22,6 +22,12 @@ extern void cq_capture_reset(void);
 extern int64 cq_capture_safe_bound(Oid relid, int64 last_value);
 
 /*
+ * Whether some source's bound waits for lock holders to end: they may end
+ * without waking the worker (autovacuum holds a lock that conflicts).
+ */
+extern bool cq_capture_pending(void);
+
+/*
  * cq_sequence_last_value: the last value sequence seq handed out, 0 when
  * it has handed out none yet (then *handed_out, if given, is false).
  * Takes AccessShareLock on seq until the end of the transaction, so it

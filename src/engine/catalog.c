@@ -14,8 +14,9 @@
  * parameter, every name schema-qualified (the registry runs them as the
  * extension's owner for a caller whose search_path is not to be trusted).
  *
- * The worker's list is prepared once per process (SPI_keepplan; it is
- * revalidated if the catalog changes), since it runs on every poll.  It
+ * The worker's list and its progress update are prepared once per
+ * process (SPI_keepplan; they are revalidated if the catalog changes),
+ * since they run on every pass and every batch.  It
  * computes in SQL what the worker reads of the options (notify, and
  * idle_flush as microseconds), so that a pass reads no jsonb in C.
  *
@@ -32,6 +33,7 @@
 
 #include "contract.h"
 #include "engine/catalog.h"
+#include "engine/source_writes.h"
 
 /* A column of a catalog table as the statements below use it */
 typedef struct CatalogColumn
@@ -289,6 +291,8 @@ cq_catalog_insert(const CqQueryRow *row, int64 start)
 								2, state_types, state_values, NULL, false, 0);
 	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "inserting into cqstream.query_state failed: %d", ret);
+	/* A new source, and (start = beginning) maybe rows to process now */
+	cq_source_writes_registry_changed(true);
 	return query_id;
 }
 
@@ -394,6 +398,7 @@ cq_catalog_drop(int32 id)
 {
 	ExecById("DELETE FROM cqstream.query WHERE id = $1", id, SPI_OK_DELETE,
 			 "cqstream.query");
+	cq_source_writes_registry_changed(true);
 }
 
 void
@@ -402,6 +407,8 @@ cq_catalog_set_paused(int32 id, bool paused)
 	ExecById(paused ? "UPDATE cqstream.query SET paused = true WHERE id = $1"
 					: "UPDATE cqstream.query SET paused = false WHERE id = $1",
 			 id, SPI_OK_UPDATE, "cqstream.query");
+	/* A resumed query catches up at once */
+	cq_source_writes_registry_changed(false);
 }
 
 void
@@ -412,6 +419,7 @@ cq_catalog_clear_failure(int32 id)
 			 " last_error_at = NULL"
 			 " WHERE query_id = $1 AND status = 'failed'",
 			 id, SPI_OK_UPDATE, "cqstream.query_state");
+	cq_source_writes_registry_changed(false);
 }
 
 bool
@@ -493,6 +501,8 @@ cq_catalog_reassign(ArrayType *roles, Oid newrole, MemoryContext cxt)
 								1, argtypes, values, NULL, false, 0);
 	if (ret != SPI_OK_UPDATE_RETURNING && ret != SPI_OK_DELETE_RETURNING)
 		elog(ERROR, "changing cqstream.query failed: %d", ret);
+	if (SPI_processed > 0)
+		cq_source_writes_registry_changed(!OidIsValid(newrole));
 	return ResultNames(cxt);
 }
 
@@ -691,6 +701,9 @@ cq_catalog_runnable(CqQuery **queries)
 	return n;
 }
 
+/* The progress update of every batch (prepared on first use) */
+static SPIPlanPtr advance_plan = NULL;
+
 void
 cq_catalog_advance(const CqQuery *q, const CqBatchProgress *p)
 {
@@ -721,19 +734,29 @@ cq_catalog_advance(const CqQuery *q, const CqBatchProgress *p)
 	values[7] = Int64GetDatum(q->state.last_result_seq);
 	values[8] = Int64GetDatum(p->late);
 	values[9] = Int64GetDatum(p->notify_dropped);
-	if (SPI_execute_with_args("UPDATE cqstream.query_state"
-							  " SET last_source_id = $2, last_result_seq = $3,"
-							  " rows_processed = rows_processed + $4,"
-							  " results_emitted = results_emitted + $5,"
-							  " rows_skipped = rows_skipped + $6,"
-							  " rows_late = rows_late + $9, status = 'running',"
-							  " notifications_dropped ="
-							  " notifications_dropped + $10,"
-							  " updated = pg_catalog.now()"
-							  " WHERE query_id = $1 AND last_source_id = $7"
-							  " AND last_result_seq = $8",
-							  10, types, values, NULL, false,
-							  0) != SPI_OK_UPDATE)
+	if (advance_plan == NULL)
+	{
+		/*
+		 * Kept for the process, as the query list: parsing and planning
+		 * it was a quarter of a one-row batch (commit-to-NOTIFY latency)
+		 */
+		advance_plan =
+			SPI_prepare("UPDATE cqstream.query_state"
+						" SET last_source_id = $2, last_result_seq = $3,"
+						" rows_processed = rows_processed + $4,"
+						" results_emitted = results_emitted + $5,"
+						" rows_skipped = rows_skipped + $6,"
+						" rows_late = rows_late + $9, status = 'running',"
+						" notifications_dropped = notifications_dropped + $10,"
+						" updated = pg_catalog.now()"
+						" WHERE query_id = $1 AND last_source_id = $7"
+						" AND last_result_seq = $8",
+						10, types);
+		if (advance_plan == NULL || SPI_keepplan(advance_plan) != 0)
+			elog(ERROR, "cqstream: cannot prepare the progress update");
+	}
+	if (SPI_execute_plan(advance_plan, values, NULL, false, 0) !=
+		SPI_OK_UPDATE)
 		elog(ERROR, "cqstream: cannot update the state of \"%s\"",
 			 q->def.name);
 	if (SPI_processed != 1)

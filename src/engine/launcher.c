@@ -3,7 +3,7 @@
  * launcher.c
  *	  Settings of the continuous query engine, the launcher background
  *	  worker, and the utility hook that moves workers out of a database's
- *	  way.
+ *	  way (and tells source_writes.c of COPY and CREATE EXTENSION).
  *
  * Design notes
  *
@@ -11,12 +11,16 @@
  * replication launcher it reads only the shared catalog pg_database, so it
  * never blocks DROP DATABASE or CREATE DATABASE ... TEMPLATE.  Every
  * CQ_LAUNCHER_INTERVAL_MS (and whenever one of its workers stops, through
- * bgw_notify_pid) it starts a dynamic worker for each connectable,
- * non-template database that has none running, at most once per interval
- * per database and at most cqstream.max_workers at a time.  A worker in a
- * database without the extension exits at once, so the launcher learns of
- * CREATE EXTENSION by trying again: no setting names a database and no
- * shared memory is needed.  Workers use BGW_NEVER_RESTART; the launcher
+ * bgw_notify_pid, or CREATE EXTENSION through its latch) it starts a
+ * dynamic worker for each connectable, non-template database that has none
+ * running, at most once per interval per database and at most
+ * cqstream.max_workers at a time.  A worker in a database without the
+ * extension reports it (wakeup.c) and exits, and the launcher starts no
+ * other there until CREATE EXTENSION cqstream reports the database and
+ * sets the launcher's latch: no setting names a database, and a database
+ * without the extension costs one short-lived worker per server start.
+ * What the launcher knows is lost with it (after a crash it tries every
+ * database once again).  Workers use BGW_NEVER_RESTART; the launcher
  * itself is restarted by the postmaster after a crash.
  *
  * A worker stays connected to its database, and DROP DATABASE, ALTER
@@ -69,9 +73,11 @@
 #include "engine/access.h"
 #include "engine/owner.h"
 #include "engine/registry.h"
+#include "engine/source_writes.h"
+#include "engine/wakeup.h"
 #include "engine/worker.h"
 
-int cq_poll_interval = 10;
+int cq_poll_interval = 1000;
 int cq_batch_size = 100000;
 int cq_max_windows_per_row = 1000;
 double cq_notify_queue_limit = 0.5;
@@ -85,7 +91,8 @@ typedef struct CqLaunchedDb
 	Oid dboid;						/* hash key */
 	BackgroundWorkerHandle *handle; /* NULL: no worker running */
 	TimestampTz last_start;
-	bool seen; /* still in pg_database at the last scan */
+	bool seen;	 /* still in pg_database at the last scan */
+	bool absent; /* a worker found no extension there: start none */
 } CqLaunchedDb;
 
 static void CqProcessUtility(PlannedStmt *pstmt, const char *queryString,
@@ -103,9 +110,12 @@ cq_worker_init(void)
 	BackgroundWorker worker;
 
 	DefineCustomIntVariable("cqstream.poll_interval",
-							"Time between two looks of a cqstream worker for new source rows.",
-							"A look reads one sequence value per source table, so it is cheap.",
-							&cq_poll_interval, 10, 1, 60000, PGC_SIGHUP,
+							"Longest time a cqstream worker sleeps before it looks for new source rows.",
+							"Commits that wrote a source wake the worker at "
+							"once; this only bounds the delay for writes "
+							"that wake nobody (logical replication, a stale "
+							"cache).",
+							&cq_poll_interval, 1000, 1, 3600000, PGC_SIGHUP,
 							GUC_UNIT_MS, NULL, NULL, NULL);
 	DefineCustomIntVariable("cqstream.batch_size",
 							"Most source rows a query consumes in one transaction.",
@@ -139,6 +149,10 @@ cq_worker_init(void)
 
 	if (!process_shared_preload_libraries_in_progress)
 		return;
+
+	/* Without a worker there is nobody to wake */
+	cq_wakeup_shmem_init();
+	cq_source_writes_init();
 
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS |
@@ -183,6 +197,7 @@ ScanDatabases(HTAB *dbs)
 		{
 			entry->handle = NULL;
 			entry->last_start = 0;
+			entry->absent = false;
 		}
 		entry->seen = true;
 	}
@@ -245,7 +260,7 @@ LaunchWorkers(HTAB *dbs)
 			hash_search(dbs, &entry->dboid, HASH_REMOVE, NULL);
 			continue;
 		}
-		if (running >= cq_max_workers ||
+		if (entry->absent || running >= cq_max_workers ||
 			!TimestampDifferenceExceeds(entry->last_start, now,
 										CQ_LAUNCHER_INTERVAL_MS))
 			continue;
@@ -279,6 +294,39 @@ LaunchWorkers(HTAB *dbs)
 	}
 }
 
+/*
+ * TakeReport: what a worker or CREATE EXTENSION told us about the
+ * extension in a database (wakeup.h); InvalidOid: in any database.
+ */
+static void
+TakeReport(Oid dboid, bool present, void *arg)
+{
+	HTAB *dbs = (HTAB *) arg;
+	CqLaunchedDb *entry;
+	bool found;
+
+	if (!OidIsValid(dboid))
+	{
+		HASH_SEQ_STATUS seq;
+
+		hash_seq_init(&seq, dbs);
+		while ((entry = hash_seq_search(&seq)) != NULL)
+			entry->absent = false;
+		return;
+	}
+	entry = hash_search(dbs, &dboid, HASH_ENTER, &found);
+	if (!found)
+	{
+		entry->handle = NULL;
+		entry->last_start = 0;
+		entry->seen = false;
+	}
+	entry->absent = !present;
+	/* Created: start its worker now, not a launcher interval later */
+	if (present)
+		entry->last_start = 0;
+}
+
 void
 cq_launcher_main(Datum arg)
 {
@@ -301,6 +349,7 @@ cq_launcher_main(Datum arg)
 					  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 	pass_cxt = AllocSetContextCreate(TopMemoryContext, "cqstream launcher",
 									 ALLOCSET_DEFAULT_SIZES);
+	cq_wakeup_attach_launcher();
 
 	for (;;)
 	{
@@ -314,6 +363,7 @@ cq_launcher_main(Datum arg)
 		}
 
 		old = MemoryContextSwitchTo(pass_cxt);
+		cq_wakeup_take_reports(TakeReport, dbs);
 		LaunchWorkers(dbs);
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(pass_cxt);
@@ -486,6 +536,9 @@ CqProcessUtility(PlannedStmt *pstmt, const char *queryString,
 	else
 		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
 								params, queryEnv, dest, qc);
+
+	/* COPY FROM into a source, CREATE EXTENSION: wake at commit */
+	cq_source_writes_after_utility(stmt);
 
 	if (IsA(stmt, DropOwnedStmt) || IsA(stmt, ReassignOwnedStmt))
 		cq_owner_after_owned(stmt);

@@ -12,7 +12,8 @@
  * primary key.  A count limit deletes the blocks before the bound and
  * rewrites the one it cuts through (exactly the newest N results stay);
  * an age limit deletes whole blocks (a block's results share created,
- * the batch's transaction start).  The statements name the catalog's
+ * the batch's transaction start).  Both are prepared once per process
+ * (an idle worker runs them every 10 s).  The statements name the catalog's
  * columns (the options, last_result_seq) in SQL, for all queries at
  * once; catalog.c reads and writes single rows.
  *
@@ -83,6 +84,20 @@ static const char trim_age_sql[] =
 	" DELETE FROM cqstream.result_block r USING t"
 	" WHERE r.query_id = t.id AND r.last_id < t.keep_from";
 
+/* Prepared once per process, as the worker's query list (catalog.c) */
+static SPIPlanPtr trim_rows_plan = NULL;
+static SPIPlanPtr trim_age_plan = NULL;
+
+static SPIPlanPtr
+KeptPlan(const char *sql)
+{
+	SPIPlanPtr plan = SPI_prepare(sql, 0, NULL);
+
+	if (plan == NULL || SPI_keepplan(plan) != 0)
+		elog(ERROR, "cqstream: cannot prepare the retention statements");
+	return plan;
+}
+
 void
 cq_retention_trim(void)
 {
@@ -104,8 +119,13 @@ cq_retention_trim(void)
 							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
-	if (SPI_execute(trim_rows_sql, false, 0) != SPI_OK_INSERT ||
-		SPI_execute(trim_age_sql, false, 0) != SPI_OK_DELETE)
+	if (trim_rows_plan == NULL)
+		trim_rows_plan = KeptPlan(trim_rows_sql);
+	if (trim_age_plan == NULL)
+		trim_age_plan = KeptPlan(trim_age_sql);
+	if (SPI_execute_plan(trim_rows_plan, NULL, NULL, false, 0) !=
+			SPI_OK_INSERT ||
+		SPI_execute_plan(trim_age_plan, NULL, NULL, false, 0) != SPI_OK_DELETE)
 		elog(ERROR, "cqstream: cannot trim the results log");
 	AtEOXact_GUC(true, gucnest);
 	SPI_finish();

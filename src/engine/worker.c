@@ -2,19 +2,23 @@
  *
  * worker.c
  *	  The per-database worker of the continuous query engine: its main
- *	  loop, which polls the sources of the database's queries, runs them,
- *	  and trims the results log.
+ *	  loop, which is woken by commits that wrote the sources of the
+ *	  database's queries, runs them, and trims the results log.
  *
  * Design notes
  *
- * One pass = one transaction.  Every cqstream.poll_interval (10 ms by
- * default) the worker starts a transaction, lists the queries that are
- * neither paused nor failed (catalog.c) and, for each query with
- * something to do, runs one batch in its own subtransaction
- * (isolation.c), so that an error in one query rolls back that query
- * alone.  The worker only polls: a background worker receives no
- * notifications, so registry changes (create, drop, pause, resume) are
- * seen at the next pass, when the list is read again.
+ * One pass = one transaction.  When woken, the worker starts a
+ * transaction, lists the queries that are neither paused nor failed
+ * (catalog.c) and, for each query with something to do, runs one batch
+ * in its own subtransaction (isolation.c), so that an error in one query
+ * rolls back that query alone.  It is woken through its latch, which it
+ * publishes in shared memory (wakeup.c): by every commit that wrote a
+ * source table (source_writes.c), and by the registry's changes (create,
+ * drop, pause, resume, DROP EXTENSION), after their commit.  Otherwise it
+ * sleeps for cqstream.poll_interval (1 s by default), a safety net for
+ * writes that wake nobody.  The latch is reset before each look for work,
+ * so a commit racing the worker's way to sleep leaves it set and the
+ * sleep ends at once: no wake-up is lost.
  *
  * For one query, a pass: reads the last value of the source's id
  * sequence and asks capture.c for the safe bound (no in-flight writer
@@ -33,9 +37,14 @@
  * should already prevent) could never both apply a batch.
  *
  * When a query was cut by batch_size the next pass starts at once; when
- * nothing is left the worker sleeps on its latch.  An idle pass costs one
- * transaction, one catalog query and one sequence read per query.  Every
- * CQ_RETENTION_INTERVAL_MS the results log is trimmed (retention.c).
+ * nothing is left the worker sleeps on its latch.  Idle is nearly free: a
+ * full pass costs one transaction, one catalog query and one sequence
+ * read per query, so after a timeout with every query caught up the
+ * worker only re-reads the sequences of its last full pass (IdleCheck)
+ * and makes a full pass one timeout in CQ_IDLE_FULL_PASS_EVERY.  Every
+ * CQ_RETENTION_INTERVAL_MS the results log is trimmed (retention.c),
+ * every CQ_RETENTION_IDLE_INTERVAL_MS once the worker has run no batch
+ * for a minute.
  *
  * The worker runs with search_path = pg_catalog, TimeZone = UTC (so a
  * timestamp-without-time-zone column is read as UTC), READ COMMITTED
@@ -86,6 +95,8 @@
 #include "engine/isolation.h"
 #include "engine/replication_check.h"
 #include "engine/retention.h"
+#include "engine/source_writes.h"
+#include "engine/wakeup.h"
 #include "engine/worker.h"
 
 /* Advisory lock held by the worker of a database ("cqst", 1) */
@@ -93,8 +104,29 @@
 #define CQ_WORKER_LOCK_KEY2	  1
 #define CQ_WORKER_LOCK_FIELD4 3
 
+/*
+ * While a safe bound waits for lock holders (capture.h), the worker looks
+ * again after this many ms, doubled at each look, up to
+ * cqstream.poll_interval
+ */
+#define CQ_PENDING_FIRST_WAIT_MS 5
+
+/* Full passes while idle: one in this many timeouts (see IdleCheck) */
+#define CQ_IDLE_FULL_PASS_EVERY 30
+
 static MemoryContext pass_cxt = NULL;
 static MemoryContext query_cxt = NULL;
+
+/*
+ * When the last full pass found every query caught up: the id sequences
+ * it read and their values (in TopMemoryContext); nidle < 0 otherwise.
+ */
+static int nidle = -1;
+static Oid *idle_seqs = NULL;
+static int64 *idle_values = NULL;
+
+/* When a pass last ran a batch (retention's pace follows it) */
+static TimestampTz last_batch = 0;
 
 /*
  * LockExtension: true if the extension exists, locked against DROP
@@ -124,6 +156,9 @@ RunPass(void)
 	CqQuery *queries;
 	int n;
 	bool more = false;
+	bool idle;
+	/* Before the snapshot that may miss the extension (wakeup.h) */
+	uint64 epoch = cq_wakeup_extension_epoch();
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
@@ -131,6 +166,8 @@ RunPass(void)
 	{
 		CommitTransactionCommand();
 		ereport(LOG, (errmsg("cqstream worker: extension dropped, exiting")));
+		/* The launcher starts none here until CREATE EXTENSION */
+		cq_wakeup_report_absent(MyDatabaseId, epoch);
 		proc_exit(0);
 	}
 	SPI_connect();
@@ -139,6 +176,9 @@ RunPass(void)
 
 	MemoryContextSwitchTo(pass_cxt);
 	n = cq_catalog_runnable(&queries);
+	idle = true;
+	idle_seqs = repalloc(idle_seqs, sizeof(Oid) * Max(n, 1));
+	idle_values = repalloc(idle_values, sizeof(int64) * Max(n, 1));
 	for (int i = 0; i < n; i++)
 	{
 		CqQuery *q = &queries[i];
@@ -148,6 +188,14 @@ RunPass(void)
 
 		/* The cheap check: no subtransaction when there is nothing new */
 		q->bound = -1;
+		idle_seqs[i] = q->def.id_sequence;
+		idle_values[i] = last;
+		/* Nothing to come but new ids, nor to flush on its own */
+		if (!ok || last != q->state.last_source_id || q->load_error != NULL ||
+			(kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE) ||
+			(q->def.aggregate && q->def.idle_flush > 0 &&
+			 q->state.has_last_row_at))
+			idle = false;
 		if (ok && last < q->state.last_source_id && q->load_error == NULL)
 			q->load_error =
 				psprintf("its id sequence went back to " INT64_FORMAT
@@ -165,6 +213,7 @@ RunPass(void)
 				continue;
 		}
 		cq_run_isolated(q, query_cxt, &more);
+		last_batch = GetCurrentTimestamp();
 	}
 
 	SPI_finish();
@@ -173,7 +222,37 @@ RunPass(void)
 	pgstat_report_stat(false);
 	pgstat_report_activity(STATE_IDLE, NULL);
 	MemoryContextReset(pass_cxt);
+	nidle = idle && !more ? n : -1;
 	return more;
+}
+
+/*
+ * IdleCheck: after a timeout, when the last full pass found every query
+ * caught up, whether it still is: the same id sequences, at the same
+ * values.  Skips the pass's catalog query and safe bounds, the larger
+ * part of an idle pass.  A change of the registry wakes the worker
+ * (source_writes.c) and gets a full pass; one that woke nobody (a
+ * restored catalog) is seen at the next full pass, one timeout in
+ * CQ_IDLE_FULL_PASS_EVERY.
+ */
+static bool
+IdleCheck(void)
+{
+	bool same = true;
+
+	if (nidle == 0)
+		return true; /* no query: not even a transaction */
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	for (int i = 0; i < nidle && same; i++)
+	{
+		int64 last;
+
+		same = cq_sequence_last_value(idle_seqs[i], &last, NULL) &&
+			last == idle_values[i];
+	}
+	CommitTransactionCommand();
+	return same;
 }
 
 /*
@@ -226,6 +305,10 @@ cq_worker_main(Datum arg)
 	Oid dboid = DatumGetObjectId(arg);
 	TimestampTz last_trim;
 	bool have_ext;
+	uint64 epoch;
+	bool timed_out = false;
+	volatile int idle_timeouts = 0;
+	int pending_wait = 0;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -250,6 +333,10 @@ cq_worker_main(Datum arg)
 	SetConfigOption("session_replication_role", "replica", PGC_SUSET,
 					PGC_S_OVERRIDE);
 
+	/* Its own writes (cqstream's tables) wake nobody */
+	cq_source_writes_ignore();
+
+	epoch = cq_wakeup_extension_epoch();
 	StartTransactionCommand();
 	have_ext = OidIsValid(get_extension_oid("cqstream", true));
 	if (have_ext && !TakeWorkerLock())
@@ -263,7 +350,16 @@ cq_worker_main(Datum arg)
 						get_database_name(dboid))));
 	CommitTransactionCommand();
 	if (!have_ext)
-		proc_exit(0); /* the launcher looks again later */
+	{
+		/* The launcher starts none here until CREATE EXTENSION */
+		cq_wakeup_report_absent(dboid, epoch);
+		proc_exit(0);
+	}
+	/* Commits that write a source set our latch (source_writes.c) */
+	if (!cq_wakeup_attach_worker())
+		ereport(WARNING,
+				(errmsg("cqstream worker: no free wake-up slot, looking for "
+						"new rows every cqstream.poll_interval only")));
 
 #ifdef __GLIBC__
 	/*
@@ -282,12 +378,21 @@ cq_worker_main(Datum arg)
 	query_cxt = AllocSetContextCreate(TopMemoryContext, "cqstream query",
 									  ALLOCSET_DEFAULT_SIZES);
 	cq_capture_reset();
+	idle_seqs = MemoryContextAlloc(TopMemoryContext, sizeof(Oid));
+	idle_values = MemoryContextAlloc(TopMemoryContext, sizeof(int64));
 	last_trim = GetCurrentTimestamp();
 
 	for (;;)
 	{
 		volatile bool more;
+		int wake;
 
+		/*
+		 * The latch protocol: reset before looking for work, so that a
+		 * commit after this point (even one racing the look) leaves the
+		 * latch set and the wait below returns at once.
+		 */
+		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
 		if (ConfigReloadPending)
 		{
@@ -298,16 +403,27 @@ cq_worker_main(Datum arg)
 		more = false;
 		PG_TRY();
 		{
-			more = RunPass();
+			if (!timed_out || nidle < 0 ||
+				++idle_timeouts >= CQ_IDLE_FULL_PASS_EVERY || !IdleCheck())
+			{
+				idle_timeouts = 0;
+				more = RunPass();
+			}
 		}
 		PG_CATCH();
 		{
+			nidle = -1;
 			RecoverFromError("a pass");
 		}
 		PG_END_TRY();
 
+		/* Slower once idle: only retention_age can then be due */
 		if (TimestampDifferenceExceeds(last_trim, GetCurrentTimestamp(),
-									   CQ_RETENTION_INTERVAL_MS))
+									   TimestampDifferenceExceeds(last_batch,
+																  GetCurrentTimestamp(),
+																  CQ_RETENTION_IDLE_AFTER_MS)
+										   ? CQ_RETENTION_IDLE_INTERVAL_MS
+										   : CQ_RETENTION_INTERVAL_MS))
 		{
 			last_trim = GetCurrentTimestamp();
 			PG_TRY();
@@ -322,11 +438,21 @@ cq_worker_main(Datum arg)
 		}
 
 		cq_replication_check();
+		timed_out = false;
 		if (more)
 			continue;
-		(void) WaitLatch(MyLatch,
+		/* A lock holder that writes nothing ends without waking us */
+		if (!cq_capture_pending())
+			pending_wait = 0;
+		else if (pending_wait == 0)
+			pending_wait = CQ_PENDING_FIRST_WAIT_MS;
+		else
+			pending_wait = Min(pending_wait * 2, cq_poll_interval);
+		wake = WaitLatch(MyLatch,
 						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 cq_poll_interval, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
+						 pending_wait > 0 ? Min(pending_wait, cq_poll_interval)
+										  : cq_poll_interval,
+						 PG_WAIT_EXTENSION);
+		timed_out = (wake & WL_LATCH_SET) == 0;
 	}
 }

@@ -10,12 +10,12 @@
  * The launcher is a static background worker, registered by _PG_init only
  * when the library is preloaded.  It connects to no database (like the
  * autovacuum launcher it reads only the shared catalog pg_database) and
- * starts one dynamic worker per connectable database every
- * CQ_LAUNCHER_INTERVAL_MS.  A worker checks whether its database has the
- * extension and exits at once when it has not; the launcher tries again
- * later, so CREATE EXTENSION is noticed within seconds and no setting names
- * a database.  Workers are never restarted by the postmaster: the launcher
- * does it.
+ * starts one dynamic worker per connectable database.  A worker checks
+ * whether its database has the extension and, when it has not, says so
+ * (wakeup.h) and exits; the launcher then starts none there until CREATE
+ * EXTENSION cqstream in that database wakes it, so no setting names a
+ * database and a database without the extension costs nothing.  Workers
+ * are never restarted by the postmaster: the launcher does it.
  *
  *-------------------------------------------------------------------------
  */
@@ -24,7 +24,10 @@
 
 #include "postgres.h"
 
-/* How often the launcher looks at pg_database, and restarts a worker */
+/*
+ * How often the launcher looks at pg_database (for new databases), and
+ * at most how often it starts a worker in one database
+ */
 #define CQ_LAUNCHER_INTERVAL_MS 1000
 
 /* Backend types shown in pg_stat_activity */

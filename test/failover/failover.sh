@@ -260,6 +260,13 @@ cq_failover_tests()
 		"http://127.0.0.1:$CQF_RP/queries/ff/stream" "$CQF_DIR/client.out" \
 		--timeout=300 >"$CQF_DIR/client.log" 2>&1 &
 	echo $! >"$CQF_DIR/client.pidof"
+	# The stream open before the first row: the worker starts at CREATE
+	# EXTENSION and processes each commit at once, and a stream begins
+	# after the results that exist when it opens
+	if ! cq_wait_cmd 30 grep -q '"status":200' "$CQF_DIR/client.out.req"; then
+		cq_fail "the client's stream opens" "$(tail -n 5 "$CQF_DIR/client.log")"
+		return 0
+	fi
 
 	cqf_writer &
 	echo $! >"$CQF_DIR/writer.pidof"

@@ -1,0 +1,376 @@
+/*-------------------------------------------------------------------------
+ *
+ * source_writes.c
+ *	  Wake on commit: a transaction that wrote a source table wakes its
+ *	  database's worker once it has committed (see source_writes.h).
+ *
+ * Design notes
+ *
+ * What counts as a write: every statement that reaches the executor with
+ * result relations (INSERT, UPDATE, DELETE, MERGE, and the same inside a
+ * WITH, a function or a trigger), seen by an ExecutorStart hook; and COPY
+ * FROM, which runs no executor hooks, seen by the utility hook after it
+ * ran.  Writes that take neither path are not seen (a logical
+ * replication apply worker's, and COMMIT PREPARED, which wakes the
+ * worker whatever its transaction wrote): cqstream.poll_interval catches
+ * those.  A write that is rolled back (a subtransaction's) only causes a
+ * wake-up with nothing to do.
+ *
+ * When: a resource-release callback after the locks of the top-level
+ * transaction are released (RESOURCE_RELEASE_AFTER_LOCKS).
+ * XACT_EVENT_COMMIT would be too early: it runs while the writer still
+ * holds its lock on the table, and the worker's safe bound (capture.c)
+ * waits for every lock holder to end, so a worker woken there would find
+ * the writer still in its way and sleep until the next poll.  After the
+ * locks, the commit is visible and the writer's virtual transaction over.
+ * A rollback wakes too: the ids the writer took held back the safe bound,
+ * and so the committed rows of other writers.  The wake itself is
+ * wakeup.c's SetLatch, once per transaction.
+ *
+ * Which relations are sources: a per-backend cache, so that the hot path
+ * is a flag test and, for a statement's result relations, a hash lookup;
+ * no SPI and no catalog access while the cache is valid.  It holds the
+ * sources (cqstream.query.source, read with a plain heap scan under a
+ * fresh snapshot) and, for other relations met since, whether each is a
+ * partition of a source (writing a partition writes its partitioned
+ * source).  Invalidation is PostgreSQL's own, transactional, through a
+ * relcache callback: the registry invalidates the relcache entry of
+ * cqstream.query when it creates or drops a query
+ * (cq_source_writes_registry_changed), so every backend drops its list at
+ * the registry transaction's commit; DROP EXTENSION does the same by
+ * dropping the table; an invalidation of another relation forgets what
+ * was learned about it (ATTACH and DETACH PARTITION invalidate the
+ * partition), and a full reset forgets everything.  While the extension
+ * is absent from the database any invalidation drops the (empty) list, so
+ * that CREATE EXTENSION, which creates tables, is seen.  An invalidation
+ * arriving while the list is being read leaves it marked stale, to be
+ * read again on next use.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/partition.h"
+#include "commands/extension.h"
+#include "executor/executor.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "parser/parsetree.h"
+#include "storage/lmgr.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/resowner.h"
+#include "utils/snapmgr.h"
+
+#include "engine/catalog.h"
+#include "engine/source_writes.h"
+#include "engine/wakeup.h"
+
+/* What the cache knows of one relation */
+typedef struct CqRelEntry
+{
+	Oid relid;	 /* hash key */
+	bool direct; /* a query's source; kept until the list is dropped */
+	bool source; /* a source or a partition of one */
+} CqRelEntry;
+
+static ExecutorStart_hook_type prev_ExecutorStart = NULL;
+
+/* This transaction's duties at commit */
+static bool wake_worker = false;
+static bool extension_created = false;
+
+/* Set when preloaded, cleared in the worker: whether to watch at all */
+static bool watching = false;
+
+static HTAB *relations = NULL;
+static bool relations_valid = false;
+static Oid query_table = InvalidOid; /* cqstream.query; invalid: absent */
+static uint64 invalidations = 0;	 /* of the list as a whole */
+
+static void
+InvalidateRelation(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == query_table ||
+		!OidIsValid(query_table))
+	{
+		relations_valid = false;
+		invalidations++;
+		return;
+	}
+	if (relations != NULL)
+	{
+		CqRelEntry *e = hash_search(relations, &relid, HASH_FIND, NULL);
+
+		/* A source stays one until the list is dropped */
+		if (e != NULL && !e->direct)
+			(void) hash_search(relations, &relid, HASH_REMOVE, NULL);
+	}
+}
+
+/* cqstream.query's oid, InvalidOid when the extension is not here */
+static Oid
+QueryTable(void)
+{
+	Oid nsp;
+
+	if (!OidIsValid(get_extension_oid("cqstream", true)))
+		return InvalidOid;
+	nsp = get_namespace_oid("cqstream", true);
+	return OidIsValid(nsp) ? get_relname_relid("query", nsp) : InvalidOid;
+}
+
+/*
+ * LoadSources: a fresh list of sources.  Valid unless an invalidation
+ * arrived meanwhile (the list is still the best there is for the current
+ * lookup).  Returns false, the list left invalid, when cqstream.query is
+ * locked by someone else (DROP EXTENSION, ALTER TABLE): a writer must
+ * never wait on our catalog, so it then counts as writing a source.
+ */
+static bool
+LoadSources(void)
+{
+	uint64 seen = invalidations;
+	HASHCTL ctl;
+	Relation rel;
+	Snapshot snapshot;
+	TableScanDesc scan;
+	HeapTuple tup;
+	List *sources = NIL;
+	ListCell *lc;
+
+	if (relations != NULL)
+		hash_destroy(relations);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(CqRelEntry);
+	ctl.hcxt = TopMemoryContext;
+	relations = hash_create("cqstream source relations", 64, &ctl,
+							HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+
+	query_table = QueryTable();
+	if (OidIsValid(query_table))
+	{
+		/* Released at once: a cache read, not part of the transaction */
+		if (!ConditionalLockRelationOid(query_table, AccessShareLock))
+		{
+			relations_valid = false;
+			return false;
+		}
+		rel = try_table_open(query_table, NoLock);
+		if (rel != NULL)
+		{
+			/* Fresh: the transaction's own snapshot may predate a query */
+			snapshot = RegisterSnapshot(GetLatestSnapshot());
+			scan = table_beginscan(rel, snapshot, 0, NULL);
+			while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+			{
+				bool isnull;
+				Datum d = heap_getattr(tup, Anum_cq_query_source,
+									   RelationGetDescr(rel), &isnull);
+
+				if (!isnull)
+					sources = lappend_oid(sources, DatumGetObjectId(d));
+			}
+			table_endscan(scan);
+			UnregisterSnapshot(snapshot);
+			table_close(rel, NoLock);
+		}
+		UnlockRelationOid(query_table, AccessShareLock);
+	}
+	foreach(lc, sources)
+	{
+		Oid relid = lfirst_oid(lc);
+		CqRelEntry *e = hash_search(relations, &relid, HASH_ENTER, NULL);
+
+		e->direct = true;
+		e->source = true;
+	}
+	list_free(sources);
+	relations_valid = (seen == invalidations);
+	return true;
+}
+
+/* IsSource: whether writing relid writes the source of a query */
+static bool
+IsSource(Oid relid)
+{
+	CqRelEntry *e;
+	bool source = false;
+	uint64 seen;
+
+	if ((!relations_valid || relations == NULL) && !LoadSources())
+		return true;
+	e = hash_search(relations, &relid, HASH_FIND, NULL);
+	if (e != NULL)
+		return e->source;
+	if (!OidIsValid(query_table))
+		return false;
+
+	/* No entry is held across catalog reads, which may invalidate it */
+	seen = invalidations;
+	if (get_rel_relispartition(relid))
+	{
+		List *ancestors = get_partition_ancestors(relid);
+		ListCell *lc;
+
+		foreach(lc, ancestors)
+		{
+			Oid parent = lfirst_oid(lc);
+
+			e = hash_search(relations, &parent, HASH_FIND, NULL);
+			if (e != NULL && e->direct)
+				source = true;
+		}
+		list_free(ancestors);
+	}
+	if (seen == invalidations && relations_valid)
+	{
+		e = hash_search(relations, &relid, HASH_ENTER, NULL);
+		e->direct = false;
+		e->source = source;
+	}
+	return source;
+}
+
+static void
+CqExecutorStart(QueryDesc *queryDesc, int eflags)
+{
+	ListCell *lc;
+	PlannedStmt *stmt;
+
+	if (prev_ExecutorStart)
+		prev_ExecutorStart(queryDesc, eflags);
+	else
+		standard_ExecutorStart(queryDesc, eflags);
+
+	/* Once per transaction; a plain SELECT has no result relation */
+	stmt = queryDesc->plannedstmt;
+	if (wake_worker || !watching || stmt->resultRelations == NIL ||
+		(eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0)
+		return;
+	foreach(lc, stmt->resultRelations)
+	{
+		RangeTblEntry *rte = rt_fetch(lfirst_int(lc), stmt->rtable);
+
+		if (IsSource(rte->relid))
+		{
+			wake_worker = true;
+			return;
+		}
+	}
+}
+
+void
+cq_source_writes_after_utility(Node *stmt)
+{
+	if (!watching)
+		return;
+	if (IsA(stmt, CopyStmt))
+	{
+		CopyStmt *copy = (CopyStmt *) stmt;
+		Oid relid;
+
+		if (wake_worker || !copy->is_from || copy->relation == NULL)
+			return;
+		/* COPY holds its lock on the table to the end of the transaction */
+		relid = RangeVarGetRelid(copy->relation, NoLock, true);
+		if (OidIsValid(relid) && IsSource(relid))
+			wake_worker = true;
+	}
+	else if (IsA(stmt, DropStmt) &&
+			 ((DropStmt *) stmt)->removeType == OBJECT_EXTENSION)
+	{
+		/* The worker exits when it sees the extension gone */
+		wake_worker = true;
+	}
+	else if (IsA(stmt, CreateExtensionStmt))
+	{
+		if (strcmp(((CreateExtensionStmt *) stmt)->extname, "cqstream") == 0)
+			extension_created = true;
+	}
+	else if (IsA(stmt, TransactionStmt) &&
+			 ((TransactionStmt *) stmt)->kind == TRANS_STMT_COMMIT_PREPARED)
+	{
+		/* What the prepared transaction wrote is not known here */
+		wake_worker = true;
+		extension_created = true;
+	}
+}
+
+void
+cq_source_writes_registry_changed(bool sources)
+{
+	if (sources)
+	{
+		Oid rel = QueryTable();
+
+		if (OidIsValid(rel))
+			CacheInvalidateRelcacheByRelid(rel);
+	}
+	wake_worker = true;
+}
+
+void
+cq_source_writes_ignore(void)
+{
+	watching = false;
+}
+
+/*
+ * After the locks of a top-level transaction are released, at commit or
+ * rollback: wake.  Runs once per resource owner of the transaction; the
+ * flags make it act once.  Must not error.
+ */
+static void
+AfterLocks(ResourceReleasePhase phase, bool isCommit, bool isTopLevel,
+		   void *arg)
+{
+	if (phase != RESOURCE_RELEASE_AFTER_LOCKS || !isTopLevel)
+		return;
+	/*
+	 * A rollback too: the writer took ids, and the worker's safe bound
+	 * waited for it to end, holding back the rows of others
+	 */
+	if (wake_worker)
+		cq_wakeup_workers(MyDatabaseId);
+	if (isCommit && extension_created)
+		cq_wakeup_report_created(MyDatabaseId);
+	wake_worker = false;
+	extension_created = false;
+}
+
+/*
+ * PREPARE TRANSACTION releases resources "as committed" while its writes
+ * and locks stay with the prepared transaction: nothing to wake yet
+ * (COMMIT PREPARED does it).
+ */
+static void
+BeforePrepare(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_PRE_PREPARE)
+	{
+		wake_worker = false;
+		extension_created = false;
+	}
+}
+
+void
+cq_source_writes_init(void)
+{
+	watching = true;
+	prev_ExecutorStart = ExecutorStart_hook;
+	ExecutorStart_hook = CqExecutorStart;
+	CacheRegisterRelcacheCallback(InvalidateRelation, (Datum) 0);
+	RegisterResourceReleaseCallback(AfterLocks, NULL);
+	RegisterXactCallback(BeforePrepare, NULL);
+}

@@ -1,0 +1,65 @@
+/*-------------------------------------------------------------------------
+ *
+ * wakeup.h
+ *	  Waking the engine's processes: the latches of the workers and of the
+ *	  launcher, published in shared memory, and what the launcher is told
+ *	  about the extension coming and going in a database (wakeup.c).
+ *
+ * Design notes
+ *
+ * Who wakes whom: a backend whose transaction wrote a source table sets
+ * the latch of its database's worker after commit (source_writes.c); a
+ * backend that ran CREATE EXTENSION cqstream reports the database to the
+ * launcher and sets its latch; a worker that finds no extension in its
+ * database reports that before it exits, so that the launcher does not
+ * start it again until CREATE EXTENSION.  Everything here is a no-op when
+ * the library was not preloaded (no shared memory, and no worker either).
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef CQSTREAM_WAKEUP_H
+#define CQSTREAM_WAKEUP_H
+
+#include "postgres.h"
+
+/* Called by _PG_init while preloading: asks for the shared memory */
+extern void cq_wakeup_shmem_init(void);
+
+/*
+ * A worker publishes its latch for its database (MyDatabaseId); it is
+ * withdrawn when the process exits.  Returns false when every slot is
+ * taken (the worker then relies on cqstream.poll_interval alone).
+ */
+extern bool cq_wakeup_attach_worker(void);
+
+/* Set the latch of every worker of database dboid; never errors */
+extern void cq_wakeup_workers(Oid dboid);
+
+/* The launcher publishes its latch; withdrawn when it exits */
+extern void cq_wakeup_attach_launcher(void);
+
+/*
+ * The extension in a database, as the launcher learns of it.
+ *
+ * cq_wakeup_extension_epoch: a counter that every reported CREATE
+ * EXTENSION moves; a worker reads it before it looks for the extension.
+ * cq_wakeup_report_absent: that worker found no extension in dboid, having
+ * read epoch first; the launcher ignores the report if a creation was
+ * reported since (the worker's snapshot may predate it).
+ * cq_wakeup_report_created: CREATE EXTENSION committed in dboid; wakes the
+ * launcher.
+ */
+extern uint64 cq_wakeup_extension_epoch(void);
+extern void cq_wakeup_report_absent(Oid dboid, uint64 epoch);
+extern void cq_wakeup_report_created(Oid dboid);
+
+/*
+ * The launcher takes the reports made since its last call, in order:
+ * cb(dboid, present, arg) for each report still valid.  When reports
+ * were lost (too many at once), first cb(InvalidOid, true, arg): the
+ * extension may now be in any database.
+ */
+typedef void (*CqExtensionReportCb)(Oid dboid, bool present, void *arg);
+extern void cq_wakeup_take_reports(CqExtensionReportCb cb, void *arg);
+
+#endif /* CQSTREAM_WAKEUP_H */

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+#
+# test/bench/latency.sh: commit to NOTIFY, cqstream beside a row trigger's
+# pg_notify (`make bench`, run by test/bench/run.sh).
+#
+# Design notes
+#
+# Two source tables, lat_cq(id identity, t, v) with a transform (add 1,
+# default options: one hint notification per batch) and lat_tr with an
+# AFTER INSERT FOR EACH ROW trigger doing pg_notify, the baseline a user
+# writes today.  test/bench/notifylat.c (built here against libpq)
+# LISTENs on one connection and inserts single rows on another at
+# CQ_LAT_RATE (200) a second, CQ_LAT_N (2000) of them per case, and takes
+# the time from each INSERT's return to the next notification's arrival.
+# The cases run one after the other on the same cluster, cqstream first;
+# the worker is woken by each commit (cqstream.poll_interval, 1 s, is
+# only the safety net).  Printed: p50, p99 and max per case, and the
+# targets of issue 15 (p50 <= 0.5 ms, p99 <= 2 ms to NOTIFY).
+#
+# Environment: the bench cluster's PGHOST, PGPORT, PGUSER, PGDATABASE
+# (run.sh sets them), PG_BINDIR (psql, pg_config).
+set -euo pipefail
+
+: "${PGHOST:?} ${PGPORT:?} ${PGDATABASE:?}"
+PSQL=${PG_BINDIR:+$PG_BINDIR/}psql
+PG_CONFIG_BIN=${PG_BINDIR:+$PG_BINDIR/}pg_config
+CQ_ROOT=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../.." && pwd -P)
+N=${CQ_LAT_N:-2000}
+RATE=${CQ_LAT_RATE:-200}
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/cqstream-latency.XXXXXX")
+cleanup()
+{
+	"$PSQL" -X -q \
+		-c "SELECT cqstream.drop_query(name) FROM cqstream.queries WHERE name = 'lat_q'" \
+		-c 'DROP TABLE IF EXISTS lat_cq, lat_tr CASCADE' \
+		-c 'DROP FUNCTION IF EXISTS lat_notify()' >/dev/null 2>&1 || true
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+q()
+{
+	"$PSQL" -X -q -At -v ON_ERROR_STOP=1 "$@"
+}
+
+cc -O2 -Wall -Wextra -Werror -I"$("$PG_CONFIG_BIN" --includedir)" \
+	-o "$WORK/notifylat" "$CQ_ROOT/test/bench/notifylat.c" \
+	-L"$("$PG_CONFIG_BIN" --libdir)" -lpq
+
+q <<'SQL'
+SET client_min_messages = warning;
+DROP TABLE IF EXISTS lat_cq, lat_tr CASCADE;
+CREATE TABLE lat_cq (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	t timestamptz NOT NULL DEFAULT now(), v float8);
+CREATE TABLE lat_tr (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	t timestamptz NOT NULL DEFAULT now(), v float8);
+CREATE OR REPLACE FUNCTION lat_notify() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM pg_notify('lat_tr', json_build_object('id', NEW.id,
+		'datetime', NEW.t, 'value', NEW.v + 1)::text);
+	RETURN NULL;
+END $$;
+CREATE TRIGGER lat_tr AFTER INSERT ON lat_tr
+	FOR EACH ROW EXECUTE FUNCTION lat_notify();
+DO $$ BEGIN
+	PERFORM cqstream.drop_query(name) FROM cqstream.queries WHERE name = 'lat_q';
+END $$;
+SELECT cqstream.create_transform('lat_q', 'lat_cq', 't', 'v', 'add 1');
+SQL
+
+# The worker must be up (the launcher starts it at CREATE EXTENSION)
+q <<'SQL'
+DO $$
+DECLARE t0 timestamptz := clock_timestamp();
+BEGIN
+	WHILE NOT EXISTS (SELECT FROM pg_stat_activity
+					  WHERE backend_type = 'cqstream worker'
+					  AND datname = current_database()) LOOP
+		IF clock_timestamp() - t0 > interval '30 s' THEN
+			RAISE EXCEPTION 'no cqstream worker in % after 30 s', current_database();
+		END IF;
+		PERFORM pg_sleep(0.05);
+		PERFORM pg_stat_clear_snapshot();
+	END LOOP;
+END $$;
+SQL
+
+conninfo="host=$PGHOST port=$PGPORT user=${PGUSER:-postgres} dbname=$PGDATABASE"
+cq=$("$WORK/notifylat" "$conninfo" cqstream_lat_q \
+	"INSERT INTO lat_cq (v) VALUES (1)" "$N" "$RATE")
+tr=$("$WORK/notifylat" "$conninfo" lat_tr \
+	"INSERT INTO lat_tr (v) VALUES (1)" "$N" "$RATE")
+processed=$(q -c "SELECT rows_processed FROM cqstream.queries WHERE name = 'lat_q'")
+[ "$processed" -eq "$N" ] || {
+	echo "latency: lat_q processed $processed of $N rows" >&2
+	exit 1
+}
+
+awk -v cq="$cq" -v tr="$tr" -v n="$N" -v rate="$RATE" 'BEGIN {
+	split(cq, c, " "); split(tr, t, " ")
+	printf "commit to NOTIFY, %d single-row inserts at %d a second per case (ms)\n", n, rate
+	fmt = "%-40s | %7s | %7s | %7s\n"
+	printf fmt, "case", "p50", "p99", "max"
+	print "-----------------------------------------+---------+---------+--------"
+	printf fmt, "cqstream transform (woken at commit)", c[1], c[2], c[3]
+	printf fmt, "row trigger pg_notify (baseline)", t[1], t[2], t[3]
+	print ""
+	print "targets (issue 15):"
+	tf = "  %-28s %-34s %s\n"
+	printf tf, "p50 <= 0.5 ms to NOTIFY", sprintf("%.3f ms (trigger %.3f ms)", c[1], t[1]),
+		(c[1] <= 0.5 ? "met" : "MISSED")
+	printf tf, "p99 <= 2 ms to NOTIFY", sprintf("%.3f ms (trigger %.3f ms)", c[2], t[2]),
+		(c[2] <= 2 ? "met" : "MISSED")
+}'

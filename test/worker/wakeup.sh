@@ -1,0 +1,420 @@
+# shellcheck shell=bash
+# test/worker/wakeup.sh: the worker woken by commits and the launcher
+# woken by CREATE EXTENSION, run by suite_wakeup in test/run.sh (which
+# sources this file and calls cq_wakeup_tests).
+#
+# Design notes
+#
+# One cluster, "wakeup", whose workers poll once an hour
+# (cqstream.poll_interval = 1h): every result that arrives within a
+# check's timeout was brought by a wake-up, so each check fails if the
+# wake path it exercises is missing (the timeouts, 30 to 180 s, are
+# far below an hour).  Nothing asserts on time: every wait polls a
+# condition with a timeout.  The launcher's starts are counted in the
+# server log (log_min_messages = debug1 makes the postmaster log each
+# background worker it starts); that a database without the extension
+# is not tried again is checked against a "clock" of new databases,
+# each of which the launcher must have tried meanwhile.  Commits are made
+# by pgbench (random pauses, bursts, four clients racing the worker's
+# sleep) and notifications counted by cqlisten.c.
+
+CQK_DB=cq
+
+cqk_sql()
+{
+	cq_psql wakeup -d "$CQK_DB" -At -c "$1"
+}
+
+cqk_wait()
+{
+	cq_wait_until cqk_sql "$@"
+}
+
+cqk_check()
+{
+	cq_check_sql cqk_sql "$@"
+}
+
+# The same in database postgres, for the launcher's checks
+cqk_pg_sql()
+{
+	cq_psql wakeup -d postgres -At -c "$1"
+}
+
+cqk_conninfo()
+{
+	echo "host=$CQ_TMP/pg-wakeup port=$(cat "$CQ_TMP/pg-wakeup/port") user=postgres dbname=$CQK_DB"
+}
+
+cqk_table()
+{
+	cqk_sql "CREATE TABLE $1 (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, t timestamptz NOT NULL DEFAULT now(), k text, v float8 ${2:-})" >/dev/null
+}
+
+cqk_worker_pid()
+{
+	cqk_sql "SELECT pid FROM pg_stat_activity WHERE backend_type = 'cqstream worker' AND datname = '$CQK_DB'" 2>/dev/null || true
+}
+
+# cqk_starts DBNAME: how many workers the launcher has started for DBNAME
+cqk_starts()
+{
+	local oid
+	oid=$(cq_psql wakeup -d postgres -At -c "SELECT oid FROM pg_database WHERE datname = '$1'")
+	grep -c "starting background worker process \"cqstream worker $oid\"" \
+		"$CQ_TMP/pg-wakeup/log" || true
+}
+
+# cqk_wait_starts DBNAME N: until the launcher has started N workers there
+cqk_wait_starts()
+{
+	local end=$((SECONDS + 30))
+	while [ "$SECONDS" -lt "$end" ]; do
+		[ "$(cqk_starts "$1")" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# A database without the extension is tried once, then left alone until
+# CREATE EXTENSION, which starts its worker.
+test_wakeup_launcher()
+{
+	local db=cq_none clock n
+	cq_psql wakeup -d postgres -c "CREATE DATABASE $db" >/dev/null
+	if cqk_wait_starts "$db" 1; then
+		cq_pass "a new database without the extension is tried once"
+	else
+		cq_fail "a new database without the extension is tried once"
+	fi
+	# The clock: three databases created one after the other, each tried
+	# by the launcher (more than a launcher interval, CQ_LAUNCHER_INTERVAL_MS,
+	# passes; a launcher that retried would have tried cq_none again).
+	for clock in 1 2 3; do
+		cq_psql wakeup -d postgres -c "CREATE DATABASE cq_clock$clock" >/dev/null
+		cqk_wait_starts "cq_clock$clock" 1 || cq_fail "launcher tries cq_clock$clock"
+	done
+	n=$(cqk_starts "$db")
+	if [ "$n" -eq 1 ]; then
+		cq_pass "no worker started again in a database without the extension"
+	else
+		cq_fail "no worker started again in a database without the extension" \
+			"$n starts in $db"
+	fi
+	cq_check_sql cqk_pg_sql "no cqstream worker connected to it" \
+		"SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'cqstream worker' AND datname = '$db'" 0
+	cq_psql wakeup -d "$db" -c "CREATE EXTENSION cqstream" >/dev/null
+	if cq_wait_until cqk_pg_sql "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'cqstream worker' AND datname = '$db'" 1 30; then
+		cq_pass "CREATE EXTENSION wakes the launcher: the database gets its worker"
+	else
+		cq_fail "CREATE EXTENSION wakes the launcher: the database gets its worker"
+	fi
+	cq_psql wakeup -d "$db" -c "DROP EXTENSION cqstream" >/dev/null
+	if cq_wait_until cqk_pg_sql "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'cqstream worker' AND datname = '$db'" 0 30; then
+		cq_pass "DROP EXTENSION: the worker exits"
+	else
+		cq_fail "DROP EXTENSION: the worker exits"
+	fi
+	n=$(cqk_starts "$db")
+	cq_psql wakeup -d postgres -c "CREATE DATABASE cq_clock4" >/dev/null
+	cqk_wait_starts cq_clock4 1 || true
+	cq_psql wakeup -d postgres -c "CREATE DATABASE cq_clock5" >/dev/null
+	cqk_wait_starts cq_clock5 1 || true
+	if [ "$(cqk_starts "$db")" -eq "$n" ]; then
+		cq_pass "after DROP EXTENSION no worker is started there again"
+	else
+		cq_fail "after DROP EXTENSION no worker is started there again" \
+			"$(cqk_starts "$db") starts, $n before"
+	fi
+}
+
+# INSERT, COPY (which runs no executor hook), COPY into a partition of a
+# partitioned source, a new query over existing rows, a resumed query:
+# each wakes the sleeping worker.
+test_wakeup_paths()
+{
+	cqk_check "cqstream.poll_interval is an hour" \
+		"SELECT setting || unit FROM pg_settings WHERE name = 'cqstream.poll_interval'" 3600000ms
+	cqk_table ins
+	cqk_sql "SELECT cqstream.create_transform('ins_q', 'ins', 't', 'v', 'add 1')" >/dev/null
+	cqk_sql "INSERT INTO ins (v) VALUES (1)" >/dev/null
+	if cqk_wait "$(cq_state_sql ins_q rows_processed)" 1 30; then
+		cq_pass "a committed INSERT wakes the worker"
+	else
+		cq_fail "a committed INSERT wakes the worker"
+	fi
+
+	cqk_table cp
+	cqk_sql "SELECT cqstream.create_transform('cp_q', 'cp', 't', 'v', 'add 1')" >/dev/null
+	seq 1 100 | cq_psql wakeup -d "$CQK_DB" -c "COPY cp (v) FROM STDIN" >/dev/null
+	if cqk_wait "$(cq_state_sql cp_q rows_processed)" 100 30; then
+		cq_pass "COPY FROM into a source wakes the worker"
+	else
+		cq_fail "COPY FROM into a source wakes the worker"
+	fi
+
+	# bigserial: the partition gets the parent's default, nextval()
+	cqk_sql "CREATE TABLE part (id bigserial, t timestamptz NOT NULL DEFAULT now(), v float8, PRIMARY KEY (id)) PARTITION BY RANGE (id)" >/dev/null
+	cqk_sql "CREATE TABLE part_1 PARTITION OF part FOR VALUES FROM (MINVALUE) TO (MAXVALUE)" >/dev/null
+	cqk_sql "SELECT cqstream.create_transform('part_q', 'part', 't', 'v', 'add 1')" >/dev/null
+	cqk_sql "INSERT INTO part (v) VALUES (1)" >/dev/null
+	if cqk_wait "$(cq_state_sql part_q rows_processed)" 1 30; then
+		cq_pass "an INSERT into a partitioned source wakes the worker"
+	else
+		cq_fail "an INSERT into a partitioned source wakes the worker"
+	fi
+	# A partition written directly (COPY), its id from the default
+	echo 7 | cq_psql wakeup -d "$CQK_DB" -c "COPY part_1 (v) FROM STDIN" >/dev/null
+	if cqk_wait "$(cq_state_sql part_q rows_processed)" 2 30; then
+		cq_pass "COPY into a partition of a source wakes the worker"
+	else
+		cq_fail "COPY into a partition of a source wakes the worker"
+	fi
+
+	cqk_table old
+	cqk_sql "INSERT INTO old (v) SELECT g FROM generate_series(1, 50) g" >/dev/null
+	cqk_sql "SELECT cqstream.create_transform('old_q', 'old', 't', 'v', 'add 1', options => '{\"start\": \"beginning\"}')" >/dev/null
+	if cqk_wait "$(cq_state_sql old_q rows_processed)" 50 30; then
+		cq_pass "creating a query over existing rows wakes the worker"
+	else
+		cq_fail "creating a query over existing rows wakes the worker"
+	fi
+
+	cqk_sql "SELECT cqstream.pause_query('old_q')" >/dev/null
+	cqk_sql "INSERT INTO old (v) SELECT g FROM generate_series(1, 5) g" >/dev/null
+	cqk_sql "INSERT INTO ins (v) VALUES (2)" >/dev/null
+	cqk_wait "$(cq_state_sql ins_q rows_processed)" 2 30 >/dev/null || true
+	cqk_check "a paused query consumes nothing (the worker has run since)" \
+		"$(cq_state_sql old_q rows_processed)" 50
+	cqk_sql "SELECT cqstream.resume_query('old_q')" >/dev/null
+	if cqk_wait "$(cq_state_sql old_q rows_processed)" 55 30; then
+		cq_pass "resume_query wakes the worker"
+	else
+		cq_fail "resume_query wakes the worker"
+	fi
+}
+
+# A session that holds a lock conflicting with the safe bound's and
+# writes nothing (as autovacuum does), and a writer that rolls back: each
+# holds back a committed row while it lasts, and neither wakes the worker
+# by a commit; the row still arrives after they end.
+test_wakeup_holders()
+{
+	local pid
+	cqk_table lk
+	cqk_sql "SELECT cqstream.create_transform('lk_q', 'lk', 't', 'v', 'add 1')" >/dev/null
+	cq_psql wakeup -d "$CQK_DB" -c "BEGIN" \
+		-c "LOCK TABLE lk IN SHARE UPDATE EXCLUSIVE MODE" \
+		-c "SELECT pg_sleep(2) AS lock_holder" -c "COMMIT" >/dev/null &
+	pid=$!
+	cqk_wait "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(2) AS lock_holder%' AND state = 'active'" 1 10 >/dev/null || true
+	cqk_sql "INSERT INTO lk (v) VALUES (1)" >/dev/null
+	if cqk_wait "$(cq_state_sql lk_q rows_processed)" 1 30; then
+		cq_pass "a row held back by a lock holder that writes nothing arrives after it ends"
+	else
+		cq_fail "a row held back by a lock holder that writes nothing arrives after it ends"
+	fi
+	wait "$pid" || true
+
+	cqk_table rb
+	cqk_sql "SELECT cqstream.create_transform('rb_q', 'rb', 't', 'v', 'add 1')" >/dev/null
+	cq_psql wakeup -d "$CQK_DB" -c "BEGIN" -c "INSERT INTO rb (v) VALUES (1)" \
+		-c "SELECT pg_sleep(2) AS rb_writer" -c "ROLLBACK" >/dev/null &
+	pid=$!
+	cqk_wait "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(2) AS rb_writer%' AND state = 'active'" 1 10 >/dev/null || true
+	cqk_sql "INSERT INTO rb (v) VALUES (2)" >/dev/null
+	if cqk_wait "SELECT rows_processed || '/' || (SELECT string_agg(payload->>'value', ',') FROM cqstream.results('rb_q')) FROM cqstream.queries WHERE name = 'rb_q'" 1/3 30; then
+		cq_pass "a row held back by a writer that rolls back arrives after the rollback"
+	else
+		cq_fail "a row held back by a writer that rolls back arrives after the rollback"
+	fi
+	wait "$pid" || true
+}
+
+# 10,000 single-row commits from four pgbench clients: random pauses,
+# bursts without any, while the worker is also busy with large batches of
+# another query.  Every result is notified, none twice.
+test_wakeup_many()
+{
+	local out=$CQ_TMP/wk-listen.out err=$CQ_TMP/wk-listen.err
+	local script=$CQ_TMP/wk-bench.sql lpid rc=0 ids distinct bulk_pid got
+	cqk_table wk
+	cqk_table bulk
+	cqk_sql "SELECT cqstream.create_transform('wk_q', 'wk', 't', 'v', 'mul 2', key_column => 'k', options => '{\"notify\": \"id\", \"retention_rows\": 0}')" >/dev/null
+	cqk_sql "SELECT cqstream.create_aggregate('bulk_q', 'bulk', 't', 'v', 'AVG', cqstream.count_window(7), key_column => 'k', options => '{\"retention_rows\": 0}')" >/dev/null
+	"$CQ_TMP/cqlisten" "$(cqk_conninfo)" cqstream_wk_q 10000 240 >"$out" 2>"$err" &
+	lpid=$!
+	for _ in $(seq 100); do
+		grep -q listening "$err" 2>/dev/null && break
+		sleep 0.05
+	done
+	cat >"$script" <<'SQL'
+\set r random(0, 99)
+\if :r < 25
+\set d 0
+\elif :r < 90
+\set d random(50, 3000)
+\else
+\set d random(3000, 30000)
+\endif
+\sleep :d us
+INSERT INTO wk (k, v) VALUES ('c' || :client_id, :r);
+SQL
+	# Large batches at the same time: the worker is often mid-batch
+	(
+		for _ in 1 2 3; do
+			cqk_sql "INSERT INTO bulk (k, v) SELECT 'b' || (g % 13), g FROM generate_series(1, 150000) g" >/dev/null
+		done
+	) &
+	bulk_pid=$!
+	if cq_as_pg "$PG_BINDIR/pgbench" -n -c 4 -j 2 -t 2500 -f "$script" \
+		-h "$CQ_TMP/pg-wakeup" -p "$(cat "$CQ_TMP/pg-wakeup/port")" \
+		-U postgres "$CQK_DB" >"$CQ_TMP/wk-pgbench.log" 2>&1; then
+		cq_pass "10,000 single-row commits (4 clients, random pauses and bursts)"
+	else
+		cq_fail "10,000 single-row commits" "$(tail -3 "$CQ_TMP/wk-pgbench.log")"
+	fi
+	wait "$bulk_pid" || cq_fail "bulk inserts beside the single-row commits"
+	wait "$lpid" || rc=$?
+	ids=$(grep -o '"id":[0-9]*' "$out" | wc -l)
+	distinct=$(grep -o '"id":[0-9]*' "$out" | sort -u | wc -l)
+	if [ "$rc" -eq 0 ] && [ "$ids" -eq 10000 ] && [ "$distinct" -eq 10000 ]; then
+		cq_pass "LISTEN: every one of the 10,000 results notified, none twice"
+	else
+		cq_fail "LISTEN: every result notified, none twice" \
+			"cqlisten exit $rc; $ids ids, $distinct distinct; query: $(cqk_sql "SELECT rows_processed, status, last_error FROM cqstream.queries WHERE name = 'wk_q'")"
+	fi
+	grep -o '"id":[0-9]*' "$out" | cut -d: -f2 >"$out.ids"
+	got=$(cq_psql wakeup -d "$CQK_DB" -At -c "CREATE TEMP TABLE notified (id int8)" \
+		-c "\\copy notified FROM '$out.ids'" \
+		-c "SELECT count(*), count(n.id) FROM cqstream.result r LEFT JOIN notified n USING (id) WHERE r.query_id = (SELECT id FROM cqstream.query WHERE name = 'wk_q')" 2>&1 | tail -1)
+	if [ "$got" = "10000|10000" ]; then
+		cq_pass "the notified ids are those of the results log"
+	else
+		cq_fail "the notified ids are those of the results log" "results, notified: $got"
+	fi
+	cqk_check "results equal the source rows (2 * v, key), in id order" \
+		"WITH r AS (SELECT row_number() OVER (ORDER BY id) n, payload::json j FROM cqstream.result WHERE query_id = (SELECT id FROM cqstream.query WHERE name = 'wk_q')), s AS (SELECT row_number() OVER (ORDER BY id) n, * FROM wk) SELECT count(*) FILTER (WHERE (r.j->>'value')::float8 IS DISTINCT FROM 2 * s.v OR r.j->>'key' IS DISTINCT FROM s.k), count(*) FROM r FULL JOIN s USING (n)" \
+		"0|10000"
+	if cqk_wait "$(cq_state_sql bulk_q rows_processed)" 450000 120; then
+		cq_pass "the large batches beside them: 450,000 rows processed"
+	else
+		cq_fail "the large batches beside them: 450,000 rows processed"
+	fi
+}
+
+# kill -9 of the worker while it sleeps and while it works; the server
+# restarts every process, the launcher a new worker, whose latch commits
+# must find.  Then every source row has contributed exactly once.
+test_wakeup_crash()
+{
+	local stop=$CQ_TMP/wk-crash.stop wpid pid before n
+	cqk_sql "CREATE SEQUENCE kmarker" >/dev/null
+	cqk_table kc
+	cqk_sql "ALTER TABLE kc ALTER COLUMN v SET DEFAULT nextval('kmarker')" >/dev/null
+	cqk_sql "SELECT cqstream.create_transform('kc_q', 'kc', 't', 'v', 'mul 1', options => '{\"retention_rows\": 0}')" >/dev/null
+	cqk_sql "INSERT INTO kc (k) SELECT 'a' FROM generate_series(1, 100)" >/dev/null
+	cqk_wait "$(cq_state_sql kc_q rows_processed)" 100 30 >/dev/null || true
+
+	# Asleep: waiting on its latch, nothing to do
+	if cqk_wait "SELECT wait_event_type || '/' || state FROM pg_stat_activity WHERE backend_type = 'cqstream worker' AND datname = '$CQK_DB'" Extension/idle 30; then
+		pid=$(cqk_worker_pid)
+		if [ -n "$pid" ] && kill -9 "$pid"; then
+			cq_pass "kill -9 of the worker while it sleeps"
+		else
+			cq_fail "kill -9 of the worker while it sleeps" "no worker"
+		fi
+	else
+		cq_fail "the worker sleeps when it has nothing to do"
+	fi
+	if cqk_wait "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'cqstream worker' AND datname = '$CQK_DB' AND pid <> ${pid:-0}" 1 60; then
+		cq_pass "a new worker after the crash"
+	else
+		cq_fail "a new worker after the crash"
+	fi
+	for _ in $(seq 1 20); do
+		cqk_sql "INSERT INTO kc (k) VALUES ('s')" >/dev/null 2>&1 || sleep 0.2
+	done
+	n=$(cqk_sql "SELECT count(*) FROM kc")
+	if cqk_wait "$(cq_state_sql kc_q rows_processed)" "$n" 30; then
+		cq_pass "commits after the crash wake the new worker ($n rows)"
+	else
+		cq_fail "commits after the crash wake the new worker ($n rows)"
+	fi
+
+	# At work: a writer streams single-row and 500-row commits
+	rm -f "$stop"
+	(
+		i=0
+		while [ ! -e "$stop" ]; do
+			i=$((i + 1))
+			if [ $((i % 2)) -eq 0 ]; then
+				cqk_sql "INSERT INTO kc (k) SELECT 'w' FROM generate_series(1, 500)" >/dev/null 2>&1 || sleep 0.1
+			else
+				cqk_sql "INSERT INTO kc (k) VALUES ('w')" >/dev/null 2>&1 || sleep 0.1
+			fi
+		done
+	) &
+	wpid=$!
+	for round in 1 2; do
+		before=$(cqk_sql "$(cq_state_sql kc_q rows_processed)" 2>/dev/null || echo 0)
+		cqk_wait "SELECT ($(cq_state_sql kc_q rows_processed)) > ${before:-0}" t 30 >/dev/null || true
+		pid=$(cqk_worker_pid)
+		if [ -n "$pid" ] && kill -9 "$pid"; then
+			cq_pass "kill -9 of the worker while it works (round $round)"
+		else
+			cq_fail "kill -9 of the worker while it works (round $round)" "no worker"
+		fi
+		cqk_wait "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'cqstream worker' AND datname = '$CQK_DB' AND pid <> ${pid:-0}" 1 60 >/dev/null || true
+	done
+	before=$(cqk_sql "$(cq_state_sql kc_q rows_processed)" 2>/dev/null || echo 0)
+	cqk_wait "SELECT ($(cq_state_sql kc_q rows_processed)) > ${before:-0}" t 30 >/dev/null || true
+	: >"$stop"
+	wait "$wpid" || true
+	# The writer's last commit woke the worker: nothing else will
+	n=$(cqk_sql "SELECT count(*) FROM kc")
+	if cqk_wait "$(cq_state_sql kc_q rows_processed)" "$n" 60; then
+		cq_pass "worker caught up after the crashes ($n rows)"
+	else
+		cq_fail "worker caught up after the crashes ($n rows)"
+	fi
+	cqk_check "exactly once: every source row contributed once" \
+		"SELECT count(*) FILTER (WHERE r.v IS NULL OR s.v IS NULL), count(*) FROM (SELECT v FROM kc) s FULL JOIN (SELECT (payload::json->>'value')::float8 v FROM cqstream.result WHERE query_id = (SELECT id FROM cqstream.query WHERE name = 'kc_q')) r USING (v)" \
+		"0|$n"
+	cqk_check "exactly once: result ids neither skip nor repeat" \
+		"SELECT min(id) % 1000000000000, max(id) % 1000000000000, count(DISTINCT id) FROM cqstream.result WHERE query_id = (SELECT id FROM cqstream.query WHERE name = 'kc_q')" \
+		"1|$n|$n"
+}
+
+cq_wakeup_tests()
+{
+	if cq_cluster_start wakeup "cqstream.poll_interval = '1h'" \
+		"log_min_messages = debug1" "max_connections = 60"; then
+		cq_pass "cluster (cqstream.poll_interval = 1h)"
+	else
+		cq_fail "cluster"
+		cq_show_tail "$CQ_TMP/pg-wakeup/log" 15
+		return 0
+	fi
+	if ! gcc -O2 -Wall -I"$("$PG_CONFIG" --includedir)" \
+		-o "$CQ_TMP/cqlisten" test/worker/cqlisten.c \
+		-L"$("$PG_CONFIG" --libdir)" -lpq >"$CQ_TMP/cqlisten.log" 2>&1; then
+		cq_fail "build test/worker/cqlisten.c"
+		cq_show_tail "$CQ_TMP/cqlisten.log"
+		return 0
+	fi
+	chmod 755 "$CQ_TMP/cqlisten"
+	test_wakeup_launcher
+	cq_psql wakeup -d postgres -c "CREATE DATABASE $CQK_DB" >/dev/null
+	cqk_sql "CREATE EXTENSION cqstream" >/dev/null
+	if cqk_wait "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'cqstream worker' AND datname = '$CQK_DB'" 1 30; then
+		cq_pass "worker in $CQK_DB"
+	else
+		cq_fail "worker in $CQK_DB"
+	fi
+	test_wakeup_paths
+	test_wakeup_holders
+	test_wakeup_many
+	test_wakeup_crash
+	cp "$CQ_TMP/pg-wakeup/log" "$CQ_ARTIFACTS/wakeup-server.log" 2>/dev/null || true
+}

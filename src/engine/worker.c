@@ -50,7 +50,7 @@
  * timestamp-without-time-zone column is read as UTC), READ COMMITTED
  * (each statement, and so the source read after the safe-bound check,
  * takes a fresh snapshot) and session_replication_role = replica (no
- * per-row foreign-key check on cqstream.result_block; see cq_worker_main),
+ * per-row foreign-key check on cqstream.result_block; see SetUpSession),
  * whatever postgresql.conf says.
  *
  * One worker per database: a session-level advisory lock (key
@@ -299,6 +299,76 @@ TakeWorkerLock(void)
 		LOCKACQUIRE_NOT_AVAIL;
 }
 
+/*
+ * SetUpSession: the worker's own settings.  The worker writes only
+ * cqstream's own tables.  As a replica it skips the foreign-key check of
+ * each result row (a query-table lookup per row, the largest cost of a
+ * batch); the query_state update of the same subtransaction fails if the
+ * query was dropped meanwhile.
+ */
+static void
+SetUpSession(void)
+{
+	SetConfigOption("search_path", "pg_catalog", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("TimeZone", "UTC", PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("default_transaction_isolation", "read committed",
+					PGC_SUSET, PGC_S_OVERRIDE);
+	SetConfigOption("session_replication_role", "replica", PGC_SUSET,
+					PGC_S_OVERRIDE);
+}
+
+/* SetUpMemory: the worker's memory contexts and allocator settings */
+static void
+SetUpMemory(void)
+{
+#ifdef __GLIBC__
+	/*
+	 * Keep freed memory in the process rather than returning it to the
+	 * kernel after every batch: each batch allocates and frees tens of
+	 * megabytes (pending notifications, tuples), and faulting fresh pages
+	 * back in cost about a tenth of a batch.  The worker's footprint
+	 * stays at its largest batch's.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
+#endif
+
+	pass_cxt = AllocSetContextCreate(TopMemoryContext, "cqstream pass",
+									 ALLOCSET_DEFAULT_SIZES);
+	query_cxt = AllocSetContextCreate(TopMemoryContext, "cqstream query",
+									  ALLOCSET_DEFAULT_SIZES);
+	cq_capture_reset();
+	idle_seqs = MemoryContextAlloc(TopMemoryContext, sizeof(Oid));
+	idle_values = MemoryContextAlloc(TopMemoryContext, sizeof(int64));
+}
+
+/*
+ * MaybeTrim: retention, when due.  Slower once idle: only retention_age
+ * can then be due.
+ */
+static void
+MaybeTrim(TimestampTz *last_trim)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	long interval = TimestampDifferenceExceeds(last_batch, now,
+											   CQ_RETENTION_IDLE_AFTER_MS)
+		? CQ_RETENTION_IDLE_INTERVAL_MS
+		: CQ_RETENTION_INTERVAL_MS;
+
+	if (!TimestampDifferenceExceeds(*last_trim, now, interval))
+		return;
+	*last_trim = now;
+	PG_TRY();
+	{
+		cq_retention_trim();
+	}
+	PG_CATCH();
+	{
+		RecoverFromError("trimming the results log");
+	}
+	PG_END_TRY();
+}
+
 void
 cq_worker_main(Datum arg)
 {
@@ -320,18 +390,7 @@ cq_worker_main(Datum arg)
 	 */
 	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
 
-	SetConfigOption("search_path", "pg_catalog", PGC_SUSET, PGC_S_OVERRIDE);
-	SetConfigOption("TimeZone", "UTC", PGC_SUSET, PGC_S_OVERRIDE);
-	SetConfigOption("default_transaction_isolation", "read committed",
-					PGC_SUSET, PGC_S_OVERRIDE);
-	/*
-	 * The worker writes only cqstream's own tables.  As a replica it skips
-	 * the foreign-key check of each result row (a query-table lookup per
-	 * row, the largest cost of a batch); the query_state update of the
-	 * same subtransaction fails if the query was dropped meanwhile.
-	 */
-	SetConfigOption("session_replication_role", "replica", PGC_SUSET,
-					PGC_S_OVERRIDE);
+	SetUpSession();
 
 	/* Its own writes (cqstream's tables) wake nobody */
 	cq_source_writes_ignore();
@@ -361,25 +420,7 @@ cq_worker_main(Datum arg)
 				(errmsg("cqstream worker: no free wake-up slot, looking for "
 						"new rows every cqstream.poll_interval only")));
 
-#ifdef __GLIBC__
-	/*
-	 * Keep freed memory in the process rather than returning it to the
-	 * kernel after every batch: each batch allocates and frees tens of
-	 * megabytes (pending notifications, tuples), and faulting fresh pages
-	 * back in cost about a tenth of a batch.  The worker's footprint
-	 * stays at its largest batch's.
-	 */
-	mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
-	mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
-#endif
-
-	pass_cxt = AllocSetContextCreate(TopMemoryContext, "cqstream pass",
-									 ALLOCSET_DEFAULT_SIZES);
-	query_cxt = AllocSetContextCreate(TopMemoryContext, "cqstream query",
-									  ALLOCSET_DEFAULT_SIZES);
-	cq_capture_reset();
-	idle_seqs = MemoryContextAlloc(TopMemoryContext, sizeof(Oid));
-	idle_values = MemoryContextAlloc(TopMemoryContext, sizeof(int64));
+	SetUpMemory();
 	last_trim = GetCurrentTimestamp();
 
 	for (;;)
@@ -417,25 +458,7 @@ cq_worker_main(Datum arg)
 		}
 		PG_END_TRY();
 
-		/* Slower once idle: only retention_age can then be due */
-		if (TimestampDifferenceExceeds(last_trim, GetCurrentTimestamp(),
-									   TimestampDifferenceExceeds(last_batch,
-																  GetCurrentTimestamp(),
-																  CQ_RETENTION_IDLE_AFTER_MS)
-										   ? CQ_RETENTION_IDLE_INTERVAL_MS
-										   : CQ_RETENTION_INTERVAL_MS))
-		{
-			last_trim = GetCurrentTimestamp();
-			PG_TRY();
-			{
-				cq_retention_trim();
-			}
-			PG_CATCH();
-			{
-				RecoverFromError("trimming the results log");
-			}
-			PG_END_TRY();
-		}
+		MaybeTrim(&last_trim);
 
 		cq_replication_check();
 		timed_out = false;

@@ -155,11 +155,14 @@ cqu_results()
 
 cq_upgrade_tests()
 {
-	local orig_pg_config=$PG_CONFIG libroot sharedir pkglibdir root
+	local orig_pg_config libroot sharedir pkglibdir root
 	local src=$CQ_TMP/upgrade-src log=$CQ_ARTIFACTS/upgrade.log
 	local lock=${CQ_BUILD_LOCK:-/tmp/cqstream-build.lock} f got want p
 	local new_version old_state ref_state n
 	: >"$log"
+	# PG_CONFIG may be unset (make test's default): the server's
+	cq_pg_env
+	orig_pg_config=$PG_CONFIG
 	new_version=$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" cqstream.control)
 
 	# The released version's source, from git history

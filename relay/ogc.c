@@ -8,8 +8,9 @@
  * "/" stays the dashboard for browsers and for clients stating no JSON
  * preference (curl's any-type Accept), so nothing that worked before
  * changes: the landing page is chosen only by f=json, or by an Accept
- * header naming application/json and not text/html.  A browser's Accept always names
- * text/html, so q-values need not be weighed; f=html forces the page.
+ * header naming application/json and not text/html.  A browser's Accept
+ * always names text/html, so q-values need not be weighed; f=html forces
+ * the page.
  * The reply varies with Accept, which it says (Vary), so a cache keeps
  * the two apart.
  *

@@ -150,7 +150,7 @@ cqo_exercised()
 # the token, so only an unknown path would be 404)
 cqo_routed()
 {
-	local p bad= list
+	local p bad='' list
 	list=$(node "$CQO_MJS" list-paths "$CQO_STATE/api.json") || return 1
 	[ -n "$list" ] || {
 		echo "the document has no paths"
@@ -217,7 +217,7 @@ cqo_cleanup()
 
 cq_relay_ogc_tests()
 {
-	local why bad= k
+	local why bad='' k
 	CQO_STATE=$CQ_TMP/relay-ogc
 	CQO_LOGS=$CQ_ARTIFACTS/relay-ogc
 	CQO_MJS=$CQ_ROOT/test/relay/ogc.mjs
@@ -259,7 +259,7 @@ cq_relay_ogc_tests()
 	mapfile -t CQO_PATHS < <(cqo_exercised)
 	cqo_check "/api has every path the relay tests exercise (${CQO_PATHS[*]})" \
 		node "$CQO_MJS" has-paths "$CQO_STATE/api.json" "${CQO_PATHS[@]}" \
-		/conformance /api /queries /queries/{name} /queries/{name}/stream \
+		/conformance /api /queries '/queries/{name}' '/queries/{name}/stream' \
 		/stream /healthz /metrics
 	cqo_check "every path of /api is routed by the relay" cqo_routed
 	cqo_check "/, /conformance and /api are open with a token configured; /queries is not" \

@@ -98,10 +98,11 @@ format-check:
 # ---------------------------------------------------------------------------
 # cqstream-relay (relay/, docs/relay.md): a program beside the extension,
 # built by `make`, installed into PostgreSQL's bindir.  Objects and the
-# generated dashboard source live in relay/build/; relay-asan builds a
-# sanitized copy for the tests, relay-unit the unit tests.
+# generated dashboard and OpenAPI sources live in relay/build/;
+# relay-asan builds a sanitized copy for the tests, relay-unit the unit
+# tests.
 RELAY_SRCS = $(sort $(wildcard relay/*.c))
-RELAY_NAMES = $(patsubst relay/%.c,%,$(RELAY_SRCS)) dashboard
+RELAY_NAMES = $(patsubst relay/%.c,%,$(RELAY_SRCS)) dashboard openapi
 RELAY_OBJS = $(patsubst %,relay/build/%.o,$(RELAY_NAMES))
 RELAY_ASAN_OBJS = $(patsubst %,relay/build/asan/%.o,$(RELAY_NAMES))
 RELAY_UNIT_OBJS = $(patsubst %,relay/build/asan/%.o,config config_secrets config_access config_redact sse \
@@ -151,6 +152,12 @@ relay/build/asan/dashboard.o: relay/build/dashboard.c | relay/build/asan
 relay/build/dashboard.c: relay/embed.sh $(wildcard relay/dashboard.html) \
 		$(RELAY_HTML_STAMP)
 	relay/embed.sh relay/dashboard.html $@
+relay/build/openapi.o: relay/build/openapi.c
+	$(CC) $(RELAY_CPPFLAGS) $(RELAY_CFLAGS) -c -o $@ $<
+relay/build/asan/openapi.o: relay/build/openapi.c | relay/build/asan
+	$(CC) $(RELAY_CPPFLAGS) $(RELAY_CFLAGS) $(RELAY_ASAN) -c -o $@ $<
+relay/build/openapi.c: relay/embed.sh relay/openapi.json | relay/build/asan
+	relay/embed.sh relay/openapi.json $@ relay_openapi_json openapi.h
 $(RELAY_HTML_STAMP): | relay/build/asan
 	rm -f relay/build/html-*.stamp && touch $@
 relay/build/asan:

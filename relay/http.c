@@ -1,7 +1,8 @@
 /*
  * http.c
- *	  The relay's HTTP routes: dashboard, queries, streams, health,
- *	  metrics, CORS preflight, errors (replies through reply.c).
+ *	  The relay's HTTP routes: dashboard and OGC resources (ogc.c),
+ *	  queries, streams, health, metrics, CORS preflight, errors (replies
+ *	  through reply.c).
  *
  * Design notes
  *
@@ -24,7 +25,9 @@
  * configuration does not allow (config_host_allowed).
  *
  * Authentication (when tokens, JWT or an anon-role are configured)
- * covers everything but the dashboard page and /healthz (auth.c).  A
+ * covers everything but "/" (the dashboard or the landing page),
+ * /conformance, /api and /healthz (auth.c): those describe the relay and
+ * read nothing of the database's.  A
  * request with a role (a JWT's, or the anon-role) has its SQL run as
  * that role (pgconn_query_as): /queries as that role sees the view, and
  * /queries/{name} also reads nothing of the query's results, which makes
@@ -50,10 +53,10 @@
 
 #include "auth.h"
 #include "config.h"
-#include "dashboard.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
+#include "ogc.h"
 #include "payload.h"
 #include "pending.h"
 #include "pgconn.h"
@@ -371,9 +374,8 @@ Route_cb(struct evhttp_request *req, void *arg)
 		reply_send_error(req, 400, "Bad Request", "malformed request URI");
 		return;
 	}
-	if (strcmp(path, "/") == 0)
-		reply_send_body(req, 200, "OK", "text/html; charset=utf-8",
-						relay_dashboard_html, relay_dashboard_html_len);
+	if (ogc_route(req, path, &q))
+		;
 	else if (strcmp(path, "/healthz") == 0)
 	{
 		char body[128];

@@ -342,6 +342,20 @@ suite_relay_jwt()
 	cq_relay_jwt_tests
 }
 
+# relay_ogc: the relay's OGC API resources: the landing page by content
+# negotiation (the dashboard stays for browsers), /conformance, and /api
+# validated as OpenAPI 3.0 with every path the tests use
+# (test/relay/ogc.sh).
+suite_relay_ogc()
+{
+	cq_require build || return 0
+	# shellcheck source=test/lib/node.sh
+	. test/lib/node.sh
+	# shellcheck source=test/relay/ogc.sh
+	. test/relay/ogc.sh
+	cq_relay_ogc_tests
+}
+
 # hostile: a role with a login and no grants attacks each input path;
 # everything it tries fails with a clear error and the owners' queries
 # keep processing (test/security/hostile.sh).
@@ -442,6 +456,7 @@ SUITES=(
 	relay_unit
 	relay
 	relay_jwt
+	relay_ogc
 	relay_replica
 	dashboard
 	failover

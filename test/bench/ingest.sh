@@ -30,10 +30,9 @@
 #
 # Also printed: the worker's CPU seconds during each run (/proc/PID/stat
 # utime + stime of every backend of type 'cqstream worker' in the
-# database), its passes (one transaction each) estimated from
-# pg_stat_database.xact_commit minus the writers' and the sampler's
-# commits, hence rows per pass, and the time the queries take to catch
-# up once the writers stop.  Targets of issue 15: writers with queries at
+# database), the rows/s the queries processed during the run, the
+# worker's passes and rows per batch as the samples saw them (below),
+# and the time the queries take to catch up once the writers stop.  Targets of issue 15: writers with queries at
 # least 90% of writers without; lag p99 at most 100 ms worth of rows.
 # A missed target is printed, not an error; wrong row counts or a failed
 # query are.
@@ -103,14 +102,15 @@ END $$;
 DROP TABLE IF EXISTS ing_src, ing_lag CASCADE;
 CREATE TABLE ing_src (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 	t timestamptz NOT NULL DEFAULT clock_timestamp(), k text, v float8);
-CREATE TABLE ing_lag (at timestamptz, name text, lag bigint);
+CREATE TABLE ing_lag (at timestamptz, name text, lag bigint,
+	rows_processed bigint, updated timestamptz);
 CHECKPOINT;
 SQL
 }
 
 attach_queries()
 {
-	q <<'SQL'
+	q >/dev/null <<'SQL'
 SELECT cqstream.create_transform('ing_t1', 'ing_src', 't', 'v',
 	'mul 1.8 | add 32', key_column => 'k');
 SELECT cqstream.create_transform('ing_t2', 'ing_src', 't', 'v',
@@ -120,7 +120,7 @@ SELECT cqstream.create_transform('ing_t3', 'ing_src', 't', 'v',
 SELECT cqstream.create_transform('ing_t4', 'ing_src', 't', 'v',
 	'div 3 | floor | add 1', key_column => 'k');
 SELECT cqstream.create_transform('ing_t5', 'ing_src', 't', 'v',
-	'radians | degrees | rsub 100 | ceil', key_column => 'k');
+	'radians | degrees | sub 100 | ceil', key_column => 'k');
 SELECT cqstream.create_aggregate('ing_a1', 'ing_src', 't', 'v', 'AVG',
 	cqstream.tumbling('1 second'), key_column => 'k');
 SELECT cqstream.create_aggregate('ing_a2', 'ing_src', 't', 'v', 'MAX',
@@ -132,13 +132,16 @@ SELECT cqstream.create_aggregate('ing_a4', 'ing_src', 't', 'v', 'COUNT',
 SELECT cqstream.create_aggregate('ing_a5', 'ing_src', 't', 'v', 'AVG',
 	cqstream.count_window(1000, 500), key_column => 'k');
 SQL
-	# Until the worker has taken them up (one pass over the empty source)
+	# One row, until every query has processed it: the worker has taken
+	# them up and they are running
 	q <<'SQL'
+INSERT INTO ing_src (k, v) VALUES ('k00', 1);
 DO $$
 DECLARE t0 timestamptz := clock_timestamp();
 BEGIN
 	WHILE (SELECT count(*) FROM cqstream.queries
-		   WHERE name LIKE 'ing\_%' AND status = 'running') < 10 LOOP
+		   WHERE name LIKE 'ing\_%' AND status = 'running'
+		   AND rows_processed = 1) < 10 LOOP
 		IF clock_timestamp() - t0 > interval '30 s' THEN
 			RAISE EXCEPTION 'the ingest queries are not running after 30 s';
 		END IF;
@@ -160,17 +163,11 @@ worker_cpu_ticks()
 	echo "$total"
 }
 
-xact_commits()
-{
-	q -c "SELECT pg_stat_force_next_flush()" >/dev/null
-	sleep 1.2
-	q -c "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
-}
-
 # run_case NAME WITH_SAMPLER: prints "rows_per_s txns cpu_s rows"
 run_case()
 {
-	local name=$1 sample=$2 c0 c1 t0 t1 out tps txns rows
+	local name=$1 sample=$2 c0 c1 t0 t1 out tps txns rows before
+	before=$(q -c "SELECT count(*) FROM ing_src")
 	c0=$(worker_cpu_ticks)
 	t0=$(date +%s.%N)
 	if [ "$sample" = yes ]; then
@@ -178,8 +175,12 @@ run_case()
 			DECLARE t_end timestamptz := clock_timestamp() + interval '$DURATION s 500 ms';
 			BEGIN
 				WHILE clock_timestamp() < t_end LOOP
-					INSERT INTO ing_lag SELECT clock_timestamp(), name, lag
-					FROM cqstream.queries WHERE name LIKE 'ing\\_%';
+					INSERT INTO ing_lag
+					SELECT clock_timestamp(), q.name, cqstream.query_lag(q.id),
+						s.rows_processed, s.updated
+					FROM cqstream.query q
+					JOIN cqstream.query_state s ON s.query_id = q.id
+					WHERE q.name LIKE 'ing\\_%';
 					COMMIT;
 					PERFORM pg_sleep(0.1);
 				END LOOP;
@@ -208,7 +209,7 @@ run_case()
 		return 1
 	}
 	rows=$(q -c "SELECT count(*) FROM ing_src")
-	[ "$rows" -eq $((txns * 100)) ] || {
+	[ "$rows" -eq $((before + txns * 100)) ] || {
 		echo "ingest: $name: $rows rows in ing_src, pgbench reports $txns transactions" >&2
 		return 1
 	}
@@ -227,7 +228,6 @@ printf '  baseline: %s rows/s, worker CPU %s s\n' "$b_rps" "$b_cpu"
 # With the 10 queries
 fresh_source
 attach_queries
-x0=$(xact_commits)
 withq=$(run_case queries yes)
 read -r q_rps q_txns q_cpu q_rows <<<"$withq"
 read -r w0 w1 <"$WORK/queries.window"
@@ -259,11 +259,42 @@ bad=$(q -c "SELECT string_agg(name || ': ' || coalesce(status, '?') || ' ' ||
 	echo "ingest: queries failed: $bad" >&2
 	exit 1
 }
-# The worker's passes, approximately: its commits flushed to the
-# statistics (at most a second's worth may still be pending) minus the
-# writers' and the sampler's; a few of this script's own are included.
-x1=$(xact_commits)
-q_xacts=$((x1 - x0))
+# The worker's passes as the samples saw them: each batch sets its
+# query's state.updated to its pass's transaction start, so a new value
+# is a new pass, and the rows_processed between two is one batch (or
+# more, when a pass took under 100 ms).  Printed: passes seen, the
+# median time between them, and the median rows per batch of the
+# transforms and of the aggregates.
+batches=$(q -F ' ' <<SQL
+WITH s AS (
+	SELECT DISTINCT ON (name, updated) name, updated, rows_processed
+	FROM ing_lag
+	WHERE at BETWEEN to_timestamp($w0) AND to_timestamp($w1)
+	ORDER BY name, updated, at),
+d AS (
+	SELECT name, rows_processed - lag(rows_processed) OVER w AS n
+	FROM s WINDOW w AS (PARTITION BY name ORDER BY updated)),
+p AS (
+	SELECT DISTINCT updated FROM s),
+pd AS (
+	SELECT updated - lag(updated) OVER (ORDER BY updated) AS gap FROM p)
+SELECT (SELECT count(*) FROM p),
+	(SELECT round(extract(epoch FROM percentile_disc(0.5) WITHIN GROUP (ORDER BY gap)) * 1000)
+	 FROM pd WHERE gap IS NOT NULL),
+	(SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY n) FROM d
+	 WHERE name LIKE 'ing\_t%' AND n IS NOT NULL),
+	(SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY n) FROM d
+	 WHERE name LIKE 'ing\_a%' AND n IS NOT NULL),
+	(SELECT setting FROM pg_settings WHERE name = 'cqstream.batch_size'),
+	(SELECT round(min(r)) FROM (
+		SELECT (max(rows_processed) - min(rows_processed)) /
+			extract(epoch FROM max(at) - min(at)) AS r
+		FROM ing_lag
+		WHERE at BETWEEN to_timestamp($w0) AND to_timestamp($w1)
+		GROUP BY name) AS per);
+SQL
+)
+read -r passes pass_ms tbatch abatch batch_size qrate <<<"$batches"
 
 # Lag percentiles over the samples taken while the writers ran:
 # all queries together, and the worst query's p99
@@ -285,12 +316,11 @@ read -r nsamples p50 p99 worst worst_p99 <<<"$stats"
 	echo "ingest: no lag samples" >&2
 	exit 1
 }
-samples=$(q -c "SELECT count(DISTINCT at) FROM ing_lag")
 
 awk -v s="$DURATION" -v c="$CLIENTS" -v brps="$b_rps" -v qrps="$q_rps" \
 	-v bcpu="$b_cpu" -v qcpu="$q_cpu" -v n="$nsamples" -v p50="$p50" -v p99="$p99" \
-	-v worst="$worst" -v wp99="$worst_p99" -v xacts="$q_xacts" -v txns="$q_txns" \
-	-v samples="$samples" -v rows="$q_rows" -v drain="$drain" 'BEGIN {
+	-v worst="$worst" -v wp99="$worst_p99" -v passes="$passes" -v pass_ms="$pass_ms" \
+	-v tbatch="$tbatch" -v abatch="$abatch" -v bsize="$batch_size" -v qrate="$qrate" -v drain="$drain" 'BEGIN {
 	ms = 1000 / qrps
 	printf "sustained ingest: %d writers committing 100-row INSERTs for %d s per case, 100 keys\n", c, s
 	fmt = "%-38s | %10s | %9s | %9s | %8s | %8s | %9s\n"
@@ -301,12 +331,13 @@ awk -v s="$DURATION" -v c="$CLIENTS" -v brps="$b_rps" -v qrps="$q_rps" \
 		sprintf("%.1f", p50 * ms), sprintf("%.1f", p99 * ms), sprintf("%.2f s", qcpu)
 	printf "ratio with queries / without: %.3f; lag: %d samples per query (every 100 ms), worst query %s p99 %d rows (%.1f ms)\n",
 		qrps / brps, n, worst, wp99, wp99 * ms
-	passes = xacts - txns - samples
-	printf "worker: %.0f%% of a core; ~%d passes (one transaction each), ~%.0f rows per pass; caught up %s s after the writers stopped\n",
-		100 * qcpu / s, passes, (passes > 0 ? rows / passes : 0), drain
+	printf "worker: %.0f%% of a core; %d passes seen, median %s ms apart; median rows per batch: transforms %s, aggregates %s (cqstream.batch_size %s)\n",
+		100 * qcpu / s, passes, pass_ms, tbatch, abatch, bsize
+	printf "queries processed at least %d rows/s each during the run (writers: %d); caught up %s s after the writers stopped\n",
+		qrate, qrps, drain
 	print ""
 	print "targets (issue 15):"
-	tf = "  %-42s %-36s %s\n"
+	tf = "  %-42s %-52s %s\n"
 	printf tf, "writers with queries >= 90% of without", sprintf("%.1f%%", 100 * qrps / brps),
 		(qrps >= 0.9 * brps ? "met" : "MISSED")
 	printf tf, "lag p99 <= 100 ms worth of rows", sprintf("%.1f ms (%d rows; 100 ms = %d rows)", p99 * ms, p99, qrps / 10),

@@ -204,10 +204,10 @@ run_case()
 	out=$WORK/$name.out
 	tps=$(sed -n 's/^tps = \([0-9.]*\) (without initial connection time)/\1/p' "$out")
 	txns=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$out")
-	[ -n "$tps" ] && [ -n "$txns" ] || {
+	if [ -z "$tps" ] || [ -z "$txns" ]; then
 		cat "$out" >&2
 		return 1
-	}
+	fi
 	rows=$(q -c "SELECT count(*) FROM ing_src")
 	[ "$rows" -eq $((before + txns * 100)) ] || {
 		echo "ingest: $name: $rows rows in ing_src, pgbench reports $txns transactions" >&2
@@ -229,11 +229,13 @@ printf '  baseline: %s rows/s, worker CPU %s s\n' "$b_rps" "$b_cpu"
 fresh_source
 attach_queries
 withq=$(run_case queries yes)
-read -r q_rps q_txns q_cpu q_rows <<<"$withq"
+read -r q_rps _ q_cpu q_rows <<<"$withq"
 read -r w0 w1 <"$WORK/queries.window"
 printf '  10 queries: %s rows/s, worker CPU %s s\n' "$q_rps" "$q_cpu"
 
-# Catch-up once the writers stopped, then every result checked
+# Catch-up once the writers stopped (the worker's CPU then is what it
+# spends with the machine to itself), then every query checked
+d0=$(worker_cpu_ticks)
 drain=$(q <<SQL
 SELECT extract(epoch FROM clock_timestamp()) AS d0 \gset
 DO \$\$
@@ -251,6 +253,8 @@ END \$\$;
 SELECT round((extract(epoch FROM clock_timestamp()) - :d0)::numeric, 2);
 SQL
 )
+d1=$(worker_cpu_ticks)
+drain_cpu=$(awk -v c="$((d1 - d0))" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", c / hz }')
 bad=$(q -c "SELECT string_agg(name || ': ' || coalesce(status, '?') || ' ' ||
 		coalesce(last_error, ''), '; ')
 	FROM cqstream.queries
@@ -320,7 +324,8 @@ read -r nsamples p50 p99 worst worst_p99 <<<"$stats"
 awk -v s="$DURATION" -v c="$CLIENTS" -v brps="$b_rps" -v qrps="$q_rps" \
 	-v bcpu="$b_cpu" -v qcpu="$q_cpu" -v n="$nsamples" -v p50="$p50" -v p99="$p99" \
 	-v worst="$worst" -v wp99="$worst_p99" -v passes="$passes" -v pass_ms="$pass_ms" \
-	-v tbatch="$tbatch" -v abatch="$abatch" -v bsize="$batch_size" -v qrate="$qrate" -v drain="$drain" 'BEGIN {
+	-v tbatch="$tbatch" -v abatch="$abatch" -v bsize="$batch_size" \
+	-v qrate="$qrate" -v drain="$drain" -v dcpu="$drain_cpu" 'BEGIN {
 	ms = 1000 / qrps
 	printf "sustained ingest: %d writers committing 100-row INSERTs for %d s per case, 100 keys\n", c, s
 	fmt = "%-38s | %10s | %9s | %9s | %8s | %8s | %9s\n"
@@ -333,8 +338,9 @@ awk -v s="$DURATION" -v c="$CLIENTS" -v brps="$b_rps" -v qrps="$q_rps" \
 		qrps / brps, n, worst, wp99, wp99 * ms
 	printf "worker: %.0f%% of a core; %d passes seen, median %s ms apart; median rows per batch: transforms %s, aggregates %s (cqstream.batch_size %s)\n",
 		100 * qcpu / s, passes, pass_ms, tbatch, abatch, bsize
-	printf "queries processed at least %d rows/s each during the run (writers: %d); caught up %s s after the writers stopped\n",
-		qrate, qrps, drain
+	printf "queries processed at least %d rows/s each during the run (writers: %d)\n", qrate, qrps
+	printf "caught up %s s after the writers stopped, the worker using %s s of CPU (%.0f%% of a core)\n",
+		drain, dcpu, (drain > 0 ? 100 * dcpu / drain : 0)
 	print ""
 	print "targets (issue 15):"
 	tf = "  %-42s %-52s %s\n"

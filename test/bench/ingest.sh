@@ -57,7 +57,10 @@ cleanup()
 	[ -z "$WRITERS" ] || kill "$WRITERS" 2>/dev/null || true
 	[ -z "$SAMPLER" ] || kill "$SAMPLER" 2>/dev/null || true
 	wait 2>/dev/null || true
+	# their backends may still be running a statement or the DO loop
 	"$PSQL" -X -q \
+		-c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+			WHERE application_name = 'cqstream_ingest' AND pid <> pg_backend_pid()" \
 		-c "SELECT cqstream.drop_query(name) FROM cqstream.queries WHERE name LIKE 'ing\\_%'" \
 		-c 'DROP TABLE IF EXISTS ing_src, ing_lag CASCADE' >/dev/null 2>&1 || true
 	rm -rf "$WORK"
@@ -171,7 +174,7 @@ run_case()
 	c0=$(worker_cpu_ticks)
 	t0=$(date +%s.%N)
 	if [ "$sample" = yes ]; then
-		q -c "DO \$\$
+		PGAPPNAME=cqstream_ingest q -c "DO \$\$
 			DECLARE t_end timestamptz := clock_timestamp() + interval '$DURATION s 500 ms';
 			BEGIN
 				WHILE clock_timestamp() < t_end LOOP
@@ -187,7 +190,7 @@ run_case()
 			END \$\$" &
 		SAMPLER=$!
 	fi
-	"$PGBENCH" -n -M prepared -f "$WORK/insert.sql" -c "$CLIENTS" -j "$CLIENTS" \
+	PGAPPNAME=cqstream_ingest "$PGBENCH" -n -M prepared -f "$WORK/insert.sql" -c "$CLIENTS" -j "$CLIENTS" \
 		-T "$DURATION" >"$WORK/$name.out" 2>&1 &
 	WRITERS=$!
 	wait "$WRITERS" || {

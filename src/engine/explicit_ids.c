@@ -20,7 +20,8 @@
  * one, wraps each explicitly given id in cqstream.cq_explicit_id(id,
  * sequence, table), which returns the id or raises; COPY FROM with the id
  * column gets the WHERE clause cqstream.cq_explicit_id_ok(id, sequence,
- * table), which is true or raises.  Ids from the column's default pass no
+ * table), which is true or raises (from the library's utility hook in
+ * launcher.c).  Ids from the column's default pass no
  * wrapper, so ordinary inserts pay nothing per row.  The check reads the
  * sequence's last value once per statement (fn_extra), as the extension's
  * owner (the writer may have no right on the sequence): ids above the
@@ -33,10 +34,10 @@
  * created, and logical replication's apply, which is not analysed (the
  * publisher's sequence assigns those ids).  docs/engine.md says so.
  *
- * The catalog is found only in the schema that belongs to the installed
- * extension: a role that creates a schema named cqstream in a database
- * without the extension must not make other roles' inserts call its
- * functions.
+ * The catalog is looked for only while the extension is installed, when
+ * the schema named cqstream is the extension's: a role that creates a
+ * schema of that name in a database without the extension must not make
+ * other roles' inserts call its functions.
  *
  *-------------------------------------------------------------------------
  */
@@ -47,15 +48,12 @@
 #include "access/heapam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
-#include "catalog/dependency.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_class.h"
-#include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
-#include "commands/extension.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
@@ -63,7 +61,6 @@
 #include "parser/parse_func.h"
 #include "parser/parser.h"
 #include "parser/parsetree.h"
-#include "tcop/utility.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
@@ -75,6 +72,7 @@
 #include "engine/catalog.h"
 #include "engine/explicit_ids.h"
 #include "engine/extension_owner.h"
+#include "engine/source_writes.h"
 
 /* What a table's rows are checked against: its source's first query */
 typedef struct IdSource
@@ -95,33 +93,16 @@ typedef struct IdCheck
 } IdCheck;
 
 static post_parse_analyze_hook_type prev_post_parse_analyze = NULL;
-static ProcessUtility_hook_type prev_ProcessUtility = NULL;
-
-/* The extension's schema, if cqstream is installed in this database */
-static Oid
-ExtensionSchema(void)
-{
-	Oid ext = get_extension_oid("cqstream", true);
-	Oid nsp;
-
-	if (!OidIsValid(ext))
-		return InvalidOid;
-	nsp = get_namespace_oid("cqstream", true);
-	if (!OidIsValid(nsp) ||
-		getExtensionOfObject(NamespaceRelationId, nsp) != ext)
-		return InvalidOid;
-	return nsp;
-}
 
 /*
  * FindSource: whether a query reads table, directly or as a partition of
  * its source; *src tells which.  A plain scan of cqstream.query without
- * SPI: it runs in parse analysis.
+ * SPI (it runs in parse analysis), made only for the few tables the
+ * cache of sources does not rule out.
  */
 static bool
 FindSource(Oid table, IdSource *src)
 {
-	Oid nsp = ExtensionSchema();
 	Oid catalog;
 	List *tables;
 	Relation rel;
@@ -130,9 +111,10 @@ FindSource(Oid table, IdSource *src)
 	HeapTuple tup;
 	bool found = false;
 
-	if (!OidIsValid(nsp))
+	/* Most tables are no source: source_writes.c's cache says so at once */
+	if (!cq_source_writes_maybe_source(table))
 		return false;
-	catalog = get_relname_relid("query", nsp);
+	catalog = cq_source_writes_query_table();
 	if (!OidIsValid(catalog))
 		return false;
 	tables = list_make1_oid(table);
@@ -327,12 +309,8 @@ RawOid(Oid oid)
 	return (Node *) cast;
 }
 
-/*
- * CheckCopy: a copy of pstmt whose COPY FROM checks every id it reads, or
- * pstmt itself when the COPY gives no id to a source.
- */
-static PlannedStmt *
-CheckCopy(PlannedStmt *pstmt)
+PlannedStmt *
+cq_explicit_ids_copy(PlannedStmt *pstmt)
 {
 	CopyStmt *stmt = (CopyStmt *) pstmt->utilityStmt;
 	Oid table;
@@ -368,29 +346,11 @@ CheckCopy(PlannedStmt *pstmt)
 	return pstmt;
 }
 
-static void
-CqCopyUtility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
-			  ProcessUtilityContext context, ParamListInfo params,
-			  QueryEnvironment *queryEnv, DestReceiver *dest,
-			  QueryCompletion *qc)
-{
-	if (IsA(pstmt->utilityStmt, CopyStmt))
-		pstmt = CheckCopy(pstmt);
-	if (prev_ProcessUtility)
-		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,
-							queryEnv, dest, qc);
-	else
-		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
-								params, queryEnv, dest, qc);
-}
-
 void
 cq_explicit_ids_init(void)
 {
 	prev_post_parse_analyze = post_parse_analyze_hook;
 	post_parse_analyze_hook = CqPostParseAnalyze;
-	prev_ProcessUtility = ProcessUtility_hook;
-	ProcessUtility_hook = CqCopyUtility;
 }
 
 void

@@ -11,8 +11,16 @@
 
 #include "postgres.h"
 
-/* Installs the parse-analysis and COPY hooks; from _PG_init */
+#include "nodes/plannodes.h"
+
+/* Installs the parse-analysis hook; from _PG_init */
 extern void cq_explicit_ids_init(void);
+
+/*
+ * For the utility hook, before a COPY runs: a copy of pstmt whose COPY
+ * FROM checks every id it gives a source, or pstmt itself.
+ */
+extern PlannedStmt *cq_explicit_ids_copy(PlannedStmt *pstmt);
 
 /*
  * Makes the plans that write source or its partitions analysed again, so

@@ -71,6 +71,7 @@
 
 #include "core/window.h"
 #include "engine/access.h"
+#include "engine/explicit_ids.h"
 #include "engine/owner.h"
 #include "engine/registry.h"
 #include "engine/source_writes.h"
@@ -529,6 +530,10 @@ CqProcessUtility(PlannedStmt *pstmt, const char *queryString,
 		cq_owner_check_drop_role((DropRoleStmt *) stmt);
 		ForgetReaders((DropRoleStmt *) stmt);
 	}
+
+	/* COPY FROM giving ids to a source checks them (explicit_ids.c) */
+	if (IsA(stmt, CopyStmt))
+		pstmt = cq_explicit_ids_copy(pstmt);
 
 	if (prev_ProcessUtility)
 		prev_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,

@@ -92,6 +92,9 @@ static bool extension_created = false;
 /* Set when preloaded, cleared in the worker: whether to watch at all */
 static bool watching = false;
 
+/* Set when preloaded: the cache below is invalidated only then */
+static bool cache_kept = false;
+
 static HTAB *relations = NULL;
 static bool relations_valid = false;
 static Oid query_table = InvalidOid; /* cqstream.query; invalid: absent */
@@ -117,9 +120,13 @@ InvalidateRelation(Datum arg, Oid relid)
 	}
 }
 
-/* cqstream.query's oid, InvalidOid when the extension is not here */
-static Oid
-QueryTable(void)
+/*
+ * cqstream.query's oid, InvalidOid when the extension is not here (a
+ * schema named cqstream is then not the extension's, whose member it is
+ * otherwise)
+ */
+Oid
+cq_source_writes_query_table(void)
 {
 	Oid nsp;
 
@@ -157,7 +164,7 @@ LoadSources(void)
 	relations = hash_create("cqstream source relations", 64, &ctl,
 							HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
 
-	query_table = QueryTable();
+	query_table = cq_source_writes_query_table();
 	if (OidIsValid(query_table))
 	{
 		/* Released at once: a cache read, not part of the transaction */
@@ -307,12 +314,18 @@ cq_source_writes_after_utility(Node *stmt)
 	}
 }
 
+bool
+cq_source_writes_maybe_source(Oid relid)
+{
+	return !cache_kept || IsSource(relid);
+}
+
 void
 cq_source_writes_registry_changed(bool sources)
 {
 	if (sources)
 	{
-		Oid rel = QueryTable();
+		Oid rel = cq_source_writes_query_table();
 
 		if (OidIsValid(rel))
 			CacheInvalidateRelcacheByRelid(rel);
@@ -371,6 +384,7 @@ cq_source_writes_init(void)
 	prev_ExecutorStart = ExecutorStart_hook;
 	ExecutorStart_hook = CqExecutorStart;
 	CacheRegisterRelcacheCallback(InvalidateRelation, (Datum) 0);
+	cache_kept = true;
 	RegisterResourceReleaseCallback(AfterLocks, NULL);
 	RegisterXactCallback(BeforePrepare, NULL);
 }

@@ -31,6 +31,16 @@ extern void cq_source_writes_after_utility(Node *stmt);
  */
 extern void cq_source_writes_registry_changed(bool sources);
 
+/*
+ * Whether writing relid may write a source (the relation itself or an
+ * ancestor partitioned table is one): false only when surely not.  The
+ * hot path of explicit_ids.c; a hash lookup while the cache is valid.
+ */
+extern bool cq_source_writes_maybe_source(Oid relid);
+
+/* cqstream.query's oid, InvalidOid when the extension is not installed */
+extern Oid cq_source_writes_query_table(void);
+
 /* The worker's own writes wake nobody (it calls this at start) */
 extern void cq_source_writes_ignore(void);
 

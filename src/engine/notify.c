@@ -300,6 +300,7 @@ WarnQueueFull(const CqNotifier *n)
 	bool idle = false;
 	TimestampTz since = 0;
 	char *dbname = NULL;
+	bool found;
 
 	if (last_warning != 0 &&
 		!TimestampDifferenceExceeds(last_warning, now, 60 * 1000))
@@ -308,40 +309,34 @@ WarnQueueFull(const CqNotifier *n)
 	usage = 100 *
 		DatumGetFloat8(
 				DirectFunctionCall1(pg_notification_queue_usage, (Datum) 0));
-	if (!OldestOpenTransaction(&pid, &dbid, &idle, &since))
-	{
-		ereport(WARNING,
-				(errmsg("cqstream: the notification queue is %.0f%% full; "
-						"results of query \"%s\" were logged without their " INT64_FORMAT
-						" notifications",
-						usage, n->query, n->dropped),
-				 errdetail("Above cqstream.notify_queue_limit of the queue, "
-						   "the worker logs results and advances without "
-						   "notifying; cqstream.queries counts the "
-						   "notifications not sent."),
-				 errhint("A session that listens and stays in a transaction "
-						 "holds the queue back; no transaction is open now, "
-						 "so the queue should drain.")));
-		return;
-	}
-	if (OidIsValid(dbid))
+	found = OldestOpenTransaction(&pid, &dbid, &idle, &since);
+	if (found && OidIsValid(dbid))
 		dbname = get_database_name(dbid);
 	ereport(WARNING,
 			(errmsg("cqstream: the notification queue is %.0f%% full; "
 					"results of query \"%s\" were logged without their " INT64_FORMAT
 					" notifications",
 					usage, n->query, n->dropped),
-			 errdetail("The oldest open transaction is server process %d's "
-					   "(database \"%s\", %s since %s); a session that "
-					   "listens holds the queue back until its transaction "
-					   "ends.  cqstream.queries counts the notifications "
-					   "not sent.",
-					   pid, dbname ? dbname : "?",
-					   idle ? "idle in transaction" : "in a transaction",
-					   timestamptz_to_str(since)),
-			 errhint("End that transaction, or stop the session with "
-					 "SELECT pg_terminate_backend(%d).",
-					 pid)));
+			 found
+				 ? errdetail("The oldest open transaction is server process "
+							 "%d's (database \"%s\", %s since %s); a session "
+							 "that listens holds the queue back until its "
+							 "transaction ends.  cqstream.queries counts the "
+							 "notifications not sent.",
+							 pid, dbname ? dbname : "?",
+							 idle ? "idle in transaction" : "in a transaction",
+							 timestamptz_to_str(since))
+				 : errdetail("Above cqstream.notify_queue_limit of the queue, "
+							 "the worker logs results and advances without "
+							 "notifying; cqstream.queries counts the "
+							 "notifications not sent."),
+			 found
+				 ? errhint("End that transaction, or stop the session with "
+						   "SELECT pg_terminate_backend(%d).",
+						   pid)
+				 : errhint("A session that listens and stays in a "
+						   "transaction holds the queue back; no transaction "
+						   "is open now, so the queue should drain.")));
 }
 
 void

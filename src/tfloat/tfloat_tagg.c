@@ -420,18 +420,17 @@ ConstantPieces(TFloat *step)
 		last = v.start + v.count - 1;
 		for (int i = v.start; i < last; i++)
 		{
+			/* The last stretch keeps its value up to an included end... */
+			bool closes = i + 1 == last && v.upper_inc;
+			bool held = values[last] == values[i];
+
 			TF_CHECK_INTERRUPTS(i);
 			tf_builder_begin_seq(&bld, i == v.start ? v.lower_inc : true);
 			tf_builder_add(&bld, times[i], values[i]);
 			tf_builder_add(&bld, times[i + 1], values[i]);
-			/* The last stretch keeps its value up to an included end */
-			if (i + 1 == last && v.upper_inc && values[last] == values[i])
-			{
-				tf_builder_end_seq(&bld, true);
-				break;
-			}
-			tf_builder_end_seq(&bld, false);
-			if (i + 1 == last && v.upper_inc)
+			tf_builder_end_seq(&bld, closes && held);
+			/* ...or the end's own value is an instant of its own */
+			if (closes && !held)
 			{
 				tf_builder_begin_seq(&bld, true);
 				tf_builder_add(&bld, times[last], values[last]);

@@ -574,6 +574,7 @@ config_print(const RelayConfig *cfg, FILE *out)
 	PrintList(out, "cors-origin", cfg->cors, cfg->ncors, false);
 	fprintf(out, "heartbeat = %d\n", cfg->heartbeat);
 	fprintf(out, "retry = %d\n", cfg->retry);
+	fprintf(out, "replica-poll = %d\n", cfg->replica_poll);
 	fprintf(out, "max-clients = %d\n", cfg->max_clients);
 	fprintf(out, "client-buffer = %ld\n", cfg->client_buffer);
 	fprintf(out, "replay-limit = %d\n", cfg->replay_limit);

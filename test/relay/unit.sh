@@ -239,7 +239,7 @@ cq_relay_unit_tests()
 
 	# Refusals: exit 2 and a message naming where the value came from
 	for opt in heartbeat retry max-clients client-buffer replay-limit \
-		request-timeout max-requests max-topics max-db-queue; do
+		request-timeout max-requests max-topics max-db-queue replica-poll; do
 		cq_relay_refused "config: --$opt=abc refused" "--$opt.*abc" \
 			-- --"$opt"=abc
 		cq_relay_refused "config: --$opt=0 refused" "--$opt" -- --"$opt"=0
@@ -247,6 +247,13 @@ cq_relay_unit_tests()
 	done
 	cq_relay_refused "config: heartbeat over 3600 refused" "--heartbeat" \
 		-- --heartbeat=3601
+	cq_relay_refused "config: replica-poll below 10 ms refused" "--replica-poll" \
+		-- --replica-poll=9
+	cq_relay_refused "config: replica-poll over 60000 ms refused" "--replica-poll" \
+		-- --replica-poll=60001
+	cq_relay_expect "config: replica-poll default 200 ms" "replica-poll = 200" --
+	cq_relay_expect "config: replica-poll from the environment" \
+		"replica-poll = 50" CQSTREAM_RELAY_REPLICA_POLL=50 --
 	cq_relay_refused "config: huge number refused" "--retry" \
 		-- --retry=99999999999999999999
 	cq_relay_refused "config: retry with a unit refused" "--retry" \

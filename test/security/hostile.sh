@@ -469,6 +469,40 @@ cq_hostile_db2_sql()
 	cq_psql hostile -d "${CQH_DB}_restored" -At -c "$1"
 }
 
+# Item 10's explicit-id check looks for cqstream.query only where the
+# extension is installed: eve's own schema named cqstream, with a query
+# table naming alice's table and check functions of her own, in a
+# database without the extension, must not make others' inserts run her
+# code (if it ran, the inserts would fail with her exception).
+test_fake_catalog()
+{
+	local out
+	cq_psql hostile -d postgres -c "CREATE DATABASE noext" >/dev/null
+	cq_psql hostile -d postgres -c "GRANT CREATE ON DATABASE noext TO eve" >/dev/null
+	cq_psql hostile -d noext -c "CREATE TABLE t (id bigserial, v float8)" \
+		-c "INSERT INTO t (v) VALUES (1)" >/dev/null
+	if ! out=$(cq_psql hostile -U eve -d noext \
+		-c "CREATE SCHEMA cqstream" \
+		-c "CREATE TABLE cqstream.query (id int, name text, kind text, source regclass, id_column name, id_sequence regclass)" \
+		-c "INSERT INTO cqstream.query VALUES (1, 'x', 'transform', 'public.t', 'id', 'public.t_id_seq')" \
+		-c "CREATE FUNCTION cqstream.cq_explicit_id(anyelement, oid, oid) RETURNS anyelement LANGUAGE plpgsql AS \$\$BEGIN RAISE EXCEPTION 'eve''s code ran'; END\$\$" \
+		-c "CREATE FUNCTION cqstream.cq_explicit_id_ok(anyelement, oid, oid) RETURNS boolean LANGUAGE plpgsql AS \$\$BEGIN RAISE EXCEPTION 'eve''s code ran'; END\$\$" \
+		-c "GRANT USAGE ON SCHEMA cqstream TO PUBLIC" \
+		-c "GRANT SELECT ON cqstream.query TO PUBLIC" 2>&1); then
+		cq_fail "eve sets up a fake cqstream catalog" "$out"
+		return 0
+	fi
+	out=$({ cq_psql hostile -d noext -c "INSERT INTO t (id, v) VALUES (1, 2)" &&
+		printf '1\t3\n' | cq_psql hostile -d noext -c "COPY t (id, v) FROM stdin" &&
+		cq_psql hostile -d noext -At -c "SELECT count(*) FROM t"; } 2>&1 || true)
+	if [ "$out" = 3 ]; then
+		cq_pass "a schema named cqstream in a database without the extension: explicit ids go in, eve's functions never run"
+	else
+		cq_fail "a schema named cqstream in a database without the extension is ignored" "$out"
+	fi
+	cq_psql hostile -d postgres -c "DROP DATABASE noext" >/dev/null
+}
+
 cq_hostile_tests()
 {
 	if cq_cluster_start hostile "cqstream.poll_interval = 10"; then
@@ -497,6 +531,7 @@ cq_hostile_tests()
 	test_notify_queue
 	test_ids
 	test_sequences
+	test_fake_catalog
 	test_dump_restore
 	cp "$CQ_TMP/pg-hostile/log" "$CQ_ARTIFACTS/hostile-server.log" 2>/dev/null || true
 }

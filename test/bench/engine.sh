@@ -64,21 +64,7 @@ q -c "COPY (SELECT 'k' || lpad((i % 1000)::text, 3, '0'),
 
 # The worker must be up before case 4 (the launcher starts it within a
 # second or two of CREATE EXTENSION).
-q <<'SQL'
-DO $$
-DECLARE t0 timestamptz := clock_timestamp();
-BEGIN
-	WHILE NOT EXISTS (SELECT FROM pg_stat_activity
-					  WHERE backend_type = 'cqstream worker'
-					  AND datname = current_database()) LOOP
-		IF clock_timestamp() - t0 > interval '30 s' THEN
-			RAISE EXCEPTION 'no cqstream worker in % after 30 s', current_database();
-		END IF;
-		PERFORM pg_sleep(0.05);
-		PERFORM pg_stat_clear_snapshot();	-- else one view per transaction
-	END LOOP;
-END $$;
-SQL
+q -f "$(dirname "$(readlink -f "$0")")/lib/wait_worker.sql"
 
 # case_sql CASE: the psql script of one case; its last output line is
 # "RESULT copy_seconds end_to_end_seconds".

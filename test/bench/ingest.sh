@@ -73,21 +73,7 @@ q()
 }
 
 # The worker must be up (the launcher starts it at CREATE EXTENSION)
-q <<'SQL'
-DO $$
-DECLARE t0 timestamptz := clock_timestamp();
-BEGIN
-	WHILE NOT EXISTS (SELECT FROM pg_stat_activity
-					  WHERE backend_type = 'cqstream worker'
-					  AND datname = current_database()) LOOP
-		IF clock_timestamp() - t0 > interval '30 s' THEN
-			RAISE EXCEPTION 'no cqstream worker in % after 30 s', current_database();
-		END IF;
-		PERFORM pg_sleep(0.05);
-		PERFORM pg_stat_clear_snapshot();
-	END LOOP;
-END $$;
-SQL
+q -f "$(dirname "$(readlink -f "$0")")/lib/wait_worker.sql"
 
 # One writer transaction: 100 rows, keys k00..k99, v in (0.1, 100)
 cat >"$WORK/insert.sql" <<'SQL'

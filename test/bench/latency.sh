@@ -71,21 +71,7 @@ SELECT cqstream.create_transform('lat_q', 'lat_cq', 't', 'v', 'add 1');
 SQL
 
 # The worker must be up (the launcher starts it at CREATE EXTENSION)
-q <<'SQL'
-DO $$
-DECLARE t0 timestamptz := clock_timestamp();
-BEGIN
-	WHILE NOT EXISTS (SELECT FROM pg_stat_activity
-					  WHERE backend_type = 'cqstream worker'
-					  AND datname = current_database()) LOOP
-		IF clock_timestamp() - t0 > interval '30 s' THEN
-			RAISE EXCEPTION 'no cqstream worker in % after 30 s', current_database();
-		END IF;
-		PERFORM pg_sleep(0.05);
-		PERFORM pg_stat_clear_snapshot();
-	END LOOP;
-END $$;
-SQL
+q -f "$(dirname "$(readlink -f "$0")")/lib/wait_worker.sql"
 
 conninfo="host=$PGHOST port=$PGPORT user=${PGUSER:-postgres} dbname=$PGDATABASE"
 cq=$("$WORK/notifylat" "$conninfo" cqstream_lat_q \

@@ -174,21 +174,7 @@ if [ "$(nproc)" -ge 2 ]; then
 fi
 
 # The worker must be up before the first query (as in engine.sh).
-q <<'SQL'
-DO $$
-DECLARE t0 timestamptz := clock_timestamp();
-BEGIN
-	WHILE NOT EXISTS (SELECT FROM pg_stat_activity
-					  WHERE backend_type = 'cqstream worker'
-					  AND datname = current_database()) LOOP
-		IF clock_timestamp() - t0 > interval '30 s' THEN
-			RAISE EXCEPTION 'no cqstream worker in % after 30 s', current_database();
-		END IF;
-		PERFORM pg_sleep(0.05);
-		PERFORM pg_stat_clear_snapshot();
-	END LOOP;
-END $$;
-SQL
+q -f "$(dirname "$(readlink -f "$0")")/lib/wait_worker.sql"
 q -f "$CQ_ROOT/test/bench/relay/setup.sql"
 
 # ---------------------------------------------------------------------------

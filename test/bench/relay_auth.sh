@@ -87,21 +87,7 @@ CLIENT_CPU=()
 [ "$(nproc)" -lt 2 ] || CLIENT_CPU=(taskset -c 1)
 
 # The worker must be up before the query is created (as in relay.sh)
-q <<'SQL'
-DO $$
-DECLARE t0 timestamptz := clock_timestamp();
-BEGIN
-	WHILE NOT EXISTS (SELECT FROM pg_stat_activity
-					  WHERE backend_type = 'cqstream worker'
-					  AND datname = current_database()) LOOP
-		IF clock_timestamp() - t0 > interval '30 s' THEN
-			RAISE EXCEPTION 'no cqstream worker after 30 s';
-		END IF;
-		PERFORM pg_sleep(0.05);
-		PERFORM pg_stat_clear_snapshot();
-	END LOOP;
-END $$;
-SQL
+q -f "$(dirname "$(readlink -f "$0")")/lib/wait_worker.sql"
 q >/dev/null <<'SQL'
 SET client_min_messages = warning;
 DROP TABLE IF EXISTS bench_auth_src;

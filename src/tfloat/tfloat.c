@@ -179,6 +179,7 @@ tf_builder_init_like(TFloatBuilder *b, const TFloat *t)
 	int n = t->ninst;
 
 	tf_builder_init(b, t->subtype, TF_IS_STEP(t), n);
+	b->basetype = t->basetype;
 	memcpy(b->times, TF_TIMES(t), mul_size(n, sizeof(TimestampTz)));
 	b->ninst = n;
 	if (t->subtype == TF_SEQUENCE || t->subtype == TF_SEQUENCESET)
@@ -258,6 +259,8 @@ tf_builder_free(TFloatBuilder *b)
 	memset(b, 0, sizeof(*b));
 }
 
+static const char *CheckShape(const TFloatBuilder *b);
+
 static const char *
 CheckSeq(const TFloatBuilder *b, const TFloatSeqView *s)
 {
@@ -280,11 +283,34 @@ CheckSeq(const TFloatBuilder *b, const TFloatSeqView *s)
 }
 
 /*
+ * tf_builder_set_base: make the builder build a value of the given base
+ * type.  A tint has no linear interpolation: its continuous sequences are
+ * step (callers that take an explicit interpolation refuse linear first).
+ */
+void
+tf_builder_set_base(TFloatBuilder *b, uint8 basetype)
+{
+	b->basetype = basetype;
+	if (basetype == TF_BASE_INT &&
+		(b->subtype == TF_SEQUENCE || b->subtype == TF_SEQUENCESET))
+		b->step = true;
+}
+
+/*
  * tf_builder_check: NULL if the collected instants make a valid value,
  * else a detail sentence saying which rule is broken.
  */
 const char *
 tf_builder_check(const TFloatBuilder *b)
+{
+	const char *err = CheckShape(b);
+
+	return err ? err : tf_builder_check_values(b);
+}
+
+/* CheckShape: the rules on timestamps, sequences and bounds */
+static const char *
+CheckShape(const TFloatBuilder *b)
 {
 	/*
 	 * Keep every difference of two timestamps of a value inside int64: the
@@ -518,7 +544,8 @@ tf_builder_finish(TFloatBuilder *b)
 	if (err)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid tfloat value"), errdetail("%s", err)));
+				 errmsg("invalid %s value", tf_base_name(b->basetype)),
+				 errdetail("%s", err)));
 
 	if (b->subtype == TF_SEQUENCE || b->subtype == TF_SEQUENCESET)
 	{
@@ -545,6 +572,7 @@ tf_builder_finish(TFloatBuilder *b)
 	memset(result, 0, TF_HEADER_SIZE);
 	SET_VARSIZE(result, tf_alloc_size(b->subtype, nseqs, ninst));
 	result->subtype = b->subtype;
+	result->basetype = b->basetype;
 	result->ninst = ninst;
 	result->nseqs = nseqs;
 	if (b->step)

@@ -1,0 +1,81 @@
+/*
+ * tint constructors, MF-JSON, accessors and restriction to time: the
+ * tfloat C functions (they read the base type from the value), declared
+ * for tint with MobilityDB's names.  Value accessors return integer.
+ */
+CREATE FUNCTION public.tint(integer, timestamptz) RETURNS public.tint
+	AS 'MODULE_PATHNAME', 'cq_tint_make'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION public.tint(integer, timestamptz) IS
+	'tint instant of a value at a timestamp';
+
+-- Step by default: a tint has no linear interpolation (MobilityDB)
+CREATE FUNCTION public.tintseq(public.tint[], interp text DEFAULT 'step',
+		lower_inc boolean DEFAULT true, upper_inc boolean DEFAULT true)
+	RETURNS public.tint
+	AS 'MODULE_PATHNAME', 'cq_tfloatseq'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION public.tintseq(public.tint[], text, boolean, boolean) IS
+	'tint sequence from instants in time order; interp is discrete or step';
+
+CREATE FUNCTION public.tintseqset(public.tint[]) RETURNS public.tint
+	AS 'MODULE_PATHNAME', 'cq_tfloatseqset'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION public.tintseqset(public.tint[]) IS
+	'tint sequence set from sequences in time order';
+
+CREATE FUNCTION public.asmfjson(t public.tint, options integer DEFAULT 0,
+		flags integer DEFAULT 0, maxdecimaldigits integer DEFAULT 15)
+	RETURNS text
+	AS 'MODULE_PATHNAME', 'cq_asmfjson'
+	LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION public.asmfjson(public.tint, integer, integer, integer) IS
+	'MF-JSON of a tint (type MovingInteger); options 1 adds bbox and period, flags 0 compact, 1 spaced, 2 pretty';
+
+CREATE FUNCTION public.tintfrommfjson(text) RETURNS public.tint
+	AS 'MODULE_PATHNAME', 'cq_tintfrommfjson'
+	LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION public.tintfrommfjson(text) IS
+	'tint from MF-JSON (type MovingInteger, interpolation None, Discrete or Step)';
+
+-- Accessors (src/tfloat/tfloat_accessors.c), as for tfloat
+CREATE FUNCTION public.startvalue(public.tint) RETURNS integer
+	AS 'MODULE_PATHNAME', 'cq_startvalue' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION public.endvalue(public.tint) RETURNS integer
+	AS 'MODULE_PATHNAME', 'cq_endvalue' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION public.minvalue(public.tint) RETURNS integer
+	AS 'MODULE_PATHNAME', 'cq_minvalue' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION public.maxvalue(public.tint) RETURNS integer
+	AS 'MODULE_PATHNAME', 'cq_maxvalue' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION public.valueattimestamp(public.tint, timestamptz) RETURNS integer
+	AS 'MODULE_PATHNAME', 'cq_valueattimestamp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION public.numinstants(public.tint) RETURNS integer
+	AS 'MODULE_PATHNAME', 'cq_numinstants' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION public.numtimestamps(public.tint) RETURNS integer
+	AS 'MODULE_PATHNAME', 'cq_numtimestamps' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION public.instants(public.tint) RETURNS public.tint[]
+	AS 'MODULE_PATHNAME', 'cq_instants' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION public.timestamps(public.tint) RETURNS timestamptz[]
+	AS 'MODULE_PATHNAME', 'cq_timestamps' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION public.starttimestamp(public.tint) RETURNS timestamptz
+	AS 'MODULE_PATHNAME', 'cq_starttimestamp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION public.endtimestamp(public.tint) RETURNS timestamptz
+	AS 'MODULE_PATHNAME', 'cq_endtimestamp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION public.duration(public.tint, boundspan boolean DEFAULT false) RETURNS interval
+	AS 'MODULE_PATHNAME', 'cq_duration' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION public.interp(public.tint) RETURNS text
+	AS 'MODULE_PATHNAME', 'cq_interp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION public.tempsubtype(public.tint) RETURNS text
+	AS 'MODULE_PATHNAME', 'cq_tempsubtype' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION public.gettime(public.tint) RETURNS tstzmultirange
+	AS 'MODULE_PATHNAME', 'cq_gettime' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION public.timespan(public.tint) RETURNS tstzrange
+	AS 'MODULE_PATHNAME', 'cq_timespan' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- Restriction to time (src/tfloat/tfloat_restrict.c); empty is NULL
+CREATE FUNCTION public.attime(public.tint, timestamptz) RETURNS public.tint
+	AS 'MODULE_PATHNAME', 'cq_attime_timestamptz' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION public.attime(public.tint, tstzrange) RETURNS public.tint
+	AS 'MODULE_PATHNAME', 'cq_attime_tstzrange' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION public.attime(public.tint, tstzmultirange) RETURNS public.tint
+	AS 'MODULE_PATHNAME', 'cq_attime_tstzmultirange' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

@@ -70,7 +70,7 @@ COMMENT ON AGGREGATE public.wmax(public.tfloat, interval) IS
 CREATE AGGREGATE public.wcount(public.tfloat, interval) (
 	SFUNC = public.tfloat_wcount_transfn,
 	STYPE = internal,
-	FINALFUNC = public.tfloat_tsum_finalfn,
+	FINALFUNC = public.tint_tsum_finalfn,
 	COMBINEFUNC = public.tfloat_tagg_combinefn,
 	SERIALFUNC = public.tfloat_tagg_serialfn,
 	DESERIALFUNC = public.tfloat_tagg_deserialfn,

@@ -79,3 +79,81 @@ CREATE FUNCTION public.attime(public.tint, tstzrange) RETURNS public.tint
 	AS 'MODULE_PATHNAME', 'cq_attime_tstzrange' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION public.attime(public.tint, tstzmultirange) RETURNS public.tint
 	AS 'MODULE_PATHNAME', 'cq_attime_tstzmultirange' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+/*
+ * Temporal and moving-window aggregates over tint (src/tfloat/tfloat_tagg.c,
+ * src/tfloat/tfloat_wagg.c): tfloat's transition, combine and
+ * serialization functions; tmin, tmax, tsum, wmin, wmax, wsum, tcount and
+ * wcount return a tint, tavg and wavg a tfloat, as in MobilityDB.
+ */
+CREATE FUNCTION public.tint_tagg_transfn(internal, public.tint) RETURNS internal
+	AS 'MODULE_PATHNAME', 'cq_tfloat_tagg_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION public.tint_tcount_transfn(internal, public.tint) RETURNS internal
+	AS 'MODULE_PATHNAME', 'cq_tfloat_tcount_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION public.tint_wmin_transfn(internal, public.tint, interval) RETURNS internal
+	AS 'MODULE_PATHNAME', 'cq_tfloat_wmin_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION public.tint_wmax_transfn(internal, public.tint, interval) RETURNS internal
+	AS 'MODULE_PATHNAME', 'cq_tfloat_wmax_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION public.tint_wcount_transfn(internal, public.tint, interval) RETURNS internal
+	AS 'MODULE_PATHNAME', 'cq_tfloat_wcount_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION public.tint_wsignal_transfn(internal, public.tint, interval) RETURNS internal
+	AS 'MODULE_PATHNAME', 'cq_tfloat_wsignal_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION public.tint_tmin_finalfn(internal) RETURNS public.tint
+	AS 'MODULE_PATHNAME', 'cq_tint_tmin_finalfn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION public.tint_tmax_finalfn(internal) RETURNS public.tint
+	AS 'MODULE_PATHNAME', 'cq_tint_tmax_finalfn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION public.tint_wsum_finalfn(internal) RETURNS public.tint
+	AS 'MODULE_PATHNAME', 'cq_tint_wsum_finalfn' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE AGGREGATE public.tcount(public.tint) (SFUNC = public.tint_tcount_transfn,
+	STYPE = internal, FINALFUNC = public.tint_tsum_finalfn,
+	COMBINEFUNC = public.tfloat_tagg_combinefn, SERIALFUNC = public.tfloat_tagg_serialfn,
+	DESERIALFUNC = public.tfloat_tagg_deserialfn, PARALLEL = SAFE);
+CREATE AGGREGATE public.tmin(public.tint) (SFUNC = public.tint_tagg_transfn,
+	STYPE = internal, FINALFUNC = public.tint_tmin_finalfn,
+	COMBINEFUNC = public.tfloat_tagg_combinefn, SERIALFUNC = public.tfloat_tagg_serialfn,
+	DESERIALFUNC = public.tfloat_tagg_deserialfn, PARALLEL = SAFE);
+CREATE AGGREGATE public.tmax(public.tint) (SFUNC = public.tint_tagg_transfn,
+	STYPE = internal, FINALFUNC = public.tint_tmax_finalfn,
+	COMBINEFUNC = public.tfloat_tagg_combinefn, SERIALFUNC = public.tfloat_tagg_serialfn,
+	DESERIALFUNC = public.tfloat_tagg_deserialfn, PARALLEL = SAFE);
+CREATE AGGREGATE public.tsum(public.tint) (SFUNC = public.tint_tagg_transfn,
+	STYPE = internal, FINALFUNC = public.tint_tsum_finalfn,
+	COMBINEFUNC = public.tfloat_tagg_combinefn, SERIALFUNC = public.tfloat_tagg_serialfn,
+	DESERIALFUNC = public.tfloat_tagg_deserialfn, PARALLEL = SAFE);
+CREATE AGGREGATE public.tavg(public.tint) (SFUNC = public.tint_tagg_transfn,
+	STYPE = internal, FINALFUNC = public.tfloat_tavg_finalfn,
+	COMBINEFUNC = public.tfloat_tagg_combinefn, SERIALFUNC = public.tfloat_tagg_serialfn,
+	DESERIALFUNC = public.tfloat_tagg_deserialfn, PARALLEL = SAFE);
+CREATE AGGREGATE public.wcount(public.tint, interval) (SFUNC = public.tint_wcount_transfn,
+	STYPE = internal, FINALFUNC = public.tint_tsum_finalfn,
+	COMBINEFUNC = public.tfloat_tagg_combinefn, SERIALFUNC = public.tfloat_tagg_serialfn,
+	DESERIALFUNC = public.tfloat_tagg_deserialfn, PARALLEL = SAFE);
+CREATE AGGREGATE public.wmin(public.tint, interval) (SFUNC = public.tint_wmin_transfn,
+	STYPE = internal, FINALFUNC = public.tint_tmin_finalfn,
+	COMBINEFUNC = public.tfloat_tagg_combinefn, SERIALFUNC = public.tfloat_tagg_serialfn,
+	DESERIALFUNC = public.tfloat_tagg_deserialfn, PARALLEL = SAFE);
+CREATE AGGREGATE public.wmax(public.tint, interval) (SFUNC = public.tint_wmax_transfn,
+	STYPE = internal, FINALFUNC = public.tint_tmax_finalfn,
+	COMBINEFUNC = public.tfloat_tagg_combinefn, SERIALFUNC = public.tfloat_tagg_serialfn,
+	DESERIALFUNC = public.tfloat_tagg_deserialfn, PARALLEL = SAFE);
+CREATE AGGREGATE public.wsum(public.tint, interval) (SFUNC = public.tint_wsignal_transfn,
+	STYPE = internal, FINALFUNC = public.tint_wsum_finalfn,
+	COMBINEFUNC = public.tfloat_tagg_combinefn, SERIALFUNC = public.tfloat_tagg_serialfn,
+	DESERIALFUNC = public.tfloat_tagg_deserialfn, PARALLEL = SAFE);
+CREATE AGGREGATE public.wavg(public.tint, interval) (SFUNC = public.tint_wsignal_transfn,
+	STYPE = internal, FINALFUNC = public.tfloat_wavg_finalfn,
+	COMBINEFUNC = public.tfloat_tagg_combinefn, SERIALFUNC = public.tfloat_tagg_serialfn,
+	DESERIALFUNC = public.tfloat_tagg_deserialfn, PARALLEL = SAFE);
+
+-- Window aggregation of a tint's instants (src/core/window_sql.c), as of a
+-- tfloat's: the value column is double precision (AVG is not an integer)
+CREATE FUNCTION cqstream.window_aggregate(t public.tint, aggregation text,
+										  win cqstream.window)
+	RETURNS TABLE(window_start timestamptz, window_end timestamptz,
+				  value double precision, count bigint)
+	AS 'MODULE_PATHNAME', 'cq_window_aggregate'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+	ROWS 100;
+COMMENT ON FUNCTION cqstream.window_aggregate(public.tint, text, cqstream.window) IS
+	'aggregate (COUNT, SUM, AVG, MIN, MAX) the stored instants of a tint over windows, as for a tfloat';

@@ -29,7 +29,8 @@ CREATE TYPE public.tint (
 	SEND = public.tint_send,
 	INTERNALLENGTH = VARIABLE,
 	ALIGNMENT = double,
-	STORAGE = extended
+	STORAGE = extended,
+	CATEGORY = 'Z' -- tfloat's, where tfloat is preferred (00_tfloat_type.sql)
 );
 
 COMMENT ON TYPE public.tint IS

@@ -34,12 +34,14 @@ CREATE FUNCTION public.tfloat_tsum_finalfn(internal) RETURNS public.tfloat
 	AS 'MODULE_PATHNAME', 'cq_tfloat_tsum_finalfn'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION public.tfloat_tsum_finalfn(internal) IS
-	'final function of tsum, tcount and wcount over tfloat';
+	'final function of tsum over tfloat';
 
 -- tcount and wcount return a tint, as in MobilityDB (also tsum of tint)
 CREATE FUNCTION public.tint_tsum_finalfn(internal) RETURNS public.tint
 	AS 'MODULE_PATHNAME', 'cq_tint_tsum_finalfn'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION public.tint_tsum_finalfn(internal) IS
+	'final function of tcount and wcount over tfloat and tint, and of tsum over tint';
 
 CREATE FUNCTION public.tfloat_tavg_finalfn(internal) RETURNS public.tfloat
 	AS 'MODULE_PATHNAME', 'cq_tfloat_tavg_finalfn'

@@ -117,7 +117,7 @@ tf_as_base(TFloat *t, uint8 basetype)
 				ereport(ERROR,
 						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 						 errmsg("integer out of range"),
-						 errdetail("The tint result would hold %g.",
+						 errdetail("The tint result would hold %.0f.",
 								   values[i])));
 		}
 	}

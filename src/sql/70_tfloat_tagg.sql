@@ -36,13 +36,6 @@ CREATE FUNCTION public.tfloat_tsum_finalfn(internal) RETURNS public.tfloat
 COMMENT ON FUNCTION public.tfloat_tsum_finalfn(internal) IS
 	'final function of tsum over tfloat';
 
--- tcount and wcount return a tint, as in MobilityDB (also tsum of tint)
-CREATE FUNCTION public.tint_tsum_finalfn(internal) RETURNS public.tint
-	AS 'MODULE_PATHNAME', 'cq_tint_tsum_finalfn'
-	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION public.tint_tsum_finalfn(internal) IS
-	'final function of tcount and wcount over tfloat and tint, and of tsum over tint';
-
 CREATE FUNCTION public.tfloat_tavg_finalfn(internal) RETURNS public.tfloat
 	AS 'MODULE_PATHNAME', 'cq_tfloat_tavg_finalfn'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
@@ -69,17 +62,17 @@ COMMENT ON FUNCTION public.tfloat_tagg_deserialfn(bytea, internal) IS
 
 -- Aggregates
 
+-- tcount returns a tint: made again in 91_tint.sql, where tint exists (the
+-- tint files come after the catalog tables, whose OIDs must not move)
 CREATE AGGREGATE public.tcount(public.tfloat) (
 	SFUNC = public.tfloat_tcount_transfn,
 	STYPE = internal,
-	FINALFUNC = public.tint_tsum_finalfn,
+	FINALFUNC = public.tfloat_tsum_finalfn,
 	COMBINEFUNC = public.tfloat_tagg_combinefn,
 	SERIALFUNC = public.tfloat_tagg_serialfn,
 	DESERIALFUNC = public.tfloat_tagg_deserialfn,
 	PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE public.tcount(public.tfloat) IS
-	'temporal count: how many inputs are defined at each time, a tint (as in MobilityDB)';
 
 CREATE AGGREGATE public.tmin(public.tfloat) (
 	SFUNC = public.tfloat_tagg_transfn,

@@ -35,19 +35,20 @@ COMMENT ON FUNCTION cqstream.cq_explicit_id_ok(anyelement, oid, oid) IS
 	'true, unless the id sequence has handed the id out already (55000): the WHERE clause COPY FROM gets for a source''s id column';
 
 -- ---------------------------------------------------------------------
--- tint (issue 17): the type, its functions and aggregates, and tcount /
--- wcount over tfloat returning tint (their final function changes, so
--- they are dropped and made again).
+-- tint (issue 17): tfloat becomes the preferred type of the temporal
+-- numbers' category; the tint type, its functions and aggregates; tcount
+-- and wcount over tfloat return tint (dropped and made again).
 -- ---------------------------------------------------------------------
 
--- src/sql/00_tfloat_type.sql: tfloat is the preferred type of the
--- temporal numbers' category 'Z' (CREATE TYPE's CATEGORY and PREFERRED,
--- which ALTER TYPE cannot set), so that literals passed to a function that
--- tfloat and tint both have stay tfloats
+-- src/sql/00_tfloat_type.sql: CREATE TYPE's CATEGORY and PREFERRED, which
+-- ALTER TYPE cannot set, so that literals passed to a function that tfloat
+-- and tint both have stay tfloats
 UPDATE pg_catalog.pg_type SET typcategory = 'Z', typispreferred = true
 	WHERE oid = 'public.tfloat'::pg_catalog.regtype;
+COMMENT ON FUNCTION public.tfloat_tsum_finalfn(internal) IS
+	'final function of tsum over tfloat';
 
--- src/sql/02_tint_type.sql (new in 0.2.0)
+-- src/sql/90_tint_type.sql (new in 0.2.0)
 /*
  * The tint type (MobilityDB's temporal integer): the same layout and C
  * functions as tfloat (src/tfloat/tbase.c says what differs), values int4,
@@ -164,43 +165,7 @@ COMMENT ON FUNCTION public.tint(public.tfloat) IS
 	'the tfloat with values truncated toward zero; linear interpolation is refused';
 CREATE CAST (public.tfloat AS public.tint) WITH FUNCTION public.tint(public.tfloat);
 
--- src/sql/70_tfloat_tagg.sql and 72_tfloat_wagg.sql: tcount and wcount
--- return tint
-CREATE FUNCTION public.tint_tsum_finalfn(internal) RETURNS public.tint
-	AS 'MODULE_PATHNAME', 'cq_tint_tsum_finalfn'
-	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION public.tint_tsum_finalfn(internal) IS
-	'final function of tcount and wcount over tfloat and tint, and of tsum over tint';
-COMMENT ON FUNCTION public.tfloat_tsum_finalfn(internal) IS
-	'final function of tsum over tfloat';
-
-DROP AGGREGATE public.tcount(public.tfloat);
-CREATE AGGREGATE public.tcount(public.tfloat) (
-	SFUNC = public.tfloat_tcount_transfn,
-	STYPE = internal,
-	FINALFUNC = public.tint_tsum_finalfn,
-	COMBINEFUNC = public.tfloat_tagg_combinefn,
-	SERIALFUNC = public.tfloat_tagg_serialfn,
-	DESERIALFUNC = public.tfloat_tagg_deserialfn,
-	PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE public.tcount(public.tfloat) IS
-	'temporal count: how many inputs are defined at each time, a tint (as in MobilityDB)';
-
-DROP AGGREGATE public.wcount(public.tfloat, interval);
-CREATE AGGREGATE public.wcount(public.tfloat, interval) (
-	SFUNC = public.tfloat_wcount_transfn,
-	STYPE = internal,
-	FINALFUNC = public.tint_tsum_finalfn,
-	COMBINEFUNC = public.tfloat_tagg_combinefn,
-	SERIALFUNC = public.tfloat_tagg_serialfn,
-	DESERIALFUNC = public.tfloat_tagg_deserialfn,
-	PARALLEL = SAFE
-);
-COMMENT ON AGGREGATE public.wcount(public.tfloat, interval) IS
-	'moving-window count: at t, the number of instants (or sequences) of the inputs during [t - w, t]';
-
--- src/sql/75_tint.sql (new in 0.2.0)
+-- src/sql/91_tint.sql (new in 0.2.0)
 /*
  * tint constructors, MF-JSON, accessors and restriction to time: the
  * tfloat C functions (they read the base type from the value), declared
@@ -289,6 +254,41 @@ CREATE FUNCTION public.attime(public.tint, tstzmultirange) RETURNS public.tint
  * serialization functions; tmin, tmax, tsum, wmin, wmax, wsum, tcount and
  * wcount return a tint, tavg and wavg a tfloat, as in MobilityDB.
  */
+-- tcount and wcount (over tfloat and tint) return a tint, as in MobilityDB;
+-- those over tfloat were made with tfloat's aggregates (70_tfloat_tagg.sql,
+-- 72_tfloat_wagg.sql) before tint existed, and are made again here
+CREATE FUNCTION public.tint_tsum_finalfn(internal) RETURNS public.tint
+	AS 'MODULE_PATHNAME', 'cq_tint_tsum_finalfn'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION public.tint_tsum_finalfn(internal) IS
+	'final function of tcount and wcount over tfloat and tint, and of tsum over tint';
+
+DROP AGGREGATE public.tcount(public.tfloat);
+CREATE AGGREGATE public.tcount(public.tfloat) (
+	SFUNC = public.tfloat_tcount_transfn,
+	STYPE = internal,
+	FINALFUNC = public.tint_tsum_finalfn,
+	COMBINEFUNC = public.tfloat_tagg_combinefn,
+	SERIALFUNC = public.tfloat_tagg_serialfn,
+	DESERIALFUNC = public.tfloat_tagg_deserialfn,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE public.tcount(public.tfloat) IS
+	'temporal count: how many inputs are defined at each time, a tint (as in MobilityDB)';
+
+DROP AGGREGATE public.wcount(public.tfloat, interval);
+CREATE AGGREGATE public.wcount(public.tfloat, interval) (
+	SFUNC = public.tfloat_wcount_transfn,
+	STYPE = internal,
+	FINALFUNC = public.tint_tsum_finalfn,
+	COMBINEFUNC = public.tfloat_tagg_combinefn,
+	SERIALFUNC = public.tfloat_tagg_serialfn,
+	DESERIALFUNC = public.tfloat_tagg_deserialfn,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE public.wcount(public.tfloat, interval) IS
+	'moving-window count: at t, the number of instants (or sequences) of the inputs during [t - w, t], a tint';
+
 CREATE FUNCTION public.tint_tagg_transfn(internal, public.tint) RETURNS internal
 	AS 'MODULE_PATHNAME', 'cq_tfloat_tagg_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION public.tint_tcount_transfn(internal, public.tint) RETURNS internal

@@ -86,6 +86,41 @@ CREATE FUNCTION public.attime(public.tint, tstzmultirange) RETURNS public.tint
  * serialization functions; tmin, tmax, tsum, wmin, wmax, wsum, tcount and
  * wcount return a tint, tavg and wavg a tfloat, as in MobilityDB.
  */
+-- tcount and wcount (over tfloat and tint) return a tint, as in MobilityDB;
+-- those over tfloat were made with tfloat's aggregates (70_tfloat_tagg.sql,
+-- 72_tfloat_wagg.sql) before tint existed, and are made again here
+CREATE FUNCTION public.tint_tsum_finalfn(internal) RETURNS public.tint
+	AS 'MODULE_PATHNAME', 'cq_tint_tsum_finalfn'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION public.tint_tsum_finalfn(internal) IS
+	'final function of tcount and wcount over tfloat and tint, and of tsum over tint';
+
+DROP AGGREGATE public.tcount(public.tfloat);
+CREATE AGGREGATE public.tcount(public.tfloat) (
+	SFUNC = public.tfloat_tcount_transfn,
+	STYPE = internal,
+	FINALFUNC = public.tint_tsum_finalfn,
+	COMBINEFUNC = public.tfloat_tagg_combinefn,
+	SERIALFUNC = public.tfloat_tagg_serialfn,
+	DESERIALFUNC = public.tfloat_tagg_deserialfn,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE public.tcount(public.tfloat) IS
+	'temporal count: how many inputs are defined at each time, a tint (as in MobilityDB)';
+
+DROP AGGREGATE public.wcount(public.tfloat, interval);
+CREATE AGGREGATE public.wcount(public.tfloat, interval) (
+	SFUNC = public.tfloat_wcount_transfn,
+	STYPE = internal,
+	FINALFUNC = public.tint_tsum_finalfn,
+	COMBINEFUNC = public.tfloat_tagg_combinefn,
+	SERIALFUNC = public.tfloat_tagg_serialfn,
+	DESERIALFUNC = public.tfloat_tagg_deserialfn,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE public.wcount(public.tfloat, interval) IS
+	'moving-window count: at t, the number of instants (or sequences) of the inputs during [t - w, t], a tint';
+
 CREATE FUNCTION public.tint_tagg_transfn(internal, public.tint) RETURNS internal
 	AS 'MODULE_PATHNAME', 'cq_tfloat_tagg_transfn' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION public.tint_tcount_transfn(internal, public.tint) RETURNS internal

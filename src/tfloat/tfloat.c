@@ -261,6 +261,10 @@ tf_builder_free(TFloatBuilder *b)
 
 static const char *CheckShape(const TFloatBuilder *b);
 
+/* A rule's sentence naming the builder's type (constants, not formatted) */
+#define NAMED(b, tfloat_text, tint_text) \
+	((b)->basetype == TF_BASE_INT ? (tint_text) : (tfloat_text))
+
 static const char *
 CheckSeq(const TFloatBuilder *b, const TFloatSeqView *s)
 {
@@ -272,7 +276,8 @@ CheckSeq(const TFloatBuilder *b, const TFloatSeqView *s)
 	{
 		TF_CHECK_INTERRUPTS(i);
 		if (b->times[i] <= b->times[i - 1])
-			return "The timestamps of a tfloat must increase.";
+			return NAMED(b, "The timestamps of a tfloat must increase.",
+						 "The timestamps of a tint must increase.");
 	}
 	if (s->count == 1 && !(s->lower_inc && s->upper_inc))
 		return "A continuous sequence of one instant must have inclusive bounds.";
@@ -319,7 +324,9 @@ CheckShape(const TFloatBuilder *b)
 	if (b->ninst > 1 &&
 		(double) b->times[b->ninst - 1] - (double) b->times[0] >=
 			(double) TF_MAX_SPAN)
-		return "The instants of a tfloat must lie within 292,000 years of each other.";
+		return NAMED(b,
+					 "The instants of a tfloat must lie within 292,000 years of each other.",
+					 "The instants of a tint must lie within 292,000 years of each other.");
 	switch (b->subtype)
 	{
 		case TF_INSTANT:
@@ -333,7 +340,9 @@ CheckShape(const TFloatBuilder *b)
 			{
 				TF_CHECK_INTERRUPTS(i);
 				if (b->times[i] <= b->times[i - 1])
-					return "The timestamps of a tfloat must increase.";
+					return NAMED(b,
+								 "The timestamps of a tfloat must increase.",
+								 "The timestamps of a tint must increase.");
 			}
 			return NULL;
 		case TF_SEQUENCE:

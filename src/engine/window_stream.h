@@ -84,11 +84,19 @@ typedef struct CqStreamResult
 	text *key; /* NULL: the NULL key */
 	TimestampTz start;
 	TimestampTz end;
-	double value; /* the aggregation's value (COUNT_DISTINCT: the number) */
-	int64 count;  /* rows folded in */
-	int64 order;  /* count windows: seq of the row that filled it */
+	double value;  /* the aggregation's value (COUNT_DISTINCT: the number) */
+	int64 count;   /* rows folded in */
+	int64 order;   /* count windows: seq of the row that filled it */
+	int64 key_seq; /* the key's place in byte order (CqStreamOp.key_seq) */
 	bool final;
 } CqStreamResult;
+
+/* Bytes that are not a varlena: a key as read, a value in a set */
+typedef struct CqBytes
+{
+	const char *data;
+	int len;
+} CqBytes;
 
 typedef struct CqStreamOp
 {
@@ -105,6 +113,10 @@ typedef struct CqStreamOp
 	int32 nbkeys;
 	int32 bkeys_cap;
 	struct cq_keyset_hash *bkeys_hash; /* NULL: no key yet */
+	CqBytes cand; /* the key being looked up (window_stream.c) */
+	char *karena; /* where the next key's copy goes */
+	Size karena_left;
+	Size karena_total; /* bytes of its blocks */
 	/* the batch, in arrival order, and the sorted order (cq_stream_sort) */
 	CqBatchRow *rows;
 	int32 *order;
@@ -114,6 +126,7 @@ typedef struct CqStreamOp
 	/* the current key */
 	text *key;
 	text *key_res;	 /* its copy for results, made at its first result */
+	int64 key_seq;	 /* keys begun so far: they come in byte order */
 	int64 key_nrows; /* count windows: rows of this key so far */
 	CqStreamWindow *win;
 	int nwin;
@@ -136,6 +149,12 @@ extern void cq_stream_row(CqStreamOp *op, const char *key, int keylen,
 
 /* Step 2 */
 extern void cq_stream_sort(CqStreamOp *op);
+
+/*
+ * The memory the batch's distinct keys take beside its rows (the next
+ * batch reads fewer rows when it is large: batch_aggregate.c)
+ */
+extern Size cq_stream_key_bytes(const CqStreamOp *op);
 
 /* The i-th row in sorted order, and a row's key (NULL: the NULL key) */
 static inline CqBatchRow *

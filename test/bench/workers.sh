@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+#
+# test/bench/workers.sh: two heavy queries on one worker against the same
+# two on two workers (cqstream.workers_per_database, issue 15 item 5;
+# `make bench`, run by test/bench/run.sh).
+#
+# Design notes
+#
+# Two sources a and b, each with one transform keyed by k ('mul 1.8 |
+# add 32'), created one after the other so that their query ids are
+# consecutive and, with two workers, land on different ones (the rule,
+# src/engine/assignment.c: (id mod 1024) mod N); the bench checks that
+# they did, in pg_locks, before it times anything.  ROWS rows (default
+# 500,000) are copied into each source from a file in ONE transaction;
+# what is timed is the work after its commit: from the COMMIT's return
+# until both queries have processed every row (polled every 20 ms on
+# the server's clock).  The writer's COPY is the same in both cases and
+# is not part of the number.  Cases alternate (1, 2, 1, 2, ...) so that
+# the machine's noise falls on both; the table shows the medians.  The
+# setting is changed by ALTER SYSTEM and pg_reload_conf, and reset at
+# the end.
+#
+# Environment: the bench cluster's PGHOST, PGPORT, PGUSER, PGDATABASE
+# (run.sh sets them), PG_BINDIR (psql), WORKERS_ROWS (rows per source),
+# CQ_BENCH_RUNS (runs per case, default 3).
+set -euo pipefail
+
+: "${PGHOST:?} ${PGPORT:?} ${PGDATABASE:?}"
+PSQL=${PG_BINDIR:+$PG_BINDIR/}psql
+ROWS=${WORKERS_ROWS:-500000}
+RUNS=${CQ_BENCH_RUNS:-3}
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/cqstream-workers.XXXXXX")
+DATA=$WORK/src.tsv
+q()
+{
+	"$PSQL" -X -q -At -v ON_ERROR_STOP=1 "$@"
+}
+
+cleanup()
+{
+	q -c "SELECT cqstream.drop_query(name) FROM cqstream.queries WHERE name IN ('bench_wa', 'bench_wb')" \
+		-c 'DROP TABLE IF EXISTS bench_wsa, bench_wsb' \
+		-c 'ALTER SYSTEM RESET cqstream.workers_per_database' \
+		-c 'SELECT pg_reload_conf()' >/dev/null 2>&1 || true
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# set_workers N: the setting, then wait until the database has N workers
+set_workers()
+{
+	q -c "ALTER SYSTEM SET cqstream.workers_per_database = $1" \
+		-c 'SELECT pg_reload_conf()' >/dev/null
+	q -c "DO \$\$
+DECLARE t0 timestamptz := clock_timestamp();
+BEGIN
+	WHILE (SELECT count(*) FROM pg_stat_activity
+		   WHERE backend_type = 'cqstream worker'
+		   AND datname = current_database()) <> $1 LOOP
+		IF clock_timestamp() - t0 > interval '60 s' THEN
+			RAISE EXCEPTION 'not $1 cqstream workers after 60 s';
+		END IF;
+		PERFORM pg_sleep(0.05);
+		PERFORM pg_stat_clear_snapshot();
+	END LOOP;
+END \$\$"
+}
+
+q -c "SELECT setseed(0.5)" >/dev/null
+q -c "COPY (SELECT 'k' || (i % 1000), '2026-01-01 00:00:00+00'::timestamptz
+		+ i * interval '1 ms', 0.1 + 99.9 * random()
+	  FROM generate_series(1, $ROWS) AS i) TO STDOUT" >"$DATA"
+[ "$(wc -l <"$DATA")" -eq "$ROWS" ]
+q -f "$(dirname "$(readlink -f "$0")")/lib/wait_worker.sql"
+
+# run_case N: prints the seconds from the load's commit until both
+# queries have processed all its rows, with N workers
+run_case()
+{
+	local n=$1 holders
+	set_workers "$n"
+	q -c "SET client_min_messages = warning" \
+		-c "SELECT cqstream.drop_query(name) FROM cqstream.queries WHERE name IN ('bench_wa', 'bench_wb')" \
+		-c 'DROP TABLE IF EXISTS bench_wsa, bench_wsb' >/dev/null
+	for s in a b; do
+		q -c "CREATE TABLE bench_ws$s (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, k text, ts timestamptz, v float8)" \
+			-c "SELECT cqstream.create_transform('bench_w$s', 'bench_ws$s', 'ts', 'v', 'mul 1.8 | add 32', key_column => 'k')" >/dev/null
+	done
+	# Each worker holds the slot locks of its queries (assignment.c)
+	holders=$(q -c "DO \$\$ BEGIN PERFORM pg_sleep(0.5); END \$\$" -c "SELECT count(DISTINCT pid) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 4 AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND objid::int8 IN (SELECT id % 1024 FROM cqstream.query WHERE name IN ('bench_wa', 'bench_wb'))")
+	if [ "$holders" != "$n" ]; then
+		echo "workers: with $n worker(s) the two queries are held by $holders" >&2
+		return 1
+	fi
+	q -c "CHECKPOINT" >/dev/null
+	q <<SQL | grep '^RESULT ' | awk '{ printf "%.3f\n", $3 - $2 }'
+\\set ON_ERROR_STOP on
+BEGIN;
+\\copy bench_wsa (k, ts, v) FROM '$DATA'
+\\copy bench_wsb (k, ts, v) FROM '$DATA'
+COMMIT;
+SELECT extract(epoch FROM clock_timestamp()) AS t0 \\gset
+DO \$\$
+DECLARE t0 timestamptz := clock_timestamp();
+BEGIN
+	WHILE (SELECT min(rows_processed) FROM cqstream.queries
+		   WHERE name IN ('bench_wa', 'bench_wb')) < $ROWS LOOP
+		IF clock_timestamp() - t0 > interval '300 s' THEN
+			RAISE EXCEPTION 'not caught up after 300 s';
+		END IF;
+		COMMIT;
+		PERFORM pg_sleep(0.02);
+	END LOOP;
+END \$\$;
+SELECT extract(epoch FROM clock_timestamp()) AS t1 \\gset
+SELECT count(*) = 2 AS ok FROM cqstream.queries
+	WHERE name IN ('bench_wa', 'bench_wb') AND status = 'running'
+	AND results_emitted = $ROWS \\gset
+\\if :ok
+\\echo RESULT :t0 :t1
+\\else
+\\warn 'wrong result count or a failed query'
+\\endif
+SQL
+}
+
+median()
+{
+	tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
+}
+
+T1=
+T2=
+for ((i = 1; i <= RUNS; i++)); do
+	for n in 1 2; do
+		t=$(run_case "$n")
+		[ -n "$t" ] || {
+			echo "workers: run $i with $n worker(s) failed" >&2
+			exit 1
+		}
+		printf '  run %d, %d worker(s): %7.3f s after the commit\n' "$i" "$n" "$t"
+		if [ "$n" -eq 1 ]; then T1+="$t "; else T2+="$t "; fi
+	done
+done
+
+awk -v rows="$ROWS" -v runs="$RUNS" -v t1="$(median "$T1")" -v t2="$(median "$T2")" '
+	BEGIN {
+		printf "Two transforms (mul 1.8 | add 32, keyed), %d rows each in one commit; work after the commit (median of %d runs)\n", rows, runs
+		fmt = "%-36s | %13s | %15s | %7s\n"
+		printf fmt, "case", "after commit s", "rows/s (both)", "speedup"
+		printf "%s\n", "-------------------------------------+---------------+-----------------+--------"
+		printf fmt, "1 worker  (workers_per_database 1)", sprintf("%.2f", t1), sprintf("%.0f", 2 * rows / t1), "1.00x"
+		printf fmt, "2 workers (workers_per_database 2)", sprintf("%.2f", t2), sprintf("%.0f", 2 * rows / t2), sprintf("%.2fx", t1 / t2)
+		print ""
+		print "target (issue 15, item 5):"
+		printf "  %-40s %-20s %s\n", "two workers >= 1.6x faster than one", sprintf("%.2fx", t1 / t2), (t1 / t2 >= 1.6 ? "met" : "MISSED")
+	}'

@@ -395,9 +395,13 @@ TakeReport(Oid dboid, bool present, void *arg)
 	{
 		HASH_SEQ_STATUS seq;
 
+		/* Lost reports may have said "present": start them all */
 		hash_seq_init(&seq, dbs);
 		while ((entry = hash_seq_search(&seq)) != NULL)
+		{
 			entry->absent = false;
+			entry->present = true;
+		}
 		return;
 	}
 	entry = hash_search(dbs, &dboid, HASH_ENTER, &found);

@@ -117,6 +117,12 @@
  */
 #define CQ_PENDING_FIRST_WAIT_MS 5
 
+/*
+ * While a query of this worker is still locked by its former worker
+ * (assignment.c), the longest wait between two looks
+ */
+#define CQ_BUSY_MAX_WAIT_MS 1000
+
 /* Full passes while idle: one in this many timeouts (see IdleCheck) */
 #define CQ_IDLE_FULL_PASS_EVERY 30
 
@@ -540,6 +546,9 @@ cq_worker_main(Datum arg)
 			pending_wait = CQ_PENDING_FIRST_WAIT_MS;
 		else
 			pending_wait = Min(pending_wait * 2, cq_poll_interval);
+		/* A former worker still in its batch: look at least every second */
+		if (busy)
+			pending_wait = Min(pending_wait, CQ_BUSY_MAX_WAIT_MS);
 		wake = WaitLatch(MyLatch,
 						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 pending_wait > 0 ? Min(pending_wait, cq_poll_interval)

@@ -13,8 +13,8 @@
 # they did, in pg_locks, before it times anything.  ROWS rows (default
 # 1,000,000) are copied into each source from a file in ONE transaction;
 # what is timed is the work after its commit: from the COMMIT's return
-# until both queries have processed every row (polled every 20 ms on
-# the server's clock).  The writer's COPY is the same in both cases and
+# until both queries have processed every row (lib/wait_processed.sql,
+# polled every 20 ms, on the server's clock).  The writer's COPY is the same in both cases and
 # is not part of the number.  Cases alternate (1, 2, 1, 2, ...) so that
 # the machine's noise falls on both; the table shows the medians.
 # Autovacuum is off on the two sources, so that an ANALYZE of the fresh
@@ -75,7 +75,8 @@ q -c "COPY (SELECT 'k' || (i % 1000), '2026-01-01 00:00:00+00'::timestamptz
 		+ i * interval '1 ms', 0.1 + 99.9 * random()
 	  FROM generate_series(1, $ROWS) AS i) TO STDOUT" >"$DATA"
 [ "$(wc -l <"$DATA")" -eq "$ROWS" ]
-q -f "$(dirname "$(readlink -f "$0")")/lib/wait_worker.sql"
+HERE=$(dirname "$(readlink -f "$0")")
+q -f "$HERE/lib/wait_worker.sql"
 
 # worker_ticks: CPU clock ticks (utime + stime) of the database's workers
 worker_ticks()
@@ -116,18 +117,12 @@ BEGIN;
 \\copy bench_wsb (k, ts, v) FROM '$DATA'
 COMMIT;
 SELECT extract(epoch FROM clock_timestamp()) AS t0 \\gset
-DO \$\$
-DECLARE t0 timestamptz := clock_timestamp();
-BEGIN
-	WHILE (SELECT min(rows_processed) FROM cqstream.queries
-		   WHERE name IN ('bench_wa', 'bench_wb')) < $ROWS LOOP
-		IF clock_timestamp() - t0 > interval '300 s' THEN
-			RAISE EXCEPTION 'not caught up after 300 s';
-		END IF;
-		COMMIT;
-		PERFORM pg_sleep(0.02);
-	END LOOP;
-END \$\$;
+\\set rows $ROWS
+\\set timeout 300
+\\set query bench_wa
+\\i $HERE/lib/wait_processed.sql
+\\set query bench_wb
+\\i $HERE/lib/wait_processed.sql
 SELECT extract(epoch FROM clock_timestamp()) AS t1 \\gset
 SELECT count(*) = 2 AS ok FROM cqstream.queries
 	WHERE name IN ('bench_wa', 'bench_wb') AND status = 'running'

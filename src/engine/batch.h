@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * batch.h
- *	  One batch of one query: a transform (batch_transform.c) or a window
- *	  aggregate (batch_aggregate.c), run by the worker in the query's
+ *	  One batch of one query: a transform (batch_transform.c), a window
+ *	  aggregate (batch_aggregate.c) or a position query
+ *	  (batch_position.c), run by the worker in the query's
  *	  subtransaction (isolation.c).
  *
  * Design notes
@@ -32,6 +33,7 @@
  */
 extern void cq_batch_transform(CqQuery *q, const char *source, bool *more);
 extern void cq_batch_aggregate(CqQuery *q, const char *source, bool *more);
+extern void cq_batch_position(CqQuery *q, const char *source, bool *more);
 
 /* Is q's idle flush due (an aggregate that read no rows for idle_flush)? */
 extern bool cq_batch_idle_flush_due(const CqQuery *q);

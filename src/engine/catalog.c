@@ -112,6 +112,8 @@ typedef enum RunnableColumn
 	RUN_WATERMARK,
 	RUN_LAST_ROW_AT,
 	RUN_BATCH_LIMIT,
+	RUN_POSITION,
+	RUN_LAT_COLUMN,
 	RUN_NCOLUMNS
 } RunnableColumn;
 
@@ -143,6 +145,8 @@ static const char *const runnable_columns[RUN_NCOLUMNS] = {
 	[RUN_WATERMARK] = "s.watermark",
 	[RUN_LAST_ROW_AT] = "s.last_row_at",
 	[RUN_BATCH_LIMIT] = "s.batch_limit",
+	[RUN_POSITION] = "q.kind = 'position'",
+	[RUN_LAT_COLUMN] = "q.spec->>'latColumn'",
 };
 
 static SPIPlanPtr runnable_plan = NULL;
@@ -207,7 +211,9 @@ cq_catalog_insert(const CqQueryRow *row, int64 start)
 	SetParam(values, nulls, Anum_cq_query_name,
 			 CStringGetTextDatum(row->name));
 	SetParam(values, nulls, Anum_cq_query_kind,
-			 CStringGetTextDatum(row->aggregate ? "aggregate" : "transform"));
+			 CStringGetTextDatum(row->aggregate		 ? "aggregate"
+									 : row->position ? "position"
+													 : "transform"));
 	SetParam(values, nulls, Anum_cq_query_source,
 			 ObjectIdGetDatum(row->source));
 	SetParam(values, nulls, Anum_cq_query_id_column,
@@ -669,6 +675,11 @@ cq_catalog_runnable(CqQuery **queries)
 			RunDatum(tup, desc, RUN_ID_SEQUENCE, &isnull));
 		q->def.aggregate = DatumGetBool(
 			RunDatum(tup, desc, RUN_AGGREGATE, &isnull));
+		q->def.position = DatumGetBool(
+			RunDatum(tup, desc, RUN_POSITION, &isnull));
+		q->def.lat_column = q->def.position
+			? RunText(tup, desc, RUN_LAT_COLUMN)
+			: NULL;
 		/*
 		 * The window and option columns are checked again here (the
 		 * catalog can be edited by hand, or written by an older version):

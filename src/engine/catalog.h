@@ -101,7 +101,9 @@ typedef struct CqQueryRow
 {
 	int32 id;
 	char *name;
-	bool aggregate; /* kind */
+	bool aggregate;	  /* kind */
+	bool position;	  /* kind; then value_column is the longitude */
+	char *lat_column; /* position queries: stored in spec.latColumn */
 	Oid source;
 	char *id_column;
 	Oid id_sequence;
@@ -109,7 +111,7 @@ typedef struct CqQueryRow
 	char *value_column;
 	char *key_column; /* NULL: none */
 	Jsonb *spec;	  /* written only */
-	char *chain;	  /* transforms */
+	char *chain;	  /* transforms; position queries: the operation */
 	/* aggregates (docs/windows.md) */
 	CqAggKind agg;
 	CqValueType value_type;

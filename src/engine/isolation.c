@@ -125,6 +125,8 @@ cq_run_isolated(CqQuery *q, MemoryContext query_cxt, bool *more)
 							 "existing role.")));
 		if (q->def.aggregate)
 			cq_batch_aggregate(q, source, more);
+		else if (q->def.position)
+			cq_batch_position(q, source, more);
 		else
 			cq_batch_transform(q, source, more);
 		ReleaseCurrentSubTransaction();

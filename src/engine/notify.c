@@ -208,6 +208,20 @@ cq_payload_transform(StringInfo buf, const char *query, int64 id, bool has_key,
 }
 
 void
+cq_payload_position(StringInfo buf, const char *query, int64 id,
+					const char *key, TimestampTz time, double lon, double lat)
+{
+	PayloadHead(buf, query, id, true, key);
+	appendStringInfoString(buf, ",\"datetime\":");
+	cq_json_timestamp(buf, time);
+	appendStringInfoString(buf, ",\"coordinates\":[");
+	cq_json_float8(buf, lon);
+	appendStringInfoChar(buf, ',');
+	cq_json_float8(buf, lat);
+	appendStringInfoString(buf, "]}");
+}
+
+void
 cq_payload_window(StringInfo buf, const char *query, int64 id, bool has_key,
 				  const char *key, TimestampTz start, TimestampTz end,
 				  CqAggKind agg, double value, int64 count, bool final)

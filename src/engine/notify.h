@@ -49,6 +49,14 @@ extern void cq_payload_transform(StringInfo buf, const char *query, int64 id,
 								 double value);
 
 /*
+ * The result of a position query's "position" operation (docs/engine.md):
+ * {"query":..,"id":..,"key":..,"datetime":..,"coordinates":[lon,lat]}.
+ */
+extern void cq_payload_position(StringInfo buf, const char *query, int64 id,
+								const char *key, TimestampTz time, double lon,
+								double lat);
+
+/*
  * The result of a window aggregate (docs/windows.md): {"query":..,"id":..,
  * "key":..,"windowStart":..,"windowEnd":..,"aggregation":..,"value":..,
  * "count":..,"final":..}; value is a JSON number, a whole number for the

@@ -28,6 +28,7 @@
 #include "utils/numeric.h"
 
 #include "contract.h"
+#include "core/geodesy.h"
 #include "core/operation.h"
 #include "engine/query_options.h"
 #include "engine/query_spec.h"
@@ -194,11 +195,69 @@ cq_spec_validate(CqQueryDef *def)
 {
 	CheckQueryName(def->name);
 	cq_source_check(def);
-	if (def->aggregate)
+	if (def->position)
+		def->chain = pstrdup(
+			cq_position_op_name(cq_position_op_parse(def->operation)));
+	else if (def->aggregate)
 		ValidateAggregate(def);
 	else
 		ResolveChain(def);
 	cq_options_parse(def);
+}
+
+/* The "options" member and the spec's closing braces */
+static void
+AppendOptions(StringInfo buf, const CqQueryDef *def)
+{
+	appendStringInfo(buf,
+					 ", \"options\": {\"retention_rows\": " INT64_FORMAT
+					 ", \"retention_age\": ",
+					 def->retention_rows);
+	if (def->retention_age)
+		escape_json(buf, def->retention_age);
+	else
+		appendStringInfoString(buf, "null");
+	appendStringInfoString(buf, ", \"notify\": ");
+	escape_json(buf, def->notify);
+	appendStringInfo(buf, ", \"start\": \"%s\"",
+					 def->start_beginning ? "beginning" : "now");
+	if (def->aggregate)
+	{
+		appendStringInfoString(buf, ", \"idle_flush\": ");
+		if (def->idle_flush)
+			escape_json(buf, def->idle_flush);
+		else
+			appendStringInfoString(buf, "null");
+	}
+	appendStringInfoString(buf, "}}");
+}
+
+/*
+ * PositionSpec: the canonical spec of a position query: {"kind":
+ * "position", "operation", "timeColumn", "keyColumn", "lonColumn",
+ * "latColumn", "idColumn", "options"}.
+ */
+static Jsonb *
+PositionSpec(const CqQueryDef *def)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "{\"kind\": \"position\", \"operation\": ");
+	escape_json(&buf, def->chain);
+	appendStringInfoString(&buf, ", \"timeColumn\": ");
+	escape_json(&buf, def->time_column);
+	appendStringInfoString(&buf, ", \"keyColumn\": ");
+	escape_json(&buf, def->key_column);
+	appendStringInfoString(&buf, ", \"lonColumn\": ");
+	escape_json(&buf, def->value_column);
+	appendStringInfoString(&buf, ", \"latColumn\": ");
+	escape_json(&buf, def->lat_column);
+	appendStringInfoString(&buf, ", \"idColumn\": ");
+	escape_json(&buf, def->id_column);
+	AppendOptions(&buf, def);
+	return DatumGetJsonbP(
+		DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
 }
 
 Jsonb *
@@ -207,6 +266,8 @@ cq_spec_canonical(const CqQueryDef *def)
 	StringInfoData buf;
 
 	initStringInfo(&buf);
+	if (def->position)
+		return PositionSpec(def);
 	if (def->aggregate)
 	{
 		appendStringInfoString(&buf, "{\"aggregation\": ");
@@ -240,27 +301,7 @@ cq_spec_canonical(const CqQueryDef *def)
 		appendStringInfoString(&buf, "null");
 	appendStringInfoString(&buf, ", \"idColumn\": ");
 	escape_json(&buf, def->id_column);
-	appendStringInfo(&buf,
-					 ", \"options\": {\"retention_rows\": " INT64_FORMAT
-					 ", \"retention_age\": ",
-					 def->retention_rows);
-	if (def->retention_age)
-		escape_json(&buf, def->retention_age);
-	else
-		appendStringInfoString(&buf, "null");
-	appendStringInfoString(&buf, ", \"notify\": ");
-	escape_json(&buf, def->notify);
-	appendStringInfo(&buf, ", \"start\": \"%s\"",
-					 def->start_beginning ? "beginning" : "now");
-	if (def->aggregate)
-	{
-		appendStringInfoString(&buf, ", \"idle_flush\": ");
-		if (def->idle_flush)
-			escape_json(&buf, def->idle_flush);
-		else
-			appendStringInfoString(&buf, "null");
-	}
-	appendStringInfoString(&buf, "}}");
+	AppendOptions(&buf, def);
 	return DatumGetJsonbP(
 		DirectFunctionCall1(jsonb_in, CStringGetDatum(buf.data)));
 }

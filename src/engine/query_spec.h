@@ -47,6 +47,9 @@ typedef struct CqQueryDef
 	CqWindowSpec window; /* validated when read */
 	int64 lateness;		 /* microseconds */
 	char *emit;			 /* as given; NULL: on_close */
+	/* position queries (docs/engine.md): value_column is the longitude */
+	bool position;
+	char *lat_column;
 
 	/* filled in by cq_spec_validate */
 	char *chain; /* canonical chain */

@@ -53,6 +53,7 @@
 PG_FUNCTION_INFO_V1(cq_create_transform);
 PG_FUNCTION_INFO_V1(cq_create_aggregate);
 PG_FUNCTION_INFO_V1(cq_create_query);
+PG_FUNCTION_INFO_V1(cq_create_position_query);
 PG_FUNCTION_INFO_V1(cq_drop_query);
 PG_FUNCTION_INFO_V1(cq_pause_query);
 PG_FUNCTION_INFO_V1(cq_resume_query);
@@ -90,6 +91,8 @@ RowFromDef(const CqQueryDef *def, Jsonb *spec, Oid owner, CqQueryRow *row)
 	memset(row, 0, sizeof(*row));
 	row->name = def->name;
 	row->aggregate = def->aggregate;
+	row->position = def->position;
+	row->lat_column = def->lat_column;
 	row->source = def->source;
 	row->id_column = def->id_column;
 	row->id_sequence = def->id_sequence;
@@ -238,6 +241,41 @@ cq_create_aggregate(PG_FUNCTION_ARGS)
 		: cq_interval_usec(PG_GETARG_INTERVAL_P(7), "lateness");
 	def.emit = PG_ARGISNULL(8) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(8));
 	def.options = PG_ARGISNULL(9) ? NULL : PG_GETARG_JSONB_P(9);
+	CreateQuery(&def);
+	PG_RETURN_VOID();
+}
+
+/*
+ * cqstream.create_position_query(name, source, time_column, key_column,
+ * lon_column, lat_column, operation, options)
+ */
+Datum
+cq_create_position_query(PG_FUNCTION_ARGS)
+{
+	CqQueryDef def;
+
+	memset(&def, 0, sizeof(def));
+	def.position = true;
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("query name must not be null")));
+	def.name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("source table must not be null")));
+	def.source = PG_GETARG_OID(1);
+	def.time_column = NameArg(fcinfo, 2, "time column");
+	def.key_column = NameArg(fcinfo, 3, "key column");
+	def.value_column = NameArg(fcinfo, 4, "longitude column");
+	def.lat_column = NameArg(fcinfo, 5, "latitude column");
+	if (PG_ARGISNULL(6))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("operation must not be null")));
+	def.operation = text_to_cstring(PG_GETARG_TEXT_PP(6));
+	def.options = PG_ARGISNULL(7) ? NULL : PG_GETARG_JSONB_P(7);
 	CreateQuery(&def);
 	PG_RETURN_VOID();
 }

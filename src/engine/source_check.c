@@ -204,6 +204,66 @@ CheckSequence(Oid seq, const char *relname)
 	ReleaseSysCache(tup);
 }
 
+static bool
+IsNumberType(Oid typ)
+{
+	return typ == INT2OID || typ == INT4OID || typ == INT8OID ||
+		typ == FLOAT4OID || typ == FLOAT8OID || typ == NUMERICOID;
+}
+
+/*
+ * CheckPositionColumns: a position query's longitude (value_column),
+ * latitude and key columns: numbers for the coordinates (42804), and four
+ * distinct columns (22023).
+ */
+static void
+CheckPositionColumns(CqQueryDef *def, Relation rel, AttrNumber time_att,
+					 AttrNumber *lon_att, AttrNumber *lat_att,
+					 AttrNumber *key_att)
+{
+	const char *names[2] = {def->value_column, def->lat_column};
+	AttrNumber *atts[2] = {lon_att, lat_att};
+	const char *what[2] = {"longitude", "latitude"};
+
+	for (int i = 0; i < 2; i++)
+	{
+		Oid typ = ColumnType(rel, names[i], atts[i]);
+
+		if (!IsNumberType(typ))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("%s column \"%s\" is of type %s", what[i],
+							names[i], format_type_be(typ)),
+					 errdetail("A position query needs numeric longitude "
+							   "and latitude columns (degrees, WGS 84): "
+							   "smallint, integer, bigint, real, double "
+							   "precision or numeric.")));
+		if (*atts[i] == time_att)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s column \"%s\" is also the time column",
+							what[i], names[i])));
+	}
+	if (*lon_att == *lat_att)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("longitude and latitude columns are both \"%s\"",
+						def->value_column),
+				 errhint("Give the longitude and the latitude each in a "
+						 "column of its own.")));
+	(void) ColumnType(rel, def->key_column, key_att);
+	if (*key_att == time_att || *key_att == *lon_att || *key_att == *lat_att)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("key column \"%s\" is also the %s column",
+						def->key_column,
+						*key_att == time_att	   ? "time"
+							: *key_att == *lon_att ? "longitude"
+												   : "latitude"),
+				 errhint("The key column names the moving feature, as a "
+						 "vehicle id does.")));
+}
+
 void
 cq_source_check(CqQueryDef *def)
 {
@@ -213,6 +273,7 @@ cq_source_check(CqQueryDef *def)
 	AttrNumber time_att;
 	AttrNumber value_att;
 	AttrNumber key_att = InvalidAttrNumber;
+	AttrNumber lat_att = InvalidAttrNumber;
 	Oid typ;
 
 	LockRelationOid(def->source, AccessShareLock);
@@ -243,9 +304,15 @@ cq_source_check(CqQueryDef *def)
 						format_type_be(typ)),
 				 errdetail("The time column must be of type timestamp with "
 						   "time zone or timestamp.")));
-	typ = ColumnType(rel, def->value_column, &value_att);
-	if (typ == INT2OID || typ == INT4OID || typ == INT8OID ||
-		typ == FLOAT4OID || typ == FLOAT8OID || typ == NUMERICOID)
+	if (def->position)
+	{
+		CheckPositionColumns(def, rel, time_att, &value_att, &lat_att,
+							 &key_att);
+		typ = FLOAT8OID;
+	}
+	else
+		typ = ColumnType(rel, def->value_column, &value_att);
+	if (IsNumberType(typ))
 		def->value_type = CQ_VALUE_NUMBER;
 	else if (def->aggregate &&
 			 (typ == TEXTOID || typ == VARCHAROID || typ == BPCHAROID ||
@@ -270,7 +337,7 @@ cq_source_check(CqQueryDef *def)
 				 errdetail("A transform needs a numeric value column: "
 						   "smallint, integer, bigint, real, double "
 						   "precision or numeric.")));
-	if (def->key_column != NULL)
+	if (def->key_column != NULL && !def->position)
 	{
 		(void) ColumnType(rel, def->key_column, &key_att);
 		if (key_att == time_att || key_att == value_att)
@@ -289,9 +356,9 @@ cq_source_check(CqQueryDef *def)
 	if (pg_class_aclcheck(def->source, uid, ACL_SELECT) != ACLCHECK_OK)
 	{
 		AttrNumber id_att = get_attnum(def->source, def->id_column);
-		AttrNumber atts[4] = {id_att, time_att, value_att, key_att};
+		AttrNumber atts[5] = {id_att, time_att, value_att, key_att, lat_att};
 
-		for (int i = 0; i < 4; i++)
+		for (int i = 0; i < 5; i++)
 			if (atts[i] != InvalidAttrNumber &&
 				pg_attribute_aclcheck(def->source, atts[i], uid, ACL_SELECT) !=
 					ACLCHECK_OK)

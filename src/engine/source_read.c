@@ -89,18 +89,18 @@ SourceDestroy(DestReceiver *self)
  * SourceSql: the statement that reads q's source, with parameters $1 (the
  * progress), $2 (the safe bound) and $3 (the limit).
  */
-static char *
-SourceSql(const CqQuery *q, const char *source, const char *value_type)
+/*
+ * ValueExpr: column colname of q's source, quoted.  A numeric beyond
+ * float8's range would make the cast raise, and the query fail for good
+ * on one value: read it as NULL instead (skipped and counted, as a value
+ * outside an operation's domain is).
+ */
+static const char *
+ValueExpr(const CqQuery *q, const char *colname)
 {
-	StringInfoData sql;
-	const char *value = quote_identifier(q->def.value_column);
-	AttrNumber att = get_attnum(q->def.source, q->def.value_column);
+	const char *value = quote_identifier(colname);
+	AttrNumber att = get_attnum(q->def.source, colname);
 
-	/*
-	 * A numeric beyond float8's range would make the cast raise, and the
-	 * query fail for good on one value: read it as NULL instead (skipped
-	 * and counted, as a value outside an operation's domain is).
-	 */
 	if (att != InvalidAttrNumber &&
 		getBaseType(get_atttype(q->def.source, att)) == NUMERICOID)
 		value = psprintf("CASE WHEN pg_catalog.abs(%s)"
@@ -109,18 +109,36 @@ SourceSql(const CqQuery *q, const char *source, const char *value_type)
 						 " 'Infinity' OR %s OPERATOR(pg_catalog.=) 'NaN'"
 						 " THEN %s END",
 						 value, value, value, value);
+	return value;
+}
+
+/*
+ * SourceSql: the statement that reads q's source, with parameters $1 (the
+ * progress), $2 (the safe bound) and $3 (the limit).  A position query
+ * also reads its latitude, as a fifth column.
+ */
+static char *
+SourceSql(const CqQuery *q, const char *source, const char *value_type)
+{
+	StringInfoData sql;
+	const char *value = ValueExpr(q, q->def.value_column);
 
 	initStringInfo(&sql);
 	appendStringInfo(&sql,
 					 "SELECT %s::pg_catalog.int8, %s::pg_catalog.timestamptz,"
-					 " (%s)::%s, %s FROM %s"
-					 " WHERE %s > $1 AND %s <= $2 ORDER BY %s LIMIT $3",
+					 " (%s)::%s, %s",
 					 quote_identifier(q->def.id_column),
 					 quote_identifier(q->def.time_column), value, value_type,
 					 q->def.key_column != NULL
 						 ? psprintf("%s::pg_catalog.text",
 									quote_identifier(q->def.key_column))
-						 : "NULL::pg_catalog.text",
+						 : "NULL::pg_catalog.text");
+	if (q->def.lat_column != NULL)
+		appendStringInfo(&sql, ", (%s)::%s", ValueExpr(q, q->def.lat_column),
+						 value_type);
+	appendStringInfo(&sql,
+					 " FROM %s WHERE %s > $1 AND %s <= $2"
+					 " ORDER BY %s LIMIT $3",
 					 source, quote_identifier(q->def.id_column),
 					 quote_identifier(q->def.id_column),
 					 quote_identifier(q->def.id_column));

@@ -17,7 +17,8 @@
 
 /*
  * Called for each row read, in id order: slot holds (id int8, time
- * timestamptz, value, key text), all attributes deformed.
+ * timestamptz, value, key text), and for a position query the latitude
+ * after them (the value is the longitude), all attributes deformed.
  */
 typedef void (*CqSourceRowFn)(void *arg, TupleTableSlot *slot);
 

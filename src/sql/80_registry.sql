@@ -7,7 +7,7 @@
 CREATE TABLE cqstream.query (
 	id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 	name text NOT NULL UNIQUE CHECK (name ~ '^[a-z][a-z0-9_]{0,46}$'),
-	kind text NOT NULL CHECK (kind IN ('transform', 'aggregate')),
+	kind text NOT NULL CHECK (kind IN ('transform', 'aggregate', 'position')),
 	source regclass NOT NULL,
 	id_column name NOT NULL,
 	id_sequence regclass NOT NULL,
@@ -15,7 +15,8 @@ CREATE TABLE cqstream.query (
 	value_column name NOT NULL,
 	key_column name,
 	spec jsonb NOT NULL,
-	chain text,				-- transforms: the canonical operation chain
+	chain text,				-- transforms: the canonical operation chain;
+							-- position queries: their operation
 	-- aggregates (docs/windows.md); all NULL for transforms
 	aggregation text,			-- canonical name: AVG, COUNT_DISTINCT, ...
 	value_type text CHECK (value_type IN ('number', 'text', 'boolean')),

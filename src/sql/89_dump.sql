@@ -13,3 +13,4 @@ SELECT pg_catalog.pg_extension_config_dump('cqstream.query_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('cqstream.query_state', '');
 SELECT pg_catalog.pg_extension_config_dump('cqstream.result_block', '');
 SELECT pg_catalog.pg_extension_config_dump('cqstream.window_chunk', '');
+SELECT pg_catalog.pg_extension_config_dump('cqstream.position_state', '');

@@ -469,3 +469,36 @@ CREATE FUNCTION cqstream.window_aggregate(t public.tint, aggregation text,
 	ROWS 100;
 COMMENT ON FUNCTION cqstream.window_aggregate(public.tint, text, cqstream.window) IS
 	'aggregate (COUNT, SUM, AVG, MIN, MAX) the stored instants of a tint over windows, as for a tfloat';
+
+-- ---------------------------------------------------------------------
+-- Position queries (issue 18, engine slice): kind 'position', the per-key
+-- state of their lifted operations, create_position_query.  Same as
+-- 80_registry.sql, 84_position.sql and 89_dump.sql.
+-- ---------------------------------------------------------------------
+ALTER TABLE cqstream.query DROP CONSTRAINT query_kind_check;
+ALTER TABLE cqstream.query ADD CONSTRAINT query_kind_check
+	CHECK (kind IN ('transform', 'aggregate', 'position'));
+CREATE TABLE cqstream.position_state (
+	query_id integer NOT NULL
+		REFERENCES cqstream.query (id) ON DELETE CASCADE,
+	key text NOT NULL,
+	time timestamptz NOT NULL,	-- the key's previous position's time
+	lon float8 NOT NULL,		-- and that position, in degrees
+	lat float8 NOT NULL,
+	distance float8 NOT NULL,	-- metres travelled so far
+	PRIMARY KEY (query_id, key)
+);
+COMMENT ON TABLE cqstream.position_state IS
+	'per-key state of position queries: previous position and time, cumulative distance (written by the worker in the transaction of each batch)';
+REVOKE ALL ON cqstream.position_state FROM PUBLIC;
+
+CREATE FUNCTION cqstream.create_position_query(name text, source regclass,
+		time_column name, key_column name, lon_column name,
+		lat_column name, operation text DEFAULT 'position',
+		options jsonb DEFAULT '{}')
+	RETURNS void
+	AS 'MODULE_PATHNAME', 'cq_create_position_query'
+	LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION cqstream.create_position_query(text, regclass, name, name, name, name, text, jsonb) IS
+	'register a continuous query over moving points (longitude, latitude in WGS 84, per key): each position (operation ''position''), or the lifted ''speed'' (m/s), ''heading'' (degrees from north) or ''distance'' (cumulative metres)';
+SELECT pg_catalog.pg_extension_config_dump('cqstream.position_state', '');

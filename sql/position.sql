@@ -1,0 +1,70 @@
+-- Position queries: cqstream.create_position_query, its checks and its
+-- canonical spec (docs/engine.md, "Position queries").  Results are tested
+-- with the worker running, by the positions suite (test/worker/positions.sh).
+SET TimeZone = 'UTC';
+SET DateStyle = 'ISO, MDY';
+
+CREATE FUNCTION public.pos_try(sql text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+	st text;
+	msg text;
+	det text;
+	hnt text;
+BEGIN
+	EXECUTE sql;
+	RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+	GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
+		det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
+	RETURN st || ': ' || msg
+		|| coalesce(E'\nDETAIL:  ' || nullif(det, ''), '')
+		|| coalesce(E'\nHINT:  ' || nullif(hnt, ''), '');
+END
+$$;
+
+CREATE TABLE pos_src (id bigint GENERATED ALWAYS AS IDENTITY,
+	t timestamptz NOT NULL, vehicle text, lon double precision,
+	lat numeric, label text, n integer);
+
+-- Each operation, and the canonical spec it stores
+SELECT cqstream.create_position_query('pos_where', 'pos_src', 't', 'vehicle',
+	'lon', 'lat');
+SELECT cqstream.create_position_query('pos_speed', 'pos_src', 't', 'vehicle',
+	'lon', 'lat', 'speed', '{"retention_rows": 100}');
+SELECT cqstream.create_position_query('pos_heading', 'pos_src', 't', 'vehicle',
+	'lon', 'lat', 'HEADING');
+SELECT cqstream.create_position_query('pos_dist', 'pos_src', 't', 'n',
+	'lon', 'lat', 'distance');
+SELECT name, kind, chain, value_column, key_column, spec
+FROM cqstream.query WHERE name LIKE 'pos\_%' ORDER BY name;
+SELECT name, kind FROM cqstream.queries WHERE name LIKE 'pos\_%' ORDER BY name;
+
+-- Bad input, one on each line
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'velocity')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', NULL)$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'label')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'label', 'lat')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'nope')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lon')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'lat', 'lon', 'lat')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 't', 'lon', 'lat')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 'lon', 'vehicle', 'lon', 'lat')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 't', 'lat')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', NULL, 'lon', 'lat')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', NULL, 'lat')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', NULL)$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"bogus": 1}')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"idle_flush": "1 s"}')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '[1]')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('Pos', 'pos_src', 't', 'vehicle', 'lon', 'lat')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_speed', 'pos_src', 't', 'vehicle', 'lon', 'lat')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_nope', 't', 'vehicle', 'lon', 'lat')$$);
+SELECT count(*) FROM cqstream.query WHERE name = 'pos_bad';
+
+-- Dropping a query drops its per-key state
+SELECT cqstream.drop_query(name) FROM cqstream.queries
+WHERE name LIKE 'pos\_%' ORDER BY name;
+SELECT count(*) FROM cqstream.position_state;
+DROP TABLE pos_src;
+DROP FUNCTION public.pos_try(text);

@@ -288,6 +288,16 @@ suite_worker()
 	cq_worker_tests
 }
 
+# positions: position queries (speed, heading, distance per key) against
+# plain SQL, random tracks, kill -9 mid-stream (test/worker/positions.sh).
+suite_positions()
+{
+	cq_require build || return 0
+	# shellcheck source=test/worker/positions.sh
+	. test/worker/positions.sh
+	cq_position_tests
+}
+
 # windows: window aggregates in continuous queries against plain SQL,
 # seeded random streams, crashes with windows open (test/worker/windows.sh).
 suite_windows()
@@ -451,6 +461,7 @@ SUITES=(
 	regress
 	worker
 	windows
+	positions
 	wakeup
 	hostile
 	relay_unit

@@ -1,0 +1,81 @@
+-- test/worker/positions/lib.sql: the expected results of position queries
+-- in plain SQL (haversine and initial bearing on a sphere of 6371008.8 m),
+-- applying docs/engine.md's row rules over the source in id order.  Never
+-- computed by cqstream.
+CREATE SCHEMA pt;
+
+CREATE TABLE pt.src (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	k text, ts timestamptz, lon float8, lat float8);
+
+CREATE FUNCTION pt.hav(lon1 float8, lat1 float8, lon2 float8, lat2 float8)
+RETURNS float8 LANGUAGE sql IMMUTABLE AS $$
+	SELECT 2 * 6371008.8 * asin(least(1, sqrt(
+		sin(radians(lat2 - lat1) / 2) ^ 2
+		+ cos(radians(lat1)) * cos(radians(lat2))
+		  * sin(radians(lon2 - lon1) / 2) ^ 2)))
+$$;
+
+CREATE FUNCTION pt.bearing(lon1 float8, lat1 float8, lon2 float8, lat2 float8)
+RETURNS float8 LANGUAGE sql IMMUTABLE AS $$
+	SELECT (degrees(atan2(sin(radians(lon2 - lon1)) * cos(radians(lat2)),
+		cos(radians(lat1)) * sin(radians(lat2))
+		- sin(radians(lat1)) * cos(radians(lat2)) * cos(radians(lon2 - lon1))))
+		+ 360)::numeric % 360
+$$;
+
+-- Every row with what the rules make of it
+CREATE VIEW pt.rows AS
+WITH v AS (
+	SELECT *, (k IS NOT NULL AND ts IS NOT NULL AND isfinite(ts)
+		AND lon IS NOT NULL AND lat IS NOT NULL
+		AND lon BETWEEN -180 AND 180 AND lat BETWEEN -90 AND 90) AS ok
+	FROM pt.src),
+l AS (
+	SELECT id, coalesce(ts < max(ts) OVER (PARTITION BY k ORDER BY id
+		ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), false) AS late
+	FROM v WHERE ok),
+acc AS (
+	SELECT v.id, v.k, v.ts, v.lon, v.lat,
+		lag(v.ts) OVER w AS pts, lag(v.lon) OVER w AS plon,
+		lag(v.lat) OVER w AS plat
+	FROM v JOIN l USING (id) WHERE NOT l.late
+	WINDOW w AS (PARTITION BY v.k ORDER BY v.id))
+SELECT v.id, v.ok, coalesce(l.late, false) AS late, acc.k, acc.ts, acc.lon,
+	acc.lat, acc.pts, acc.plon, acc.plat,
+	CASE WHEN acc.pts IS NOT NULL THEN pt.hav(acc.plon, acc.plat, acc.lon, acc.lat) END AS step,
+	sum(CASE WHEN acc.pts IS NOT NULL THEN pt.hav(acc.plon, acc.plat, acc.lon, acc.lat) ELSE 0 END)
+		OVER (PARTITION BY acc.k ORDER BY acc.id) AS dist
+FROM v LEFT JOIN l USING (id) LEFT JOIN acc USING (id);
+
+-- The expected results of each operation, numbered in id order
+CREATE VIEW pt.expected AS
+SELECT 'speed' AS op, row_number() OVER (ORDER BY id) AS n, k, ts,
+	step / extract(epoch FROM ts - pts)::float8 AS value
+FROM pt.rows WHERE pts IS NOT NULL AND ts > pts
+UNION ALL
+SELECT 'heading', row_number() OVER (ORDER BY id), k, ts,
+	pt.bearing(plon, plat, lon, lat)
+FROM pt.rows WHERE pts IS NOT NULL AND (lon, lat) <> (plon, plat)
+UNION ALL
+SELECT 'distance', row_number() OVER (ORDER BY id), k, ts, dist
+FROM pt.rows WHERE ok AND NOT late;
+
+-- The results the worker logged, numbered in id order
+CREATE VIEW pt.seen AS
+SELECT q.chain AS op, row_number() OVER (PARTITION BY q.name ORDER BY r.id) AS n,
+	r.payload->>'key' AS k, (r.payload->>'datetime')::timestamptz AS ts,
+	(r.payload->>'value')::float8 AS value, r.payload
+FROM cqstream.query q
+CROSS JOIN LATERAL cqstream.results(q.name, 0, 1000000) r
+WHERE q.name LIKE 'trk\_%' AND q.chain <> 'position';
+
+-- Differences: rows of one side without an equal row on the other
+CREATE VIEW pt.diff AS
+SELECT coalesce(e.op, s.op) AS op, coalesce(e.n, s.n) AS n, e.k AS ek,
+	s.k AS sk, e.ts AS ets, s.ts AS sts, e.value AS ev, s.value AS sv
+FROM pt.expected e FULL JOIN pt.seen s USING (op, n)
+WHERE e.n IS NULL OR s.n IS NULL OR e.k IS DISTINCT FROM s.k
+	OR e.ts IS DISTINCT FROM s.ts
+	OR CASE WHEN e.op = 'heading'
+		THEN least(abs(e.value - s.value), 360 - abs(e.value - s.value)) > 1e-6
+		ELSE abs(e.value - s.value) > 1e-6 * greatest(1, abs(e.value)) END;

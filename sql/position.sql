@@ -62,6 +62,23 @@ SELECT pos_try($$SELECT cqstream.create_position_query('pos_speed', 'pos_src', '
 SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_nope', 't', 'vehicle', 'lon', 'lat')$$);
 SELECT count(*) FROM cqstream.query WHERE name = 'pos_bad';
 
+-- create_query takes a position body; a stored spec registers the same query
+SELECT cqstream.create_query('pos_again', 'pos_src',
+	(SELECT spec FROM cqstream.query WHERE name = 'pos_speed'));
+SELECT a.spec = b.spec AS same_spec, a.kind, a.chain
+FROM cqstream.query a, cqstream.query b
+WHERE a.name = 'pos_again' AND b.name = 'pos_speed';
+SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "geometry", "operation": "speed", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat"}')$$);
+SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "speed", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon"}')$$);
+SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "speed", "timeColumn": "t", "keyColumn": null, "lonColumn": "lon", "latColumn": "lat"}')$$);
+SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "speed", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat", "valueColumn": "lon"}')$$);
+SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "aggregation": "AVG", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat"}')$$);
+SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "speed", "arg": 2, "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat"}')$$);
+SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": 1, "operation": "speed"}')$$);
+SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"operation": "abs", "timeColumn": "t", "valueColumn": "lon", "latColumn": "lat"}')$$);
+SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "pace", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat"}')$$);
+SELECT count(*) FROM cqstream.query WHERE name = 'pos_bad';
+
 -- Dropping a query drops its per-key state
 SELECT cqstream.drop_query(name) FROM cqstream.queries
 WHERE name LIKE 'pos\_%' ORDER BY name;

@@ -371,6 +371,25 @@ BodyMember(CqQueryDef *def, const char *key, JsonbValue *v, bool *has_lateness)
 	}
 	else if (strcmp(key, "emit") == 0)
 		def->emit = cq_jsonb_string(v, key, true, "member", CQ_SPEC_HINT);
+	else if (strcmp(key, "kind") == 0)
+	{
+		char *kind = cq_jsonb_string(v, key, false, "member", CQ_SPEC_HINT);
+
+		if (strcmp(kind, "position") != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid query kind \"%s\"", kind),
+					 errhint("Leave \"kind\" out for a transform or an "
+							 "aggregate; \"position\" makes a position "
+							 "query.")));
+		def->position = true;
+	}
+	else if (strcmp(key, "lonColumn") == 0)
+		def->lon_column = cq_jsonb_string(v, key, false, "member",
+										  CQ_SPEC_HINT);
+	else if (strcmp(key, "latColumn") == 0)
+		def->lat_column = cq_jsonb_string(v, key, false, "member",
+										  CQ_SPEC_HINT);
 	else
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -378,10 +397,56 @@ BodyMember(CqQueryDef *def, const char *key, JsonbValue *v, bool *has_lateness)
 				 errhint(CQ_SPEC_HINT)));
 }
 
+/*
+ * CheckPositionBody: a position query's body has its own columns and
+ * none of the other kinds' members; its longitude becomes value_column.
+ */
+static void
+CheckPositionBody(CqQueryDef *def, bool has_lateness)
+{
+	const char *extra = def->aggregate ? "aggregation"
+		: def->has_window			   ? "window"
+		: has_lateness				   ? "lateness"
+		: def->emit != NULL			   ? "emit"
+		: def->has_arg				   ? "arg"
+		: def->value_column != NULL	   ? "valueColumn"
+									   : NULL;
+	const char *missing = def->operation == NULL ? "operation"
+		: def->time_column == NULL				 ? "timeColumn"
+		: def->key_column == NULL				 ? "keyColumn"
+		: def->lon_column == NULL				 ? "lonColumn"
+		: def->lat_column == NULL				 ? "latColumn"
+												 : NULL;
+
+	if (extra != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("position query body has \"%s\"", extra),
+				 errhint(CQ_POSITION_BODY_HINT)));
+	if (missing != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("query body lacks member \"%s\"", missing),
+				 errhint(CQ_POSITION_BODY_HINT)));
+	def->value_column = def->lon_column;
+}
+
 /* A body is a transform or an aggregate, with what that kind needs */
 static void
-CheckBodyShape(const CqQueryDef *def, bool has_lateness)
+CheckBodyShape(CqQueryDef *def, bool has_lateness)
 {
+	if (def->position)
+	{
+		CheckPositionBody(def, has_lateness);
+		return;
+	}
+	if (def->lon_column != NULL || def->lat_column != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("query body has \"%s\" but no \"kind\": "
+						"\"position\"",
+						def->lon_column != NULL ? "lonColumn" : "latColumn"),
+				 errhint(CQ_POSITION_BODY_HINT)));
 	if (def->aggregate && (def->operation != NULL || def->has_arg))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -26,6 +26,13 @@
 	"\"aggregation\" and \"window\" instead of \"operation\", and "     \
 	"optionally \"lateness\" and \"emit\"."
 
+/* The same for a position query's body (docs/engine.md) */
+#define CQ_POSITION_BODY_HINT                                          \
+	"A position query body has \"kind\": \"position\", \"operation\" " \
+	"(position, speed, heading or distance), \"timeColumn\", "         \
+	"\"keyColumn\", \"lonColumn\", \"latColumn\", and optionally "     \
+	"\"idColumn\" and \"options\"."
+
 /* A query being created, as given and then as validated */
 typedef struct CqQueryDef
 {
@@ -50,6 +57,7 @@ typedef struct CqQueryDef
 	/* position queries (docs/engine.md): value_column is the longitude */
 	bool position;
 	char *lat_column;
+	char *lon_column; /* create_query's "lonColumn"; then value_column */
 
 	/* filled in by cq_spec_validate */
 	char *chain; /* canonical chain */

@@ -52,6 +52,7 @@
 #include <event2/listener.h>
 
 #include "auth.h"
+#include "collections.h"
 #include "config.h"
 #include "http.h"
 #include "log.h"
@@ -101,6 +102,15 @@ static const char *const QueriesSql =
 	"'/queries/' || v.name || '/stream', 'channel', v.channel, 'status', "
 	"v.status, 'type', 'text/event-stream')) AS links FROM cqstream.queries "
 	"v) q";
+
+/* As a role: only the queries it may read (owner's role or read grant) */
+static const char *const QueriesAsSql =
+	"SELECT json_build_object('queries', coalesce(json_agg(q ORDER BY "
+	"q.name), '[]'::json))::text FROM (SELECT v.*, json_build_array("
+	"json_build_object('rel', 'cquery', 'queryId', v.name, 'href', "
+	"'/queries/' || v.name || '/stream', 'channel', v.channel, 'status', "
+	"v.status, 'type', 'text/event-stream')) AS links FROM cqstream.queries "
+	"v WHERE cqstream.can_read_query(v.name)) q";
 
 static const char *const QuerySql =
 	"SELECT row_to_json(q)::text FROM (SELECT v.*, json_build_array("
@@ -203,7 +213,8 @@ RouteQueries(struct evhttp_request *req, const char *name, const char *role)
 		return;
 	}
 	if (name == NULL)
-		pgconn_query_as(role, QueriesSql, 0, NULL, Queries_cb, req);
+		pgconn_query_as(role, role ? QueriesAsSql : QueriesSql, 0, NULL,
+						Queries_cb, req);
 	else if (role == NULL)
 		pgconn_query(QuerySql, 1, params, Queries_cb, req);
 	else
@@ -295,9 +306,11 @@ Preflight(struct evhttp_request *req)
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 
 	reply_add_cors(req);
-	evhttp_add_header(h, "Access-Control-Allow-Methods", "GET, OPTIONS");
+	evhttp_add_header(h, "Access-Control-Allow-Methods",
+					  "GET, POST, DELETE, OPTIONS");
 	evhttp_add_header(h, "Access-Control-Allow-Headers",
-					  "Last-Event-ID, Authorization, Cache-Control");
+					  "Last-Event-ID, Authorization, Cache-Control, "
+					  "Content-Type");
 	evhttp_add_header(h, "Access-Control-Max-Age", "86400");
 	evhttp_send_reply(req, 204, "No Content", NULL);
 }
@@ -359,7 +372,8 @@ Route_cb(struct evhttp_request *req, void *arg)
 		Preflight(req);
 		return;
 	}
-	if (cmd != EVHTTP_REQ_GET)
+	/* /collections takes POST and DELETE too (collections.c) */
+	if (cmd != EVHTTP_REQ_GET && !collections_path(path))
 	{
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
 						  "GET, OPTIONS");
@@ -390,6 +404,16 @@ Route_cb(struct evhttp_request *req, void *arg)
 	}
 	else if (auth_request(req, &q, &auth), !auth.ok)
 		auth_refuse(req, &auth);
+	else if (collections_path(path) &&
+			 collections_route(req, cmd, path, &q, &auth))
+		;
+	else if (cmd != EVHTTP_REQ_GET)
+	{
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
+						  "GET, OPTIONS");
+		reply_send_error(req, 405, "Method Not Allowed",
+						 "only GET is allowed");
+	}
 	else if (strcmp(path, "/metrics") == 0 && auth.role[0])
 		reply_send_error(req, 403, "Forbidden",
 						 "/metrics is for operators: it needs a shared "

@@ -349,6 +349,8 @@ suite_relay_jwt()
 suite_relay_cquery()
 {
 	cq_require build || return 0
+	# shellcheck source=test/lib/node.sh
+	. test/lib/node.sh
 	# shellcheck source=test/relay/cquery.sh
 	. test/relay/cquery.sh
 	cq_relay_cquery_tests

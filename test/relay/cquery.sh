@@ -14,8 +14,11 @@
 # values that only the key filter gives.  The stream ended by a DELETE
 # must end by itself (long before curl's limit) with "event: dropped".
 #
-# This file is sourced by test/run.sh; it needs test/lib/common.sh and
-# test/lib/cluster.sh.
+# The browser check (test/relay/cquery_browser.mjs) runs Debian's chromium
+# through playwright-core: a page of another origin with alice's token.
+#
+# This file is sourced by test/run.sh; it needs test/lib/common.sh,
+# test/lib/cluster.sh and test/lib/node.sh.
 
 CQC_DB=cq
 CQC_SECRET=relay-cquery-test-secret-0123456789abcdef
@@ -117,10 +120,12 @@ cqc_setup()
 			'Sensors', 'Temperature sensors');
 	EOF
 	CQC_PORT=$(cq_free_port "$((CQ_PORT_BASE + 80))") || return 1
+	CQC_PAGE_PORT=$(cq_free_port "$((CQC_PORT + 1))") || return 1
 	env -i PATH="$PATH" ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		CQSTREAM_RELAY_JWT_SECRET="$CQC_SECRET" "$CQC_BIN" \
 		--db="host=$CQ_TMP/pg-cq port=$(cat "$CQ_TMP/pg-cq/port") user=authenticator dbname=$CQC_DB" \
 		--listen="127.0.0.1:$CQC_PORT" --heartbeat=1 \
+		--cors-origin="http://127.0.0.1:$CQC_PAGE_PORT" \
 		>>"$CQC_LOGS/relay.log" 2>&1 &
 	CQC_PID=$!
 	if ! cq_wait_cmd 15 cqc_healthy; then
@@ -128,7 +133,9 @@ cqc_setup()
 			"$(tail -n 5 "$CQC_LOGS/relay.log")"
 		return 1
 	fi
+	# shellcheck disable=SC2016 # "$now+600" is mint.mjs's, not the shell's
 	CQC_ALICE=$(node "$CQ_ROOT/test/relay/mint.mjs" HS256 "$CQC_SECRET" '{"role":"alice","exp":"$now+600"}')
+	# shellcheck disable=SC2016
 	CQC_BOB=$(node "$CQ_ROOT/test/relay/mint.mjs" HS256 "$CQC_SECRET" '{"role":"bob","exp":"$now+600"}')
 	cq_pass "relay with an HS256 secret connected as authenticator"
 }
@@ -329,7 +336,7 @@ cqc_tests_read()
 	cqc_expect "DELETE it again: 404" 404 'no such query' DELETE "$q/a_temp" "$CQC_ALICE"
 	cqc_expect "its stream: 404" 404 'no such query' GET "$q/a_temp/stream" "$CQC_ALICE"
 	cqc_expect "a feature id with a space (s%201) is decoded" \
-		201 '"queryId":"a_space".*"href":"/collections/sensors/items/s%201/' \
+		201 '"queryId":"a_space".*items/s%201/tproperties/temp/queries/a_space/stream' \
 		POST /collections/sensors/items/s%201/tproperties/temp/queries "$CQC_ALICE" '{"operation":"abs","name":"a_space"}'
 	if [ "$(cqc_sql "SELECT spec->>'keyValue' FROM cqstream.queries WHERE name = 'a_space'")" = "s 1" ]; then
 		cq_pass "its keyValue is \"s 1\""
@@ -341,6 +348,34 @@ cqc_tests_read()
 		cq_pass "preflight: Access-Control-Allow-Methods names POST and DELETE"
 	else
 		cq_fail "preflight: Access-Control-Allow-Methods" "$(cat "$CQC_STATE/headers")"
+	fi
+}
+
+# The browser: a page with alice's token POSTs a query, reads its events
+# with fetch streaming and DELETEs it (test/relay/cquery_browser.mjs)
+cqc_tests_browser()
+{
+	local psql why tag check detail rc=0 nfail=0
+	if ! why=$(cq_node_setup); then
+		cq_fail "node packages for the browser check" "$why"
+		return 0
+	fi
+	psql="'$PG_BINDIR/psql' -X -q -At -h '$CQ_TMP/pg-cq' -p $(cat "$CQ_TMP/pg-cq/port") -U postgres -d $CQC_DB"
+	CQ_INSERT_CMD="$psql -c \"INSERT INTO sensors (fid, temp) SELECT f, g FROM generate_series(1, 20) g, (VALUES ('s1'), ('s2')) v(f) ORDER BY g, f\"" \
+		node "$CQ_ROOT/test/relay/cquery_browser.mjs" "http://127.0.0.1:$CQC_PORT" \
+		"$CQC_PAGE_PORT" "$CQC_ALICE" 20 >"$CQC_LOGS/browser.out" 2>"$CQC_LOGS/browser.err" || rc=$?
+	while IFS=$'\t' read -r tag check detail; do
+		case $tag in
+			PASS) cq_pass "$check" ;;
+			FAIL)
+				cq_fail "$check" "$detail"
+				nfail=$((nfail + 1))
+				;;
+		esac
+	done <"$CQC_LOGS/browser.out"
+	if [ "$rc" -ne 0 ] && [ "$nfail" -eq 0 ]; then
+		cq_fail "cquery_browser.mjs exited with status $rc"
+		cq_show_tail "$CQC_LOGS/browser.err" 10
 	fi
 }
 
@@ -367,6 +402,7 @@ cq_relay_cquery_tests()
 	cqc_tests_collections
 	cqc_tests_create
 	cqc_tests_read
+	cqc_tests_browser
 	cqc_cleanup
 	CQC_PID=
 	if ! grep -q 'Sanitizer' "$CQC_LOGS/relay.log"; then

@@ -144,7 +144,7 @@ cqo_exercised()
 			-e 's|^/queries/[^/]+$|/queries/{name}|' -e 's|^/queries/$|/queries|' \
 			-e 's|^/collections/[^/]+|/collections/{collectionId}|' \
 			-e 's|/items/[^/]+/tproperties/[^/]+/queries|/items/{featureId}/tproperties/{pname}/queries|' \
-			-e 's|/tproperties/\{pname\}/queries/[^/]+|/tproperties/{pname}/queries/{queryId}|' |
+			-e 's|(/tproperties/[{]pname[}])/queries/[^/]+|\1/queries/{queryId}|' |
 		LC_ALL=C sort -u
 	echo /
 }

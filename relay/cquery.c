@@ -140,6 +140,16 @@ static const char *const OneSql =
 	"true WHERE k.id = $1";
 
 /*
+ * A stream's path: only whether the query is there (stream_open then
+ * checks, as for /queries/{qid}/stream, that the role may read it)
+ */
+static const char *const StreamSql = "SELECT " CQUERY_PROPERTY_SQL
+									 ", (SELECT v.name FROM cqstream.queries v "
+									 "WHERE " CQUERY_MATCH_SQL
+									 " AND v.name = $4), true FROM "
+									 "cqstream.collection k WHERE k.id = $1";
+
+/*
  * The drop runs in the select list of the matching row only (never in a
  * WHERE clause, whose conditions the planner may order as it likes)
  */
@@ -406,7 +416,8 @@ Delete_cb(PGresult *res, void *arg)
 
 /*
  * OneQuery: sql about query qid with parameters cid, fid, pname, then
- * base and qid (with_base: OneSql builds links) or qid (DropSql)
+ * base and qid (with_base: OneSql builds links) or qid (StreamSql,
+ * DropSql)
  */
 static void
 OneQuery(struct evhttp_request *req, const CqPath *p, const CqWho *who,
@@ -435,7 +446,7 @@ cquery_get(struct evhttp_request *req, const CqPath *p, const CqWho *who)
 void
 cquery_stream(struct evhttp_request *req, const CqPath *p, const CqWho *who)
 {
-	OneQuery(req, p, who, OneSql, true, Stream_cb);
+	OneQuery(req, p, who, StreamSql, false, Stream_cb);
 }
 
 void

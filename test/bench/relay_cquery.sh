@@ -132,10 +132,10 @@ left=$(q -c "SELECT count(*) FROM cqstream.queries WHERE source = 'bench_cq_src'
 
 echo
 echo "cqstream-relay: continuous queries over HTTP, JWT (HS256) on every request, relay pinned to core 0"
-fmt="%-58s | %10s\n"
+fmt="%-62s | %10s\n"
 # shellcheck disable=SC2059 # one format for the header and the rows
 printf "$fmt" metric value
-echo "-----------------------------------------------------------+-----------"
+echo "---------------------------------------------------------------+-----------"
 # shellcheck disable=SC2059
 printf "$fmt" "POST + DELETE pairs/s ($PAIRS pairs, 8 at a time)" "$pairs"
 # shellcheck disable=SC2059

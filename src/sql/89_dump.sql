@@ -12,5 +12,9 @@ SELECT pg_catalog.pg_extension_config_dump('cqstream.query', '');
 SELECT pg_catalog.pg_extension_config_dump('cqstream.query_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('cqstream.query_state', '');
 SELECT pg_catalog.pg_extension_config_dump('cqstream.result_block', '');
+<<<<<<< HEAD
 SELECT pg_catalog.pg_extension_config_dump('cqstream.window_state', '');
 SELECT pg_catalog.pg_extension_config_dump('cqstream.collection', '');
+=======
+SELECT pg_catalog.pg_extension_config_dump('cqstream.window_chunk', '');
+>>>>>>> main

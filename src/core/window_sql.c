@@ -256,7 +256,7 @@ EmitRow(void *arg, const CqWindowResult *r)
 }
 
 /*
- * window_aggregate(t tfloat, aggregation text, win cqstream.window)
+ * window_aggregate(t tfloat or tint, aggregation text, win cqstream.window)
  *	 RETURNS TABLE(window_start timestamptz, window_end timestamptz,
  *				   value float8, count bigint)
  */

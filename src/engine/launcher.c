@@ -13,7 +13,8 @@
  * CQ_LAUNCHER_INTERVAL_MS (and whenever one of its workers stops, through
  * bgw_notify_pid, or CREATE EXTENSION through its latch) it starts a
  * dynamic worker for each connectable, non-template database that has none
- * running, at most once per interval per database and at most
+ * running, at most once per interval per database and worker number and
+ * at most
  * cqstream.max_workers at a time.  A worker in a database without the
  * extension reports it (wakeup.c) and exits, and the launcher starts no
  * other there until CREATE EXTENSION cqstream reports the database and
@@ -22,6 +23,17 @@
  * What the launcher knows is lost with it (after a crash it tries every
  * database once again).  Workers use BGW_NEVER_RESTART; the launcher
  * itself is restarted by the postmaster after a crash.
+ *
+ * A database gets cqstream.workers_per_database workers, numbered from 0
+ * (the number travels in bgw_extra; assignment.c says which queries each
+ * runs).  Worker 0 is started first; the others only once it has
+ * reported finding the extension (wakeup.h), so that a database without
+ * the extension still costs one short-lived worker, not N.  When the
+ * setting changes (a reload, which the launcher and the workers all
+ * receive) the launcher starts the missing numbers; those at or above the
+ * new value exit by themselves between two passes, and the launcher
+ * stops any left after CQ_SURPLUS_GRACE_MS; cqstream.max_workers bounds
+ * the total.
  *
  * A worker stays connected to its database, and DROP DATABASE, ALTER
  * DATABASE ... RENAME / SET TABLESPACE and CREATE DATABASE ... TEMPLATE
@@ -71,6 +83,7 @@
 
 #include "core/window.h"
 #include "engine/access.h"
+#include "engine/assignment.h"
 #include "engine/explicit_ids.h"
 #include "engine/owner.h"
 #include "engine/registry.h"
@@ -83,17 +96,28 @@ int cq_batch_size = 100000;
 int cq_max_windows_per_row = 1000;
 double cq_notify_queue_limit = 0.5;
 int cq_max_workers = 8;
+int cq_workers_per_database = 1;
 
 static ProcessUtility_hook_type prev_ProcessUtility = NULL;
+
+/*
+ * How long a worker beyond cqstream.workers_per_database may take to exit
+ * by itself (after its current batch) before the launcher stops it
+ */
+#define CQ_SURPLUS_GRACE_MS 10000
 
 /* One database the launcher knows about */
 typedef struct CqLaunchedDb
 {
-	Oid dboid;						/* hash key */
-	BackgroundWorkerHandle *handle; /* NULL: no worker running */
-	TimestampTz last_start;
-	bool seen;	 /* still in pg_database at the last scan */
-	bool absent; /* a worker found no extension there: start none */
+	Oid dboid; /* hash key */
+	/* By worker number; NULL: no worker running */
+	BackgroundWorkerHandle *handles[CQ_MAX_WORKERS_PER_DATABASE];
+	TimestampTz last_start[CQ_MAX_WORKERS_PER_DATABASE];
+	/* When a worker beyond workers_per_database was first seen; 0: none */
+	TimestampTz surplus_since[CQ_MAX_WORKERS_PER_DATABASE];
+	bool seen;	  /* still in pg_database at the last scan */
+	bool absent;  /* a worker found no extension there: start none */
+	bool present; /* worker 0 found the extension: start the others */
 } CqLaunchedDb;
 
 static void CqProcessUtility(PlannedStmt *pstmt, const char *queryString,
@@ -140,10 +164,18 @@ cq_worker_init(void)
 							 &cq_notify_queue_limit, 0.5, 0.0, 1.0, PGC_SIGHUP,
 							 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("cqstream.max_workers",
-							"Most cqstream workers running at once (one per database).",
+							"Most cqstream workers running at once, in all databases.",
 							"Each worker also takes one of max_worker_processes.",
 							&cq_max_workers, 8, 0, MAX_BACKENDS,
 							PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("cqstream.workers_per_database",
+							"Number of cqstream workers that share the queries of a database.",
+							"A query runs on worker (query id mod 1024) mod "
+							"this number; when it changes, the launcher "
+							"starts or stops workers and queries move.",
+							&cq_workers_per_database, 1, 1,
+							CQ_MAX_WORKERS_PER_DATABASE, PGC_SIGHUP, 0, NULL,
+							NULL, NULL);
 
 	prev_ProcessUtility = ProcessUtility_hook;
 	ProcessUtility_hook = CqProcessUtility;
@@ -167,6 +199,18 @@ cq_worker_init(void)
 	worker.bgw_main_arg = (Datum) 0;
 	worker.bgw_notify_pid = 0;
 	RegisterBackgroundWorker(&worker);
+}
+
+/* ForgetDatabase: a new entry knows nothing: no worker, none started */
+static void
+ForgetDatabase(CqLaunchedDb *entry)
+{
+	memset(entry->handles, 0, sizeof(entry->handles));
+	memset(entry->last_start, 0, sizeof(entry->last_start));
+	memset(entry->surplus_since, 0, sizeof(entry->surplus_since));
+	entry->seen = false;
+	entry->absent = false;
+	entry->present = false;
 }
 
 /*
@@ -195,11 +239,7 @@ ScanDatabases(HTAB *dbs)
 			continue;
 		entry = hash_search(dbs, &db->oid, HASH_ENTER, &found);
 		if (!found)
-		{
-			entry->handle = NULL;
-			entry->last_start = 0;
-			entry->absent = false;
-		}
+			ForgetDatabase(entry);
 		entry->seen = true;
 	}
 	table_endscan(scan);
@@ -208,8 +248,52 @@ ScanDatabases(HTAB *dbs)
 }
 
 /*
+ * StartWorker: register worker number index of a database; false when no
+ * background worker slot is free (max_worker_processes).
+ */
+static bool
+StartWorker(CqLaunchedDb *entry, int index)
+{
+	BackgroundWorker worker;
+	BackgroundWorkerHandle *handle;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS |
+		BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "cqstream");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "cq_worker_main");
+	/* Worker 0 keeps the name it had when it was the only one */
+	if (index == 0)
+		snprintf(worker.bgw_name, BGW_MAXLEN, CQ_WORKER_TYPE " %u",
+				 entry->dboid);
+	else
+		snprintf(worker.bgw_name, BGW_MAXLEN, CQ_WORKER_TYPE " %u #%d",
+				 entry->dboid, index);
+	snprintf(worker.bgw_type, BGW_MAXLEN, CQ_WORKER_TYPE);
+	worker.bgw_main_arg = ObjectIdGetDatum(entry->dboid);
+	memcpy(worker.bgw_extra, &index, sizeof(index));
+	worker.bgw_notify_pid = MyProcPid;
+
+	MemoryContextSwitchTo(TopMemoryContext);
+	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
+	{
+		ereport(DEBUG1,
+				(errmsg("cqstream launcher: no background worker slot for "
+						"database %u",
+						entry->dboid)));
+		return false;
+	}
+	entry->handles[index] = handle;
+	return true;
+}
+
+/*
  * LaunchWorkers: one pass of the launcher.  Forgets stopped workers,
- * starts missing ones, drops entries of databases that are gone.
+ * stops those beyond cqstream.workers_per_database, starts missing ones
+ * (worker 0 first; the others once it has found the extension), drops
+ * entries of databases that are gone.
  */
 static void
 LaunchWorkers(HTAB *dbs)
@@ -225,73 +309,74 @@ LaunchWorkers(HTAB *dbs)
 	ScanDatabases(dbs);
 
 	/* Forget workers that have stopped, count the others */
-	hash_seq_init(&seq, dbs);
-	while ((entry = hash_seq_search(&seq)) != NULL)
-	{
-		pid_t pid;
-
-		if (entry->handle == NULL)
-			continue;
-		switch (GetBackgroundWorkerPid(entry->handle, &pid))
-		{
-			case BGWH_STARTED:
-			case BGWH_NOT_YET_STARTED:
-				running++;
-				break;
-			case BGWH_STOPPED:
-				pfree(entry->handle);
-				entry->handle = NULL;
-				break;
-			case BGWH_POSTMASTER_DIED:
-				proc_exit(1);
-		}
-	}
-
 	now = GetCurrentTimestamp();
 	hash_seq_init(&seq, dbs);
 	while ((entry = hash_seq_search(&seq)) != NULL)
 	{
-		BackgroundWorker worker;
-		BackgroundWorkerHandle *handle;
+		for (int i = 0; i < CQ_MAX_WORKERS_PER_DATABASE; i++)
+		{
+			pid_t pid;
 
-		if (entry->handle != NULL)
-			continue;
+			if (entry->handles[i] == NULL)
+				continue;
+			switch (GetBackgroundWorkerPid(entry->handles[i], &pid))
+			{
+				case BGWH_STARTED:
+				case BGWH_NOT_YET_STARTED:
+					running++;
+					/*
+					 * The setting went down.  The worker exits by itself
+					 * at its reload, between two passes; one still there
+					 * CQ_SURPLUS_GRACE_MS later is stopped (its batch
+					 * rolls back and runs again on its new worker).
+					 */
+					if (i < cq_workers_per_database)
+						entry->surplus_since[i] = 0;
+					else if (entry->surplus_since[i] == 0)
+						entry->surplus_since[i] = now;
+					else if (TimestampDifferenceExceeds(entry->surplus_since[i],
+														now,
+														CQ_SURPLUS_GRACE_MS))
+						TerminateBackgroundWorker(entry->handles[i]);
+					break;
+				case BGWH_STOPPED:
+					pfree(entry->handles[i]);
+					entry->handles[i] = NULL;
+					entry->surplus_since[i] = 0;
+					break;
+				case BGWH_POSTMASTER_DIED:
+					proc_exit(1);
+			}
+		}
+	}
+
+	hash_seq_init(&seq, dbs);
+	while ((entry = hash_seq_search(&seq)) != NULL)
+	{
 		if (!entry->seen)
 		{
-			hash_search(dbs, &entry->dboid, HASH_REMOVE, NULL);
+			bool any = false;
+
+			for (int i = 0; i < CQ_MAX_WORKERS_PER_DATABASE; i++)
+				any = any || entry->handles[i] != NULL;
+			if (!any)
+				hash_search(dbs, &entry->dboid, HASH_REMOVE, NULL);
 			continue;
 		}
-		if (entry->absent || running >= cq_max_workers ||
-			!TimestampDifferenceExceeds(entry->last_start, now,
-										CQ_LAUNCHER_INTERVAL_MS))
+		if (entry->absent)
 			continue;
-
-		memset(&worker, 0, sizeof(worker));
-		worker.bgw_flags = BGWORKER_SHMEM_ACCESS |
-			BGWORKER_BACKEND_DATABASE_CONNECTION;
-		worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-		worker.bgw_restart_time = BGW_NEVER_RESTART;
-		snprintf(worker.bgw_library_name, BGW_MAXLEN, "cqstream");
-		snprintf(worker.bgw_function_name, BGW_MAXLEN, "cq_worker_main");
-		snprintf(worker.bgw_name, BGW_MAXLEN, CQ_WORKER_TYPE " %u",
-				 entry->dboid);
-		snprintf(worker.bgw_type, BGW_MAXLEN, CQ_WORKER_TYPE);
-		worker.bgw_main_arg = ObjectIdGetDatum(entry->dboid);
-		worker.bgw_notify_pid = MyProcPid;
-
-		entry->last_start = now;
-		MemoryContextSwitchTo(TopMemoryContext);
-		if (!RegisterDynamicBackgroundWorker(&worker, &handle))
+		for (int i = 0; i < cq_workers_per_database; i++)
 		{
-			/* No free slot: max_worker_processes; try again later */
-			ereport(DEBUG1,
-					(errmsg("cqstream launcher: no background "
-							"worker slot for database %u",
-							entry->dboid)));
-			continue;
+			if (entry->handles[i] != NULL || running >= cq_max_workers ||
+				(i > 0 && !entry->present) ||
+				!TimestampDifferenceExceeds(entry->last_start[i], now,
+											CQ_LAUNCHER_INTERVAL_MS))
+				continue;
+			entry->last_start[i] = now;
+			if (!StartWorker(entry, i))
+				break; /* no free slot: try again later */
+			running++;
 		}
-		entry->handle = handle;
-		running++;
 	}
 }
 
@@ -310,22 +395,23 @@ TakeReport(Oid dboid, bool present, void *arg)
 	{
 		HASH_SEQ_STATUS seq;
 
+		/* Lost reports may have said "present": start them all */
 		hash_seq_init(&seq, dbs);
 		while ((entry = hash_seq_search(&seq)) != NULL)
+		{
 			entry->absent = false;
+			entry->present = true;
+		}
 		return;
 	}
 	entry = hash_search(dbs, &dboid, HASH_ENTER, &found);
 	if (!found)
-	{
-		entry->handle = NULL;
-		entry->last_start = 0;
-		entry->seen = false;
-	}
+		ForgetDatabase(entry);
 	entry->absent = !present;
-	/* Created: start its worker now, not a launcher interval later */
+	entry->present = present;
+	/* Created: start its workers now, not a launcher interval later */
 	if (present)
-		entry->last_start = 0;
+		memset(entry->last_start, 0, sizeof(entry->last_start));
 }
 
 void

@@ -29,7 +29,10 @@
  * EXTENSION reports "created" at commit and wakes it.  An absent report
  * carries the creation epoch its worker read before looking, so that a
  * worker whose snapshot predates a concurrent CREATE EXTENSION cannot
- * undo the creation's report (see cq_wakeup_take_reports).  When the list
+ * undo the creation's report (see cq_wakeup_take_reports).  A database's
+ * first worker also reports "present" when it finds the extension, so
+ * that the launcher starts the others (cqstream.workers_per_database)
+ * only where they have work.  When the list
  * is full the oldest reports are dropped and the launcher is told to look
  * at every database again, which only costs a short-lived worker each.
  *
@@ -248,6 +251,21 @@ cq_wakeup_report_absent(Oid dboid, uint64 epoch)
 	SpinLockAcquire(&shared->mutex);
 	AddReport(dboid, false, epoch);
 	SpinLockRelease(&shared->mutex);
+}
+
+void
+cq_wakeup_report_present(Oid dboid)
+{
+	Latch *launcher;
+
+	if (shared == NULL)
+		return;
+	SpinLockAcquire(&shared->mutex);
+	AddReport(dboid, true, 0);
+	launcher = shared->launcher;
+	SpinLockRelease(&shared->mutex);
+	if (launcher != NULL)
+		SetLatch(launcher);
 }
 
 void

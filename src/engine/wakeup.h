@@ -32,7 +32,11 @@ extern void cq_wakeup_shmem_init(void);
  */
 extern bool cq_wakeup_attach_worker(void);
 
-/* Set the latch of every worker of database dboid; never errors */
+/*
+ * Set the latch of every worker of database dboid (all of its
+ * cqstream.workers_per_database workers, whichever queries they run);
+ * never errors
+ */
 extern void cq_wakeup_workers(Oid dboid);
 
 /* The launcher publishes its latch; withdrawn when it exits */
@@ -48,10 +52,14 @@ extern void cq_wakeup_attach_launcher(void);
  * reported since (the worker's snapshot may predate it).
  * cq_wakeup_report_created: CREATE EXTENSION committed in dboid; wakes the
  * launcher.
+ * cq_wakeup_report_present: the first worker of dboid found the extension
+ * there; wakes the launcher, which then starts the database's other
+ * workers (cqstream.workers_per_database).
  */
 extern uint64 cq_wakeup_extension_epoch(void);
 extern void cq_wakeup_report_absent(Oid dboid, uint64 epoch);
 extern void cq_wakeup_report_created(Oid dboid);
+extern void cq_wakeup_report_present(Oid dboid);
 
 /*
  * The launcher takes the reports made since its last call, in order:

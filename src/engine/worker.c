@@ -53,8 +53,13 @@
  * per-row foreign-key check on cqstream.result_block; see SetUpSession),
  * whatever postgresql.conf says.
  *
- * One worker per database: a session-level advisory lock (key
- * CQ_WORKER_LOCK_KEY1/2 on the database) makes a second one exit.
+ * Several workers per database (cqstream.workers_per_database), numbered
+ * by the launcher: each runs only its own queries, under a lock per query
+ * slot (assignment.c), and worker 0 alone trims the results log and
+ * checks replication.  A session-level advisory lock per number (key
+ * CQ_WORKER_LOCK_KEY1, CQ_WORKER_LOCK_KEY2 + number, on the database)
+ * makes a second worker with the same number exit, and a worker whose
+ * number is no longer below the setting exits after a reload.
  *
  * Memory: TopMemoryContext holds the capture state; pass_cxt is reset
  * after every pass; query_cxt after every query.  SPI results are freed
@@ -89,6 +94,7 @@
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 
+#include "engine/assignment.h"
 #include "engine/batch.h"
 #include "engine/capture.h"
 #include "engine/catalog.h"
@@ -99,7 +105,7 @@
 #include "engine/wakeup.h"
 #include "engine/worker.h"
 
-/* Advisory lock held by the worker of a database ("cqst", 1) */
+/* Advisory lock held by worker number i of a database ("cqst", 1 + i) */
 #define CQ_WORKER_LOCK_KEY1	  0x63717374
 #define CQ_WORKER_LOCK_KEY2	  1
 #define CQ_WORKER_LOCK_FIELD4 3
@@ -110,6 +116,12 @@
  * cqstream.poll_interval
  */
 #define CQ_PENDING_FIRST_WAIT_MS 5
+
+/*
+ * While a query of this worker is still locked by its former worker
+ * (assignment.c), the longest wait between two looks
+ */
+#define CQ_BUSY_MAX_WAIT_MS 1000
 
 /* Full passes while idle: one in this many timeouts (see IdleCheck) */
 #define CQ_IDLE_FULL_PASS_EVERY 30
@@ -146,15 +158,18 @@ LockExtension(void)
 }
 
 /*
- * RunPass: one transaction over every runnable query.  Returns true when
- * some query has more rows waiting.  Exits the process when the extension
- * is gone from the database.
+ * RunPass: one transaction over every runnable query of this worker
+ * (assignment.c).  Returns true when some query has more rows waiting or
+ * was just claimed (*taken: it runs in the next pass, started at once);
+ * sets *busy when a query of this worker is still held by another.
+ * Exits the process when the extension is gone from the database.
  */
 static bool
-RunPass(void)
+RunPass(bool *taken, bool *busy)
 {
 	CqQuery *queries;
 	int n;
+	int nseqs;
 	bool more = false;
 	bool idle;
 	/* Before the snapshot that may miss the extension (wakeup.h) */
@@ -177,19 +192,41 @@ RunPass(void)
 	MemoryContextSwitchTo(pass_cxt);
 	n = cq_catalog_runnable(&queries);
 	idle = true;
+	nseqs = 0;
 	idle_seqs = repalloc(idle_seqs, sizeof(Oid) * Max(n, 1));
 	idle_values = repalloc(idle_values, sizeof(int64) * Max(n, 1));
 	for (int i = 0; i < n; i++)
 	{
 		CqQuery *q = &queries[i];
 		int64 last;
-		bool ok = cq_sequence_last_value(q->def.id_sequence, &last, NULL);
-		char kind = get_rel_relkind(q->def.source);
+		bool ok;
+		char kind;
+
+		/* Another worker's query (assignment.c) */
+		if (!cq_assignment_mine(q->def.id))
+			continue;
+		switch (cq_assignment_claim(q->def.id))
+		{
+			case CQ_CLAIM_HELD:
+				break;
+			case CQ_CLAIM_TAKEN:
+				/* Listed before the lock: run it in a fresh pass, now */
+				*taken = true;
+				idle = false;
+				continue;
+			case CQ_CLAIM_BUSY:
+				/* Its former worker lets go of it soon */
+				*busy = true;
+				idle = false;
+				continue;
+		}
+		ok = cq_sequence_last_value(q->def.id_sequence, &last, NULL);
+		kind = get_rel_relkind(q->def.source);
 
 		/* The cheap check: no subtransaction when there is nothing new */
 		q->bound = -1;
-		idle_seqs[i] = q->def.id_sequence;
-		idle_values[i] = last;
+		idle_seqs[nseqs] = q->def.id_sequence;
+		idle_values[nseqs++] = last;
 		/* Nothing to come but new ids, nor to flush on its own */
 		if (!ok || last != q->state.last_source_id || q->load_error != NULL ||
 			(kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE) ||
@@ -222,8 +259,8 @@ RunPass(void)
 	pgstat_report_stat(false);
 	pgstat_report_activity(STATE_IDLE, NULL);
 	MemoryContextReset(pass_cxt);
-	nidle = idle && !more ? n : -1;
-	return more;
+	nidle = idle && !more ? nseqs : -1;
+	return more || *taken;
 }
 
 /*
@@ -280,10 +317,10 @@ RecoverFromError(const char *what)
 
 /*
  * TakeWorkerLock: the session advisory lock that makes this the only
- * worker of the database; false if another one holds it.
+ * worker of the database with its number; false if another one holds it.
  */
 static bool
-TakeWorkerLock(void)
+TakeWorkerLock(int index)
 {
 	LOCKTAG tag;
 
@@ -294,7 +331,8 @@ TakeWorkerLock(void)
 	 * keep every worker of the database from starting.
 	 */
 	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, CQ_WORKER_LOCK_KEY1,
-						 CQ_WORKER_LOCK_KEY2, CQ_WORKER_LOCK_FIELD4);
+						 CQ_WORKER_LOCK_KEY2 + (uint32) index,
+						 CQ_WORKER_LOCK_FIELD4);
 	return LockAcquire(&tag, ExclusiveLock, true, true) !=
 		LOCKACQUIRE_NOT_AVAIL;
 }
@@ -373,6 +411,7 @@ void
 cq_worker_main(Datum arg)
 {
 	Oid dboid = DatumGetObjectId(arg);
+	int index;
 	TimestampTz last_trim;
 	bool have_ext;
 	uint64 epoch;
@@ -383,6 +422,10 @@ cq_worker_main(Datum arg)
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
+
+	/* The worker's number in its database (launcher.c) */
+	memcpy(&index, MyBgworkerEntry->bgw_extra, sizeof(index));
+	cq_assignment_start(index);
 
 	/*
 	 * A database dropped since the launcher saw it makes this FATAL; the
@@ -398,15 +441,15 @@ cq_worker_main(Datum arg)
 	epoch = cq_wakeup_extension_epoch();
 	StartTransactionCommand();
 	have_ext = OidIsValid(get_extension_oid("cqstream", true));
-	if (have_ext && !TakeWorkerLock())
+	if (have_ext && !TakeWorkerLock(index))
 	{
 		CommitTransactionCommand();
-		proc_exit(0); /* another worker serves this database */
+		proc_exit(0); /* another worker has this number here */
 	}
 	if (have_ext)
 		ereport(LOG,
-				(errmsg("cqstream worker started for database \"%s\"",
-						get_database_name(dboid))));
+				(errmsg("cqstream worker %d started for database \"%s\"",
+						index, get_database_name(dboid))));
 	CommitTransactionCommand();
 	if (!have_ext)
 	{
@@ -420,12 +463,19 @@ cq_worker_main(Datum arg)
 				(errmsg("cqstream worker: no free wake-up slot, looking for "
 						"new rows every cqstream.poll_interval only")));
 
+	/* The launcher starts the database's other workers now */
+	if (index == 0)
+		cq_wakeup_report_present(dboid);
+
 	SetUpMemory();
 	last_trim = GetCurrentTimestamp();
 
 	for (;;)
 	{
 		volatile bool more;
+		volatile bool taken = false;
+		volatile bool busy = false;
+		volatile bool full_pass = false;
 		int wake;
 
 		/*
@@ -439,6 +489,19 @@ cq_worker_main(Datum arg)
 		{
 			ConfigReloadPending = false;
 			ProcessConfigFile(PGC_SIGHUP);
+			/* workers_per_database went down: this one is not needed */
+			if (!cq_assignment_wanted())
+			{
+				ereport(LOG,
+						(errmsg("cqstream worker %d exiting: "
+								"cqstream.workers_per_database is %d",
+								index, cq_workers_per_database)));
+				proc_exit(0); /* its locks go with it */
+			}
+			/* Queries that moved to another worker: let them go */
+			if (cq_assignment_release(false))
+				cq_wakeup_workers(MyDatabaseId);
+			nidle = -1;
 		}
 
 		more = false;
@@ -448,7 +511,8 @@ cq_worker_main(Datum arg)
 				++idle_timeouts >= CQ_IDLE_FULL_PASS_EVERY || !IdleCheck())
 			{
 				idle_timeouts = 0;
-				more = RunPass();
+				more = RunPass((bool *) &taken, (bool *) &busy);
+				full_pass = true;
 			}
 		}
 		PG_CATCH();
@@ -458,19 +522,33 @@ cq_worker_main(Datum arg)
 		}
 		PG_END_TRY();
 
-		MaybeTrim(&last_trim);
+		/* Locks of queries gone from the list: dropped, paused, failed */
+		if (full_pass && cq_assignment_release(true))
+			cq_wakeup_workers(MyDatabaseId);
 
-		cq_replication_check();
+		/* One worker per database trims the log of all its queries */
+		if (index == 0)
+			MaybeTrim(&last_trim);
+
+		if (index == 0)
+			cq_replication_check();
 		timed_out = false;
 		if (more)
 			continue;
-		/* A lock holder that writes nothing ends without waking us */
-		if (!cq_capture_pending())
+		/*
+		 * A lock holder that writes nothing ends without waking us; nor
+		 * does a query's former worker that exits (its locks go only
+		 * as the process ends), though one that stays wakes us
+		 */
+		if (!cq_capture_pending() && !busy)
 			pending_wait = 0;
 		else if (pending_wait == 0)
 			pending_wait = CQ_PENDING_FIRST_WAIT_MS;
 		else
 			pending_wait = Min(pending_wait * 2, cq_poll_interval);
+		/* A former worker still in its batch: look at least every second */
+		if (busy)
+			pending_wait = Min(pending_wait, CQ_BUSY_MAX_WAIT_MS);
 		wake = WaitLatch(MyLatch,
 						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 						 pending_wait > 0 ? Min(pending_wait, cq_poll_interval)

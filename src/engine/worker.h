@@ -40,6 +40,7 @@ extern int cq_batch_size;
 extern int cq_max_windows_per_row;
 extern double cq_notify_queue_limit;
 extern int cq_max_workers;
+extern int cq_workers_per_database;
 
 /* Called by _PG_init: settings, launcher, utility hook */
 extern void cq_worker_init(void);

@@ -29,7 +29,12 @@ CREATE TYPE public.tfloat (
 	SEND = public.tfloat_send,
 	INTERNALLENGTH = VARIABLE,
 	ALIGNMENT = double,
-	STORAGE = extended
+	STORAGE = extended,
+	-- The category of the temporal numbers, tfloat preferred: a literal
+	-- passed to a function that tfloat and tint both have (startValue('...'))
+	-- is read as a tfloat, as it was before tint existed
+	CATEGORY = 'Z',
+	PREFERRED = true
 );
 
 COMMENT ON TYPE public.tfloat IS

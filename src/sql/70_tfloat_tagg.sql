@@ -34,7 +34,7 @@ CREATE FUNCTION public.tfloat_tsum_finalfn(internal) RETURNS public.tfloat
 	AS 'MODULE_PATHNAME', 'cq_tfloat_tsum_finalfn'
 	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION public.tfloat_tsum_finalfn(internal) IS
-	'final function of tsum, tcount and wcount over tfloat';
+	'final function of tsum over tfloat';
 
 CREATE FUNCTION public.tfloat_tavg_finalfn(internal) RETURNS public.tfloat
 	AS 'MODULE_PATHNAME', 'cq_tfloat_tavg_finalfn'
@@ -62,6 +62,8 @@ COMMENT ON FUNCTION public.tfloat_tagg_deserialfn(bytea, internal) IS
 
 -- Aggregates
 
+-- tcount returns a tint: made again in 91_tint.sql, where tint exists (the
+-- tint files come after the catalog tables, whose OIDs must not move)
 CREATE AGGREGATE public.tcount(public.tfloat) (
 	SFUNC = public.tfloat_tcount_transfn,
 	STYPE = internal,
@@ -71,8 +73,6 @@ CREATE AGGREGATE public.tcount(public.tfloat) (
 	DESERIALFUNC = public.tfloat_tagg_deserialfn,
 	PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE public.tcount(public.tfloat) IS
-	'temporal count: how many inputs are defined at each time (a step tfloat of counts; MobilityDB returns a tint)';
 
 CREATE AGGREGATE public.tmin(public.tfloat) (
 	SFUNC = public.tfloat_tagg_transfn,

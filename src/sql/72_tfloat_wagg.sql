@@ -67,6 +67,7 @@ CREATE AGGREGATE public.wmax(public.tfloat, interval) (
 COMMENT ON AGGREGATE public.wmax(public.tfloat, interval) IS
 	'moving-window maximum: at t, the greatest value of the inputs during [t - w, t]';
 
+-- wcount returns a tint: made again in 91_tint.sql, where tint exists
 CREATE AGGREGATE public.wcount(public.tfloat, interval) (
 	SFUNC = public.tfloat_wcount_transfn,
 	STYPE = internal,
@@ -76,8 +77,6 @@ CREATE AGGREGATE public.wcount(public.tfloat, interval) (
 	DESERIALFUNC = public.tfloat_tagg_deserialfn,
 	PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE public.wcount(public.tfloat, interval) IS
-	'moving-window count: at t, the number of instants (or sequences) of the inputs during [t - w, t]';
 
 CREATE AGGREGATE public.wsum(public.tfloat, interval) (
 	SFUNC = public.tfloat_wsignal_transfn,

@@ -179,6 +179,7 @@ tf_builder_init_like(TFloatBuilder *b, const TFloat *t)
 	int n = t->ninst;
 
 	tf_builder_init(b, t->subtype, TF_IS_STEP(t), n);
+	b->basetype = t->basetype;
 	memcpy(b->times, TF_TIMES(t), mul_size(n, sizeof(TimestampTz)));
 	b->ninst = n;
 	if (t->subtype == TF_SEQUENCE || t->subtype == TF_SEQUENCESET)
@@ -258,6 +259,12 @@ tf_builder_free(TFloatBuilder *b)
 	memset(b, 0, sizeof(*b));
 }
 
+static const char *CheckShape(const TFloatBuilder *b);
+
+/* A rule's sentence naming the builder's type (constants, not formatted) */
+#define NAMED(b, tfloat_text, tint_text) \
+	((b)->basetype == TF_BASE_INT ? (tint_text) : (tfloat_text))
+
 static const char *
 CheckSeq(const TFloatBuilder *b, const TFloatSeqView *s)
 {
@@ -269,7 +276,8 @@ CheckSeq(const TFloatBuilder *b, const TFloatSeqView *s)
 	{
 		TF_CHECK_INTERRUPTS(i);
 		if (b->times[i] <= b->times[i - 1])
-			return "The timestamps of a tfloat must increase.";
+			return NAMED(b, "The timestamps of a tfloat must increase.",
+						 "The timestamps of a tint must increase.");
 	}
 	if (s->count == 1 && !(s->lower_inc && s->upper_inc))
 		return "A continuous sequence of one instant must have inclusive bounds.";
@@ -280,11 +288,34 @@ CheckSeq(const TFloatBuilder *b, const TFloatSeqView *s)
 }
 
 /*
+ * tf_builder_set_base: make the builder build a value of the given base
+ * type.  A tint has no linear interpolation: its continuous sequences are
+ * step (callers that take an explicit interpolation refuse linear first).
+ */
+void
+tf_builder_set_base(TFloatBuilder *b, uint8 basetype)
+{
+	b->basetype = basetype;
+	if (basetype == TF_BASE_INT &&
+		(b->subtype == TF_SEQUENCE || b->subtype == TF_SEQUENCESET))
+		b->step = true;
+}
+
+/*
  * tf_builder_check: NULL if the collected instants make a valid value,
  * else a detail sentence saying which rule is broken.
  */
 const char *
 tf_builder_check(const TFloatBuilder *b)
+{
+	const char *err = CheckShape(b);
+
+	return err ? err : tf_builder_check_values(b);
+}
+
+/* CheckShape: the rules on timestamps, sequences and bounds */
+static const char *
+CheckShape(const TFloatBuilder *b)
 {
 	/*
 	 * Keep every difference of two timestamps of a value inside int64: the
@@ -293,7 +324,9 @@ tf_builder_check(const TFloatBuilder *b)
 	if (b->ninst > 1 &&
 		(double) b->times[b->ninst - 1] - (double) b->times[0] >=
 			(double) TF_MAX_SPAN)
-		return "The instants of a tfloat must lie within 292,000 years of each other.";
+		return NAMED(b,
+					 "The instants of a tfloat must lie within 292,000 years of each other.",
+					 "The instants of a tint must lie within 292,000 years of each other.");
 	switch (b->subtype)
 	{
 		case TF_INSTANT:
@@ -307,7 +340,9 @@ tf_builder_check(const TFloatBuilder *b)
 			{
 				TF_CHECK_INTERRUPTS(i);
 				if (b->times[i] <= b->times[i - 1])
-					return "The timestamps of a tfloat must increase.";
+					return NAMED(b,
+								 "The timestamps of a tfloat must increase.",
+								 "The timestamps of a tint must increase.");
 			}
 			return NULL;
 		case TF_SEQUENCE:
@@ -518,7 +553,8 @@ tf_builder_finish(TFloatBuilder *b)
 	if (err)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid tfloat value"), errdetail("%s", err)));
+				 errmsg("invalid %s value", tf_base_name(b->basetype)),
+				 errdetail("%s", err)));
 
 	if (b->subtype == TF_SEQUENCE || b->subtype == TF_SEQUENCESET)
 	{
@@ -545,6 +581,7 @@ tf_builder_finish(TFloatBuilder *b)
 	memset(result, 0, TF_HEADER_SIZE);
 	SET_VARSIZE(result, tf_alloc_size(b->subtype, nseqs, ninst));
 	result->subtype = b->subtype;
+	result->basetype = b->basetype;
 	result->ninst = ninst;
 	result->nseqs = nseqs;
 	if (b->step)

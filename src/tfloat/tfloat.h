@@ -45,6 +45,16 @@
 #define TF_LOWER_INC 0x02
 #define TF_UPPER_INC 0x04
 
+/*
+ * Base types.  tfloat and tint share this layout and every function: a
+ * tint stores its int4 values as doubles (all exact) and is told apart by
+ * the header's basetype, which is zero in every tfloat ever stored, so
+ * tfloat's layout did not change.  Per-type behaviour (parsing, printing,
+ * allowed interpolation, names) is in tbase.c.
+ */
+#define TF_BASE_FLOAT 0
+#define TF_BASE_INT	  1
+
 /* Absolute tolerance of linear normalization, as in MobilityDB */
 #define TF_EPSILON 1.0e-6
 
@@ -75,15 +85,16 @@
 
 typedef struct TFloat
 {
-	int32 vl_len_; /* varlena header (do not touch directly) */
-	uint8 subtype; /* TF_INSTANT .. TF_SEQUENCESET */
-	uint8 flags;   /* TF_STEP; bounds unless a sequence set */
-	uint16 spare;  /* zero */
-	int32 ninst;   /* number of stored instants, >= 1 */
-	int32 nseqs;   /* sequences in a set; 1 otherwise */
-				   /* TFloatSeqEntry seqs[nseqs] only for TF_SEQUENCESET */
-				   /* TimestampTz times[ninst] */
-				   /* float8 values[ninst] */
+	int32 vl_len_;	/* varlena header (do not touch directly) */
+	uint8 subtype;	/* TF_INSTANT .. TF_SEQUENCESET */
+	uint8 flags;	/* TF_STEP; bounds unless a sequence set */
+	uint8 basetype; /* TF_BASE_FLOAT (0, so every tfloat) or TF_BASE_INT */
+	uint8 spare;	/* zero */
+	int32 ninst;	/* number of stored instants, >= 1 */
+	int32 nseqs;	/* sequences in a set; 1 otherwise */
+					/* TFloatSeqEntry seqs[nseqs] only for TF_SEQUENCESET */
+					/* TimestampTz times[ninst] */
+					/* float8 values[ninst] */
 } TFloat;
 
 typedef struct TFloatSeqEntry
@@ -179,7 +190,8 @@ extern void tf_seq_view(const TFloat *t, int i, TFloatSeqView *v);
 typedef struct TFloatBuilder
 {
 	uint8 subtype;
-	bool step; /* continuous sequences only */
+	uint8 basetype; /* TF_BASE_FLOAT unless tf_builder_set_base says */
+	bool step;		/* continuous sequences only */
 	int ninst;
 	int instcap;
 	char *block;		/* header space, times[instcap], values[] */
@@ -193,6 +205,7 @@ typedef struct TFloatBuilder
 extern void tf_builder_init(TFloatBuilder *b, uint8 subtype, bool step,
 							int instcap);
 extern void tf_builder_init_like(TFloatBuilder *b, const TFloat *t);
+extern void tf_builder_set_base(TFloatBuilder *b, uint8 basetype);
 extern void tf_builder_add(TFloatBuilder *b, TimestampTz t, double v);
 extern void tf_builder_begin_seq(TFloatBuilder *b, bool lower_inc);
 extern void tf_builder_end_seq(TFloatBuilder *b, bool upper_inc);
@@ -254,6 +267,14 @@ extern bool tf_value_at_timestamp(const TFloat *tf, TimestampTz t,
 #define TF_DOUBLE_BUFLEN 40
 extern int tf_format_double(double d, int maxdd, char *buf);
 extern int tf_format_timestamp(TimestampTz t, int style, char *buf);
+
+/* Base types (tbase.c) */
+extern const char *tf_base_name(uint8 basetype);
+extern bool tf_base_value_ok(uint8 basetype, double v);
+extern const char *tf_builder_check_values(const TFloatBuilder *b);
+extern int tf_format_value(uint8 basetype, double v, int maxdd, char *buf);
+extern Datum tf_value_datum(uint8 basetype, double v);
+extern TFloat *tf_as_base(TFloat *t, uint8 basetype);
 
 /* Text form (tfloat_io.c), palloc'd */
 extern char *tf_to_cstring(const TFloat *t);

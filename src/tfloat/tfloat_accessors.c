@@ -25,6 +25,10 @@
  * time-weighted average is twAvg.  It sums in long double so that a mean
  * of large finite values does not overflow.
  *
+ * The value accessors return the base type's SQL type (int4 for a tint,
+ * tbase.c), and instants the argument's type: the same functions serve
+ * tfloat and tint.
+ *
  * Time extents are returned as PostgreSQL's tstzrange / tstzmultirange
  * where MobilityDB has its own span types; make_multirange merges spans
  * that touch, as MobilityDB's span sets do.
@@ -96,7 +100,7 @@ cq_startvalue(PG_FUNCTION_ARGS)
 {
 	TFloat *t = PG_GETARG_TFLOAT_P(0);
 
-	PG_RETURN_FLOAT8(TF_VALUES(t)[0]);
+	PG_RETURN_DATUM(tf_value_datum(t->basetype, TF_VALUES(t)[0]));
 }
 
 Datum
@@ -104,7 +108,7 @@ cq_endvalue(PG_FUNCTION_ARGS)
 {
 	TFloat *t = PG_GETARG_TFLOAT_P(0);
 
-	PG_RETURN_FLOAT8(TF_VALUES(t)[t->ninst - 1]);
+	PG_RETURN_DATUM(tf_value_datum(t->basetype, TF_VALUES(t)[t->ninst - 1]));
 }
 
 Datum
@@ -120,7 +124,7 @@ cq_minvalue(PG_FUNCTION_ARGS)
 		if (FloatLt(values[i], m))
 			m = values[i];
 	}
-	PG_RETURN_FLOAT8(m);
+	PG_RETURN_DATUM(tf_value_datum(t->basetype, m));
 }
 
 Datum
@@ -136,7 +140,7 @@ cq_maxvalue(PG_FUNCTION_ARGS)
 		if (FloatLt(m, values[i]))
 			m = values[i];
 	}
-	PG_RETURN_FLOAT8(m);
+	PG_RETURN_DATUM(tf_value_datum(t->basetype, m));
 }
 
 /*
@@ -199,7 +203,8 @@ cq_instants(PG_FUNCTION_ARGS)
 		TF_CHECK_INTERRUPTS(i);
 		if (tf_repeated_instant(times, values, i, false))
 			continue;
-		elems[n++] = PointerGetDatum(tf_make_instant(times[i], values[i]));
+		elems[n++] = PointerGetDatum(
+			tf_as_base(tf_make_instant(times[i], values[i]), t->basetype));
 	}
 	PG_RETURN_ARRAYTYPE_P(
 		construct_array(elems, n, typid, -1, false, TYPALIGN_DOUBLE));

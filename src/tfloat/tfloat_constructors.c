@@ -22,6 +22,11 @@
  * true there: MobilityDB silently keeps exclusive bounds it never prints,
  * cqstream refuses them rather than ignore an explicit argument.
  *
+ * The same functions make tint values (tintSeq, tintSeqSet): the base type
+ * is the elements' (all elements of an array have the array's type).  A
+ * tint has no linear interpolation, as in MobilityDB: tintSeq's default is
+ * step and 'linear' is refused.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -38,6 +43,7 @@
 PG_FUNCTION_INFO_V1(cq_tfloat_make);
 PG_FUNCTION_INFO_V1(cq_tfloatseq);
 PG_FUNCTION_INFO_V1(cq_tfloatseqset);
+PG_FUNCTION_INFO_V1(cq_tint_make);
 
 /*
  * UnpackTFloatArray: the elements of a one-dimensional tfloat[] as
@@ -86,6 +92,20 @@ UnpackTFloatArray(ArrayType *arr, const char *fname, int *count)
 }
 
 /*
+ * FuncName: the SQL name of the constructor called, "tfloatSeq" or
+ * "tintSeq" (suffix "Seq" or "SeqSet"), from the array's element type: the
+ * messages about the array are raised before any element is read.
+ */
+static const char *
+FuncName(ArrayType *arr, const char *suffix)
+{
+	char *typname = format_type_be(ARR_ELEMTYPE(arr));
+	char *dot = strrchr(typname, '.');
+
+	return psprintf("%s%s", dot ? dot + 1 : typname, suffix);
+}
+
+/*
  * FinishOrError: validate the builder with the caller's message, then
  * serialize.
  */
@@ -130,6 +150,16 @@ cq_tfloat_make(PG_FUNCTION_ARGS)
 	PG_RETURN_TFLOAT_P(tf_make_instant(t, v));
 }
 
+/* tint(int4, timestamptz) RETURNS tint: an instant */
+Datum
+cq_tint_make(PG_FUNCTION_ARGS)
+{
+	int32 v = PG_GETARG_INT32(0);
+	TimestampTz t = PG_GETARG_TIMESTAMPTZ(1);
+
+	PG_RETURN_TFLOAT_P(tf_as_base(tf_make_instant(t, v), TF_BASE_INT));
+}
+
 /*
  * tfloatSeq(tfloat[], interp text, lower_inc bool, upper_inc bool): a
  * discrete or continuous sequence from instants in time order.
@@ -145,6 +175,8 @@ cq_tfloatseq(PG_FUNCTION_ARGS)
 	bool step = false;
 	TFloat **elems;
 	int n;
+	uint8 basetype;
+	const char *fname;
 	TFloatBuilder b;
 
 	if (pg_strcasecmp(interp, "linear") == 0)
@@ -170,8 +202,17 @@ cq_tfloatseq(PG_FUNCTION_ARGS)
 				 errhint(
 					 "Leave lower_inc and upper_inc true with interpolation \"discrete\".")));
 
-	elems = UnpackTFloatArray(arr, "tfloatSeq", &n);
+	fname = FuncName(arr, "Seq");
+	elems = UnpackTFloatArray(arr, fname, &n);
+	basetype = elems[0]->basetype;
+	if (basetype == TF_BASE_INT && subtype == TF_SEQUENCE && !step)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a tint cannot have linear interpolation"),
+				 errhint(
+					 "Valid interpolations of a tint are \"discrete\" and \"step\".")));
 	tf_builder_init(&b, subtype, step, n);
+	tf_builder_set_base(&b, basetype);
 	if (subtype == TF_SEQUENCE)
 		tf_builder_begin_seq(&b, lower_inc);
 	for (int i = 0; i < n; i++)
@@ -182,14 +223,15 @@ cq_tfloatseq(PG_FUNCTION_ARGS)
 		if (e->subtype != TF_INSTANT)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("tfloatSeq expects an array of instants"),
+					 errmsg("%s expects an array of instants", fname),
 					 errdetail("Element %d of the array is %s.", i + 1,
 							   SubtypeName(e))));
 		tf_builder_add(&b, TF_TIMES(e)[0], TF_VALUES(e)[0]);
 	}
 	if (subtype == TF_SEQUENCE)
 		tf_builder_end_seq(&b, upper_inc);
-	PG_RETURN_TFLOAT_P(FinishOrError(&b, "tfloat sequence"));
+	PG_RETURN_TFLOAT_P(
+		FinishOrError(&b, psprintf("%s sequence", tf_base_name(basetype))));
 }
 
 /*
@@ -204,24 +246,28 @@ cq_tfloatseqset(PG_FUNCTION_ARGS)
 	TFloat **elems;
 	int n;
 	Size total = 0;
+	uint8 basetype;
+	const char *fname;
 	TFloatBuilder b;
 
-	elems = UnpackTFloatArray(arr, "tfloatSeqSet", &n);
+	fname = FuncName(arr, "SeqSet");
+	elems = UnpackTFloatArray(arr, fname, &n);
+	basetype = elems[0]->basetype;
 	for (int i = 0; i < n; i++)
 	{
 		TF_CHECK_INTERRUPTS(i);
 		if (elems[i]->subtype != TF_SEQUENCE)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg(
-						 "tfloatSeqSet expects an array of continuous sequences"),
+					 errmsg("%s expects an array of continuous sequences",
+							fname),
 					 errdetail("Element %d of the array is %s.", i + 1,
 							   SubtypeName(elems[i]))));
 		if (TF_IS_STEP(elems[i]) != TF_IS_STEP(elems[0]))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg(
-						 "the sequences of a tfloat sequence set must have the same interpolation"),
+					 errmsg("the sequences of a %s sequence set must have the same interpolation",
+							tf_base_name(basetype)),
 					 errdetail("Element 1 is %s and element %d is %s.",
 							   TF_IS_STEP(elems[0]) ? "step" : "linear", i + 1,
 							   TF_IS_STEP(elems[i]) ? "step" : "linear")));
@@ -230,9 +276,10 @@ cq_tfloatseqset(PG_FUNCTION_ARGS)
 	if (total > (Size) PG_INT32_MAX)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("tfloat value too large")));
+				 errmsg("%s value too large", tf_base_name(basetype))));
 
 	tf_builder_init(&b, TF_SEQUENCESET, TF_IS_STEP(elems[0]), (int) total);
+	tf_builder_set_base(&b, basetype);
 	for (int i = 0; i < n; i++)
 	{
 		const TFloat *e = elems[i];
@@ -248,5 +295,7 @@ cq_tfloatseqset(PG_FUNCTION_ARGS)
 		}
 		tf_builder_end_seq(&b, (e->flags & TF_UPPER_INC) != 0);
 	}
-	PG_RETURN_TFLOAT_P(FinishOrError(&b, "tfloat sequence set"));
+	PG_RETURN_TFLOAT_P(
+		FinishOrError(&b,
+					  psprintf("%s sequence set", tf_base_name(basetype))));
 }

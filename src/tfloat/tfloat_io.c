@@ -24,10 +24,15 @@
  * are reported against the whole literal with SQLSTATE 22P02 rather than
  * timestamptz's 22007.
  *
+ * A tint reads and prints its values as integers and its continuous
+ * sequences without the "Interp=Step;" prefix (step is its only
+ * continuous interpolation; the prefix is accepted on input).
+ *
  * Binary format (network byte order):
  *	  uint8 subtype, uint8 flags (TF_STEP, and the bounds of a sequence),
  *	  int32 ninst, [sequence set: int32 nseqs, then per sequence int32 count
- *	  and uint8 flags], then ninst times (int64 timestamptz, float8 value).
+ *	  and uint8 flags], then ninst times (int64 timestamptz, float8 value;
+ *	  int32 value for a tint).
  * Floats are sent bit for bit, so send/recv is exact, unlike text which
  * keeps 15 decimals.  recv trusts nothing: counts are checked against the
  * message length before anything is allocated, and the value goes through
@@ -55,12 +60,15 @@ PG_FUNCTION_INFO_V1(cq_tfloat_in);
 PG_FUNCTION_INFO_V1(cq_tfloat_out);
 PG_FUNCTION_INFO_V1(cq_tfloat_recv);
 PG_FUNCTION_INFO_V1(cq_tfloat_send);
+PG_FUNCTION_INFO_V1(cq_tint_in);
+PG_FUNCTION_INFO_V1(cq_tint_recv);
 
 #define STEP_PREFIX "Interp=Step;"
 
 typedef struct TextParser
 {
 	const char *lit; /* the whole literal, for messages */
+	uint8 basetype;	 /* TF_BASE_FLOAT or TF_BASE_INT */
 	const char *p;	 /* current position */
 	char *tok;		 /* reusable token buffer */
 	Size toklen;
@@ -71,7 +79,8 @@ pg_attribute_noreturn() SyntaxError(TextParser *ps, const char *detail)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid input syntax for type tfloat: \"%s\"", ps->lit),
+			 errmsg("invalid input syntax for type %s: \"%s\"",
+					tf_base_name(ps->basetype), ps->lit),
 			 errdetail("%s", detail)));
 }
 
@@ -272,7 +281,9 @@ ParseInstant(TextParser *ps, TFloatBuilder *b)
 		;
 	for (ve = q; ve > vs && isspace((unsigned char) ve[-1]); ve--)
 		;
-	if (!FastDecimal(vs, ve, &v))
+	if (ps->basetype == TF_BASE_INT)
+		v = pg_strtoint32(CopyToken(ps, start, q));
+	else if (!FastDecimal(vs, ve, &v))
 		v = float8in_internal(CopyToken(ps, start, q), NULL, "tfloat",
 							  ps->lit);
 
@@ -308,8 +319,13 @@ ParseSequence(TextParser *ps, TFloatBuilder *b)
 	ps->p++;
 }
 
+/*
+ * ParseTFloat: the value of the literal as the base type.  A tint's
+ * continuous sequences are step with or without the prefix
+ * (tf_builder_set_base).
+ */
 static TFloat *
-ParseTFloat(const char *lit)
+ParseTFloat(const char *lit, uint8 basetype)
 {
 	TextParser ps;
 	TFloatBuilder b;
@@ -318,6 +334,7 @@ ParseTFloat(const char *lit)
 	int ninst = 0;
 
 	ps.lit = lit;
+	ps.basetype = basetype;
 	ps.p = lit;
 	/* Size the builder once: there is one '@' per instant */
 	for (const char *q = strchr(lit, '@'); q; q = strchr(q + 1, '@'))
@@ -381,6 +398,7 @@ ParseTFloat(const char *lit)
 	SkipSpaces(&ps);
 	if (*ps.p != '\0')
 		SyntaxError(&ps, "Unexpected text after the value.");
+	tf_builder_set_base(&b, basetype);
 	err = tf_builder_check(&b);
 	if (err)
 		SyntaxError(&ps, err);
@@ -393,7 +411,15 @@ cq_tfloat_in(PG_FUNCTION_ARGS)
 {
 	char *str = PG_GETARG_CSTRING(0);
 
-	PG_RETURN_TFLOAT_P(ParseTFloat(str));
+	PG_RETURN_TFLOAT_P(ParseTFloat(str, TF_BASE_FLOAT));
+}
+
+Datum
+cq_tint_in(PG_FUNCTION_ARGS)
+{
+	char *str = PG_GETARG_CSTRING(0);
+
+	PG_RETURN_TFLOAT_P(ParseTFloat(str, TF_BASE_INT));
 }
 
 /*
@@ -404,11 +430,9 @@ cq_tfloat_in(PG_FUNCTION_ARGS)
  * detoasted copy is ours, so the NUL the parser needs is added by growing
  * it in place; a value used where it lies is copied once.
  */
-PG_FUNCTION_INFO_V1(cq_tfloat_from_text);
-Datum
-cq_tfloat_from_text(PG_FUNCTION_ARGS)
+static TFloat *
+FromText(struct varlena *raw, uint8 basetype)
 {
-	struct varlena *raw = PG_GETARG_RAW_VARLENA_P(0);
 	struct varlena *t = PG_DETOAST_DATUM_PACKED(PointerGetDatum(raw));
 	Size len = VARSIZE_ANY_EXHDR(t);
 	char *str;
@@ -424,15 +448,29 @@ cq_tfloat_from_text(PG_FUNCTION_ARGS)
 		memcpy(str, VARDATA_ANY(t), len);
 	}
 	str[len] = '\0'; /* text never holds a NUL of its own */
-	PG_RETURN_TFLOAT_P(ParseTFloat(str));
+	return ParseTFloat(str, basetype);
+}
+
+PG_FUNCTION_INFO_V1(cq_tfloat_from_text);
+Datum
+cq_tfloat_from_text(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TFLOAT_P(FromText(PG_GETARG_RAW_VARLENA_P(0), TF_BASE_FLOAT));
+}
+
+PG_FUNCTION_INFO_V1(cq_tint_from_text);
+Datum
+cq_tint_from_text(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TFLOAT_P(FromText(PG_GETARG_RAW_VARLENA_P(0), TF_BASE_INT));
 }
 
 static void
-AppendInstant(StringInfo buf, TimestampTz t, double v)
+AppendInstant(StringInfo buf, uint8 basetype, TimestampTz t, double v)
 {
 	char num[TF_DOUBLE_BUFLEN];
 	char ts[MAXDATELEN + 1];
-	int nlen = tf_format_double(v, TF_MAX_DECIMALS, num);
+	int nlen = tf_format_value(basetype, v, TF_MAX_DECIMALS, num);
 	int tlen = tf_format_timestamp(t, DateStyle, ts);
 
 	enlargeStringInfo(buf, nlen + tlen + 3);
@@ -460,11 +498,12 @@ tf_to_cstring(const TFloat *t)
 	/* Guess the size (about 35 bytes an instant), within StringInfo's limit */
 	enlargeStringInfo(&buf,
 					  (int) Min(mul_size(t->ninst, 40), 64 * 1024 * 1024));
-	if (TF_IS_STEP(t))
+	/* Step is a tint's only continuous interpolation: no prefix, as MobilityDB */
+	if (TF_IS_STEP(t) && t->basetype != TF_BASE_INT)
 		appendStringInfoString(&buf, STEP_PREFIX);
 	if (t->subtype == TF_INSTANT)
 	{
-		AppendInstant(&buf, times[0], values[0]);
+		AppendInstant(&buf, t->basetype, times[0], values[0]);
 		return buf.data;
 	}
 	if (t->subtype != TF_SEQUENCE)
@@ -484,7 +523,7 @@ tf_to_cstring(const TFloat *t)
 			TF_CHECK_INTERRUPTS(i);
 			if (i > v.start)
 				appendBinaryStringInfo(&buf, ", ", 2);
-			AppendInstant(&buf, times[i], values[i]);
+			AppendInstant(&buf, t->basetype, times[i], values[i]);
 		}
 		if (t->subtype != TF_DISCRETE)
 			appendStringInfoChar(&buf, v.upper_inc ? ']' : ')');
@@ -503,19 +542,23 @@ cq_tfloat_out(PG_FUNCTION_ARGS)
 }
 
 static void
-pg_attribute_noreturn() BinaryError(const char *detail)
+pg_attribute_noreturn() BinaryError(uint8 basetype, const char *detail)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("invalid external tfloat value"),
+			 errmsg("invalid external %s value", tf_base_name(basetype)),
 			 errdetail("%s", detail)));
 }
 
-Datum
-cq_tfloat_recv(PG_FUNCTION_ARGS)
+/*
+ * Receive: a value of the base type from the binary format (file header);
+ * a tint's values are int32, a tfloat's float8.
+ */
+static TFloat *
+Receive(StringInfo msg, uint8 basetype)
 {
-	StringInfo msg = (StringInfo) PG_GETARG_POINTER(0);
 	TFloatBuilder b;
+	Size valsize = basetype == TF_BASE_INT ? 4 : 8;
 	int subtype = pq_getmsgbyte(msg);
 	int flags = pq_getmsgbyte(msg);
 	int ninst = pq_getmsgint(msg, 4);
@@ -525,14 +568,15 @@ cq_tfloat_recv(PG_FUNCTION_ARGS)
 	const char *err;
 
 	if (subtype < TF_INSTANT || subtype > TF_SEQUENCESET)
-		BinaryError("Unknown subtype.");
+		BinaryError(basetype, "Unknown subtype.");
 	if (flags & ~(TF_STEP | TF_LOWER_INC | TF_UPPER_INC))
-		BinaryError("Unknown flags.");
+		BinaryError(basetype, "Unknown flags.");
 	if ((flags & TF_STEP) && subtype != TF_SEQUENCE &&
 		subtype != TF_SEQUENCESET)
-		BinaryError("Only continuous sequences can be step-interpolated.");
+		BinaryError(basetype,
+					"Only continuous sequences can be step-interpolated.");
 	if (ninst < 1)
-		BinaryError("A tfloat has at least one instant.");
+		BinaryError(basetype, "A tfloat has at least one instant.");
 	if (subtype == TF_SEQUENCESET)
 	{
 		int total = 0;
@@ -541,7 +585,7 @@ cq_tfloat_recv(PG_FUNCTION_ARGS)
 		/* 5 bytes per sequence entry and 16 per instant must be there */
 		if (nseqs < 1 || nseqs > ninst ||
 			(Size) nseqs * 5 > (Size) (msg->len - msg->cursor))
-			BinaryError("Invalid number of sequences.");
+			BinaryError(basetype, "Invalid number of sequences.");
 		counts = palloc(nseqs * sizeof(int));
 		seqflags = palloc(nseqs);
 		for (int i = 0; i < nseqs; i++)
@@ -551,14 +595,16 @@ cq_tfloat_recv(PG_FUNCTION_ARGS)
 			seqflags[i] = pq_getmsgbyte(msg);
 			if (counts[i] < 1 || counts[i] > ninst - total ||
 				(seqflags[i] & ~(TF_LOWER_INC | TF_UPPER_INC)))
-				BinaryError("Invalid sequence entry.");
+				BinaryError(basetype, "Invalid sequence entry.");
 			total += counts[i];
 		}
 		if (total != ninst)
-			BinaryError("Sequence lengths do not add up to the instants.");
+			BinaryError(basetype,
+						"Sequence lengths do not add up to the instants.");
 	}
-	if ((Size) ninst * 16 != (Size) (msg->len - msg->cursor))
-		BinaryError("The message length does not match the instants.");
+	if ((Size) ninst * (8 + valsize) != (Size) (msg->len - msg->cursor))
+		BinaryError(basetype,
+					"The message length does not match the instants.");
 
 	tf_builder_init(&b, subtype, (flags & TF_STEP) != 0, ninst);
 	for (int s = 0, i = 0; s < nseqs; s++)
@@ -572,17 +618,33 @@ cq_tfloat_recv(PG_FUNCTION_ARGS)
 		for (int k = 0; k < n; k++, i++)
 		{
 			TimestampTz t = (TimestampTz) pq_getmsgint64(msg);
-			double v = pq_getmsgfloat8(msg);
+			double v = basetype == TF_BASE_INT ? (int32) pq_getmsgint(msg, 4)
+											   : pq_getmsgfloat8(msg);
 
 			tf_builder_add(&b, t, v);
 		}
 		if (subtype == TF_SEQUENCE || subtype == TF_SEQUENCESET)
 			tf_builder_end_seq(&b, (f & TF_UPPER_INC) != 0);
 	}
+	tf_builder_set_base(&b, basetype);
 	err = tf_builder_check(&b);
 	if (err)
-		BinaryError(err);
-	PG_RETURN_TFLOAT_P(tf_builder_finish(&b));
+		BinaryError(basetype, err);
+	return tf_builder_finish(&b);
+}
+
+Datum
+cq_tfloat_recv(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TFLOAT_P(
+		Receive((StringInfo) PG_GETARG_POINTER(0), TF_BASE_FLOAT));
+}
+
+Datum
+cq_tint_recv(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TFLOAT_P(
+		Receive((StringInfo) PG_GETARG_POINTER(0), TF_BASE_INT));
 }
 
 Datum
@@ -619,7 +681,10 @@ cq_tfloat_send(PG_FUNCTION_ARGS)
 	{
 		TF_CHECK_INTERRUPTS(i);
 		pq_sendint64(&buf, times[i]);
-		pq_sendfloat8(&buf, values[i]);
+		if (t->basetype == TF_BASE_INT)
+			pq_sendint32(&buf, (int32) values[i]);
+		else
+			pq_sendfloat8(&buf, values[i]);
 	}
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }

@@ -38,6 +38,10 @@
  * for tfloat" with a detail naming the member; the rules of the value
  * itself come from tf_builder_check().
  *
+ * A tint is "MovingInteger" with integer values and interpolation None,
+ * Discrete or Step (MobilityDB's); its values must be integers in int4's
+ * range (22003 otherwise) and "Linear" is refused.
+ *
  * The options of asMFJSON may be any non-negative sum of bits; only 1
  * (bbox and period) means something for a tfloat, 2 and 4 ask for a
  * coordinate reference system and are ignored.
@@ -64,6 +68,7 @@
 
 PG_FUNCTION_INFO_V1(cq_asmfjson);
 PG_FUNCTION_INFO_V1(cq_tfloatfrommfjson);
+PG_FUNCTION_INFO_V1(cq_tintfrommfjson);
 
 /* asMFJSON options and flags */
 #define MFJ_OPT_BBOX	0x01 /* bbox and period; 0x02 and 0x04 (CRS) ignored */
@@ -95,6 +100,7 @@ typedef struct MfjWriter
 	bool spaced;
 	bool pretty;
 	int maxdd;
+	uint8 basetype; /* how values print (tbase.c) */
 	int level;
 	bool had[MFJ_MAX_DEPTH];
 } MfjWriter;
@@ -168,7 +174,7 @@ AppendNumber(MfjWriter *w, double d)
 							   d > 0 ? "\"Infinity\"" : "\"-Infinity\"");
 	else
 	{
-		tf_format_double(d, w->maxdd, tmp);
+		tf_format_value(w->basetype, d, w->maxdd, tmp);
 		appendStringInfoString(&w->buf, tmp);
 	}
 }
@@ -331,6 +337,7 @@ cq_asmfjson(PG_FUNCTION_ARGS)
 	w.spaced = flags == MFJ_FLAG_SPACED;
 	w.pretty = flags == MFJ_FLAG_PRETTY;
 	w.maxdd = maxdd;
+	w.basetype = t->basetype;
 	initStringInfo(&w.buf);
 	/* Room for the varlena header, so the buffer becomes the result */
 	appendStringInfoSpaces(&w.buf, VARHDRSZ);
@@ -354,7 +361,9 @@ cq_asmfjson(PG_FUNCTION_ARGS)
 
 	BeginContainer(&w, '{');
 	Key(&w, "type");
-	appendStringInfoString(&w.buf, "\"MovingFloat\"");
+	appendStringInfoString(&w.buf,
+						   t->basetype == TF_BASE_INT ? "\"MovingInteger\""
+													  : "\"MovingFloat\"");
 	if (options & MFJ_OPT_BBOX)
 		AppendBboxPeriod(&w, t);
 	if (t->subtype == TF_SEQUENCESET)
@@ -399,10 +408,11 @@ cq_asmfjson(PG_FUNCTION_ARGS)
  * ---------------------------------------------------------------------
  */
 
-#define MFJ_ERROR(...)                                     \
-	ereport(ERROR,                                         \
-			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION), \
-			 errmsg("invalid MF-JSON for tfloat"), errdetail(__VA_ARGS__)))
+#define MFJ_ERROR(...)                                                 \
+	ereport(ERROR,                                                     \
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),             \
+			 errmsg("invalid MF-JSON for %s", tf_base_name(basetype)), \
+			 errdetail(__VA_ARGS__)))
 
 #define VALUES_DETAIL \
 	"Member \"values\" must be an array of numbers or of the strings \"NaN\", \"Infinity\" and \"-Infinity\"."
@@ -425,7 +435,7 @@ GetMember(JsonbContainer *o, const char *key, JsonbValue *v)
 
 /* The array in member key of object o (required); its size in *n */
 static JsonbContainer *
-GetArray(JsonbContainer *o, const char *key, int *n)
+GetArray(uint8 basetype, JsonbContainer *o, const char *key, int *n)
 {
 	JsonbValue v;
 
@@ -439,7 +449,7 @@ GetArray(JsonbContainer *o, const char *key, int *n)
 
 /* Optional boolean member (lower_inc, upper_inc), true when absent */
 static bool
-GetBound(JsonbContainer *o, const char *key)
+GetBound(uint8 basetype, JsonbContainer *o, const char *key)
 {
 	JsonbValue v;
 
@@ -451,7 +461,7 @@ GetBound(JsonbContainer *o, const char *key)
 }
 
 static double
-ReadValue(const JsonbValue *v)
+ReadValue(uint8 basetype, const JsonbValue *v)
 {
 	if (v->type == jbvNumeric)
 	{
@@ -469,8 +479,16 @@ ReadValue(const JsonbValue *v)
 					 errdetail(
 						 "Member \"values\" holds a number outside the range of double precision.")));
 		pfree(s);
+		if (!tf_base_value_ok(basetype, d))
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("value out of range for tint"),
+					 errdetail("Member \"values\" holds %g, which is not an integer within the range of integer.",
+							   d)));
 		return d;
 	}
+	if (basetype == TF_BASE_INT)
+		MFJ_ERROR("Member \"values\" must be an array of integers.");
 	if (JsonStringIs(v, "NaN"))
 		return get_float8_nan();
 	if (JsonStringIs(v, "Infinity"))
@@ -489,10 +507,11 @@ static void
 ReadInstants(TFloatBuilder *b, JsonbContainer *o, MfjInterp interp,
 			 StringInfo tsbuf)
 {
+	uint8 basetype = b->basetype;
 	int nvalues;
 	int ntimes;
-	JsonbContainer *va = GetArray(o, "values", &nvalues);
-	JsonbContainer *ta = GetArray(o, "datetimes", &ntimes);
+	JsonbContainer *va = GetArray(basetype, o, "values", &nvalues);
+	JsonbContainer *ta = GetArray(basetype, o, "datetimes", &ntimes);
 	JsonbIterator *vit;
 	JsonbIterator *tit;
 	JsonbValue v;
@@ -524,7 +543,7 @@ ReadInstants(TFloatBuilder *b, JsonbContainer *o, MfjInterp interp,
 		if (vtok != WJB_ELEM || ttok != WJB_ELEM)
 			break;
 		CHECK_FOR_INTERRUPTS();
-		d = ReadValue(&v);
+		d = ReadValue(basetype, &v);
 		if (tv.type != jbvString)
 			MFJ_ERROR("Member \"datetimes\" must be an array of strings.");
 		resetStringInfo(tsbuf);
@@ -542,11 +561,12 @@ ReadInstants(TFloatBuilder *b, JsonbContainer *o, MfjInterp interp,
  *
  * Stable: datetimes without an offset are read in the session time zone.
  */
-Datum
-cq_tfloatfrommfjson(PG_FUNCTION_ARGS)
+static TFloat *
+FromMFJSON(text *txt, uint8 basetype)
 {
-	text *txt = PG_GETARG_TEXT_PP(0);
 	char *str = text_to_cstring(txt);
+	const char *typname = basetype == TF_BASE_INT ? "MovingInteger"
+												  : "MovingFloat";
 	Jsonb *jb;
 	JsonbContainer *root;
 	JsonbValue v;
@@ -565,8 +585,11 @@ cq_tfloatfrommfjson(PG_FUNCTION_ARGS)
 
 	if (!GetMember(root, "type", &v))
 		MFJ_ERROR("Member \"type\" is required.");
-	if (!JsonStringIs(&v, "MovingFloat"))
-		MFJ_ERROR("Member \"type\" must be \"MovingFloat\".");
+	if (!JsonStringIs(&v, typname))
+		MFJ_ERROR("Member \"type\" must be \"%s\".", typname);
+	if (basetype == TF_BASE_INT && GetMember(root, "interpolation", &v) &&
+		JsonStringIs(&v, "Linear"))
+		MFJ_ERROR("A tint cannot have linear interpolation.");
 
 	if (!GetMember(root, "interpolation", &v))
 		MFJ_ERROR("Member \"interpolation\" is required.");
@@ -606,6 +629,7 @@ cq_tfloatfrommfjson(PG_FUNCTION_ARGS)
 
 		tf_builder_init(&b, TF_SEQUENCESET, interp == MFJ_STEP,
 						Min(nseqs, 1024) * 2);
+		tf_builder_set_base(&b, basetype);
 		it = JsonbIteratorInit(seqs.val.binary.data);
 		tok = JsonbIteratorNext(&it, &v, true);
 		Assert(tok == WJB_BEGIN_ARRAY);
@@ -617,9 +641,9 @@ cq_tfloatfrommfjson(PG_FUNCTION_ARGS)
 				!JsonContainerIsObject(v.val.binary.data))
 				MFJ_ERROR("Member \"sequences\" must be an array of objects.");
 			o = v.val.binary.data;
-			tf_builder_begin_seq(&b, GetBound(o, "lower_inc"));
+			tf_builder_begin_seq(&b, GetBound(basetype, o, "lower_inc"));
 			ReadInstants(&b, o, interp, &tsbuf);
-			tf_builder_end_seq(&b, GetBound(o, "upper_inc"));
+			tf_builder_end_seq(&b, GetBound(basetype, o, "upper_inc"));
 		}
 	}
 	else
@@ -627,8 +651,8 @@ cq_tfloatfrommfjson(PG_FUNCTION_ARGS)
 		uint8 subtype;
 
 		/* Bounds are checked always but mean something only for sequences */
-		bool lower_inc = GetBound(root, "lower_inc");
-		bool upper_inc = GetBound(root, "upper_inc");
+		bool lower_inc = GetBound(basetype, root, "lower_inc");
+		bool upper_inc = GetBound(basetype, root, "upper_inc");
 
 		subtype = interp == MFJ_NONE ? TF_INSTANT
 			: interp == MFJ_DISCRETE ? TF_DISCRETE
@@ -636,6 +660,7 @@ cq_tfloatfrommfjson(PG_FUNCTION_ARGS)
 		if (subtype == TF_SEQUENCE)
 		{
 			tf_builder_init(&b, subtype, interp == MFJ_STEP, 4);
+			tf_builder_set_base(&b, basetype);
 			tf_builder_begin_seq(&b, lower_inc);
 			ReadInstants(&b, root, interp, &tsbuf);
 			tf_builder_end_seq(&b, upper_inc);
@@ -643,6 +668,7 @@ cq_tfloatfrommfjson(PG_FUNCTION_ARGS)
 		else
 		{
 			tf_builder_init(&b, subtype, false, 4);
+			tf_builder_set_base(&b, basetype);
 			ReadInstants(&b, root, interp, &tsbuf);
 		}
 	}
@@ -650,5 +676,17 @@ cq_tfloatfrommfjson(PG_FUNCTION_ARGS)
 	err = tf_builder_check(&b);
 	if (err)
 		MFJ_ERROR("%s", err);
-	PG_RETURN_TFLOAT_P(tf_builder_finish(&b));
+	return tf_builder_finish(&b);
+}
+
+Datum
+cq_tfloatfrommfjson(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TFLOAT_P(FromMFJSON(PG_GETARG_TEXT_PP(0), TF_BASE_FLOAT));
+}
+
+Datum
+cq_tintfrommfjson(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TFLOAT_P(FromMFJSON(PG_GETARG_TEXT_PP(0), TF_BASE_INT));
 }

@@ -104,7 +104,7 @@ cq_valueattimestamp(PG_FUNCTION_ARGS)
 
 	if (!tf_value_at_timestamp(tf, t, &v))
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(v);
+	PG_RETURN_DATUM(tf_value_datum(tf->basetype, v));
 }
 
 /* atTime(tfloat, timestamptz) RETURNS tfloat: an instant or NULL */
@@ -117,7 +117,7 @@ cq_attime_timestamptz(PG_FUNCTION_ARGS)
 
 	if (!tf_value_at_timestamp(tf, t, &v))
 		PG_RETURN_NULL();
-	PG_RETURN_TFLOAT_P(tf_make_instant(t, v));
+	PG_RETURN_TFLOAT_P(tf_as_base(tf_make_instant(t, v), tf->basetype));
 }
 
 /* Range bounds as a TFloatSpan; false for an empty range */
@@ -158,6 +158,7 @@ AtIntervals(const TFloat *tf, const TFloatSpan *ivs, int n, bool seqset_result)
 	if (tf->subtype == TF_INSTANT || tf->subtype == TF_DISCRETE)
 	{
 		tf_builder_init(&b, tf->subtype, false, 0);
+		tf_builder_set_base(&b, tf->basetype);
 		i = 0;
 		for (j = 0; j < tf->ninst && i < n; j++)
 		{
@@ -184,6 +185,7 @@ AtIntervals(const TFloat *tf, const TFloatSpan *ivs, int n, bool seqset_result)
 						? TF_SEQUENCE
 						: TF_SEQUENCESET,
 					TF_IS_STEP(tf), 0);
+	tf_builder_set_base(&b, tf->basetype);
 	nseqs = tf_num_seqs(tf);
 
 	/* Skip the sequences that end before the first interval */

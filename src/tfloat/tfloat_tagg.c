@@ -14,9 +14,12 @@
  * value is kept.  Instants and discrete sequences are combined instant by
  * instant and give a discrete sequence.  Continuous sequences and sets give
  * a sequence set (also when it has one sequence, as MobilityDB does), with
- * the inputs' interpolation; tcount always gives a step set.  MobilityDB's
- * tcount returns a tint; cqstream has no tint and returns a tfloat whose
- * values are the counts.  As in MobilityDB, discrete and continuous inputs
+ * the inputs' interpolation; tcount always gives a step set.  tcount (and
+ * wcount) return a tint, as in MobilityDB.  Over tint, tmin, tmax and tsum
+ * return a tint and tavg a tfloat (MobilityDB's types); the fold is the
+ * same, on the doubles that hold the integers, and the result is
+ * relabelled (tf_as_base), so a tsum outside int4 raises 22003 where
+ * MobilityDB's int4 addition would wrap.  As in MobilityDB, discrete and continuous inputs
  * cannot be mixed, nor linear and step ones (tcount excepted: it only
  * looks at times).  NULL inputs are skipped; no non-NULL input gives NULL.
  *
@@ -56,6 +59,9 @@ PG_FUNCTION_INFO_V1(cq_tfloat_tavg_finalfn);
 PG_FUNCTION_INFO_V1(cq_tfloat_tagg_combinefn);
 PG_FUNCTION_INFO_V1(cq_tfloat_tagg_serialfn);
 PG_FUNCTION_INFO_V1(cq_tfloat_tagg_deserialfn);
+PG_FUNCTION_INFO_V1(cq_tint_tsum_finalfn);
+PG_FUNCTION_INFO_V1(cq_tint_tmin_finalfn);
+PG_FUNCTION_INFO_V1(cq_tint_tmax_finalfn);
 
 /* ----------------------------------------------------------------
  * State
@@ -448,8 +454,12 @@ ConstantPieces(TFloat *step)
 	return tf_builder_finish(&bld);
 }
 
+/*
+ * FinalFold: the final value of a temporal aggregate (or wmin, wmax,
+ * wcount), a value of the given base type.
+ */
 static Datum
-FinalFold(FunctionCallInfo fcinfo, TAggOp op)
+FinalFold(FunctionCallInfo fcinfo, TAggOp op, uint8 basetype)
 {
 	TAggState *st;
 	TFloat *result;
@@ -460,10 +470,16 @@ FinalFold(FunctionCallInfo fcinfo, TAggOp op)
 	result = tagg_fold(st, op);
 	if (result == NULL)
 		PG_RETURN_NULL();
-	/* wmin and wmax of instants: their windows are pieces (tfloat_wagg.c) */
-	if ((op == TAGG_MIN || op == TAGG_MAX) &&
-		st->origin == TAGG_ORIGIN_DISCRETE && st->shape == TAGG_SHAPE_PIECES &&
-		result->subtype == TF_SEQUENCESET && TF_IS_STEP(result))
+	/*
+	 * wmin and wmax of instants: their windows are pieces (tfloat_wagg.c).
+	 * A tint has no linear pieces: it stays the step set MobilityDB gives.
+	 */
+	if (basetype == TF_BASE_INT)
+		result = tf_as_base(result, TF_BASE_INT);
+	else if ((op == TAGG_MIN || op == TAGG_MAX) &&
+			 st->origin == TAGG_ORIGIN_DISCRETE &&
+			 st->shape == TAGG_SHAPE_PIECES &&
+			 result->subtype == TF_SEQUENCESET && TF_IS_STEP(result))
 		result = ConstantPieces(result);
 	PG_RETURN_TFLOAT_P(result);
 }
@@ -471,26 +487,48 @@ FinalFold(FunctionCallInfo fcinfo, TAggOp op)
 Datum
 cq_tfloat_tmin_finalfn(PG_FUNCTION_ARGS)
 {
-	return FinalFold(fcinfo, TAGG_MIN);
+	return FinalFold(fcinfo, TAGG_MIN, TF_BASE_FLOAT);
 }
 
 Datum
 cq_tfloat_tmax_finalfn(PG_FUNCTION_ARGS)
 {
-	return FinalFold(fcinfo, TAGG_MAX);
+	return FinalFold(fcinfo, TAGG_MAX, TF_BASE_FLOAT);
 }
 
-/* Also the final function of tcount and wcount (a sum of ones) */
 Datum
 cq_tfloat_tsum_finalfn(PG_FUNCTION_ARGS)
 {
-	return FinalFold(fcinfo, TAGG_SUM);
+	return FinalFold(fcinfo, TAGG_SUM, TF_BASE_FLOAT);
+}
+
+/*
+ * The final function of tcount and wcount (a sum of ones) over tfloat and
+ * tint, and of tsum over tint: a tint
+ */
+Datum
+cq_tint_tsum_finalfn(PG_FUNCTION_ARGS)
+{
+	return FinalFold(fcinfo, TAGG_SUM, TF_BASE_INT);
+}
+
+/* tmin and wmin over tint */
+Datum
+cq_tint_tmin_finalfn(PG_FUNCTION_ARGS)
+{
+	return FinalFold(fcinfo, TAGG_MIN, TF_BASE_INT);
+}
+
+Datum
+cq_tint_tmax_finalfn(PG_FUNCTION_ARGS)
+{
+	return FinalFold(fcinfo, TAGG_MAX, TF_BASE_INT);
 }
 
 Datum
 cq_tfloat_tavg_finalfn(PG_FUNCTION_ARGS)
 {
-	return FinalFold(fcinfo, TAGG_AVG);
+	return FinalFold(fcinfo, TAGG_AVG, TF_BASE_FLOAT);
 }
 
 /* ----------------------------------------------------------------

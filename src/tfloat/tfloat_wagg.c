@@ -62,6 +62,14 @@
  * 1024 parts of one interval, where the bound may not be reached.  The
  * usual 1e-6 normalization of linear sequences applies on top.
  *
+ * tint (MobilityDB's definitions): wmin, wmax and wcount as above, each
+ * result a tint (a step set, never the linear pieces of a tfloat's wmin of
+ * instants).  wsum and wavg of step sequences are MobilityDB's: each
+ * segment, v on [s1, s2), counts with its value for t in [s1, s2 + w), as
+ * wmin extends it, and the values of the segments that meet the window
+ * are summed (wsum, a tint) or averaged (wavg, a step tfloat); wsum is not
+ * an integral there, a tint's sum must stay an integer.
+ *
  * Cost: wmin/wmax/wcount as the temporal aggregates over the extended
  * pieces (every piece stays active for w after its end).  wsum/wavg of
  * continuous inputs evaluate the active sequences at each sample, with a
@@ -90,6 +98,7 @@ PG_FUNCTION_INFO_V1(cq_tfloat_wcount_transfn);
 PG_FUNCTION_INFO_V1(cq_tfloat_wsignal_transfn);
 PG_FUNCTION_INFO_V1(cq_tfloat_wsum_finalfn);
 PG_FUNCTION_INFO_V1(cq_tfloat_wavg_finalfn);
+PG_FUNCTION_INFO_V1(cq_tint_wsum_finalfn);
 
 /* Sampling of wsum and wavg (see the file header) */
 #define WAGG_REL_TOL   1.0e-4
@@ -260,7 +269,10 @@ WindowTrans(FunctionCallInfo fcinfo, WaggKind kind, const char *fname)
 							 TF_IS_STEP(t), true);
 			break;
 		case WAGG_SIGNAL:
-			tagg_state_begin(st, TAGG_ORIGIN_CONTINUOUS, TAGG_SHAPE_SIGNALS,
+			/* A tint's segments are summed as wmin extends them (header) */
+			tagg_state_begin(st, TAGG_ORIGIN_CONTINUOUS,
+							 t->basetype == TF_BASE_INT ? TAGG_SHAPE_PIECES
+														: TAGG_SHAPE_SIGNALS,
 							 TF_IS_STEP(t), true);
 			break;
 	}
@@ -285,6 +297,11 @@ WindowTrans(FunctionCallInfo fcinfo, WaggKind kind, const char *fname)
 							 kind == WAGG_MAX);
 				break;
 			case WAGG_SIGNAL:
+				if (t->basetype == TF_BASE_INT)
+				{
+					ExtendMinMax(st, times, values, &v, true, w, false);
+					break;
+				}
 				/* kept as it is; check now that its end + w is in range */
 				(void) AddWindow(times[last], w);
 				tagg_begin_piece(st, v.lower_inc, w);
@@ -757,4 +774,15 @@ Datum
 cq_tfloat_wavg_finalfn(PG_FUNCTION_ARGS)
 {
 	return WindowFinal(fcinfo, true);
+}
+
+/* wsum over tint: a tint */
+Datum
+cq_tint_wsum_finalfn(PG_FUNCTION_ARGS)
+{
+	Datum d = WindowFinal(fcinfo, false);
+
+	if (fcinfo->isnull)
+		return d;
+	PG_RETURN_TFLOAT_P(tf_as_base(DatumGetTFloatP(d), TF_BASE_INT));
 }

@@ -386,6 +386,144 @@ test_wakeup_crash()
 		"1|$n|$n"
 }
 
+# cqk_set_workers N: cqstream.workers_per_database = N by a reload
+cqk_set_workers()
+{
+	cqk_sql "ALTER SYSTEM SET cqstream.workers_per_database = $1" >/dev/null
+	cqk_sql "SELECT pg_reload_conf()" >/dev/null
+}
+
+# The slot locks (assignment.c) of database cq, against the worker locks
+# that carry each holder's number: "misplaced|holders|workers", where
+# misplaced counts slots held by a worker whose number is not slot mod N.
+cqk_slots_sql()
+{
+	echo "SELECT count(*) FILTER (WHERE s.objid::int8 % $1 <> w.objid::int8 - 1 OR NOT s.granted) || '|' || count(DISTINCT s.pid) || '|' || (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'cqstream worker' AND datname = '$CQK_DB') FROM pg_locks s JOIN pg_locks w ON w.pid = s.pid AND w.locktype = 'advisory' AND w.objsubid = 3 WHERE s.locktype = 'advisory' AND s.objsubid = 4 AND s.database = (SELECT oid FROM pg_database WHERE datname = '$CQK_DB')"
+}
+
+# cqk_worker_number_pid I: the pid of worker number I of database cq
+cqk_worker_number_pid()
+{
+	cqk_sql "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 3 AND objid::int8 = $1 + 1 AND database = (SELECT oid FROM pg_database WHERE datname = '$CQK_DB')" 2>/dev/null || true
+}
+
+# Several workers per database (cqstream.workers_per_database): writers
+# stream into two sources with five queries (four transforms, a count
+# window) while the setting goes 2, 3, 1, 2 by pg_reload_conf and one
+# worker is killed with -9 mid-run.  Each time every query's slot lock is
+# held by the worker the rule names, by as many workers as the setting
+# says; afterwards every source row has given its result exactly once,
+# in order, no progress update met another worker's (the second guard,
+# catalog.c, would log it), and one worker is left after the reset.
+test_wakeup_workers()
+{
+	local stop=$CQ_TMP/wk-workers.stop wpid n pid before q src expr log_from
+	log_from=$(wc -l <"$CQ_TMP/pg-wakeup/log")
+	cqk_sql "CREATE SEQUENCE mwmarker" >/dev/null
+	for src in mwa mwb; do
+		cqk_table "$src"
+		cqk_sql "ALTER TABLE $src ALTER COLUMN v SET DEFAULT nextval('mwmarker')" >/dev/null
+	done
+	cqk_sql "SELECT cqstream.create_transform('mw_a1', 'mwa', 't', 'v', 'mul 1', options => '{\"retention_rows\": 0}')" >/dev/null
+	cqk_sql "SELECT cqstream.create_transform('mw_a2', 'mwa', 't', 'v', 'add 1', options => '{\"retention_rows\": 0}')" >/dev/null
+	cqk_sql "SELECT cqstream.create_transform('mw_b1', 'mwb', 't', 'v', 'mul 1', options => '{\"retention_rows\": 0}')" >/dev/null
+	cqk_sql "SELECT cqstream.create_transform('mw_b2', 'mwb', 't', 'v', 'mul 2', key_column => 'k', options => '{\"retention_rows\": 0}')" >/dev/null
+	cqk_sql "SELECT cqstream.create_aggregate('mw_w', 'mwa', 't', 'v', 'SUM', cqstream.count_window(5), options => '{\"retention_rows\": 0}')" >/dev/null
+
+	cqk_set_workers 2
+	if cqk_wait "$(cqk_slots_sql 2)" "0|2|2" 60; then
+		cq_pass "workers_per_database = 2: two workers, each holding its queries' slots"
+	else
+		cq_fail "workers_per_database = 2: two workers, each holding its queries' slots"
+	fi
+
+	# Writers: single-row and 300-row commits into both sources
+	rm -f "$stop"
+	(
+		i=0
+		while [ ! -e "$stop" ]; do
+			i=$((i + 1))
+			src=mwa
+			[ $((i % 3)) -eq 0 ] && src=mwb
+			if [ $((i % 2)) -eq 0 ]; then
+				cqk_sql "INSERT INTO $src (k) SELECT 'm' || (g % 7) FROM generate_series(1, 300) g" >/dev/null 2>&1 || sleep 0.1
+			else
+				cqk_sql "INSERT INTO $src (k) VALUES ('s')" >/dev/null 2>&1 || sleep 0.1
+			fi
+		done
+	) &
+	wpid=$!
+
+	for n in 3 1 2; do
+		before=$(cqk_sql "$(cq_state_sql mw_a1 rows_processed)" 2>/dev/null || echo 0)
+		cqk_wait "SELECT ($(cq_state_sql mw_a1 rows_processed)) > ${before:-0}" t 60 >/dev/null || true
+		cqk_set_workers "$n"
+		if cqk_wait "$(cqk_slots_sql "$n")" "0|$n|$n" 60; then
+			cq_pass "writers running, workers_per_database = $n: $n workers, queries moved to the worker the rule names"
+		else
+			cq_fail "writers running, workers_per_database = $n: $n workers, queries moved to the worker the rule names"
+		fi
+	done
+
+	# kill -9 of worker 1 while it works: the server restarts every process
+	before=$(cqk_sql "$(cq_state_sql mw_a1 rows_processed)" 2>/dev/null || echo 0)
+	cqk_wait "SELECT ($(cq_state_sql mw_a1 rows_processed)) > ${before:-0}" t 60 >/dev/null || true
+	pid=$(cqk_worker_number_pid 1)
+	if [ -n "$pid" ] && kill -9 "$pid"; then
+		cq_pass "kill -9 of worker 1 of 2 while writers run"
+	else
+		cq_fail "kill -9 of worker 1 of 2 while writers run" "no worker 1"
+	fi
+	if cqk_wait "$(cqk_slots_sql 2)" "0|2|2" 60; then
+		cq_pass "after the crash: two workers again, each with its queries"
+	else
+		cq_fail "after the crash: two workers again, each with its queries"
+	fi
+	before=$(cqk_sql "$(cq_state_sql mw_b1 rows_processed)" 2>/dev/null || echo 0)
+	cqk_wait "SELECT ($(cq_state_sql mw_b1 rows_processed)) > ${before:-0}" t 60 >/dev/null || true
+	: >"$stop"
+	wait "$wpid" || true
+
+	# The writers' last commits woke the workers: nothing else will
+	for q in mw_a1 mw_a2 mw_w mw_b1 mw_b2; do
+		src=mwa
+		[[ $q == mw_b* ]] && src=mwb
+		n=$(cqk_sql "SELECT count(*) FROM $src")
+		if cqk_wait "$(cq_state_sql "$q" rows_processed)" "$n" 120; then
+			cq_pass "$q caught up ($n rows)"
+		else
+			cq_fail "$q caught up ($n rows)"
+		fi
+	done
+	while read -r q src expr; do
+		cqk_check "$q: every source row's result exactly once, in id order" \
+			"WITH r AS (SELECT row_number() OVER (ORDER BY id) n, id % 1000000000000 seq, (payload::json->>'value')::float8 v FROM cqstream.result WHERE query_id = (SELECT id FROM cqstream.query WHERE name = '$q')), s AS (SELECT row_number() OVER (ORDER BY id) n, $expr AS v FROM $src) SELECT count(*) FILTER (WHERE r.v IS DISTINCT FROM s.v OR r.seq IS DISTINCT FROM s.n), count(*) FROM r FULL JOIN s USING (n)" \
+			"0|$(cqk_sql "SELECT count(*) FROM $src")"
+	done <<'EOF2'
+mw_a1 mwa v
+mw_a2 mwa v+1
+mw_b1 mwb v
+mw_b2 mwb 2*v
+EOF2
+	cqk_check "mw_w: every closed count window's sum exactly once, in order" \
+		"WITH r AS (SELECT row_number() OVER (ORDER BY id) n, (payload::json->>'value')::float8 v FROM cqstream.result WHERE query_id = (SELECT id FROM cqstream.query WHERE name = 'mw_w')), s AS (SELECT (row_number() OVER (ORDER BY id) + 4) / 5 n, v FROM mwa), w AS (SELECT n, sum(v) v, count(*) c FROM s GROUP BY n HAVING count(*) = 5) SELECT count(*) FILTER (WHERE r.v IS DISTINCT FROM w.v), count(*) FROM r FULL JOIN w USING (n)" \
+		"0|$(cqk_sql "SELECT count(*) / 5 FROM mwa")"
+	if tail -n +"$((log_from + 1))" "$CQ_TMP/pg-wakeup/log" | grep -q "changed concurrently"; then
+		cq_fail "no query was run by two workers at once (no progress update met another's)" \
+			"$(tail -n +"$((log_from + 1))" "$CQ_TMP/pg-wakeup/log" | grep -m 3 "changed concurrently")"
+	else
+		cq_pass "no query was run by two workers at once (no progress update met another's)"
+	fi
+
+	cqk_sql "ALTER SYSTEM RESET cqstream.workers_per_database" >/dev/null
+	cqk_sql "SELECT pg_reload_conf()" >/dev/null
+	if cqk_wait "$(cqk_slots_sql 1)" "0|1|1" 60; then
+		cq_pass "setting reset: one worker, holding every query's slot"
+	else
+		cq_fail "setting reset: one worker, holding every query's slot"
+	fi
+}
+
 cq_wakeup_tests()
 {
 	if cq_cluster_start wakeup "cqstream.poll_interval = '1h'" \
@@ -416,5 +554,6 @@ cq_wakeup_tests()
 	test_wakeup_holders
 	test_wakeup_many
 	test_wakeup_crash
+	test_wakeup_workers
 	cp "$CQ_TMP/pg-wakeup/log" "$CQ_ARTIFACTS/wakeup-server.log" 2>/dev/null || true
 }

@@ -342,6 +342,18 @@ suite_relay_jwt()
 	cq_relay_jwt_tests
 }
 
+# relay_gzip: gzip content coding in the relay: JSON replies and event
+# streams compressed for Accept-Encoding: gzip (each event flushed, the
+# trailer at the end), identity otherwise, hostile headers
+# (test/relay/gzip.sh).
+suite_relay_gzip()
+{
+	cq_require build || return 0
+	# shellcheck source=test/relay/gzip.sh
+	. test/relay/gzip.sh
+	cq_relay_gzip_tests
+}
+
 # relay_ogc: the relay's OGC API resources: the landing page by content
 # negotiation (the dashboard stays for browsers), /conformance, and /api
 # validated as OpenAPI 3.0 with every path the tests use
@@ -457,6 +469,7 @@ SUITES=(
 	relay
 	relay_jwt
 	relay_ogc
+	relay_gzip
 	relay_replica
 	dashboard
 	failover

@@ -8,8 +8,9 @@
  *
  * evhttp parses requests with limits set here: 16 KB of request line and
  * headers (so long URLs and headers are refused by evhttp itself with
- * 400/413 before any routing), 4 KB of body (no route reads one; a body
- * up to that size still gets our JSON 405).  A connection has
+ * 400/413 before any routing), max-ingest-bytes of body (only an ingest
+ * POST reads one, ingest.c; a bigger body gets evhttp's own 413, a
+ * smaller one on another route our JSON 405).  A connection has
  * request-timeout seconds to send its whole request, however slowly it
  * sends bytes, and at most max-requests connections may be at it
  * (pending.c).  Every reply closes its connection (one request per
@@ -54,6 +55,7 @@
 #include "auth.h"
 #include "config.h"
 #include "http.h"
+#include "ingest.h"
 #include "log.h"
 #include "metrics.h"
 #include "ogc.h"
@@ -64,7 +66,6 @@
 #include "stream.h"
 
 #define MAX_HEADERS_SIZE 16384
-#define MAX_BODY_SIZE	 4096
 #define MAX_KEY_LEN		 1024
 
 static struct
@@ -295,9 +296,10 @@ Preflight(struct evhttp_request *req)
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 
 	reply_add_cors(req);
-	evhttp_add_header(h, "Access-Control-Allow-Methods", "GET, OPTIONS");
+	evhttp_add_header(h, "Access-Control-Allow-Methods", "GET, POST, OPTIONS");
 	evhttp_add_header(h, "Access-Control-Allow-Headers",
-					  "Last-Event-ID, Authorization, Cache-Control");
+					  "Last-Event-ID, Authorization, Cache-Control, "
+					  "Content-Type");
 	evhttp_add_header(h, "Access-Control-Max-Age", "86400");
 	evhttp_send_reply(req, 204, "No Content", NULL);
 }
@@ -359,10 +361,12 @@ Route_cb(struct evhttp_request *req, void *arg)
 		Preflight(req);
 		return;
 	}
-	if (cmd != EVHTTP_REQ_GET)
+	if (cmd != EVHTTP_REQ_GET &&
+		!(cmd == EVHTTP_REQ_POST && path && ingest_path(path)))
 	{
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
-						  "GET, OPTIONS");
+						  path && ingest_path(path) ? "POST, OPTIONS"
+													: "GET, OPTIONS");
 		reply_send_error(req, 405, "Method Not Allowed",
 						 "only GET is allowed");
 		return;
@@ -390,6 +394,8 @@ Route_cb(struct evhttp_request *req, void *arg)
 	}
 	else if (auth_request(req, &q, &auth), !auth.ok)
 		auth_refuse(req, &auth);
+	else if (cmd == EVHTTP_REQ_POST)
+		ingest_post(req, path, auth.role[0] ? auth.role : NULL);
 	else if (strcmp(path, "/metrics") == 0 && auth.role[0])
 		reply_send_error(req, 403, "Forbidden",
 						 "/metrics is for operators: it needs a shared "
@@ -478,7 +484,6 @@ http_start(struct event_base *base, const char *host, int port)
 								   EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
 								   EVHTTP_REQ_PATCH);
 	evhttp_set_max_headers_size(hs.http, MAX_HEADERS_SIZE);
-	evhttp_set_max_body_size(hs.http, MAX_BODY_SIZE);
 	evhttp_set_gencb(hs.http, Route_cb, NULL);
 	pending_init(base, hs.http);
 	http_config_changed();
@@ -514,6 +519,10 @@ http_config_changed(void)
 	/* Inactivity, for what pending.c does not watch (idle replies) */
 	if (hs.http)
 		evhttp_set_timeout(hs.http, relay_config->request_timeout);
+	/* Bodies: only an ingest POST reads one (ingest.c) */
+	if (hs.http)
+		evhttp_set_max_body_size(hs.http,
+								 (ev_ssize_t) relay_config->max_ingest_bytes);
 }
 
 void

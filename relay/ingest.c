@@ -24,7 +24,8 @@
  * by the database (regclass output, quote_ident, format_type), never
  * from the request.  PostgreSQL decides the rest: no INSERT privilege is
  * 403, a constraint (a unique key on feature and time: an instant
- * already there) 409, a feature id the key's type cannot hold 400.
+ * already there) 409, a feature id the key's type cannot hold or a
+ * column that cannot be written (GENERATED ALWAYS) 400.
  *
  * Two round trips (look-up, insert) on the relay's one connection; the
  * request is refused with 503 while max-db-queue commands wait, as
@@ -87,8 +88,8 @@ Free(Ingest *in)
 }
 
 /*
- * The n-th "/"-separated segment of path after the prefix, percent
- * decoded (malloc'd), or NULL if absent, empty, too long or holding NUL
+ * A path segment (len bytes at start), percent decoded (malloc'd), or
+ * NULL if empty, too long or holding NUL
  */
 static char *
 Segment(const char *start, size_t len)
@@ -137,9 +138,9 @@ SplitPath(const char *path, char **cid, char **fid, char **pname)
 			break;
 		p = slash + 1;
 	}
-	if (n != 6 || strchr(seg[5], '/') != NULL || len[1] != 5 ||
-		strncmp(seg[1], "items", 5) != 0 || len[3] != 11 ||
-		strncmp(seg[3], "tproperties", 11) != 0)
+	/* Five segments: cid, "items", fid, "tproperties", pname */
+	if (n != 5 || len[1] != 5 || strncmp(seg[1], "items", 5) != 0 ||
+		len[3] != 11 || strncmp(seg[3], "tproperties", 11) != 0)
 		return false;
 	*cid = Segment(seg[0], len[0]);
 	*fid = Segment(seg[2], len[2]);
@@ -169,8 +170,8 @@ ingest_path(const char *path)
 }
 
 /*
- * A command of in failed: answer as its error says.  true when answered
- * (in is then still the caller's)
+ * A command of in failed: answer as its error says (in stays the
+ * caller's)
  */
 static void
 SqlFailed(Ingest *in, PGresult *res, const char *what)
@@ -197,7 +198,7 @@ SqlFailed(Ingest *in, PGresult *res, const char *what)
 		snprintf(msg, sizeof(msg), "nothing inserted: %s", primary);
 		reply_send_error(in->req, 409, "Conflict", msg);
 	}
-	else if (strncmp(state, "22", 2) == 0)
+	else if (strncmp(state, "22", 2) == 0 || strncmp(state, "42", 2) == 0)
 	{
 		snprintf(msg, sizeof(msg), "nothing inserted: %s", primary);
 		reply_send_error(in->req, 400, "Bad Request", msg);

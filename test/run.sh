@@ -354,6 +354,18 @@ suite_relay_gzip()
 	cq_relay_gzip_tests
 }
 
+# relay_ingest: POST /collections/{cid}/items/{fid}/tproperties/{pname}
+# in the relay: 10,000 instants in one POST through a transform, every
+# malformed body refused with nothing inserted, 403/404/409/413/415
+# (test/relay/ingest.sh).
+suite_relay_ingest()
+{
+	cq_require build || return 0
+	# shellcheck source=test/relay/ingest.sh
+	. test/relay/ingest.sh
+	cq_relay_ingest_tests
+}
+
 # relay_ogc: the relay's OGC API resources: the landing page by content
 # negotiation (the dashboard stays for browsers), /conformance, and /api
 # validated as OpenAPI 3.0 with every path the tests use
@@ -470,6 +482,7 @@ SUITES=(
 	relay_jwt
 	relay_ogc
 	relay_gzip
+	relay_ingest
 	relay_replica
 	dashboard
 	failover

@@ -11,6 +11,8 @@
 //     with a get operation
 //   node ogc.mjs list-paths API_FILE
 //     prints the document's paths, one a line
+//   node ogc.mjs list-ops API_FILE
+//     prints "METHOD PATH" for each operation of the document, one a line
 //   node ogc.mjs landing FILE
 //     a landing page: title, description, and links with rel self,
 //     conformance, service-desc (href /api, the OpenAPI 3.0 media type)
@@ -54,6 +56,12 @@ if (cmd === "validate") {
 		fail(`not in the document (with get): ${missing.join(" ")}`);
 } else if (cmd === "list-paths") {
 	console.log(Object.keys(read().paths ?? {}).join("\n"));
+} else if (cmd === "list-ops") {
+	// "METHOD PATH" for each operation: a POST-only route is routed too
+	const methods = ["get", "post", "put", "patch", "delete"];
+	const ops = Object.entries(read().paths ?? {}).flatMap(([p, item]) =>
+		methods.filter((m) => item[m]).map((m) => `${m.toUpperCase()} ${p}`));
+	console.log(ops.join("\n"));
 } else if (cmd === "landing") {
 	const doc = read();
 	if (typeof doc.title !== "string" || typeof doc.description !== "string")
@@ -81,5 +89,5 @@ if (cmd === "validate") {
 	if (JSON.stringify(want) !== JSON.stringify(have))
 		fail(`conformsTo is ${JSON.stringify(got)}`);
 } else {
-	fail(`usage: ogc.mjs validate|has-paths|list-paths|landing|conformance FILE ...`);
+	fail(`usage: ogc.mjs validate|has-paths|list-paths|list-ops|landing|conformance FILE ...`);
 }

@@ -146,20 +146,22 @@ cqo_exercised()
 	echo /
 }
 
-# cqo_routed: every path of the document is a route of the relay (with
-# the token, so only an unknown path would be 404)
+# cqo_routed: every operation of the document is a route of the relay
+# (with the token, so only an unknown path would be 404, an unknown
+# method 405); path parameters are replaced by some_q
 cqo_routed()
 {
-	local p bad='' list
-	list=$(node "$CQO_MJS" list-paths "$CQO_STATE/api.json") || return 1
+	local m p bad='' list
+	list=$(node "$CQO_MJS" list-ops "$CQO_STATE/api.json") || return 1
 	[ -n "$list" ] || {
 		echo "the document has no paths"
 		return 1
 	}
-	while read -r p; do
-		cqo_get tok "${p//\{name\}/some_q}" -H "Authorization: Bearer $CQO_TOKEN"
+	while read -r m p; do
+		cqo_get tok "$(sed 's/{[^}]*}/some_q/g' <<<"$p")" -X "$m" \
+			-H "Authorization: Bearer $CQO_TOKEN"
 		case $CQO_CODE in
-			404 | 405 | 000) bad="$bad $p:$CQO_CODE" ;;
+			404 | 405 | 000) bad="$bad $m:$p:$CQO_CODE" ;;
 		esac
 	done <<<"$list"
 	[ -z "$bad" ] || {

@@ -92,6 +92,7 @@ typedef enum RunnableColumn
 	RUN_TIME_COLUMN,
 	RUN_VALUE_COLUMN,
 	RUN_KEY_COLUMN,
+	RUN_KEY_VALUE,
 	RUN_CHAIN,
 	RUN_NOTIFY,
 	RUN_OWNER,
@@ -123,6 +124,7 @@ static const char *const runnable_columns[RUN_NCOLUMNS] = {
 	[RUN_TIME_COLUMN] = "q.time_column::text",
 	[RUN_VALUE_COLUMN] = "q.value_column::text",
 	[RUN_KEY_COLUMN] = "q.key_column::text",
+	[RUN_KEY_VALUE] = "q.spec->>'keyValue'",
 	[RUN_CHAIN] = "q.chain",
 	[RUN_NOTIFY] = "q.options->>'notify'",
 	[RUN_OWNER] = "q.owner",
@@ -659,6 +661,7 @@ cq_catalog_runnable(CqQuery **queries)
 		q->def.time_column = RunText(tup, desc, RUN_TIME_COLUMN);
 		q->def.value_column = RunText(tup, desc, RUN_VALUE_COLUMN);
 		q->def.key_column = RunText(tup, desc, RUN_KEY_COLUMN);
+		q->def.key_value = RunText(tup, desc, RUN_KEY_VALUE);
 		q->def.chain = RunText(tup, desc, RUN_CHAIN);
 		q->def.notify = RunText(tup, desc, RUN_NOTIFY);
 		q->def.owner = DatumGetObjectId(

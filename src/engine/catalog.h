@@ -108,6 +108,7 @@ typedef struct CqQueryRow
 	char *time_column;
 	char *value_column;
 	char *key_column; /* NULL: none */
+	char *key_value;  /* read only: spec.keyValue; NULL: every key */
 	Jsonb *spec;	  /* written only */
 	char *chain;	  /* transforms */
 	/* aggregates (docs/windows.md) */

@@ -35,8 +35,9 @@
 #include "engine/window_json.h"
 #include "engine/worker.h"
 
-static bool
-IsValidQueryName(const char *name)
+/* The pattern of query names, shared with collection ids */
+bool
+cq_spec_valid_name(const char *name)
 {
 	size_t len = strlen(name);
 
@@ -57,7 +58,7 @@ IsValidQueryName(const char *name)
 static void
 CheckQueryName(const char *name)
 {
-	if (!IsValidQueryName(name))
+	if (!cq_spec_valid_name(name))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid query name \"%s\"", name),
@@ -238,6 +239,12 @@ cq_spec_canonical(const CqQueryDef *def)
 		escape_json(&buf, def->key_column);
 	else
 		appendStringInfoString(&buf, "null");
+	/* Only when given, so the specs of other queries stay as they were */
+	if (def->key_value)
+	{
+		appendStringInfoString(&buf, ", \"keyValue\": ");
+		escape_json(&buf, def->key_value);
+	}
 	appendStringInfoString(&buf, ", \"idColumn\": ");
 	escape_json(&buf, def->id_column);
 	appendStringInfo(&buf,
@@ -301,6 +308,8 @@ BodyMember(CqQueryDef *def, const char *key, JsonbValue *v, bool *has_lateness)
 										  CQ_SPEC_HINT);
 	else if (strcmp(key, "idColumn") == 0)
 		def->id_column = cq_jsonb_string(v, key, true, "member", CQ_SPEC_HINT);
+	else if (strcmp(key, "keyValue") == 0)
+		def->key_value = cq_jsonb_string(v, key, true, "member", CQ_SPEC_HINT);
 	else if (strcmp(key, "options") == 0)
 	{
 		if (v->type == jbvNull)

@@ -52,7 +52,7 @@ cq_layout_tests()
 		cq_fail "every exported cq_ function is bound or a worker entry point" \
 			"Unbound: $(tr '\n' ' ' <<<"$extra")"
 	fi
-	if nm -D --defined-only "$lib" | grep -q ' pg_finfo_cq_tfloat_in$'; then
+	if nm -D --defined-only "$lib" | grep ' pg_finfo_cq_tfloat_in$' >/dev/null; then
 		cq_pass "info records exported beside their functions"
 	else
 		cq_fail "info records exported beside their functions"

@@ -124,6 +124,11 @@ cqu_catalog()
 		-e 'binary_upgrade_set_record_init_privs' \
 		-e '^-- ' -e '^SET ' -e "^SELECT pg_catalog.set_config" \
 		-e '^\\restrict ' -e '^\\unrestrict ' |
+		# OIDs of the extension's configuration tables (a table added by
+		# the upgrade script is created later, so numbered higher) and of
+		# their TOAST tables
+		sed -E -e "/binary_upgrade_create_empty_extension/s/'\{[0-9,]+\}'/'{oids}'/" \
+			-e "s/^WHERE oid = '[0-9]+';\$/WHERE oid = 'oid';/" |
 		awk '
 			# a dropped column: its placeholder in CREATE TABLE and the
 			# statements that drop it again

@@ -126,44 +126,6 @@ cqi_cleanup()
 	cp "$CQ_TMP/pg-ing/log" "$CQI_LOGS/server.log" 2>/dev/null || true
 }
 
-# TEMPORARY, until branch ogcq (collections) is merged: a stand-in for
-# cqstream.create_collection and cqstream.collections() with the same
-# signatures, made only when the extension lacks them
-cqi_collection_stub()
-{
-	[ "$(cqi_sql "SELECT to_regproc('cqstream.create_collection') IS NULL")" = t ] || return 0
-	cq_psql ing -d "$CQI_DB" -v ON_ERROR_STOP=1 >>"$CQI_LOGS/setup.log" 2>&1 <<-'EOF' || {
-		CREATE TABLE cqstream.collection_stub (id text PRIMARY KEY, source regclass,
-			time_column name, key_column name);
-		GRANT SELECT ON cqstream.collection_stub TO PUBLIC;
-		CREATE FUNCTION cqstream.create_collection(id text, source regclass,
-			time_column name, key_column name) RETURNS void
-			LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog
-			AS $$ INSERT INTO cqstream.collection_stub VALUES ($1, $2, $3, $4) $$;
-		CREATE FUNCTION cqstream.collections() RETURNS TABLE (id text, title text,
-			description text, source regclass, time_column name, key_column name,
-			key_type regtype, properties jsonb, owner regrole)
-			LANGUAGE sql STABLE AS $$
-			SELECT c.id, NULL, NULL, c.source, c.time_column, c.key_column,
-				(SELECT a.atttypid::regtype FROM pg_attribute a
-				 WHERE a.attrelid = c.source AND a.attname = c.key_column),
-				(SELECT coalesce(jsonb_agg(jsonb_build_object('name', a.attname,
-					'type', CASE WHEN a.atttypid IN (700, 701, 1700) THEN 'TReal'
-						WHEN a.atttypid IN (20, 21, 23) THEN 'TInt'
-						WHEN a.atttypid IN (25, 1043) THEN 'TText' ELSE 'TBool' END,
-					'columnType', format_type(a.atttypid, a.atttypmod))), '[]')
-				 FROM pg_attribute a WHERE a.attrelid = c.source AND a.attnum > 0
-					AND NOT a.attisdropped AND a.attname NOT IN (c.time_column, c.key_column)
-					AND a.atttypid IN (700, 701, 1700, 20, 21, 23, 25, 1043, 16)),
-				NULL::regrole
-			FROM cqstream.collection_stub c
-			WHERE has_table_privilege(c.source, 'SELECT') $$;
-	EOF
-		cq_fail "stand-in collection functions" "$(tail -n 5 "$CQI_LOGS/setup.log")"
-		return 1
-	}
-}
-
 cqi_setup()
 {
 	local conn
@@ -194,7 +156,6 @@ cqi_setup()
 		cq_fail "tables and roles for the ingest tests" "$(tail -n 5 "$CQI_LOGS/setup.log")"
 		return 1
 	}
-	cqi_collection_stub || return 1
 	cq_psql ing -d "$CQI_DB" -v ON_ERROR_STOP=1 >>"$CQI_LOGS/setup.log" 2>&1 <<-'EOF' || {
 		SET ROLE alice;
 		SELECT cqstream.create_transform('ing_q', 'ing_src', 't', 'v', 'mul 2', key_column => 'k');

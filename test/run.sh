@@ -344,11 +344,14 @@ suite_relay_jwt()
 
 # relay_gzip: gzip content coding in the relay: JSON replies and event
 # streams compressed for Accept-Encoding: gzip (each event flushed, the
-# trailer at the end), identity otherwise, hostile headers
+# trailer at the end; decoded by curl, gzip, node and chromium), identity
+# otherwise, hostile headers
 # (test/relay/gzip.sh).
 suite_relay_gzip()
 {
 	cq_require build || return 0
+	# shellcheck source=test/lib/node.sh
+	. test/lib/node.sh
 	# shellcheck source=test/relay/gzip.sh
 	. test/relay/gzip.sh
 	cq_relay_gzip_tests

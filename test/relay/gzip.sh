@@ -10,14 +10,15 @@
 # with the identity answer to the same request, byte for byte, after
 # decoding by a decoder that is not the relay's: curl --compressed, gzip
 # (which also checks the CRC and length of the trailer) and node's zlib
-# (test/relay/gunzip.mjs).  That each event is flushed is shown by a live
+# (test/relay/gunzip.mjs) and chromium (test/relay/gzip-chromium.mjs:
+# a JSON reply and an EventSource).  That each event is flushed is shown by a live
 # event and a heartbeat decoded while the stream is still open; the
 # trailer by a stream the relay ends (SIGTERM) that `gzip -t` accepts.
 # Hostile Accept-Encoding headers each expect one outcome (gzip or
 # identity) that the other would fail.
 #
 # This file is sourced by test/run.sh; it needs test/lib/common.sh and
-# test/lib/cluster.sh.
+# test/lib/cluster.sh and test/lib/node.sh.
 
 CQG_DB=cq
 
@@ -216,6 +217,27 @@ cqg_stream_live()
 	return "$ok"
 }
 
+# The checks of test/relay/gzip-chromium.mjs, one cq_pass/cq_fail each
+cqg_chromium()
+{
+	local out=$CQG_LOGS/chromium.out tag check detail nfail=0 rc=0
+	node "$CQ_ROOT/test/relay/gzip-chromium.mjs" "http://127.0.0.1:$CQG_PORT" gz_q \
+		"$CQG_START" 5 "$CQG_STATE/id.body" >"$out" 2>"$CQG_LOGS/chromium.err" || rc=$?
+	while IFS=$'\t' read -r tag check detail; do
+		case $tag in
+			PASS) cq_pass "$check" ;;
+			FAIL)
+				cq_fail "$check" "$detail"
+				nfail=$((nfail + 1))
+				;;
+		esac
+	done <"$out"
+	if [ "$rc" -ne 0 ] && [ "$nfail" -eq 0 ]; then
+		cq_fail "gzip-chromium.mjs exited with status $rc"
+		cq_show_tail "$CQG_LOGS/chromium.err" 10
+	fi
+}
+
 cqg_raw_started()
 {
 	[ -s "$CQG_STATE/end.raw" ]
@@ -303,7 +325,7 @@ cqg_setup()
 
 cq_relay_gzip_tests()
 {
-	local v rc pid
+	local v rc pid why
 	CQG_STATE=$CQ_TMP/relay-gzip
 	CQG_LOGS=$CQ_ARTIFACTS/relay-gzip
 	mkdir -p "$CQG_STATE" "$CQG_LOGS"
@@ -312,6 +334,10 @@ cq_relay_gzip_tests()
 	cq_pg_env
 	if ! command -v node >/dev/null || ! command -v gzip >/dev/null; then
 		cq_fail "node and gzip present"
+		return 0
+	fi
+	if ! why=$(cq_node_setup); then
+		cq_fail "node packages for the chromium checks" "$why"
 		return 0
 	fi
 	CQG_BIN=$CQ_ROOT/relay/cqstream-relay-asan
@@ -361,6 +387,8 @@ cq_relay_gzip_tests()
 		gzip|$(printf ',%.0s' $(seq 1 3000))gzip
 		identity|$(printf 'gzip;q=0, %.0s' $(seq 1 1000))
 	EOF
+	cqg_get id /queries/gz_q
+	cqg_chromium
 	cqg_check "a stream's replay through curl --compressed: the identity stream's bytes (5 events)" \
 		cqg_stream_replay
 	cqg_check "a gzip stream (node's zlib): a live event and a heartbeat decode while it is open (each flushed)" \

@@ -94,10 +94,10 @@ static const Setting Settings[] = {
 	{"max-db-queue", "CQSTREAM_RELAY_MAX_DB_QUEUE", ST_INT, "1000", 1, 1000000,
 	 "most commands waiting for the database; past it /queries gets 503 "
 	 "and new streams retry:"},
-	{"max-ingest-bytes", "CQSTREAM_RELAY_MAX_INGEST_BYTES", ST_INT, "8388608",
+	{"max-ingest-bytes", "CQSTREAM_RELAY_MAX_INGEST_BYTES", ST_INT, "1048576",
 	 4096, 1073741824,
 	 "largest request body, the one of an ingest POST (a bigger one gets "
-	 "413)"},
+	 "413); up to max-requests connections may hold this much each"},
 	{"jwt-secret", "CQSTREAM_RELAY_JWT_SECRET", ST_STRING, NULL, 0, 0,
 	 "secret of HS256/HS384/HS512 JSON Web Tokens (at least 32 bytes); "
 	 "never printed"},

@@ -27,6 +27,11 @@
  * already there) 409, a feature id the key's type cannot hold or a
  * column that cannot be written (GENERATED ALWAYS) 400.
  *
+ * Functions and types are pg_catalog's, qualified, except unnest: with
+ * two arrays it is FROM-clause syntax that PostgreSQL recognizes only
+ * unqualified (pg_catalog comes first in the search path anyway unless
+ * the relay's own role says otherwise).
+ *
  * Two round trips (look-up, insert) on the relay's one connection; the
  * request is refused with 503 while max-db-queue commands wait, as
  * /queries is.
@@ -56,11 +61,13 @@
  * column quoted, its column type
  */
 static const char *const LookupSql =
-	"SELECT c.source::text, quote_ident(c.time_column), "
-	"quote_ident(c.key_column), c.key_type::text, p.e->>'type', "
-	"quote_ident(a.attname), format_type(a.atttypid, a.atttypmod) "
+	"SELECT c.source::text, pg_catalog.quote_ident(c.time_column), "
+	"pg_catalog.quote_ident(c.key_column), c.key_type::text, p.e->>'type', "
+	"pg_catalog.quote_ident(a.attname), "
+	"pg_catalog.format_type(a.atttypid, a.atttypmod) "
 	"FROM cqstream.collections() c "
-	"LEFT JOIN LATERAL (SELECT e FROM jsonb_array_elements(c.properties) e "
+	"LEFT JOIN LATERAL (SELECT e FROM "
+	"pg_catalog.jsonb_array_elements(c.properties) e "
 	"WHERE e->>'name' = $2) p ON true "
 	"LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.source "
 	"AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped "
@@ -296,7 +303,8 @@ Looked_cb(PGresult *res, void *arg)
 	strbuf_init(&sql);
 	strbuf_printf(&sql,
 				  "INSERT INTO %s (%s, %s, %s) SELECT $1::%s, u.t, u.v FROM "
-				  "unnest($2::timestamptz[], $3::%s[]) AS u(t, v)",
+				  "unnest($2::pg_catalog.timestamptz[], $3::%s[]) "
+				  "AS u(t, v)",
 				  PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 2),
 				  PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 5),
 				  PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 6));

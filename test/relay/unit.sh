@@ -108,7 +108,7 @@ cq_relay_unit_tests()
 	cq_relay_expect "config: default max-requests" "max-requests = 1024" --
 	cq_relay_expect "config: default max-topics" "max-topics = 10000" --
 	cq_relay_expect "config: default max-db-queue" "max-db-queue = 1000" --
-	cq_relay_expect "config: default max-ingest-bytes" "max-ingest-bytes = 8388608" --
+	cq_relay_expect "config: default max-ingest-bytes" "max-ingest-bytes = 1048576" --
 	cq_relay_expect "config: no allowed-hosts list by default" "allowed-hosts =" --
 	cq_relay_expect "config: allowed-hosts from the environment" \
 		"allowed-hosts = dash.example,relay.example:8443" \

@@ -124,6 +124,31 @@ SELECT id, jsonb_array_length(properties) FROM cqstream.collections()
 SELECT coll_try($$SELECT cqstream.drop_collection('sensors')$$);
 RESET ROLE;
 
+-- The public columns of the catalog: which table a collection publishes
+SET ROLE regress_coll_bob;
+SELECT id, source, time_column, key_column FROM cqstream.collection
+	ORDER BY id;
+SELECT coll_try($$SELECT title FROM cqstream.collection$$);
+RESET ROLE;
+
+-- can_read_query: owner's role or read grant; NULL for no such query
+SET ROLE regress_coll_alice;
+REVOKE SELECT ON coll_src FROM regress_coll_bob;
+SELECT cqstream.create_query('coll_q', 'coll_src',
+	'{"operation": "abs", "timeColumn": "t", "valueColumn": "temp",
+	  "keyColumn": "fid", "keyValue": "a"}');
+SELECT cqstream.can_read_query('coll_q') AS alice;
+SET ROLE regress_coll_bob;
+SELECT cqstream.can_read_query('coll_q') AS bob,
+	cqstream.can_read_query('coll_nope') IS NULL AS unknown_is_null;
+SET ROLE regress_coll_alice;
+SELECT cqstream.grant_results('coll_q', 'regress_coll_bob');
+SET ROLE regress_coll_bob;
+SELECT cqstream.can_read_query('coll_q') AS bob_granted;
+SET ROLE regress_coll_alice;
+SELECT cqstream.drop_query('coll_q');
+RESET ROLE;
+
 -- A member of the owner's role may drop; properties follow ALTER TABLE
 SET ROLE regress_coll_alice;
 DROP VIEW coll_view;

@@ -369,6 +369,20 @@ suite_relay_ingest()
 	cq_relay_ingest_tests
 }
 
+# relay_cquery: OGC API - Moving Features collections and continuous
+# queries over HTTP with two HS256 users: every endpoint and error, the
+# key filter on the stream, read grants, DELETE ending open streams
+# (test/relay/cquery.sh).
+suite_relay_cquery()
+{
+	cq_require build || return 0
+	# shellcheck source=test/lib/node.sh
+	. test/lib/node.sh
+	# shellcheck source=test/relay/cquery.sh
+	. test/relay/cquery.sh
+	cq_relay_cquery_tests
+}
+
 # relay_ogc: the relay's OGC API resources: the landing page by content
 # negotiation (the dashboard stays for browsers), /conformance, and /api
 # validated as OpenAPI 3.0 with every path the tests use
@@ -483,6 +497,7 @@ SUITES=(
 	relay_unit
 	relay
 	relay_jwt
+	relay_cquery
 	relay_ogc
 	relay_gzip
 	relay_ingest

@@ -19,7 +19,11 @@
  */
 #include "postgres.h"
 
+#include "catalog/namespace.h"
+#include "commands/dbcommands.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
@@ -148,6 +152,34 @@ NextLimit(int64 limit, uint64 nrows, int64 nres)
 }
 
 /*
+ * Is the catalog the library's?  Open windows live in chunks since 0.2.0
+ * (window_state.c).  Between installing 0.2.0 and ALTER EXTENSION cqstream
+ * UPDATE, the 0.1.0 catalog keeps a row per window, which this library
+ * does not write: aggregates wait (their rows stay in the source, nothing
+ * is lost or repeated) while transforms go on; said once per worker.
+ */
+static bool
+WindowChunksReady(void)
+{
+	static bool warned = false;
+	Oid nsp = get_namespace_oid("cqstream", true);
+
+	if (OidIsValid(nsp) && OidIsValid(get_relname_relid("window_chunk", nsp)))
+		return true;
+	if (!warned)
+		ereport(WARNING,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg(
+					 "cqstream: aggregate queries wait until the extension is updated"),
+				 errdetail("The library is newer than the extension's catalog in database \"%s\".",
+						   get_database_name(MyDatabaseId)),
+				 errhint(
+					 "Run ALTER EXTENSION cqstream UPDATE in that database.")));
+	warned = true;
+	return false;
+}
+
+/*
  * cq_batch_aggregate: the rows in id order (the operator records each
  * row's watermark), then key by key merged with the stored windows
  * (window_state.c), then the results in the order their windows closed;
@@ -165,6 +197,12 @@ cq_batch_aggregate(CqQuery *q, const char *source, bool *more)
 	AggregateBatch ab = {0};
 	CqBatchProgress p;
 	bool flushed = false;
+
+	if (!WindowChunksReady())
+	{
+		*more = false;
+		return;
+	}
 
 	/*
 	 * Set by the previous batch; none yet: a probe of CQ_AGG_RESULTS

@@ -328,6 +328,25 @@ cq_catalog_lookup(const char *name, bool lock, Oid *owner)
 }
 
 bool
+cq_catalog_find(const char *name, int32 *id)
+{
+	Oid argtypes[1] = {TEXTOID};
+	Datum values[1];
+	bool isnull;
+
+	values[0] = CStringGetTextDatum(name);
+	if (SPI_execute_with_args("SELECT id FROM cqstream.query WHERE name = $1",
+							  1, argtypes, values, NULL, true,
+							  1) != SPI_OK_SELECT)
+		elog(ERROR, "reading cqstream.query failed");
+	if (SPI_processed == 0)
+		return false;
+	*id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
+									  SPI_tuptable->tupdesc, 1, &isnull));
+	return true;
+}
+
+bool
 cq_catalog_readers(int32 id, Oid *owner, ArrayType **readers)
 {
 	Oid argtypes[1] = {INT4OID};

@@ -182,6 +182,8 @@ extern int32 cq_catalog_lookup(const char *name, bool lock, Oid *owner);
  * current memory context) of query id, false if there is none; a reader
  * added to or removed from query id; a role removed from every query.
  */
+/* cq_catalog_find: the id of query name; false if there is none */
+extern bool cq_catalog_find(const char *name, int32 *id);
 extern bool cq_catalog_readers(int32 id, Oid *owner, ArrayType **readers);
 extern void cq_catalog_change_readers(int32 id, Oid reader, bool add);
 extern void cq_catalog_forget_reader(Oid reader);

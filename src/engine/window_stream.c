@@ -250,14 +250,47 @@ cq_stream_key_cmp(const text *a, const text *b)
 	return c != 0 ? c : (la > lb) - (la < lb);
 }
 
-static int
-KeyNumCmp(const void *a, const void *b, void *arg)
+/*
+ * A distinct key for sorting: its first 8 bytes as a big-endian integer
+ * (zero-padded; text holds no zero byte, so padding never ties with
+ * data) beside its number.  Most keys differ in their first 8 bytes
+ * (sensor and vehicle ids), so most comparisons are one integer compare
+ * and never touch the key's bytes: with 10,000 keys a batch, comparing
+ * the texts themselves was a seventh of an aggregate's time.
+ */
+typedef struct SortKey
 {
-	text **keys = arg;
+	uint64 abbrev;
+	int32 kidx;
+} SortKey;
 
-	return cq_stream_key_cmp(keys[*(const int32 *) a],
-							 keys[*(const int32 *) b]);
+static uint64
+Abbrev(const text *t)
+{
+	int len = Min(VARSIZE_ANY_EXHDR(t), 8);
+	const unsigned char *p = (const unsigned char *) VARDATA_ANY(t);
+	uint64 a = 0;
+
+	for (int i = 0; i < 8; i++)
+		a = (a << 8) | (i < len ? p[i] : 0);
+	return a;
 }
+
+static inline int
+SortKeyCmp(const SortKey *a, const SortKey *b, text **keys)
+{
+	if (a->abbrev != b->abbrev)
+		return a->abbrev < b->abbrev ? -1 : 1;
+	return cq_stream_key_cmp(keys[a->kidx], keys[b->kidx]);
+}
+
+#define ST_SORT				   SortKeys
+#define ST_ELEMENT_TYPE		   SortKey
+#define ST_COMPARE(a, b, keys) SortKeyCmp(a, b, keys)
+#define ST_COMPARE_ARG_TYPE	   text *
+#define ST_SCOPE			   static
+#define ST_DEFINE
+#include "lib/sort_template.h"
 
 /*
  * The rows by key, then arrival: the distinct keys are sorted once, then
@@ -269,18 +302,21 @@ void
 cq_stream_sort(CqStreamOp *op)
 {
 	MemoryContext old = MemoryContextSwitchTo(op->cxt);
-	int32 *order;
+	SortKey *order;
 	int32 *rank;
 	int64 *start;
 
 	/* rank 0 is the NULL key, then the keys in byte order */
-	order = palloc(sizeof(int32) * Max(op->nbkeys, 1));
+	order = palloc(sizeof(SortKey) * Max(op->nbkeys, 1));
 	for (int32 j = 0; j < op->nbkeys; j++)
-		order[j] = j;
-	qsort_arg(order, op->nbkeys, sizeof(int32), KeyNumCmp, op->bkeys);
+	{
+		order[j].abbrev = Abbrev(op->bkeys[j]);
+		order[j].kidx = j;
+	}
+	SortKeys(order, op->nbkeys, op->bkeys);
 	rank = palloc(sizeof(int32) * Max(op->nbkeys, 1));
 	for (int32 j = 0; j < op->nbkeys; j++)
-		rank[order[j]] = j + 1;
+		rank[order[j].kidx] = j + 1;
 	start = palloc0(sizeof(int64) * (op->nbkeys + 2));
 	for (int64 i = 0; i < op->nrows; i++)
 		start[(op->rows[i].kidx < 0 ? 0 : rank[op->rows[i].kidx]) + 1]++;
@@ -313,6 +349,7 @@ cq_stream_key_begin(CqStreamOp *op, const text *key, int64 key_nrows)
 	op->key = key != NULL ? CopyText(VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key))
 						  : NULL;
 	op->key_res = NULL;
+	op->key_seq++;
 	op->key_nrows = key_nrows;
 	op->nwin = 0;
 	MemoryContextSwitchTo(old);
@@ -414,6 +451,7 @@ Emit(CqStreamOp *op, const CqStreamWindow *w, bool final, int64 order)
 	}
 	r = &op->res[op->nres++];
 	r->key = op->key_res;
+	r->key_seq = op->key_seq;
 	if (op->spec.kind == CQ_WINDOW_COUNT)
 	{
 		r->start = w->tmin;
@@ -571,13 +609,9 @@ ResultCmp(const void *pa, const void *pb)
 		if (a->start != b->start)
 			return a->start < b->start ? -1 : 1;
 	}
-	if (a->key != b->key)
-	{
-		int c = cq_stream_key_cmp(a->key, b->key);
-
-		if (c != 0)
-			return c;
-	}
+	/* by key: the merge begins keys in byte order (cq_stream_key_begin) */
+	if (a->key_seq != b->key_seq)
+		return a->key_seq < b->key_seq ? -1 : 1;
 	return (a->start > b->start) - (a->start < b->start);
 }
 

@@ -84,9 +84,10 @@ typedef struct CqStreamResult
 	text *key; /* NULL: the NULL key */
 	TimestampTz start;
 	TimestampTz end;
-	double value; /* the aggregation's value (COUNT_DISTINCT: the number) */
-	int64 count;  /* rows folded in */
-	int64 order;  /* count windows: seq of the row that filled it */
+	double value;  /* the aggregation's value (COUNT_DISTINCT: the number) */
+	int64 count;   /* rows folded in */
+	int64 order;   /* count windows: seq of the row that filled it */
+	int64 key_seq; /* the key's place in byte order (CqStreamOp.key_seq) */
 	bool final;
 } CqStreamResult;
 
@@ -114,6 +115,7 @@ typedef struct CqStreamOp
 	/* the current key */
 	text *key;
 	text *key_res;	 /* its copy for results, made at its first result */
+	int64 key_seq;	 /* keys begun so far: they come in byte order */
 	int64 key_nrows; /* count windows: rows of this key so far */
 	CqStreamWindow *win;
 	int nwin;

@@ -93,37 +93,70 @@ COMMENT ON TABLE cqstream.result_block IS
 	'results log: blocks of consecutive results, payloads the JSON array of their compact JSON';
 
 /*
- * Open windows of aggregate queries, one row per query, key and window
- * (docs/windows.md).  Written by the worker in the transaction of each
- * batch: the windows a batch changed are rewritten, the closed ones
- * deleted.  wstart is the window's start as microseconds since
- * 2000-01-01 (time windows) or its number (count windows).  The state
- * columns are window.h's CqAggState; distinct_values holds the distinct
- * texts of COUNT_DISTINCT; nrows the key's row counter (count windows);
- * emitted_* what on_update last reported.
+ * Open windows of aggregate queries (docs/windows.md), in chunks: a chunk
+ * holds the open windows of a run of consecutive keys of one query (bytes
+ * order, the NULL key first) as parallel arrays, element i of each array
+ * describing window i; windows are sorted by key, then wstart, and a key's
+ * windows never straddle two chunks.  Written by the worker in the
+ * transaction of each batch (src/engine/window_state.c): a chunk whose
+ * keys the batch changed is rewritten, the others are left alone.  One
+ * row per window, as this table once was, made a query with 10,000 keys
+ * write 10,000 heap tuples and index entries a batch; a chunk of about
+ * 60 windows fits one inline tuple (toast_tuple_target: never compressed
+ * nor moved out of line below a page), so the same batch writes about
+ * 170.  wstart is the window's start as microseconds since 2000-01-01
+ * (time windows) or its number (count windows).  The state columns are
+ * window.h's CqAggState; distinct_counts (COUNT_DISTINCT only) the number
+ * of distinct texts of each window, which follow one another in
+ * distinct_values; nrows the key's row counter (count windows);
+ * emitted_* what on_update last reported (emitted_value 0 until then).
+ * cqstream.window_state shows them one row per window.
  */
-CREATE TABLE cqstream.window_state (
+CREATE TABLE cqstream.window_chunk (
 	query_id integer NOT NULL
 		REFERENCES cqstream.query (id) ON DELETE CASCADE,
-	key text,
-	wstart bigint NOT NULL,
-	tmin timestamptz NOT NULL,
-	tmax timestamptz NOT NULL,
-	nrows bigint NOT NULL,
-	count bigint NOT NULL,
-	sum float8 NOT NULL,
-	min float8 NOT NULL,
-	max float8 NOT NULL,
-	sum_overflow boolean NOT NULL,
+	first_key text,				-- keys[1]
+	keys text[] NOT NULL,
+	wstart bigint[] NOT NULL,
+	tmin timestamptz[] NOT NULL,
+	tmax timestamptz[] NOT NULL,
+	nrows bigint[] NOT NULL,
+	count bigint[] NOT NULL,
+	sum float8[] NOT NULL,
+	min float8[] NOT NULL,
+	max float8[] NOT NULL,
+	sum_overflow boolean[] NOT NULL,
+	distinct_counts integer[],
 	distinct_values text[],
-	emitted_count bigint NOT NULL,
-	emitted_value float8
-);
+	emitted_count bigint[] NOT NULL,
+	emitted_value float8[] NOT NULL
+) WITH (toast_tuple_target = 8160);
 -- the order of a batch's merge: bytes of the key, NULL first
-CREATE INDEX ON cqstream.window_state
-	(query_id, key COLLATE "C" NULLS FIRST, wstart);
-COMMENT ON TABLE cqstream.window_state IS
-	'open windows of aggregate queries (written by the worker in the transaction of each batch)';
+CREATE INDEX ON cqstream.window_chunk
+	(query_id, first_key COLLATE "C" NULLS FIRST);
+COMMENT ON TABLE cqstream.window_chunk IS
+	'open windows of aggregate queries, in chunks of consecutive keys (written by the worker in the transaction of each batch)';
+
+CREATE VIEW cqstream.window_state AS
+SELECT c.query_id, w.key, w.wstart, w.tmin, w.tmax, w.nrows, w.count,
+	w.sum, w.min, w.max, w.sum_overflow,
+	CASE WHEN c.distinct_counts IS NOT NULL
+		THEN c.distinct_values[w.doff + 1 : w.doff + w.dn] END
+		AS distinct_values,
+	w.emitted_count,
+	CASE WHEN w.emitted_count > 0 THEN w.emitted_value END AS emitted_value
+FROM cqstream.window_chunk AS c
+CROSS JOIN LATERAL (
+	SELECT u.*, coalesce(sum(u.dn) OVER (ORDER BY u.i
+		ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)::integer AS doff
+	FROM unnest(c.keys, c.wstart, c.tmin, c.tmax, c.nrows, c.count, c.sum,
+				c.min, c.max, c.sum_overflow, c.distinct_counts,
+				c.emitted_count, c.emitted_value)
+		WITH ORDINALITY AS u(key, wstart, tmin, tmax, nrows, count, sum,
+							 min, max, sum_overflow, dn, emitted_count,
+							 emitted_value, i)) AS w;
+COMMENT ON VIEW cqstream.window_state IS
+	'open windows of aggregate queries, one row per query, key and window (cqstream.window_chunk unpacked)';
 
 REVOKE ALL ON cqstream.query, cqstream.query_state, cqstream.result_block,
-	cqstream.window_state FROM PUBLIC;
+	cqstream.window_chunk, cqstream.window_state FROM PUBLIC;

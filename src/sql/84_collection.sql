@@ -19,6 +19,11 @@ CREATE TABLE cqstream.collection (
 	created timestamptz NOT NULL DEFAULT now()
 );
 REVOKE ALL ON cqstream.collection FROM PUBLIC;
+-- Which table a collection publishes is no secret (pg_class shows every
+-- table): the relay checks a query's path with these columns, also for a
+-- role that may read the query's results but not its table.
+GRANT SELECT (id, source, time_column, key_column) ON cqstream.collection
+	TO PUBLIC;
 COMMENT ON TABLE cqstream.collection IS
 	'source tables published as OGC API collections (written by the cqstream API only)';
 -- kept by pg_dump: see 89_dump.sql
@@ -47,3 +52,10 @@ CREATE FUNCTION cqstream.collections()
 	LANGUAGE C STABLE STRICT PARALLEL UNSAFE ROWS 10;
 COMMENT ON FUNCTION cqstream.collections() IS
 	'the collections whose table the current user may read, with their temporal properties ([{"name", "type": TReal, TInt, TText or TBool, "columnType"}]) among the columns it may read';
+
+CREATE FUNCTION cqstream.can_read_query(name text)
+	RETURNS boolean
+	AS 'MODULE_PATHNAME', 'cq_can_read_query'
+	LANGUAGE C STABLE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION cqstream.can_read_query(text) IS
+	'whether the current user may read the results of the named query (NULL: no such query): a member of its owner''s role or of a role granted read';

@@ -244,7 +244,8 @@ cqi_tests_ok()
 cqi_tests_refused()
 {
 	local a=$CQI_ALICE v=/collections/ing/items/f1/tproperties/v
-	local t=/collections/types/items/7/tproperties
+	local tn=/collections/types/items/7/tproperties/n ti2=/collections/types/items/7/tproperties/i2
+	local tb=/collections/types/items/7/tproperties/b ts=/collections/types/items/7/tproperties/s
 	local d2='"datetimes":["2026-04-01T00:00:00Z","2026-04-01T00:00:01Z"]'
 	cqi_refused "not JSON: 400" 400 'not JSON' "$v" "$a" '{"datetimes":'
 	cqi_refused "empty body: 400" 400 'body is empty' "$v" "$a" ''
@@ -274,17 +275,17 @@ cqi_tests_refused()
 		"{$d2,\"values\":[1,\"2\"]}"
 	cqi_refused "a null value: 400" 400 'values\[0\] is not a number' "$v" "$a" \
 		"{$d2,\"values\":[null,2]}"
-	cqi_refused "1.5 for TInt: 400" 400 'values\[1\] is not an integer' "$t/n" "$a" \
+	cqi_refused "1.5 for TInt: 400" 400 'values\[1\] is not an integer' "$tn" "$a" \
 		"{$d2,\"values\":[1,1.5]}"
-	cqi_refused "40000 for a smallint: 400 out of range" 400 'values\[0\] is out of range for type smallint' "$t/i2" "$a" \
+	cqi_refused "40000 for a smallint: 400 out of range" 400 'values\[0\] is out of range for type smallint' "$ti2" "$a" \
 		"{$d2,\"values\":[40000,1]}"
-	cqi_refused "1 for TBool: 400" 400 'values\[0\] is not a boolean' "$t/b" "$a" \
+	cqi_refused "1 for TBool: 400" 400 'values\[0\] is not a boolean' "$tb" "$a" \
 		"{$d2,\"values\":[1,true]}"
-	cqi_refused "a number for TText: 400" 400 'values\[1\] is not a string' "$t/s" "$a" \
+	cqi_refused "a number for TText: 400" 400 'values\[1\] is not a string' "$ts" "$a" \
 		"{$d2,\"values\":[\"x\",5]}"
 	cqi_refused "interpolation Spline: 400" 400 'unsupported interpolation' "$v" "$a" \
 		"{$d2,\"values\":[1,2],\"interpolation\":\"Spline\"}"
-	cqi_refused "interpolation Linear for TText: 400" 400 'Linear is for TReal' "$t/s" "$a" \
+	cqi_refused "interpolation Linear for TText: 400" 400 'Linear is for TReal' "$ts" "$a" \
 		"{$d2,\"values\":[\"x\",\"y\"],\"interpolation\":\"Linear\"}"
 	cqi_refused "a feature id the integer key cannot hold: 400" 400 'invalid input syntax for type integer' \
 		/collections/types/items/abc/tproperties/n "$a" "{$d2,\"values\":[1,2]}"
@@ -301,7 +302,7 @@ cqi_tests_refused()
 	cqi_refused "the key column is not a property: 404" 404 'no such temporal property \\"k\\"' \
 		/collections/ing/items/f1/tproperties/k "$a" "{$d2,\"values\":[\"x\",\"y\"]}"
 	cqi_refused "bob, who may not read types_src: 404 (the collection is not his to see)" 404 'no such collection' \
-		"$t/n" "$CQI_BOB" "{$d2,\"values\":[1,2]}"
+		"$tn" "$CQI_BOB" "{$d2,\"values\":[1,2]}"
 	cqi_refused "bob, who may read ing_src but not insert: 403 from PostgreSQL" 403 'permission denied' \
 		"$v" "$CQI_BOB" "{$d2,\"values\":[1,2]}"
 	cqi_refused "no token: 401" 401 '"status":401' "$v" "" "{$d2,\"values\":[1,2]}"

@@ -8,7 +8,7 @@
 //     (schema and $refs), with a non-empty paths object
 //   node ogc.mjs has-paths API_FILE PATH...
 //     every PATH (a template: /queries/{name}) is a path of the document
-//     with a get operation
+//     with an operation (get, or post for the ingest route)
 //   node ogc.mjs list-paths API_FILE
 //     prints the document's paths, one a line
 //   node ogc.mjs list-ops API_FILE
@@ -51,9 +51,10 @@ if (cmd === "validate") {
 	console.log(`OpenAPI ${doc.openapi}, ${Object.keys(doc.paths).length} paths`);
 } else if (cmd === "has-paths") {
 	const doc = read();
-	const missing = rest.filter((p) => !doc.paths?.[p]?.get);
+	const ops = ["get", "post", "put", "patch", "delete"];
+	const missing = rest.filter((p) => !ops.some((m) => doc.paths?.[p]?.[m]));
 	if (missing.length > 0)
-		fail(`not in the document (with get): ${missing.join(" ")}`);
+		fail(`not in the document (with an operation): ${missing.join(" ")}`);
 } else if (cmd === "list-paths") {
 	console.log(Object.keys(read().paths ?? {}).join("\n"));
 } else if (cmd === "list-ops") {

@@ -136,12 +136,17 @@ cqo_api()
 # templates, one a line
 cqo_exercised()
 {
-	grep -rhoE "(^|[\"' =:0-9}])/(queries|stream|healthz|metrics|conformance|api)[^\"' ?&#\`:|]*" \
+	grep -rhoE "(^|[\"' =:0-9}])/(queries|stream|healthz|metrics|conformance|api|collections)[^\"' ?&#\`:|]*" \
 		"$CQ_ROOT"/test/relay "$CQ_ROOT"/test/failover "$CQ_ROOT"/test/demo \
 		"$CQ_ROOT"/test/security 2>/dev/null |
 		sed -E -e 's|^[^/]*||' -e 's|[,:.;)]+$||' \
 			-e 's|^/queries/[^/]+/stream$|/queries/{name}/stream|' \
-			-e 's|^/queries/[^/]+$|/queries/{name}|' -e 's|^/queries/$|/queries|' |
+			-e 's|^/queries/[^/]+$|/queries/{name}|' -e 's|^/queries/$|/queries|' \
+			-e 's|^/collections/[^/]+|/collections/{collectionId}|' \
+			-e 's|/items/[^/]+/tproperties/[^/]+/queries|/items/{featureId}/tproperties/{pname}/queries|' \
+			-e 's|(/tproperties/[{]pname[}])/queries/[^/]+|\1/queries/{queryId}|' \
+			-e 's|/items/[^/{]+/tproperties/[^/]+$|/items/{featureId}/tproperties/{pname}|' \
+			-e 's|/items/[{]fid[}]/tproperties/[^/]+$|/items/{featureId}/tproperties/{pname}|' |
 		LC_ALL=C sort -u
 	echo /
 }
@@ -151,15 +156,19 @@ cqo_exercised()
 # method 405); path parameters are replaced by some_q
 cqo_routed()
 {
-	local m p bad='' list
+	local m p q bad='' list
 	list=$(node "$CQO_MJS" list-ops "$CQO_STATE/api.json") || return 1
 	[ -n "$list" ] || {
 		echo "the document has no paths"
 		return 1
 	}
 	while read -r m p; do
-		cqo_get tok "$(sed 's/{[^}]*}/some_q/g' <<<"$p")" -X "$m" \
-			-H "Authorization: Bearer $CQO_TOKEN"
+		q=${p//\{name\}/some_q}
+		q=${q//\{queryId\}/some_q}
+		q=${q//\{collectionId\}/some_c}
+		q=${q//\{featureId\}/f1}
+		q=${q//\{pname\}/v}
+		cqo_get tok "$q" -X "$m" -H "Authorization: Bearer $CQO_TOKEN"
 		case $CQO_CODE in
 			404 | 405 | 000) bad="$bad $m:$p:$CQO_CODE" ;;
 		esac

@@ -18,8 +18,9 @@
 # it, which makes the worker's batches, and so every result, the same in
 # both:
 #   old: 0.1.0 - A - new files installed under the running server - A2 -
-#        restart (new library, old catalog) - A3 - ALTER EXTENSION UPDATE -
-#        B
+#        restart (new library, old catalog) - A3 (only the transform reads
+#        it: aggregates wait for the catalog) - ALTER EXTENSION UPDATE
+#        (the aggregates read A3) - B
 #   ref: a fresh CREATE EXTENSION of this tree - A - A2 - A3 - B
 # The results logs (every id and payload), the queries' progress and the
 # open windows must be equal: nothing lost, nothing repeated, windows
@@ -89,7 +90,15 @@ cqu_phase()
 			round(((g * 37) % 101) / 3.0, 3), 'l' || (g % 13)
 		FROM generate_series($lo, $((hi - 1))) AS g" >/dev/null || return 1
 	cq_wait_until "cqu_sql_$cluster" \
-		"SELECT min(rows_processed) FROM cqstream.queries" "$hi" 60
+		"SELECT min(rows_processed) FROM cqstream.queries
+		 WHERE name = coalesce(nullif('${CQU_WAIT_QUERY:-}', ''), name)" "$hi" 60
+}
+# cqu_phase_only CLUSTER NAME QUERY: insert the phase's rows and wait
+# until QUERY has read them.
+cqu_phase_only()
+{
+	local cluster=$1 name=$2 query=$3
+	CQU_WAIT_QUERY=$query cqu_phase "$cluster" "$name"
 }
 cqu_sql_upold()
 {
@@ -113,7 +122,10 @@ cqu_step()
 }
 
 # cqu_catalog CLUSTER: the extension's objects, as pg_dump writes them for
-# pg_upgrade, without OIDs and dropped columns.
+# pg_upgrade, without OIDs and dropped columns.  A table the update
+# creates (0.2.0's window_chunk) has other OIDs than in a fresh install:
+# the configuration tables are compared by name instead, and the OIDs of
+# TOAST tables are left out.
 cqu_catalog()
 {
 	(
@@ -124,16 +136,16 @@ cqu_catalog()
 		-e 'binary_upgrade_set_record_init_privs' \
 		-e '^-- ' -e '^SET ' -e "^SELECT pg_catalog.set_config" \
 		-e '^\\restrict ' -e '^\\unrestrict ' |
-		# OIDs of the extension's configuration tables (a table added by
-		# the upgrade script is created later, so numbered higher) and of
-		# their TOAST tables
-		sed -E -e "/binary_upgrade_create_empty_extension/s/'\{[0-9,]+\}'/'{oids}'/" \
-			-e "s/^WHERE oid = '[0-9]+';\$/WHERE oid = 'oid';/" |
+		sed -E -e "s/^(WHERE oid = ')[0-9]+(';)\$/\1<toast>\2/" \
+			-e "/binary_upgrade_create_empty_extension/s/'\{[0-9,]+\}'/'{<configuration tables>}'/" |
 		awk '
 			# a dropped column: its placeholder in CREATE TABLE and the
 			# statements that drop it again
 			/\.\.\.\.\.\.\.\.pg\.dropped\.[0-9]+\.\.\.\.\.\.\.\./ { next }
 			{ print }'
+	echo "configuration tables:"
+	cqu_sql "$1" "SELECT c::regclass FROM pg_extension, unnest(extconfig) AS c
+		WHERE extname = 'cqstream' ORDER BY c::regclass::text"
 }
 
 # cqu_state CLUSTER: everything the queries carry across the upgrade.
@@ -275,11 +287,23 @@ cq_upgrade_tests()
 		cq_show_tail "$(cq_cluster_log upold)" 10
 		return 0
 	fi
-	cqu_step "phase A3 processed by the $new_version library before ALTER EXTENSION" \
-		cqu_phase upold A3
+	# Before ALTER EXTENSION the transform goes on; the aggregates wait
+	# for the catalog (0.2.0 stores open windows in chunks) and say so
+	cqu_step "phase A3: the transform processed by the $new_version library before ALTER EXTENSION" \
+		cqu_phase_only upold A3 tf
+	cq_check_sql cqu_old "before ALTER EXTENSION: the aggregates wait, their progress untouched" \
+		"SELECT string_agg(name || ':' || rows_processed, ',' ORDER BY name) FROM cqstream.queries WHERE name <> 'tf'" \
+		"cnt:1500,dist:1500,hop:1500,tumb:1500"
+	if grep -q "aggregate queries wait until the extension is updated" "$(cq_cluster_log upold)"; then
+		cq_pass "before ALTER EXTENSION: the worker says the aggregates wait for the update"
+	else
+		cq_fail "before ALTER EXTENSION: the worker says the aggregates wait for the update"
+	fi
 	cq_check_sql cqu_old "ALTER EXTENSION cqstream UPDATE" \
 		"ALTER EXTENSION cqstream UPDATE; SELECT extversion FROM pg_extension WHERE extname = 'cqstream'" \
 		"$new_version"
+	cqu_step "phase A3 processed by every query after ALTER EXTENSION" \
+		cq_wait_until cqu_sql_upold "SELECT min(rows_processed) FROM cqstream.queries" 2000 60
 
 	# The reference up to the same point: the progress and open windows
 	for p in A A2 A3; do

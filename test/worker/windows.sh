@@ -297,6 +297,72 @@ cqwin_test_validation()
 		"SELECT count(*) FROM cqstream.query WHERE name LIKE 'bad_'" 0
 }
 
+# 8. Open windows in chunks (window_state.c): 3,000 keys in many chunks;
+# a batch that touches 3 of them, adds 2 keys between chunks and the NULL
+# key rewrites only the chunks around them; open windows equal plain SQL
+# (sums, distinct values, count windows' rows); closing every window
+# leaves no chunk behind.
+cqwin_chunk_sql()
+{
+	echo "SELECT count(*) FROM cqstream.window_chunk c JOIN cqstream.query q ON q.id = c.query_id WHERE q.name = '$1'"
+}
+cqwin_test_chunks()
+{
+	local opts='{"notify": "none", "retention_rows": 0}' n q
+	cqwin_table chk
+	if ! cqwin_sql "SELECT cqstream.create_aggregate('chk_sum', 'chk', 'ts', 'v', 'SUM', cqstream.tumbling('1 hour'), key_column => 'k', options => '$opts');
+			SELECT cqstream.create_aggregate('chk_dist', 'chk', 'ts', 's', 'COUNT_DISTINCT', cqstream.tumbling('1 hour'), key_column => 'k', options => '$opts');
+			SELECT cqstream.create_aggregate('chk_cnt', 'chk', 'ts', 'v', 'MAX', cqstream.count_window(3), key_column => 'k', options => '$opts')" >/dev/null; then
+		cq_fail "chunks: queries registered"
+		return 0
+	fi
+	# Even keys k0000 .. k5998, two rows each
+	cqwin_sql "INSERT INTO chk (k, ts, v, s) SELECT 'k' || lpad((2 * (g % 3000))::text, 4, '0'), timestamptz '2026-11-23 10:00' + g * interval '1 ms', g, 's' || (g % 7) FROM generate_series(0, 5999) g" >/dev/null
+	for q in chk_sum chk_dist chk_cnt; do
+		cqwin_wait "$(cq_state_sql $q rows_processed)" 6000 60 >/dev/null || cq_fail "chunks: $q read 6,000 rows"
+	done
+	n=$(cqwin_sql "$(cqwin_chunk_sql chk_sum)")
+	if [ "${n:-0}" -ge 20 ]; then
+		cq_pass "chunks: 3,000 keys' open windows in $n chunks"
+	else
+		cq_fail "chunks: 3,000 keys' open windows in at least 20 chunks" "$n"
+	fi
+	cqwin_sql "CREATE TABLE wt.chk_before AS SELECT c.ctid::text AS tid, c.query_id FROM cqstream.window_chunk c" >/dev/null
+	# 3 old keys, 2 new ones between them, the NULL key
+	cqwin_sql "INSERT INTO chk (k, ts, v, s) SELECT k, timestamptz '2026-11-23 10:30', 7, 'x' FROM unnest(ARRAY['k0100', 'k3000', 'k5998', 'k0101', 'k4001', NULL]) AS k" >/dev/null
+	for q in chk_sum chk_dist chk_cnt; do
+		cqwin_wait "$(cq_state_sql $q rows_processed)" 6006 60 >/dev/null || cq_fail "chunks: $q read 6,006 rows"
+	done
+	cqwin_check "chunks: a batch touching 6 keys rewrote at most 6 of the chunks" \
+		"SELECT count(*) BETWEEN 1 AND 6, count(*) < $n FROM cqstream.window_chunk c JOIN cqstream.query q ON q.id = c.query_id
+		 WHERE q.name = 'chk_sum' AND NOT EXISTS (SELECT FROM wt.chk_before b WHERE b.tid = c.ctid::text AND b.query_id = c.query_id)" "t|t"
+	cqwin_check "chunks: open windows (count, sum) of 3,003 keys equal plain SQL" \
+		"WITH w AS (SELECT w.key, w.count, w.sum FROM cqstream.window_state w JOIN cqstream.query q ON q.id = w.query_id WHERE q.name = 'chk_sum'),
+		      e AS (SELECT k AS key, count(*) AS count, sum(v) AS sum FROM chk GROUP BY k)
+		 SELECT (SELECT count(*) FROM w), (SELECT count(*) FROM (SELECT * FROM w EXCEPT SELECT * FROM e) x), (SELECT count(*) FROM (SELECT * FROM e EXCEPT SELECT * FROM w) y)" \
+		"3003|0|0"
+	cqwin_check "chunks: distinct values of each key's open window equal plain SQL" \
+		"WITH w AS (SELECT w.key, v FROM cqstream.window_state w JOIN cqstream.query q ON q.id = w.query_id, unnest(w.distinct_values) v WHERE q.name = 'chk_dist'),
+		      e AS (SELECT DISTINCT k AS key, s AS v FROM chk)
+		 SELECT (SELECT count(*) FROM w) > 3000, (SELECT count(*) FROM (SELECT * FROM w EXCEPT ALL SELECT * FROM e) x), (SELECT count(*) FROM (SELECT * FROM e EXCEPT ALL SELECT * FROM w) y)" \
+		"t|0|0"
+	cqwin_check "chunks: count windows: the 3 keys with a third row emitted, the others' 2 rows kept" \
+		"SELECT (SELECT string_agg((payload->>'key') || ':' || (payload->>'value') || ':' || (payload->>'count'), ',' ORDER BY payload->>'key') FROM cqstream.results('chk_cnt')),
+		        (SELECT count(*) FILTER (WHERE w.count = 2) || '/' || count(*) FILTER (WHERE w.count = 1) FROM cqstream.window_state w JOIN cqstream.query q ON q.id = w.query_id WHERE q.name = 'chk_cnt')" \
+		"$(cqwin_sql "SELECT string_agg(k || ':' || max_v || ':3', ',' ORDER BY k) FROM (SELECT k, max(v)::text AS max_v FROM chk WHERE k IN ('k0100', 'k3000', 'k5998') GROUP BY k) x")|2997/3"
+	# An hour later: every window of the first hour closes
+	cqwin_sql "INSERT INTO chk (k, ts, v, s) VALUES ('k9999', '2026-11-23 12:00', 1, 'y')" >/dev/null
+	for q in chk_sum chk_dist; do
+		cqwin_wait "$(cq_state_sql $q rows_processed)" 6007 60 >/dev/null || cq_fail "chunks: $q read 6,007 rows"
+	done
+	cqwin_check "chunks: closed windows' sums equal plain SQL; one window and one chunk left" \
+		"WITH r AS (SELECT payload->>'key' AS key, (payload->>'value')::float8 AS sum, (payload->>'count')::bigint AS count FROM cqstream.results('chk_sum', 0, 10000)),
+		      e AS (SELECT k AS key, sum(v) AS sum, count(*) AS count FROM chk WHERE ts < '2026-11-23 11:00' GROUP BY k)
+		 SELECT (SELECT count(*) FROM r), (SELECT count(*) FROM (SELECT * FROM r EXCEPT SELECT * FROM e) x), (SELECT count(*) FROM (SELECT * FROM e EXCEPT SELECT * FROM r) y),
+		        (SELECT count(*) FROM cqstream.window_state w JOIN cqstream.query q ON q.id = w.query_id WHERE q.name = 'chk_sum'), ($(cqwin_chunk_sql chk_sum))" \
+		"3003|0|0|1|1"
+}
+
 # 7. Memory: 10,000 keys with open windows.
 cqwin_test_memory()
 {
@@ -685,6 +751,7 @@ cq_window_tests()
 	cqwin_test_api_present || return 0
 	cqwin_test_validation
 	cqwin_test_memory
+	cqwin_test_chunks
 	cqwin_test_shape
 	cqwin_test_idle_flush
 	cqwin_test_random "$seed"

@@ -137,18 +137,21 @@ AggregateRow(void *arg, TupleTableSlot *slot)
 /*
  * The next batch's rows: about CQ_AGG_RESULTS results at this batch's
  * results per row; twice as many rows when it had no result; within
- * CQ_CHUNK .. batch_size.
+ * CQ_CHUNK .. batch_size, less the rows' worth of memory this batch's
+ * keys took (key_bytes), so that rows and keys together stay within what
+ * batch_size rows take: with 10,000 keys they were a fifth more.
  */
 static int64
-NextLimit(int64 limit, uint64 nrows, int64 nres)
+NextLimit(int64 limit, uint64 nrows, int64 nres, Size key_bytes)
 {
 	int64 next_limit = limit;
+	int64 max_rows = cq_batch_size - (int64) (key_bytes / sizeof(CqBatchRow));
 
 	if (nres > 0)
 		next_limit = (int64) ((double) CQ_AGG_RESULTS * nrows / nres);
 	else if (nrows >= (uint64) limit)
 		next_limit = limit * 2;
-	return Min(Max(next_limit, CQ_CHUNK), cq_batch_size);
+	return Max(Min(next_limit, max_rows), Min(CQ_CHUNK, cq_batch_size));
 }
 
 /*
@@ -252,5 +255,6 @@ cq_batch_aggregate(CqQuery *q, const char *source, bool *more)
 							nrows > 0	  ? CQ_LAST_ROW_NOW
 								: flushed ? CQ_LAST_ROW_CLEAR
 										  : CQ_LAST_ROW_KEEP,
-							NextLimit(limit, nrows, op.nres));
+							NextLimit(limit, nrows, op.nres,
+									  cq_stream_key_bytes(&op)));
 }

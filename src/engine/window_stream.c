@@ -51,16 +51,11 @@ CopyText(const char *s, int len)
 }
 
 /*
- * Hash tables over byte strings.  An entry's key points into a copy of
- * the bytes the table owns (a text made by CopyText when the entry is
- * inserted), never into the caller's buffer.
+ * Hash tables over byte strings.  A distinct set's entry points into a
+ * copy of the bytes the table owns (a text made by CopyText when the
+ * entry is inserted), never into the caller's buffer; the batch's keys
+ * are numbers into op->bkeys.
  */
-typedef struct CqBytes
-{
-	const char *data;
-	int len;
-} CqBytes;
-
 #define CQ_BYTES_HASH(b) hash_bytes((const unsigned char *) (b).data, (b).len)
 #define CQ_BYTES_EQUAL(a, b) \
 	((a).len == (b).len && memcmp((a).data, (b).data, (a).len) == 0)
@@ -87,21 +82,43 @@ typedef struct CqStrEntry
 #define SH_DEFINE
 #include "lib/simplehash.h"
 
-/* The distinct keys of a batch, each with its number */
+/*
+ * The distinct keys of a batch, by number: 12 bytes an entry, the bytes
+ * being op->bkeys[kidx] (a number and a hash, not a pointer and a length,
+ * since with 10,000 keys the table was the largest thing a batch held
+ * beside its rows).  A key not in the table yet is looked up as
+ * CQ_CANDIDATE, whose bytes are op->cand.
+ */
 typedef struct CqKeyEntry
 {
-	CqBytes key; /* VARDATA of op->bkeys[kidx] */
 	uint32 hash;
 	int32 kidx;
 	char status;
 } CqKeyEntry;
 
-#define SH_PREFIX		   cq_keyset
-#define SH_ELEMENT_TYPE	   CqKeyEntry
-#define SH_KEY_TYPE		   CqBytes
-#define SH_KEY			   key
-#define SH_HASH_KEY(tb, k) CQ_BYTES_HASH(k)
-#define SH_EQUAL(tb, a, b) CQ_BYTES_EQUAL(a, b)
+#define CQ_CANDIDATE (-2)
+
+static inline CqBytes
+KeyBytes(const CqStreamOp *op, int32 kidx)
+{
+	CqBytes b;
+
+	if (kidx == CQ_CANDIDATE)
+		return op->cand;
+	b.data = VARDATA(op->bkeys[kidx]);
+	b.len = VARSIZE(op->bkeys[kidx]) - VARHDRSZ;
+	return b;
+}
+
+#define SH_PREFIX		cq_keyset
+#define SH_ELEMENT_TYPE CqKeyEntry
+#define SH_KEY_TYPE		int32
+#define SH_KEY			kidx
+#define SH_HASH_KEY(tb, k) \
+	CQ_BYTES_HASH(KeyBytes((const CqStreamOp *) (tb)->private_data, k))
+#define SH_EQUAL(tb, a, b)                                               \
+	CQ_BYTES_EQUAL(KeyBytes((const CqStreamOp *) (tb)->private_data, a), \
+				   KeyBytes((const CqStreamOp *) (tb)->private_data, b))
 #define SH_STORE_HASH
 #define SH_GET_HASH(tb, e) ((e)->hash)
 #define SH_SCOPE		   static inline
@@ -160,13 +177,16 @@ cq_stream_distinct_values(const CqStreamWindow *w, text **out)
 static int32
 BatchKey(CqStreamOp *op, const char *key, int len)
 {
-	CqBytes k = {key, len};
 	CqKeyEntry *e;
 	bool found;
+	text *t;
+	Size need = INTALIGN(VARHDRSZ + len);
 
 	if (op->bkeys_hash == NULL)
-		op->bkeys_hash = cq_keyset_create(op->cxt, 128, NULL);
-	e = cq_keyset_insert(op->bkeys_hash, k, &found);
+		op->bkeys_hash = cq_keyset_create(op->cxt, 128, op);
+	op->cand.data = key;
+	op->cand.len = len;
+	e = cq_keyset_insert(op->bkeys_hash, CQ_CANDIDATE, &found);
 	if (found)
 		return e->kidx;
 	if (op->nbkeys == op->bkeys_cap)
@@ -176,8 +196,24 @@ BatchKey(CqStreamOp *op, const char *key, int len)
 			? palloc(sizeof(text *) * op->bkeys_cap)
 			: repalloc(op->bkeys, sizeof(text *) * op->bkeys_cap);
 	}
-	op->bkeys[op->nbkeys] = CopyText(key, len);
-	e->key.data = VARDATA(op->bkeys[op->nbkeys]);
+	/*
+	 * The copies side by side in blocks of their own, rather than a
+	 * palloc each (whose header and rounding doubled a short key)
+	 */
+	if (op->karena_left < need)
+	{
+		Size block = Max(need, 16384);
+
+		op->karena = palloc(block);
+		op->karena_left = block;
+		op->karena_total += block;
+	}
+	t = (text *) op->karena;
+	op->karena += need;
+	op->karena_left -= need;
+	SET_VARSIZE(t, VARHDRSZ + len);
+	memcpy(VARDATA(t), key, len);
+	op->bkeys[op->nbkeys] = t;
 	e->kidx = op->nbkeys;
 	return op->nbkeys++;
 }
@@ -334,6 +370,17 @@ cq_stream_sort(CqStreamOp *op)
 	pfree(rank);
 	pfree(start);
 	MemoryContextSwitchTo(old);
+}
+
+Size
+cq_stream_key_bytes(const CqStreamOp *op)
+{
+	if (op->bkeys_hash == NULL)
+		return 0;
+	/* the table, the numbered copies, what cq_stream_sort allocates */
+	return op->bkeys_hash->size * sizeof(CqKeyEntry) +
+		op->bkeys_cap * sizeof(text *) + op->karena_total +
+		(Size) op->nbkeys * (sizeof(SortKey) + sizeof(int32) + sizeof(int64));
 }
 
 /* Step 3 */

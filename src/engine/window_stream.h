@@ -91,6 +91,13 @@ typedef struct CqStreamResult
 	bool final;
 } CqStreamResult;
 
+/* Bytes that are not a varlena: a key as read, a value in a set */
+typedef struct CqBytes
+{
+	const char *data;
+	int len;
+} CqBytes;
+
 typedef struct CqStreamOp
 {
 	CqWindowSpec spec;
@@ -106,6 +113,10 @@ typedef struct CqStreamOp
 	int32 nbkeys;
 	int32 bkeys_cap;
 	struct cq_keyset_hash *bkeys_hash; /* NULL: no key yet */
+	CqBytes cand; /* the key being looked up (window_stream.c) */
+	char *karena; /* where the next key's copy goes */
+	Size karena_left;
+	Size karena_total; /* bytes of its blocks */
 	/* the batch, in arrival order, and the sorted order (cq_stream_sort) */
 	CqBatchRow *rows;
 	int32 *order;
@@ -138,6 +149,12 @@ extern void cq_stream_row(CqStreamOp *op, const char *key, int keylen,
 
 /* Step 2 */
 extern void cq_stream_sort(CqStreamOp *op);
+
+/*
+ * The memory the batch's distinct keys take beside its rows (the next
+ * batch reads fewer rows when it is large: batch_aggregate.c)
+ */
+extern Size cq_stream_key_bytes(const CqStreamOp *op);
 
 /* The i-th row in sorted order, and a row's key (NULL: the NULL key) */
 static inline CqBatchRow *

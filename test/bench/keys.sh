@@ -103,8 +103,8 @@ run_case()
 	q -c 'DROP TABLE IF EXISTS src CASCADE' \
 		-c "CREATE TABLE src (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, k text, ts timestamptz, v float8)" >/dev/null
 	case $kind in
-		transform) spec="SELECT cqstream.create_transform('bench_keys', 'src', 'ts', 'v', 'mul 1.8', key_column => 'k', options => '{\"notify\": \"none\"}')" ;;
-		avg) spec="SELECT cqstream.create_aggregate('bench_keys', 'src', 'ts', 'v', 'AVG', cqstream.tumbling('10 s'), key_column => 'k', options => '{\"notify\": \"none\"}')" ;;
+		transform) spec="SELECT cqstream.create_transform('bench_keys', 'src', 'ts', 'v', 'mul 1.8', key_column => 'k')" ;;
+		avg) spec="SELECT cqstream.create_aggregate('bench_keys', 'src', 'ts', 'v', 'AVG', cqstream.tumbling('10 s'), key_column => 'k')" ;;
 	esac
 	q -c "$spec" >/dev/null
 	fresh_worker

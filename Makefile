@@ -106,7 +106,7 @@ RELAY_NAMES = $(patsubst relay/%.c,%,$(RELAY_SRCS)) dashboard openapi
 RELAY_OBJS = $(patsubst %,relay/build/%.o,$(RELAY_NAMES))
 RELAY_ASAN_OBJS = $(patsubst %,relay/build/asan/%.o,$(RELAY_NAMES))
 RELAY_UNIT_OBJS = $(patsubst %,relay/build/asan/%.o,config config_secrets config_access config_redact sse \
-	payload names wire webtoken gzip)
+	payload names wire webtoken)
 # libjwt and libcrypto: JWT verification (relay/webtoken.c, docs/relay.md);
 # zlib: gzip content coding (relay/gzip.c)
 RELAY_PKGS = libevent jansson libpq libjwt libcrypto zlib

@@ -621,7 +621,7 @@ AppendKey(Merge *m)
 		m->out_bytes += o->bytes[j];
 	}
 	/* A changed span is written as it goes */
-	if (m->changed && m->out_bytes >= CHUNK_MAX_BYTES)
+	while (m->changed && m->out_bytes >= CHUNK_MAX_BYTES)
 		OutSplit(m);
 }
 
@@ -659,6 +659,9 @@ CloseSpan(Merge *m)
 	/* too small to stand alone: into the next span, rewritten with it */
 	if (m->out.n > 0 && m->out_bytes < CHUNK_MIN_BYTES && m->ahead != NULL)
 		return;
+	/* (an unchanged span held a chunk bigger than that: 0.1.0's) */
+	while (m->out_bytes >= CHUNK_MAX_BYTES)
+		OutSplit(m);
 	OutFlush(m, m->out.n);
 	m->changed = false;
 }

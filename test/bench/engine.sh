@@ -136,23 +136,11 @@ SELECT extract(epoch FROM clock_timestamp()) AS t0 \\gset
 SELECT extract(epoch FROM clock_timestamp()) AS t1 \\gset
 SQL
 	if [ "$1" = cq ]; then
-		cat <<'SQL'
-DO $$
-DECLARE
-	t0 timestamptz := clock_timestamp();
-	n bigint;
-BEGIN
-	LOOP
-		SELECT rows_processed INTO n FROM cqstream.queries
-		WHERE name = 'bench_f';
-		EXIT WHEN n >= 1000000;
-		IF clock_timestamp() - t0 > interval '180 s' THEN
-			RAISE EXCEPTION 'bench_f: % of 1000000 rows processed after 180 s', n;
-		END IF;
-		COMMIT;
-		PERFORM pg_sleep(0.05);
-	END LOOP;
-END $$;
+		cat <<SQL
+\set query bench_f
+\set rows 1000000
+\set timeout 180
+\i $(dirname "$(readlink -f "$0")")/lib/wait_processed.sql
 SELECT extract(epoch FROM clock_timestamp()) AS t2 \gset
 SELECT status = 'running' AND last_error IS NULL AND rows_processed = 1000000
 	AND results_emitted = 1000000 AS ok

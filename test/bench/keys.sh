@@ -122,21 +122,10 @@ CHECKPOINT;
 SELECT extract(epoch FROM clock_timestamp()) AS t0 \gset
 \copy src (k, ts, v) FROM '$data'
 INSERT INTO src (k, ts, v) VALUES ('sentinel', '2100-01-01 00:00:00+00', 0);
-DO \$\$
-DECLARE
-	t0 timestamptz := clock_timestamp();
-	n bigint;
-BEGIN
-	LOOP
-		SELECT rows_processed INTO n FROM cqstream.queries WHERE name = 'bench_keys';
-		EXIT WHEN n >= $ROWS + 1;
-		IF clock_timestamp() - t0 > interval '300 s' THEN
-			RAISE EXCEPTION 'bench_keys: % of $ROWS rows processed after 300 s', n;
-		END IF;
-		COMMIT;
-		PERFORM pg_sleep(0.02);
-	END LOOP;
-END \$\$;
+\set query bench_keys
+\set rows $((ROWS + 1))
+\set timeout 300
+\i $HERE/lib/wait_processed.sql
 SELECT round((extract(epoch FROM clock_timestamp()) - :t0)::numeric, 3),
 	(SELECT results_emitted FROM cqstream.queries WHERE name = 'bench_keys')
 	|| CASE WHEN (SELECT status = 'running' AND last_error IS NULL FROM cqstream.queries WHERE name = 'bench_keys') THEN '' ELSE '!' END;

@@ -66,6 +66,7 @@ set -euo pipefail
 : "${PGHOST:?} ${PGPORT:?} ${PGDATABASE:?}"
 export PGOPTIONS="-c client_min_messages=warning"
 PSQL=${PG_BINDIR:+$PG_BINDIR/}psql
+HERE=$(dirname "$(readlink -f "$0")")
 ROWS=1000000
 ROW_ROWS=${CQ_BENCH_ROW_ROWS:-200000}
 BUDGET=${CQ_BENCH_BUDGET:-300}
@@ -310,21 +311,10 @@ INSERT INTO src (k, ts, v) VALUES ('sentinel', '2100-01-01 00:00:00+00', 0);
 SQL
 	if [ "$c" = cq ]; then
 		cat <<SQL
-DO \$\$
-DECLARE
-	t0 timestamptz := clock_timestamp();
-	n bigint;
-BEGIN
-	LOOP
-		SELECT rows_processed INTO n FROM cqstream.queries WHERE name = 'bench_w_$wl';
-		EXIT WHEN n >= $n + 1;
-		IF clock_timestamp() - t0 > interval '180 s' THEN
-			RAISE EXCEPTION 'bench_w_$wl: % of $n rows processed after 180 s', n;
-		END IF;
-		COMMIT;
-		PERFORM pg_sleep(0.02);
-	END LOOP;
-END \$\$;
+\set query bench_w_$wl
+\set rows $((n + 1))
+\set timeout 180
+\i $HERE/lib/wait_processed.sql
 SELECT extract(epoch FROM clock_timestamp()) AS t2 \\gset
 SQL
 		expect_sql "$wl" "$n"

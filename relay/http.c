@@ -8,8 +8,9 @@
  *
  * evhttp parses requests with limits set here: 16 KB of request line and
  * headers (so long URLs and headers are refused by evhttp itself with
- * 400/413 before any routing), 4 KB of body (no route reads one; a body
- * up to that size still gets our JSON 405).  A connection has
+ * 400/413 before any routing), max-ingest-bytes of body (only the POSTs
+ * under /collections read one, ingest.c and cquery.c; a bigger body gets
+ * evhttp's own 413, a smaller one on another route our JSON 405).  A connection has
  * request-timeout seconds to send its whole request, however slowly it
  * sends bytes, and at most max-requests connections may be at it
  * (pending.c).  Every reply closes its connection (one request per
@@ -55,6 +56,7 @@
 #include "collections.h"
 #include "config.h"
 #include "http.h"
+#include "ingest.h"
 #include "log.h"
 #include "metrics.h"
 #include "ogc.h"
@@ -65,7 +67,6 @@
 #include "stream.h"
 
 #define MAX_HEADERS_SIZE 16384
-#define MAX_BODY_SIZE	 4096
 #define MAX_KEY_LEN		 1024
 
 static struct
@@ -372,7 +373,7 @@ Route_cb(struct evhttp_request *req, void *arg)
 		Preflight(req);
 		return;
 	}
-	/* /collections takes POST and DELETE too (collections.c) */
+	/* /collections takes POST and DELETE too (collections.c, ingest.c) */
 	if (cmd != EVHTTP_REQ_GET && !collections_path(path))
 	{
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
@@ -404,15 +405,20 @@ Route_cb(struct evhttp_request *req, void *arg)
 	}
 	else if (auth_request(req, &q, &auth), !auth.ok)
 		auth_refuse(req, &auth);
+	else if (cmd == EVHTTP_REQ_POST && ingest_path(path))
+		ingest_post(req, path, auth.role[0] ? auth.role : NULL);
 	else if (collections_path(path) &&
 			 collections_route(req, cmd, path, &q, &auth))
 		;
 	else if (cmd != EVHTTP_REQ_GET)
 	{
+		/* The ingest route takes POST only */
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
-						  "GET, OPTIONS");
+						  ingest_path(path) ? "POST, OPTIONS"
+											: "GET, OPTIONS");
 		reply_send_error(req, 405, "Method Not Allowed",
-						 "only GET is allowed");
+						 ingest_path(path) ? "only POST is allowed"
+										   : "only GET is allowed");
 	}
 	else if (strcmp(path, "/metrics") == 0 && auth.role[0])
 		reply_send_error(req, 403, "Forbidden",
@@ -502,7 +508,6 @@ http_start(struct event_base *base, const char *host, int port)
 								   EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
 								   EVHTTP_REQ_PATCH);
 	evhttp_set_max_headers_size(hs.http, MAX_HEADERS_SIZE);
-	evhttp_set_max_body_size(hs.http, MAX_BODY_SIZE);
 	evhttp_set_gencb(hs.http, Route_cb, NULL);
 	pending_init(base, hs.http);
 	http_config_changed();
@@ -538,6 +543,10 @@ http_config_changed(void)
 	/* Inactivity, for what pending.c does not watch (idle replies) */
 	if (hs.http)
 		evhttp_set_timeout(hs.http, relay_config->request_timeout);
+	/* Bodies: only POSTs under /collections read one (ingest.c, cquery.c) */
+	if (hs.http)
+		evhttp_set_max_body_size(hs.http,
+								 (ev_ssize_t) relay_config->max_ingest_bytes);
 }
 
 void

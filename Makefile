@@ -107,8 +107,9 @@ RELAY_OBJS = $(patsubst %,relay/build/%.o,$(RELAY_NAMES))
 RELAY_ASAN_OBJS = $(patsubst %,relay/build/asan/%.o,$(RELAY_NAMES))
 RELAY_UNIT_OBJS = $(patsubst %,relay/build/asan/%.o,config config_secrets config_access config_redact sse \
 	payload names wire webtoken)
-# libjwt and libcrypto: JWT verification (relay/webtoken.c, docs/relay.md)
-RELAY_PKGS = libevent jansson libpq libjwt libcrypto
+# libjwt and libcrypto: JWT verification (relay/webtoken.c, docs/relay.md);
+# zlib: gzip content coding (relay/gzip.c)
+RELAY_PKGS = libevent jansson libpq libjwt libcrypto zlib
 RELAY_CPPFLAGS = -Irelay -Isrc $(shell pkg-config --cflags $(RELAY_PKGS)) \
 	-DRELAY_VERSION='"$(EXTVERSION)"'
 RELAY_CFLAGS = -std=gnu11 -O2 -g -Wall -Wextra -Wmissing-prototypes \

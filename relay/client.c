@@ -42,6 +42,7 @@
 
 #include "client.h"
 #include "config.h"
+#include "gzip.h"
 #include "metrics.h"
 #include "output.h"
 #include "reply.h"
@@ -280,9 +281,12 @@ Jittered(long ms)
 	return ms * 8 / 10 + (long) ((double) random() / RAND_MAX * ms * 4 / 10);
 }
 
-/* Start the 200 response of an event stream on req (evhttp writes it) */
+/*
+ * Start the 200 response of an event stream on req (evhttp writes it),
+ * gzip-coded when gz
+ */
 static void
-StartResponse(struct evhttp_request *req)
+StartResponse(struct evhttp_request *req, bool gz)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	struct bufferevent *bev;
@@ -291,6 +295,9 @@ StartResponse(struct evhttp_request *req)
 	evhttp_add_header(h, "Content-Type", "text/event-stream; charset=utf-8");
 	evhttp_add_header(h, "Cache-Control", "no-cache");
 	evhttp_add_header(h, "X-Accel-Buffering", "no");
+	evhttp_add_header(h, "Vary", "Accept-Encoding");
+	if (gz)
+		evhttp_add_header(h, "Content-Encoding", "gzip");
 	/* The router set it already (http.c): once */
 	evhttp_remove_header(h, "Connection");
 	evhttp_add_header(h, "Connection", "close");
@@ -312,7 +319,8 @@ client_shed(struct evhttp_request *req, const char *why)
 {
 	struct evbuffer *b = evbuffer_new();
 
-	StartResponse(req);
+	/* A few bytes, then the end: not worth compressing */
+	StartResponse(req, false);
 	evbuffer_add_printf(b, "retry: %ld\n: %s\n\n",
 						Jittered(relay_config->retry), why);
 	evhttp_send_reply_chunk(req, b);
@@ -380,7 +388,9 @@ client_start(Client *c)
 	const char *te;
 	StrBuf b;
 
-	StartResponse(c->req);
+	if (gzip_accepted(c->req))
+		c->gz = gzip_stream_new();
+	StartResponse(c->req, c->gz != NULL);
 	te = evhttp_find_header(evhttp_request_get_output_headers(c->req),
 							"Transfer-Encoding");
 	c->chunked = te && strcasecmp(te, "chunked") == 0;

@@ -78,12 +78,13 @@ struct Client
 	struct evbuffer *out;			 /* output staged this round */
 	Event *staged[CLIENT_STAGE_MAX]; /* or events staged this round */
 	int nstaged;
-	bool chunked;		/* the response is chunked (HTTP/1.1) */
-	size_t hist_unsent; /* history bytes sent since output last drained */
-	int feed_next;		/* round robin over the subs' backlogs */
-	bool dirty;			/* on the dirty list */
-	bool wrote;			/* since the last heartbeat tick */
-	Client *dnext;		/* dirty list */
+	bool chunked;		   /* the response is chunked (HTTP/1.1) */
+	size_t hist_unsent;	   /* history bytes sent since output last drained */
+	int feed_next;		   /* round robin over the subs' backlogs */
+	bool dirty;			   /* on the dirty list */
+	bool wrote;			   /* since the last heartbeat tick */
+	struct GzipStream *gz; /* gzip state, or NULL: identity (gzip.h) */
+	Client *dnext;		   /* dirty list */
 };
 
 extern void client_init(struct event_base *base);

@@ -94,6 +94,10 @@ static const Setting Settings[] = {
 	{"max-db-queue", "CQSTREAM_RELAY_MAX_DB_QUEUE", ST_INT, "1000", 1, 1000000,
 	 "most commands waiting for the database; past it /queries gets 503 "
 	 "and new streams retry:"},
+	{"max-ingest-bytes", "CQSTREAM_RELAY_MAX_INGEST_BYTES", ST_INT, "1048576",
+	 4096, 1073741824,
+	 "largest request body, the one of an ingest POST (a bigger one gets "
+	 "413); up to max-requests connections may hold this much each"},
 	{"jwt-secret", "CQSTREAM_RELAY_JWT_SECRET", ST_STRING, NULL, 0, 0,
 	 "secret of HS256/HS384/HS512 JSON Web Tokens (at least 32 bytes); "
 	 "never printed"},
@@ -323,6 +327,8 @@ ApplyValue(RelayConfig *cfg, const Setting *s, const char *value,
 				cfg->max_topics = (int) v;
 			else if (strcmp(s->name, "max-db-queue") == 0)
 				cfg->max_db_queue = (int) v;
+			else if (strcmp(s->name, "max-ingest-bytes") == 0)
+				cfg->max_ingest_bytes = v;
 			else
 				cfg->replay_limit = (int) v;
 			return true;
@@ -586,6 +592,7 @@ config_print(const RelayConfig *cfg, FILE *out)
 	fprintf(out, "max-requests = %d\n", cfg->max_requests);
 	fprintf(out, "max-topics = %d\n", cfg->max_topics);
 	fprintf(out, "max-db-queue = %d\n", cfg->max_db_queue);
+	fprintf(out, "max-ingest-bytes = %ld\n", cfg->max_ingest_bytes);
 	fprintf(out, "jwt-secret = %s\n",
 			cfg->jwt_secret && !cfg->jwt_secret_file ? "***" : "");
 	fprintf(out, "jwt-secret-file = %s\n",

@@ -38,11 +38,12 @@ typedef struct RelayConfig
 	char *token_file;					  /* or NULL */
 	char *allowed_hosts[CONFIG_MAX_LIST]; /* Host values; none: default */
 	int nallowed_hosts;
-	int request_timeout; /* seconds to send a whole request */
-	int max_requests;	 /* connections still sending their request */
-	int max_topics;		 /* queries followed at once */
-	int max_db_queue;	 /* commands waiting for the database */
-	char *config_file;	 /* or NULL */
+	int request_timeout;   /* seconds to send a whole request */
+	int max_requests;	   /* connections still sending their request */
+	int max_topics;		   /* queries followed at once */
+	int max_db_queue;	   /* commands waiting for the database */
+	long max_ingest_bytes; /* largest request body (ingest.c) */
+	char *config_file;	   /* or NULL */
 	/* JWT (webtoken.h): the secret (HS*) and/or the public key (RS*, ES*) */
 	char *jwt_secret;	   /* from jwt-secret or jwt-secret-file, or NULL */
 	char *jwt_secret_file; /* or NULL */

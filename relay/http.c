@@ -8,8 +8,9 @@
  *
  * evhttp parses requests with limits set here: 16 KB of request line and
  * headers (so long URLs and headers are refused by evhttp itself with
- * 400/413 before any routing), 4 KB of body (no route reads one; a body
- * up to that size still gets our JSON 405).  A connection has
+ * 400/413 before any routing), max-ingest-bytes of body (only the POSTs
+ * under /collections read one, ingest.c and cquery.c; a bigger body gets
+ * evhttp's own 413, a smaller one on another route our JSON 405).  A connection has
  * request-timeout seconds to send its whole request, however slowly it
  * sends bytes, and at most max-requests connections may be at it
  * (pending.c).  Every reply closes its connection (one request per
@@ -52,8 +53,10 @@
 #include <event2/listener.h>
 
 #include "auth.h"
+#include "collections.h"
 #include "config.h"
 #include "http.h"
+#include "ingest.h"
 #include "log.h"
 #include "metrics.h"
 #include "ogc.h"
@@ -64,7 +67,6 @@
 #include "stream.h"
 
 #define MAX_HEADERS_SIZE 16384
-#define MAX_BODY_SIZE	 4096
 #define MAX_KEY_LEN		 1024
 
 static struct
@@ -101,6 +103,15 @@ static const char *const QueriesSql =
 	"'/queries/' || v.name || '/stream', 'channel', v.channel, 'status', "
 	"v.status, 'type', 'text/event-stream')) AS links FROM cqstream.queries "
 	"v) q";
+
+/* As a role: only the queries it may read (owner's role or read grant) */
+static const char *const QueriesAsSql =
+	"SELECT json_build_object('queries', coalesce(json_agg(q ORDER BY "
+	"q.name), '[]'::json))::text FROM (SELECT v.*, json_build_array("
+	"json_build_object('rel', 'cquery', 'queryId', v.name, 'href', "
+	"'/queries/' || v.name || '/stream', 'channel', v.channel, 'status', "
+	"v.status, 'type', 'text/event-stream')) AS links FROM cqstream.queries "
+	"v WHERE cqstream.can_read_query(v.name)) q";
 
 static const char *const QuerySql =
 	"SELECT row_to_json(q)::text FROM (SELECT v.*, json_build_array("
@@ -203,7 +214,8 @@ RouteQueries(struct evhttp_request *req, const char *name, const char *role)
 		return;
 	}
 	if (name == NULL)
-		pgconn_query_as(role, QueriesSql, 0, NULL, Queries_cb, req);
+		pgconn_query_as(role, role ? QueriesAsSql : QueriesSql, 0, NULL,
+						Queries_cb, req);
 	else if (role == NULL)
 		pgconn_query(QuerySql, 1, params, Queries_cb, req);
 	else
@@ -295,9 +307,11 @@ Preflight(struct evhttp_request *req)
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 
 	reply_add_cors(req);
-	evhttp_add_header(h, "Access-Control-Allow-Methods", "GET, OPTIONS");
+	evhttp_add_header(h, "Access-Control-Allow-Methods",
+					  "GET, POST, DELETE, OPTIONS");
 	evhttp_add_header(h, "Access-Control-Allow-Headers",
-					  "Last-Event-ID, Authorization, Cache-Control");
+					  "Last-Event-ID, Authorization, Cache-Control, "
+					  "Content-Type");
 	evhttp_add_header(h, "Access-Control-Max-Age", "86400");
 	evhttp_send_reply(req, 204, "No Content", NULL);
 }
@@ -359,7 +373,8 @@ Route_cb(struct evhttp_request *req, void *arg)
 		Preflight(req);
 		return;
 	}
-	if (cmd != EVHTTP_REQ_GET)
+	/* /collections takes POST and DELETE too (collections.c, ingest.c) */
+	if (cmd != EVHTTP_REQ_GET && !collections_path(path))
 	{
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
 						  "GET, OPTIONS");
@@ -390,6 +405,21 @@ Route_cb(struct evhttp_request *req, void *arg)
 	}
 	else if (auth_request(req, &q, &auth), !auth.ok)
 		auth_refuse(req, &auth);
+	else if (cmd == EVHTTP_REQ_POST && ingest_path(path))
+		ingest_post(req, path, auth.role[0] ? auth.role : NULL);
+	else if (collections_path(path) &&
+			 collections_route(req, cmd, path, &q, &auth))
+		;
+	else if (cmd != EVHTTP_REQ_GET)
+	{
+		/* The ingest route takes POST only */
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
+						  ingest_path(path) ? "POST, OPTIONS"
+											: "GET, OPTIONS");
+		reply_send_error(req, 405, "Method Not Allowed",
+						 ingest_path(path) ? "only POST is allowed"
+										   : "only GET is allowed");
+	}
 	else if (strcmp(path, "/metrics") == 0 && auth.role[0])
 		reply_send_error(req, 403, "Forbidden",
 						 "/metrics is for operators: it needs a shared "
@@ -478,7 +508,6 @@ http_start(struct event_base *base, const char *host, int port)
 								   EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
 								   EVHTTP_REQ_PATCH);
 	evhttp_set_max_headers_size(hs.http, MAX_HEADERS_SIZE);
-	evhttp_set_max_body_size(hs.http, MAX_BODY_SIZE);
 	evhttp_set_gencb(hs.http, Route_cb, NULL);
 	pending_init(base, hs.http);
 	http_config_changed();
@@ -514,6 +543,10 @@ http_config_changed(void)
 	/* Inactivity, for what pending.c does not watch (idle replies) */
 	if (hs.http)
 		evhttp_set_timeout(hs.http, relay_config->request_timeout);
+	/* Bodies: only POSTs under /collections read one (ingest.c, cquery.c) */
+	if (hs.http)
+		evhttp_set_max_body_size(hs.http,
+								 (ev_ssize_t) relay_config->max_ingest_bytes);
 }
 
 void

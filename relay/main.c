@@ -34,6 +34,7 @@
 #include <event2/event.h>
 
 #include "config.h"
+#include "gzip.h"
 #include "http.h"
 #include "log.h"
 #include "pgconn.h"
@@ -201,6 +202,7 @@ main(int argc, char **argv)
 	pgconn_shutdown();
 	stream_shutdown();
 	http_shutdown();
+	gzip_shutdown();
 	event_free(sig_term);
 	event_free(sig_int);
 	event_free(sig_hup);

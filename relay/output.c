@@ -35,6 +35,13 @@
  * (output_drained_cb) the next slice follows.  So per round a client's
  * output grows by at most client-buffer / 2 plus one event.
  *
+ * Compressed streams (Accept-Encoding: gzip, c->gz): a round is
+ * unstaged into c->out and replaced there by its compressed form, which
+ * ends with a sync flush (gzip.c), so each round, heartbeats included,
+ * is decodable as soon as it arrives; the shared bytes of events cannot
+ * be used, as every stream's compressed form differs.  output_end
+ * appends the end of the gzip stream.  Limits count compressed bytes.
+ *
  * Slow clients: after each round, a client whose connection holds more
  * than client-buffer unsent bytes of live output (history slices not yet
  * drained do not count) is closed (it reconnects and replays); nobody
@@ -50,6 +57,7 @@
 #include <event2/http.h>
 
 #include "config.h"
+#include "gzip.h"
 #include "log.h"
 #include "metrics.h"
 #include "output.h"
@@ -447,6 +455,22 @@ Queue(Client *c, struct evbuffer *output, const Piece *pc, int npc,
 }
 
 /*
+ * Replace c's staged round with its compressed form (c->gz), the end of
+ * the gzip stream after it when last; false if zlib failed
+ */
+static bool
+Compress(Client *c, bool last)
+{
+	if (c->out == NULL)
+		c->out = evbuffer_new();
+	Unstage(c);
+	if (gzip_stream_round(c->gz, c->out, last))
+		return true;
+	relay_log(LOG_WARN, "could not compress a stream's output");
+	return false;
+}
+
+/*
  * Hand c's round to its connection: written to the socket here when
  * nothing is queued on the connection (the usual case: the socket took
  * everything so far), what the socket does not take queued on the
@@ -466,6 +490,17 @@ Flush(Client *c)
 
 	if (len == 0)
 		return;
+	if (c->gz)
+	{
+		/* The round as one flushed piece of the gzip stream (gzip.c) */
+		if (!Compress(c, false))
+		{
+			DropStaged(c);
+			client_kill(c);
+			return;
+		}
+		len = Staged(c);
+	}
 	metrics.bytes_out += len;
 	npc = Frame(c, len, hdr, pc);
 	if (evbuffer_get_length(output) == 0 && fd >= 0)
@@ -519,6 +554,8 @@ output_end(Client *c)
 	size_t len;
 
 	Unstage(c);
+	if (c->gz && !Compress(c, true))
+		DropStaged(c); /* ends the response without its gzip trailer */
 	len = c->out ? evbuffer_get_length(c->out) : 0;
 	if (len > 0)
 	{
@@ -551,4 +588,6 @@ output_forget(Client *c)
 	if (c->out)
 		evbuffer_free(c->out);
 	c->out = NULL;
+	gzip_stream_free(c->gz);
+	c->gz = NULL;
 }

@@ -9,6 +9,11 @@
  * jansson so that a message is always escaped properly.  An Origin is
  * echoed only when allowed and free of CR and LF, so a header can never
  * be split.
+ *
+ * Bodies are gzip-coded for a client that accepts it (gzip.c), every
+ * one of them (errors too: small, but one rule is simpler to rely on);
+ * each says that it varies with Accept-Encoding, so a cache keeps the
+ * two forms apart.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +23,7 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "gzip.h"
 #include "reply.h"
 
 void
@@ -45,8 +51,15 @@ reply_send_body(struct evhttp_request *req, int code, const char *reason,
 
 	evhttp_add_header(h, "Content-Type", type);
 	evhttp_add_header(h, "Cache-Control", "no-cache");
+	evhttp_add_header(h, "Vary", "Accept-Encoding");
 	reply_add_cors(req);
-	evbuffer_add(b, body, len);
+	if (gzip_accepted(req) && gzip_whole(b, body, len))
+		evhttp_add_header(h, "Content-Encoding", "gzip");
+	else
+	{
+		evbuffer_drain(b, evbuffer_get_length(b));
+		evbuffer_add(b, body, len);
+	}
 	evhttp_send_reply(req, code, reason, b);
 	evbuffer_free(b);
 }

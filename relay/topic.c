@@ -19,7 +19,8 @@
  * Dropped queries: a notification on CQ_REGISTRY_CHANNEL (payload: a
  * query name, which any role can send, so only a reason to look) makes
  * the relay check whether that query still exists; if not, its streams
- * end, and their clients get 204 when they come back.  A read that finds
+ * end with an "event: dropped" naming it, and their clients get 204 when
+ * they come back.  A read that finds
  * the query gone (42704) does the same; one the relay's role may no
  * longer make (42501: read grant revoked) ends the streams too, and they
  * get 403 when they come back (lookup.c).  Any other failed read is
@@ -239,10 +240,17 @@ EndStreams(Topic *t, const char *text)
 void
 topic_drop(Topic *t)
 {
+	char text[128 + CQ_QUERY_NAME_MAXLEN];
+
 	relay_log(LOG_INFO, "query \"%s\" dropped: ending its %d streams", t->name,
 			  t->nsubs);
 	t->qid = 0;
-	EndStreams(t, NULL);
+	/* Say why the stream ends (names are [a-z0-9_]: no JSON escaping) */
+	snprintf(text, sizeof(text),
+			 "event: dropped\ndata: {\"query\":\"%s\",\"status\":"
+			 "\"dropped\"}\n\n",
+			 t->name);
+	EndStreams(t, text);
 }
 
 static void

@@ -74,6 +74,7 @@ SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "p
 SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "speed", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat", "valueColumn": "lon"}')$$);
 SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "aggregation": "AVG", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat"}')$$);
 SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "speed", "arg": 2, "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat"}')$$);
+SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "speed", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat", "keyValue": "bus7"}')$$);
 SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": 1, "operation": "speed"}')$$);
 SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"operation": "abs", "timeColumn": "t", "valueColumn": "lon", "latColumn": "lat"}')$$);
 SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "pace", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat"}')$$);

@@ -352,6 +352,47 @@ suite_relay_jwt()
 	cq_relay_jwt_tests
 }
 
+# relay_gzip: gzip content coding in the relay: JSON replies and event
+# streams compressed for Accept-Encoding: gzip (each event flushed, the
+# trailer at the end; decoded by curl, gzip, node and chromium), identity
+# otherwise, hostile headers
+# (test/relay/gzip.sh).
+suite_relay_gzip()
+{
+	cq_require build || return 0
+	# shellcheck source=test/lib/node.sh
+	. test/lib/node.sh
+	# shellcheck source=test/relay/gzip.sh
+	. test/relay/gzip.sh
+	cq_relay_gzip_tests
+}
+
+# relay_ingest: POST /collections/{cid}/items/{fid}/tproperties/{pname}
+# in the relay: 10,000 instants in one POST through a transform, every
+# malformed body refused with nothing inserted, 403/404/409/413/415
+# (test/relay/ingest.sh).
+suite_relay_ingest()
+{
+	cq_require build || return 0
+	# shellcheck source=test/relay/ingest.sh
+	. test/relay/ingest.sh
+	cq_relay_ingest_tests
+}
+
+# relay_cquery: OGC API - Moving Features collections and continuous
+# queries over HTTP with two HS256 users: every endpoint and error, the
+# key filter on the stream, read grants, DELETE ending open streams
+# (test/relay/cquery.sh).
+suite_relay_cquery()
+{
+	cq_require build || return 0
+	# shellcheck source=test/lib/node.sh
+	. test/lib/node.sh
+	# shellcheck source=test/relay/cquery.sh
+	. test/relay/cquery.sh
+	cq_relay_cquery_tests
+}
+
 # relay_ogc: the relay's OGC API resources: the landing page by content
 # negotiation (the dashboard stays for browsers), /conformance, and /api
 # validated as OpenAPI 3.0 with every path the tests use
@@ -467,7 +508,10 @@ SUITES=(
 	relay_unit
 	relay
 	relay_jwt
+	relay_cquery
 	relay_ogc
+	relay_gzip
+	relay_ingest
 	relay_replica
 	dashboard
 	failover

@@ -196,6 +196,48 @@ cq_can_read_results(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(cache->readable);
 }
 
+typedef struct ReadByName
+{
+	const char *name;
+	Oid uid;
+	bool found;
+	bool readable;
+} ReadByName;
+
+static void
+CanReadByNameAsOwner(void *arg)
+{
+	ReadByName *r = arg;
+	int32 id;
+	Oid owner;
+	ArrayType *readers;
+
+	r->found = cq_catalog_find(r->name, &id) &&
+		cq_catalog_readers(id, &owner, &readers);
+	r->readable = r->found && cq_access_can_read(r->uid, owner, readers);
+}
+
+/*
+ * cqstream.can_read_query(name): whether the current user may read the
+ * results of the query of this name (NULL: no such query); for listings
+ * that show a role only the queries it may follow (the relay's /queries).
+ */
+PG_FUNCTION_INFO_V1(cq_can_read_query);
+Datum
+cq_can_read_query(PG_FUNCTION_ARGS)
+{
+	ReadByName r;
+
+	r.name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	r.uid = GetUserId();
+	r.found = false;
+	r.readable = false;
+	cq_as_extension_owner(CanReadByNameAsOwner, &r);
+	if (!r.found)
+		PG_RETURN_NULL();
+	PG_RETURN_BOOL(r.readable);
+}
+
 /*
  * cq_access_forget_roles: before DROP ROLE, remove the roles about to be
  * dropped from every read grant in this database.  Runs in the DROP's

@@ -92,6 +92,7 @@ typedef enum RunnableColumn
 	RUN_TIME_COLUMN,
 	RUN_VALUE_COLUMN,
 	RUN_KEY_COLUMN,
+	RUN_KEY_VALUE,
 	RUN_CHAIN,
 	RUN_NOTIFY,
 	RUN_OWNER,
@@ -125,6 +126,7 @@ static const char *const runnable_columns[RUN_NCOLUMNS] = {
 	[RUN_TIME_COLUMN] = "q.time_column::text",
 	[RUN_VALUE_COLUMN] = "q.value_column::text",
 	[RUN_KEY_COLUMN] = "q.key_column::text",
+	[RUN_KEY_VALUE] = "q.spec->>'keyValue'",
 	[RUN_CHAIN] = "q.chain",
 	[RUN_NOTIFY] = "q.options->>'notify'",
 	[RUN_OWNER] = "q.owner",
@@ -329,6 +331,25 @@ cq_catalog_lookup(const char *name, bool lock, Oid *owner)
 											&isnull));
 	return DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
 									   SPI_tuptable->tupdesc, 1, &isnull));
+}
+
+bool
+cq_catalog_find(const char *name, int32 *id)
+{
+	Oid argtypes[1] = {TEXTOID};
+	Datum values[1];
+	bool isnull;
+
+	values[0] = CStringGetTextDatum(name);
+	if (SPI_execute_with_args("SELECT id FROM cqstream.query WHERE name = $1",
+							  1, argtypes, values, NULL, true,
+							  1) != SPI_OK_SELECT)
+		elog(ERROR, "reading cqstream.query failed");
+	if (SPI_processed == 0)
+		return false;
+	*id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0],
+									  SPI_tuptable->tupdesc, 1, &isnull));
+	return true;
 }
 
 bool
@@ -665,6 +686,7 @@ cq_catalog_runnable(CqQuery **queries)
 		q->def.time_column = RunText(tup, desc, RUN_TIME_COLUMN);
 		q->def.value_column = RunText(tup, desc, RUN_VALUE_COLUMN);
 		q->def.key_column = RunText(tup, desc, RUN_KEY_COLUMN);
+		q->def.key_value = RunText(tup, desc, RUN_KEY_VALUE);
 		q->def.chain = RunText(tup, desc, RUN_CHAIN);
 		q->def.notify = RunText(tup, desc, RUN_NOTIFY);
 		q->def.owner = DatumGetObjectId(

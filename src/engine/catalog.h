@@ -110,6 +110,7 @@ typedef struct CqQueryRow
 	char *time_column;
 	char *value_column;
 	char *key_column; /* NULL: none */
+	char *key_value;  /* read only: spec.keyValue; NULL: every key */
 	Jsonb *spec;	  /* written only */
 	char *chain;	  /* transforms; position queries: the operation */
 	/* aggregates (docs/windows.md) */
@@ -183,6 +184,8 @@ extern int32 cq_catalog_lookup(const char *name, bool lock, Oid *owner);
  * current memory context) of query id, false if there is none; a reader
  * added to or removed from query id; a role removed from every query.
  */
+/* cq_catalog_find: the id of query name; false if there is none */
+extern bool cq_catalog_find(const char *name, int32 *id);
 extern bool cq_catalog_readers(int32 id, Oid *owner, ArrayType **readers);
 extern void cq_catalog_change_readers(int32 id, Oid reader, bool add);
 extern void cq_catalog_forget_reader(Oid reader);

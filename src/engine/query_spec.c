@@ -36,8 +36,9 @@
 #include "engine/window_json.h"
 #include "engine/worker.h"
 
-static bool
-IsValidQueryName(const char *name)
+/* The pattern of query names, shared with collection ids */
+bool
+cq_spec_valid_name(const char *name)
 {
 	size_t len = strlen(name);
 
@@ -58,7 +59,7 @@ IsValidQueryName(const char *name)
 static void
 CheckQueryName(const char *name)
 {
-	if (!IsValidQueryName(name))
+	if (!cq_spec_valid_name(name))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid query name \"%s\"", name),
@@ -299,6 +300,12 @@ cq_spec_canonical(const CqQueryDef *def)
 		escape_json(&buf, def->key_column);
 	else
 		appendStringInfoString(&buf, "null");
+	/* Only when given, so the specs of other queries stay as they were */
+	if (def->key_value)
+	{
+		appendStringInfoString(&buf, ", \"keyValue\": ");
+		escape_json(&buf, def->key_value);
+	}
 	appendStringInfoString(&buf, ", \"idColumn\": ");
 	escape_json(&buf, def->id_column);
 	AppendOptions(&buf, def);
@@ -342,6 +349,8 @@ BodyMember(CqQueryDef *def, const char *key, JsonbValue *v, bool *has_lateness)
 										  CQ_SPEC_HINT);
 	else if (strcmp(key, "idColumn") == 0)
 		def->id_column = cq_jsonb_string(v, key, true, "member", CQ_SPEC_HINT);
+	else if (strcmp(key, "keyValue") == 0)
+		def->key_value = cq_jsonb_string(v, key, true, "member", CQ_SPEC_HINT);
 	else if (strcmp(key, "options") == 0)
 	{
 		if (v->type == jbvNull)
@@ -410,6 +419,7 @@ CheckPositionBody(CqQueryDef *def, bool has_lateness)
 		: def->emit != NULL			   ? "emit"
 		: def->has_arg				   ? "arg"
 		: def->value_column != NULL	   ? "valueColumn"
+		: def->key_value != NULL	   ? "keyValue"
 									   : NULL;
 	const char *missing = def->operation == NULL ? "operation"
 		: def->time_column == NULL				 ? "timeColumn"

@@ -42,6 +42,7 @@ typedef struct CqQueryDef
 	char *time_column;
 	char *value_column;
 	char *key_column; /* NULL: none */
+	char *key_value;  /* NULL: every key; else only this key's rows */
 	char *id_column;  /* NULL: find it */
 	char *operation;  /* one operation or a chain */
 	bool has_arg;
@@ -70,6 +71,13 @@ typedef struct CqQueryDef
 	CqValueType value_type;
 	CqAggKind agg;
 } CqQueryDef;
+
+/*
+ * cq_spec_valid_name: a lowercase letter and at most
+ * CQ_QUERY_NAME_MAXLEN - 1 lowercase letters, digits or underscores (query
+ * names and collection ids)
+ */
+extern bool cq_spec_valid_name(const char *name);
 
 /* create_query: def (zeroed, name and source set) from the JSON body */
 extern void cq_spec_from_body(CqQueryDef *def, Jsonb *body);

@@ -36,6 +36,7 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
+#include "utils/typcache.h"
 
 #include "engine/source_check.h"
 
@@ -58,12 +59,12 @@ ColumnType(Relation rel, const char *colname, AttrNumber *attnum)
 }
 
 /*
- * IdSequence: the sequence that fills column attnum of rel, if it is an
- * identity column or its default is nextval() of a sequence it owns;
- * InvalidOid otherwise.
+ * cq_source_id_sequence: the sequence that fills column attnum of rel, if
+ * it is a bigint identity column or its default is nextval() of a sequence
+ * it owns; InvalidOid otherwise.
  */
-static Oid
-IdSequence(Relation rel, AttrNumber attnum)
+Oid
+cq_source_id_sequence(Relation rel, AttrNumber attnum)
 {
 	Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
 	Node *expr;
@@ -128,7 +129,7 @@ FindIdColumn(CqQueryDef *def, Relation rel)
 	if (def->id_column != NULL)
 	{
 		(void) ColumnType(rel, def->id_column, &attnum);
-		def->id_sequence = IdSequence(rel, attnum);
+		def->id_sequence = cq_source_id_sequence(rel, attnum);
 		if (!OidIsValid(def->id_sequence))
 			NoIdColumn(rel,
 					   psprintf("Column \"%s\" is not a bigint identity "
@@ -140,7 +141,7 @@ FindIdColumn(CqQueryDef *def, Relation rel)
 	}
 	for (int i = 0; i < desc->natts; i++)
 	{
-		Oid seq = IdSequence(rel, i + 1);
+		Oid seq = cq_source_id_sequence(rel, i + 1);
 
 		if (!OidIsValid(seq))
 			continue;
@@ -264,6 +265,41 @@ CheckPositionColumns(CqQueryDef *def, Relation rel, AttrNumber time_att,
 						 "vehicle id does.")));
 }
 
+/*
+ * CheckKeyValue: a query limited to one key (def->key_value) needs a key
+ * column whose type has an equality operator and reads the value (the
+ * worker compares the column with CAST(value AS its type), so "07" is
+ * the integer 7 but not the text "7").  Errors of the type's input
+ * function (22P02, ...) are the caller's.
+ */
+static void
+CheckKeyValue(CqQueryDef *def, Relation rel, AttrNumber key_att)
+{
+	Form_pg_attribute att;
+	TypeCacheEntry *tc;
+	Oid in;
+	Oid ioparam;
+
+	if (def->key_column == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a key value needs a key column"),
+				 errhint("Name the column the key value is compared with in "
+						 "\"keyColumn\".")));
+	att = TupleDescAttr(RelationGetDescr(rel), key_att - 1);
+	tc = lookup_type_cache(getBaseType(att->atttypid), TYPECACHE_EQ_OPR);
+	if (!OidIsValid(tc->eq_opr))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("key column \"%s\" of type %s has no equality "
+						"operator",
+						def->key_column, format_type_be(att->atttypid)),
+				 errdetail("A query limited to one key compares the key "
+						   "column with the key value.")));
+	getTypeInputInfo(att->atttypid, &in, &ioparam);
+	(void) OidInputFunctionCall(in, def->key_value, ioparam, att->atttypmod);
+}
+
 void
 cq_source_check(CqQueryDef *def)
 {
@@ -349,6 +385,8 @@ cq_source_check(CqQueryDef *def)
 					 errhint("The key column partitions the rows, as a "
 							 "sensor id does; leave it null for none.")));
 	}
+	if (def->key_value != NULL)
+		CheckKeyValue(def, rel, key_att);
 	FindIdColumn(def, rel);
 	CheckSequence(def->id_sequence, relname);
 

@@ -12,6 +12,7 @@
 #include "postgres.h"
 
 #include "engine/query_spec.h"
+#include "utils/relcache.h"
 
 /*
  * cq_source_check: the source exists (42P01) and is a plain or
@@ -23,5 +24,13 @@
  * until the end of the transaction.
  */
 extern void cq_source_check(CqQueryDef *def);
+
+/*
+ * cq_source_id_sequence: the sequence filling column attnum of rel if it
+ * can be a source's id column (a bigint identity column, or a bigint
+ * column whose default is nextval() of a sequence it owns), else
+ * InvalidOid.
+ */
+extern Oid cq_source_id_sequence(Relation rel, AttrNumber attnum);
 
 #endif /* CQSTREAM_SOURCE_CHECK_H */

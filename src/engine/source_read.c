@@ -24,6 +24,8 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
+#include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -33,6 +35,8 @@
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
+#include "utils/typcache.h"
 
 #include "engine/source_read.h"
 
@@ -86,9 +90,49 @@ SourceDestroy(DestReceiver *self)
 }
 
 /*
- * SourceSql: the statement that reads q's source, with parameters $1 (the
- * progress), $2 (the safe bound) and $3 (the limit).
+ * KeyFilter: for a query limited to one key, " AND key = CAST($4 AS
+ * type)" with the type's equality operator named by its schema (no
+ * operator of the search path's choosing); "" otherwise.  The planner
+ * folds the cast once per statement: rows of other keys cost the compare.
  */
+static const char *
+KeyFilter(const CqQuery *q)
+{
+	AttrNumber att;
+	Oid typ;
+	Oid eq;
+	HeapTuple tup;
+	Form_pg_operator op;
+	char *sql;
+
+	if (q->def.key_value == NULL || q->def.key_column == NULL)
+		return "";
+	att = get_attnum(q->def.source, q->def.key_column);
+	if (att == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("key column \"%s\" of query \"%s\" does not exist",
+						q->def.key_column, q->def.name)));
+	typ = get_atttype(q->def.source, att);
+	eq = lookup_type_cache(getBaseType(typ), TYPECACHE_EQ_OPR)->eq_opr;
+	if (!OidIsValid(eq) ||
+		!HeapTupleIsValid(
+			tup = SearchSysCache1(OPEROID, ObjectIdGetDatum(eq))))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_FUNCTION),
+				 errmsg("key column \"%s\" of query \"%s\" has no equality "
+						"operator",
+						q->def.key_column, q->def.name)));
+	op = (Form_pg_operator) GETSTRUCT(tup);
+	sql = psprintf(" AND %s OPERATOR(%s.%s) CAST($4 AS %s)",
+				   quote_identifier(q->def.key_column),
+				   quote_identifier(get_namespace_name(op->oprnamespace)),
+				   NameStr(op->oprname),
+				   format_type_extended(typ, -1, FORMAT_TYPE_FORCE_QUALIFY));
+	ReleaseSysCache(tup);
+	return sql;
+}
+
 /*
  * ValueExpr: column colname of q's source, quoted.  A numeric beyond
  * float8's range would make the cast raise, and the query fail for good
@@ -114,8 +158,9 @@ ValueExpr(const CqQuery *q, const char *colname)
 
 /*
  * SourceSql: the statement that reads q's source, with parameters $1 (the
- * progress), $2 (the safe bound) and $3 (the limit).  A position query
- * also reads its latitude, as a fifth column.
+ * progress), $2 (the safe bound), $3 (the limit) and $4 (the key value,
+ * text; for queries limited to one key).  A position query also reads
+ * its latitude, as a fifth column.
  */
 static char *
 SourceSql(const CqQuery *q, const char *source, const char *value_type)
@@ -137,10 +182,10 @@ SourceSql(const CqQuery *q, const char *source, const char *value_type)
 		appendStringInfo(&sql, ", (%s)::%s", ValueExpr(q, q->def.lat_column),
 						 value_type);
 	appendStringInfo(&sql,
-					 " FROM %s WHERE %s > $1 AND %s <= $2"
+					 " FROM %s WHERE %s > $1 AND %s <= $2%s"
 					 " ORDER BY %s LIMIT $3",
 					 source, quote_identifier(q->def.id_column),
-					 quote_identifier(q->def.id_column),
+					 quote_identifier(q->def.id_column), KeyFilter(q),
 					 quote_identifier(q->def.id_column));
 	return sql.data;
 }
@@ -158,16 +203,20 @@ cq_source_read(const CqQuery *q, const char *source, const char *value_type,
 	int gucnest;
 	int save_srr;
 
-	params = makeParamList(3);
-	for (int i = 0; i < 3; i++)
+	params = makeParamList(4);
+	for (int i = 0; i < 4; i++)
 	{
-		params->params[i].ptype = INT8OID;
+		params->params[i].ptype = i < 3 ? INT8OID : TEXTOID;
 		params->params[i].isnull = false;
 		params->params[i].pflags = PARAM_FLAG_CONST;
 	}
 	params->params[0].value = Int64GetDatum(q->state.last_source_id);
 	params->params[1].value = Int64GetDatum(q->bound);
 	params->params[2].value = Int64GetDatum(limit);
+	params->params[3].isnull = q->def.key_value == NULL;
+	params->params[3].value = q->def.key_value
+		? CStringGetTextDatum(q->def.key_value)
+		: (Datum) 0;
 
 	memset(&recv, 0, sizeof(recv));
 	recv.pub.receiveSlot = SourceReceive;

@@ -17,6 +17,11 @@
 #         as that role (a probe of the query's results run as the role,
 #         docs/relay.md "JSON Web Tokens").
 #
+#   gzip: as open, every stream asking for gzip (Accept-Encoding: gzip,
+#         sseload -z): the memory an idle compressed stream costs beside
+#         an uncompressed one (relay/gzip.c; target: the uncompressed
+#         figure stays at or under 4 kB).
+#
 # For each: 1,000 then 10,000 idle streams of one query; memory per idle
 # client = (RSS with the streams - RSS at start) / streams, and stream
 # opens per second = streams / the time until every one of them had its
@@ -115,12 +120,13 @@ TOKEN=$header.$claims.$sig
 
 declare -A R
 
-# run MODE: start the relay in MODE (open or jwt), measure, stop it
+# run MODE: start the relay in MODE (open, jwt or gzip), measure, stop it
 run()
 {
 	local mode=$1 port pid rss0 rss n path line secs ticks
-	local -a flags=(--max-clients=18000)
+	local -a flags=(--max-clients=18000) zflag=()
 	local user=${PGUSER:-postgres}
+	[ "$mode" != gzip ] || zflag=(-z)
 	path=/queries/bench_auth_q/stream
 	if [ "$mode" = jwt ]; then
 		user=bench_auth_login
@@ -147,7 +153,7 @@ run()
 	for n in "${COUNTS[@]}"; do
 		rm -f "$WORK/ready"
 		ticks=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
-		"${CLIENT_CPU[@]}" "$WORK/sseload" sub -n "$n" -c 100 -e 0 -t 600 \
+		"${CLIENT_CPU[@]}" "$WORK/sseload" sub -n "$n" -c 100 -e 0 -t 600 "${zflag[@]}" \
 			-r "$WORK/ready" "127.0.0.1:$port" "$path" >"$WORK/sub.out" \
 			2>"$WORK/sub.err" &
 		local cpid=$!
@@ -187,7 +193,7 @@ run()
 }
 
 status=0
-for mode in open jwt; do
+for mode in open jwt gzip; do
 	run "$mode" || status=1
 done
 
@@ -220,5 +226,16 @@ for n in "${COUNTS[@]}"; do
 done
 for n in "${COUNTS[@]}"; do
 	row "memory per idle client, $n (kB)" "${R[open.kb$n]:-}" "${R[jwt.kb$n]:-}" "<= 8 kB" "<= 8"
+done
+echo
+echo "Idle streams compressed (Accept-Encoding: gzip) beside uncompressed, same relay build (ratio: gzip / open)"
+# shellcheck disable=SC2059 # one format for the header and the rows
+printf "$ROWFMT" metric open gzip ratio target "met?"
+echo "-----------------------------------------+--------------+--------------+---------+--------------+------"
+for n in "${COUNTS[@]}"; do
+	row "memory per idle client, $n (kB)" "${R[open.kb$n]:-}" "${R[gzip.kb$n]:-}" "open <= 4 kB" ""
+done
+for n in "${COUNTS[@]}"; do
+	row "stream opens/s, $n streams" "${R[open.opens$n]:-}" "${R[gzip.opens$n]:-}" "" ""
 done
 exit "$status"

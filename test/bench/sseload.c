@@ -5,7 +5,7 @@
  *	  Server-Sent Events subscribers in one process, or an HTTP publisher
  *	  for nchan.
  *
- *	  sseload sub [-n N] [-c K] [-e E] [-t SEC] [-r FILE] HOST:PORT PATH
+ *	  sseload sub [-n N] [-c K] [-e E] [-t SEC] [-r FILE] [-z] HOST:PORT PATH
  *	  sseload pub [-m M] [-R RATE] [-w W] HOST:PORT PATH
  *
  *	  Both print one line of key=value pairs on stdout when they end.
@@ -135,6 +135,7 @@ static struct
 	uint64_t expect;
 	double timeout;
 	const char *ready_file;
+	bool gzip; /* -z: Accept-Encoding: gzip (idle memory, -e 0) */
 	Conn *conns;
 	int next;
 	int pending;
@@ -800,9 +801,10 @@ sub_main(void)
 		die("out of memory");
 	g.request_len = snprintf(g.request, sizeof(g.request),
 							 "GET %s HTTP/1.1\r\nHost: %s\r\n"
-							 "Accept: text/event-stream\r\n"
+							 "Accept: text/event-stream\r\n%s"
 							 "Cache-Control: no-cache\r\n\r\n",
-							 g.path, g.hostport);
+							 g.path, g.hostport,
+							 g.gzip ? "Accept-Encoding: gzip\r\n" : "");
 	if (g.request_len >= sizeof(g.request))
 		die("path too long");
 	g.start_us = now_micros();
@@ -970,7 +972,7 @@ usage(void)
 {
 	fprintf(stderr,
 			"usage: sseload sub [-n clients] [-c connecting] [-e events] "
-			"[-t seconds] [-r readyfile] HOST:PORT PATH\n"
+			"[-t seconds] [-r readyfile] [-z] HOST:PORT PATH\n"
 			"       sseload pub [-m messages] [-R rate] [-w window] "
 			"HOST:PORT PATH\n");
 	exit(2);
@@ -999,7 +1001,7 @@ main(int argc, char **argv)
 	g.timeout = 30;
 	g.messages = 1000;
 	g.window = 32;
-	while ((opt = getopt(argc, argv, "n:c:e:t:r:m:R:w:")) != -1)
+	while ((opt = getopt(argc, argv, "n:c:e:t:r:m:R:w:z")) != -1)
 	{
 		switch (opt)
 		{
@@ -1026,6 +1028,10 @@ main(int argc, char **argv)
 				break;
 			case 'w':
 				g.window = atoi(optarg);
+				break;
+			case 'z':
+				/* Ask for gzip (idle memory only: bodies are not decoded) */
+				g.gzip = true;
 				break;
 			default:
 				usage();

@@ -307,15 +307,16 @@ cqf_libfuzzer()
 		cq_fail "clang for libFuzzer" "install Debian's clang and libclang-rt-14-dev"
 		return 0
 	fi
-	jflags=$(pkg-config --cflags jansson libjwt libcrypto)
-	jlibs=$(pkg-config --libs jansson libjwt libcrypto)
+	jflags=$(pkg-config --cflags jansson libjwt libcrypto libevent zlib)
+	jlibs=$(pkg-config --libs jansson libjwt libcrypto libevent zlib)
 	# shellcheck disable=SC2086 # flag lists
 	if clang -std=gnu11 -g -O1 -Wall -Wextra -Werror \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 		-I"$CQ_ROOT/relay" -I"$CQ_ROOT/src" $jflags -o "$bin" \
 		"$CQF_DIR/relay_units_fuzz.c" "$CQ_ROOT/relay/sse.c" \
 		"$CQ_ROOT/relay/payload.c" "$CQ_ROOT/relay/names.c" \
-		"$CQ_ROOT/relay/webtoken.c" $jlibs \
+		"$CQ_ROOT/relay/webtoken.c" "$CQ_ROOT/relay/gzip.c" \
+		"$CQ_ROOT/relay/tpvalue.c" $jlibs \
 		>"$CQF_OUT/libfuzzer-build.log" 2>&1; then
 		cq_pass "relay_units_fuzz builds (clang, libFuzzer, ASan, UBSan)"
 	else
@@ -337,6 +338,11 @@ cqf_libfuzzer()
 		relay-fuzz-secret-0123456789abcdefghij \
 		'{"role":"alice","app":{"role":"bob"},"exp":1800000000,"aud":["a"]}')" \
 		>"$corpus/webtoken"
+	printf '\006deflate, gzip;q=0.5, *;q=0' >"$corpus/accept"
+	printf '\007retry: 2000\n\n\000id: 1\nevent: instant\ndata: {"id":1,"v":2}\n\n\000id: 2\nevent: instant\ndata: {"id":2,"v":3}\n\n' \
+		>"$corpus/gzip"
+	printf '\010{"datetimes":["2026-12-06T12:00:00Z","2026-12-06T12:00:01.5+01:00"],"values":[1,"a"],"interpolation":"Step"}' \
+		>"$corpus/tpvalue"
 	"$bin" -max_total_time="$seconds" -seed="$CQF_SEED" -rss_limit_mb=2048 \
 		-artifact_prefix="$CQF_OUT/libfuzzer-" -print_final_stats=1 "$corpus" \
 		>"$CQF_OUT/libfuzzer.log" 2>&1 || rc=$?

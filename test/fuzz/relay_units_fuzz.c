@@ -25,7 +25,16 @@
  *		statuses for any token and claim path, a role of 1 to
  *		JWT_ROLE_MAX bytes when it accepts one (the seed is a token signed
  *		with the target's secret, so mutations reach past the signature
- *		only through libjwt's and the claims' parsing).
+ *		only through libjwt's and the claims' parsing);
+ *	  - gzip_accepts (relay/gzip.c) never accepts a header that names
+ *		"gzip;q=0", whatever comes before it;
+ *	  - a gzip stream (gzip_stream_round) of rounds cut at NUL bytes:
+ *		after each round, zlib's own inflate has decoded exactly the bytes
+ *		given so far (each round is flushed), and after the last, the
+ *		gzip member ends with a trailer zlib accepts (CRC-32, length);
+ *	  - tpvalue_parse and tpvalue_values (relay/tpvalue.c) give a message
+ *		whenever they refuse, and array literals in braces when they
+ *		accept.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -33,9 +42,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
+#include "gzip.h"
 #include "names.h"
 #include "payload.h"
 #include "sse.h"
+#include "tpvalue.h"
 #include "webtoken.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -324,6 +337,129 @@ FuzzWebToken(const uint8_t *p, const uint8_t *end)
 	free(path);
 }
 
+/* An Accept-Encoding value, and the same with "gzip;q=0" after it */
+static void
+FuzzAcceptEncoding(const uint8_t *p, const uint8_t *end)
+{
+	char *h = Piece(&p, end);
+	size_t n = strlen(h);
+	char *refused = malloc(n + 16);
+
+	REQUIRE(refused != NULL);
+	(void) gzip_accepts(h);
+	memcpy(refused, h, n);
+	memcpy(refused + n, ",gzip;q=0", 10);
+	REQUIRE(!gzip_accepts(refused));
+	free(refused);
+	free(h);
+}
+
+/* Inflate what z has been given into out; false on a zlib error */
+static bool
+InflateAll(z_stream *z, StrBuf *out, bool *ended)
+{
+	unsigned char buf[4096];
+
+	do
+	{
+		int rc;
+
+		z->next_out = buf;
+		z->avail_out = sizeof(buf);
+		rc = inflate(z, Z_SYNC_FLUSH);
+		if (rc == Z_STREAM_END)
+			*ended = true;
+		else if (rc != Z_OK && rc != Z_BUF_ERROR)
+			return false;
+		strbuf_append(out, buf, sizeof(buf) - z->avail_out);
+	} while (z->avail_out == 0);
+	return true;
+}
+
+/* Rounds cut at NUL bytes through one gzip stream, decoded by zlib */
+static void
+FuzzGzipStream(const uint8_t *p, const uint8_t *end)
+{
+	GzipStream *gz = gzip_stream_new();
+	struct evbuffer *buf = evbuffer_new();
+	z_stream z;
+	StrBuf given;
+	StrBuf got;
+	bool ended = false;
+
+	REQUIRE(buf != NULL);
+	memset(&z, 0, sizeof(z));
+	REQUIRE(inflateInit2(&z, 15 + 16) == Z_OK);
+	strbuf_init(&given);
+	strbuf_init(&got);
+	for (;;)
+	{
+		bool last = p >= end;
+		char *round = Piece(&p, end);
+		size_t n = strlen(round);
+		unsigned char *out;
+		size_t len;
+
+		strbuf_append(&given, round, n);
+		evbuffer_add(buf, round, n);
+		REQUIRE(gzip_stream_round(gz, buf, last));
+		len = evbuffer_get_length(buf);
+		out = evbuffer_pullup(buf, -1);
+		z.next_in = out;
+		z.avail_in = (uInt) len;
+		REQUIRE(len == 0 || InflateAll(&z, &got, &ended));
+		evbuffer_drain(buf, len);
+		/* Flushed: everything given so far has been decoded */
+		REQUIRE(got.len == given.len &&
+				(got.len == 0 || memcmp(got.data, given.data, got.len) == 0));
+		free(round);
+		if (last)
+			break;
+		REQUIRE(!ended);
+	}
+	REQUIRE(ended && z.avail_in == 0);
+	inflateEnd(&z);
+	strbuf_free(&given);
+	strbuf_free(&got);
+	evbuffer_free(buf);
+	gzip_stream_free(gz);
+}
+
+/* A TemporalPrimitiveValue body, then its values as each type */
+static void
+FuzzTpValue(const uint8_t *p, const uint8_t *end)
+{
+	static const char *const columns[] = {"double precision", "bigint", "text",
+										  "boolean", "smallint"};
+	static const TpType types[] = {TP_REAL, TP_INT, TP_TEXT, TP_BOOL, TP_INT};
+	char msg[TPVALUE_MSG_MAX];
+	TpValue tp;
+
+	msg[0] = '\0';
+	if (!tpvalue_parse(&tp, (const char *) p, (size_t) (end - p), msg))
+	{
+		REQUIRE(msg[0] != '\0');
+		return;
+	}
+	REQUIRE(tp.n >= 1 && tp.datetimes.len >= 2 &&
+			tp.datetimes.data[0] == '{' &&
+			tp.datetimes.data[tp.datetimes.len - 1] == '}');
+	for (int i = 0; i < 5; i++)
+	{
+		StrBuf out;
+
+		strbuf_init(&out);
+		msg[0] = '\0';
+		if (tpvalue_values(&tp, types[i], columns[i], &out, msg))
+			REQUIRE(out.len >= 2 && out.data[0] == '{' &&
+					out.data[out.len - 1] == '}');
+		else
+			REQUIRE(msg[0] != '\0');
+		strbuf_free(&out);
+	}
+	tpvalue_free(&tp);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -331,7 +467,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size == 0)
 		return 0;
-	switch (data[0] % 6)
+	switch (data[0] % 9)
 	{
 		case 0:
 			FuzzCursor(data + 1, end);
@@ -348,8 +484,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 4:
 			FuzzGlob(data + 1, end);
 			break;
-		default:
+		case 5:
 			FuzzWebToken(data + 1, end);
+			break;
+		case 6:
+			FuzzAcceptEncoding(data + 1, end);
+			break;
+		case 7:
+			FuzzGzipStream(data + 1, end);
+			break;
+		default:
+			FuzzTpValue(data + 1, end);
 			break;
 	}
 	return 0;

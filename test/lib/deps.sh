@@ -24,6 +24,7 @@ CQ_DEB_PACKAGES=(
 	libpq-dev                # relay: client library
 	libjwt-dev               # relay: JWT verification
 	libssl-dev               # relay: public keys of --jwt-key (libcrypto)
+	zlib1g-dev               # relay: gzip content coding
 	pkgconf                  # relay build: pkg-config for libevent, jansson, libpq
 	curl                     # relay tests: raw SSE bytes
 	chromium                 # relay and dashboard tests: a real browser

@@ -143,7 +143,10 @@ function metric(text, name) {
     `${m0.status} ${m0.headers.get('content-type')} missing ${show(missing)}`);
   // Replay the whole log of one query, counting ids, then look again
   const ac = new AbortController();
-  const res = await fetch(`${base}/queries/${replayQuery}/stream?last_event_id=${replayFrom}`, { signal: ac.signal });
+  // identity: bytes_out counts the bytes written, compressed ones under gzip
+  // (which fetch asks for by default)
+  const res = await fetch(`${base}/queries/${replayQuery}/stream?last_event_id=${replayFrom}`,
+    { signal: ac.signal, headers: { 'Accept-Encoding': 'identity' } });
   const reader = res.body.getReader();
   const dec = new TextDecoder();
   let buf = '';

@@ -8,9 +8,11 @@
 //     (schema and $refs), with a non-empty paths object
 //   node ogc.mjs has-paths API_FILE PATH...
 //     every PATH (a template: /queries/{name}) is a path of the document
-//     with a get operation
+//     with an operation (get, or post for the ingest route)
 //   node ogc.mjs list-paths API_FILE
 //     prints the document's paths, one a line
+//   node ogc.mjs list-ops API_FILE
+//     prints "METHOD PATH" for each operation of the document, one a line
 //   node ogc.mjs landing FILE
 //     a landing page: title, description, and links with rel self,
 //     conformance, service-desc (href /api, the OpenAPI 3.0 media type)
@@ -49,11 +51,18 @@ if (cmd === "validate") {
 	console.log(`OpenAPI ${doc.openapi}, ${Object.keys(doc.paths).length} paths`);
 } else if (cmd === "has-paths") {
 	const doc = read();
-	const missing = rest.filter((p) => !doc.paths?.[p]?.get);
+	const ops = ["get", "post", "put", "patch", "delete"];
+	const missing = rest.filter((p) => !ops.some((m) => doc.paths?.[p]?.[m]));
 	if (missing.length > 0)
-		fail(`not in the document (with get): ${missing.join(" ")}`);
+		fail(`not in the document (with an operation): ${missing.join(" ")}`);
 } else if (cmd === "list-paths") {
 	console.log(Object.keys(read().paths ?? {}).join("\n"));
+} else if (cmd === "list-ops") {
+	// "METHOD PATH" for each operation: a POST-only route is routed too
+	const methods = ["get", "post", "put", "patch", "delete"];
+	const ops = Object.entries(read().paths ?? {}).flatMap(([p, item]) =>
+		methods.filter((m) => item[m]).map((m) => `${m.toUpperCase()} ${p}`));
+	console.log(ops.join("\n"));
 } else if (cmd === "landing") {
 	const doc = read();
 	if (typeof doc.title !== "string" || typeof doc.description !== "string")
@@ -81,5 +90,5 @@ if (cmd === "validate") {
 	if (JSON.stringify(want) !== JSON.stringify(have))
 		fail(`conformsTo is ${JSON.stringify(got)}`);
 } else {
-	fail(`usage: ogc.mjs validate|has-paths|list-paths|landing|conformance FILE ...`);
+	fail(`usage: ogc.mjs validate|has-paths|list-paths|list-ops|landing|conformance FILE ...`);
 }

@@ -136,30 +136,41 @@ cqo_api()
 # templates, one a line
 cqo_exercised()
 {
-	grep -rhoE "(^|[\"' =:0-9}])/(queries|stream|healthz|metrics|conformance|api)[^\"' ?&#\`:|]*" \
+	grep -rhoE "(^|[\"' =:0-9}])/(queries|stream|healthz|metrics|conformance|api|collections)[^\"' ?&#\`:|]*" \
 		"$CQ_ROOT"/test/relay "$CQ_ROOT"/test/failover "$CQ_ROOT"/test/demo \
 		"$CQ_ROOT"/test/security 2>/dev/null |
 		sed -E -e 's|^[^/]*||' -e 's|[,:.;)]+$||' \
 			-e 's|^/queries/[^/]+/stream$|/queries/{name}/stream|' \
-			-e 's|^/queries/[^/]+$|/queries/{name}|' -e 's|^/queries/$|/queries|' |
+			-e 's|^/queries/[^/]+$|/queries/{name}|' -e 's|^/queries/$|/queries|' \
+			-e 's|^/collections/[^/]+|/collections/{collectionId}|' \
+			-e 's|/items/[^/]+/tproperties/[^/]+/queries|/items/{featureId}/tproperties/{pname}/queries|' \
+			-e 's|(/tproperties/[{]pname[}])/queries/[^/]+|\1/queries/{queryId}|' \
+			-e 's|/items/[^/{]+/tproperties/[^/]+$|/items/{featureId}/tproperties/{pname}|' \
+			-e 's|/items/[{]fid[}]/tproperties/[^/]+$|/items/{featureId}/tproperties/{pname}|' |
 		LC_ALL=C sort -u
 	echo /
 }
 
-# cqo_routed: every path of the document is a route of the relay (with
-# the token, so only an unknown path would be 404)
+# cqo_routed: every operation of the document is a route of the relay
+# (with the token, so only an unknown path would be 404, an unknown
+# method 405); path parameters are replaced by some_q
 cqo_routed()
 {
-	local p bad='' list
-	list=$(node "$CQO_MJS" list-paths "$CQO_STATE/api.json") || return 1
+	local m p q bad='' list
+	list=$(node "$CQO_MJS" list-ops "$CQO_STATE/api.json") || return 1
 	[ -n "$list" ] || {
 		echo "the document has no paths"
 		return 1
 	}
-	while read -r p; do
-		cqo_get tok "${p//\{name\}/some_q}" -H "Authorization: Bearer $CQO_TOKEN"
+	while read -r m p; do
+		q=${p//\{name\}/some_q}
+		q=${q//\{queryId\}/some_q}
+		q=${q//\{collectionId\}/some_c}
+		q=${q//\{featureId\}/f1}
+		q=${q//\{pname\}/v}
+		cqo_get tok "$q" -X "$m" -H "Authorization: Bearer $CQO_TOKEN"
 		case $CQO_CODE in
-			404 | 405 | 000) bad="$bad $p:$CQO_CODE" ;;
+			404 | 405 | 000) bad="$bad $m:$p:$CQO_CODE" ;;
 		esac
 	done <<<"$list"
 	[ -z "$bad" ] || {

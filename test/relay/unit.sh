@@ -108,6 +108,7 @@ cq_relay_unit_tests()
 	cq_relay_expect "config: default max-requests" "max-requests = 1024" --
 	cq_relay_expect "config: default max-topics" "max-topics = 10000" --
 	cq_relay_expect "config: default max-db-queue" "max-db-queue = 1000" --
+	cq_relay_expect "config: default max-ingest-bytes" "max-ingest-bytes = 1048576" --
 	cq_relay_expect "config: no allowed-hosts list by default" "allowed-hosts =" --
 	cq_relay_expect "config: allowed-hosts from the environment" \
 		"allowed-hosts = dash.example,relay.example:8443" \
@@ -239,7 +240,8 @@ cq_relay_unit_tests()
 
 	# Refusals: exit 2 and a message naming where the value came from
 	for opt in heartbeat retry max-clients client-buffer replay-limit \
-		request-timeout max-requests max-topics max-db-queue replica-poll; do
+		request-timeout max-requests max-topics max-db-queue replica-poll \
+		max-ingest-bytes; do
 		cq_relay_refused "config: --$opt=abc refused" "--$opt.*abc" \
 			-- --"$opt"=abc
 		cq_relay_refused "config: --$opt=0 refused" "--$opt" -- --"$opt"=0
@@ -295,7 +297,7 @@ cq_relay_unit_tests()
 	for opt in db listen cors-origin heartbeat retry max-clients \
 		client-buffer replay-limit token token-file allowed-hosts \
 		request-timeout max-requests max-topics max-db-queue config \
-		print-config; do
+		max-ingest-bytes print-config; do
 		grep -q -- "--$opt" "$CQ_TMP/relay-unit.out" || missing+=" $opt"
 	done
 	if [ "$CQ_RELAY_RC" -eq 0 ] && [ -z "$missing" ] &&

@@ -498,6 +498,35 @@ test_latency()
 	fi
 }
 
+# A query limited to one key ("keyValue"): only that key's rows are read
+# (rows_processed) and give results; an integer key reads "07" as 7; a
+# query over every key is the clock.
+test_key_filter()
+{
+	cqw_table kf ", n integer"
+	cqw_sql "SELECT cqstream.create_query('kf_one', 'kf', '{\"operation\": \"mul\", \"arg\": 2, \"timeColumn\": \"t\", \"valueColumn\": \"v\", \"keyColumn\": \"k\", \"keyValue\": \"s1\"}')" >/dev/null
+	cqw_sql "SELECT cqstream.create_query('kf_int', 'kf', '{\"aggregation\": \"COUNT\", \"window\": {\"type\": \"COUNT\", \"size\": 2}, \"timeColumn\": \"t\", \"valueColumn\": \"v\", \"keyColumn\": \"n\", \"keyValue\": \"07\"}')" >/dev/null
+	cqw_sql "SELECT cqstream.create_transform('kf_all', 'kf', 't', 'v', 'abs', key_column => 'k')" >/dev/null
+	# keys s1, s2, s10 and n 7, 8, 70 in turn: 40 rows each
+	cqw_sql "INSERT INTO kf (k, n, v) SELECT (ARRAY['s1','s2','s10'])[g % 3 + 1], (ARRAY[7,8,70])[g % 3 + 1], g FROM generate_series(1, 120) g" >/dev/null
+	if ! cq_wait_for "$(cq_state_sql kf_all rows_processed)" 120 30; then
+		cq_fail "key filter: the clock query processed the rows"
+		return 0
+	fi
+	cq_wait_for "$(cq_state_sql kf_one results_emitted)" 40 20 || true
+	cqw_check "key filter: rows of one text key read, and only those" \
+		"$(cq_state_sql kf_one rows_processed)" 40
+	cqw_check "key filter: one result per row of that key, every one keyed s1" \
+		"SELECT count(*) || ' ' || count(*) FILTER (WHERE payload::jsonb->>'key' = 's1') || ' ' || sum((payload::jsonb->>'value')::float8) FROM cqstream.result r JOIN cqstream.query q ON q.id = r.query_id WHERE q.name = 'kf_one'" \
+		"40 40 $(cqw_sql "SELECT sum(v * 2) FROM kf WHERE k = 's1'")"
+	cq_wait_for "$(cq_state_sql kf_int results_emitted)" 20 20 || true
+	cqw_check "key filter: integer key \"07\" is 7 (count windows of its 40 rows)" \
+		"SELECT count(*) || ' ' || count(*) FILTER (WHERE payload::jsonb->>'key' = '7' AND (payload::jsonb->>'value')::int = 2) FROM cqstream.result r JOIN cqstream.query q ON q.id = r.query_id WHERE q.name = 'kf_int'" \
+		"20 20"
+	cqw_check "key filter: the query over every key saw all rows" \
+		"$(cq_state_sql kf_all results_emitted)" 120
+}
+
 cq_worker_tests()
 {
 	if cq_cluster_start worker "cqstream.poll_interval = 10" \
@@ -525,6 +554,7 @@ cq_worker_tests()
 	test_out_of_order
 	test_partition_writer
 	test_pause_resume
+	test_key_filter
 	test_failing_query
 	test_latency
 	test_crash

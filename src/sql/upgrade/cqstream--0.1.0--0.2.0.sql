@@ -470,6 +470,70 @@ CREATE FUNCTION cqstream.window_aggregate(t public.tint, aggregation text,
 COMMENT ON FUNCTION cqstream.window_aggregate(public.tint, text, cqstream.window) IS
 	'aggregate (COUNT, SUM, AVG, MIN, MAX) the stored instants of a tint over windows, as for a tfloat';
 
+-- src/sql/84_collection.sql (new in 0.2.0): collections, for the relay's
+-- OGC API /collections (branch ogcq)
+/*
+ * Collections (src/engine/collection.c): source tables published as OGC
+ * API - Moving Features collections, for the relay's /collections.  A
+ * collection is a table with a time column and a key column (the feature
+ * id); its other columns of a number, text or boolean type are its
+ * temporal properties.  Only members of the table owner's role register
+ * or drop one; cqstream.collections() shows each role the collections
+ * whose table it may read.  The functions are plain C: they check as the
+ * calling user and write the catalog as the extension's owner.
+ */
+CREATE TABLE cqstream.collection (
+	id text PRIMARY KEY CHECK (id ~ '^[a-z][a-z0-9_]{0,46}$'),
+	source regclass NOT NULL,
+	time_column name NOT NULL,
+	key_column name NOT NULL,
+	title text,
+	description text,
+	owner regrole NOT NULL,	-- the table's owner at registration
+	created timestamptz NOT NULL DEFAULT now()
+);
+REVOKE ALL ON cqstream.collection FROM PUBLIC;
+-- Which table a collection publishes is no secret (pg_class shows every
+-- table): the relay checks a query's path with these columns, also for a
+-- role that may read the query's results but not its table.
+GRANT SELECT (id, source, time_column, key_column) ON cqstream.collection
+	TO PUBLIC;
+COMMENT ON TABLE cqstream.collection IS
+	'source tables published as OGC API collections (written by the cqstream API only)';
+-- kept by pg_dump: see 89_dump.sql
+
+CREATE FUNCTION cqstream.create_collection(id text, source regclass,
+		time_column name, key_column name, title text DEFAULT NULL,
+		description text DEFAULT NULL)
+	RETURNS void
+	AS 'MODULE_PATHNAME', 'cq_create_collection'
+	LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION cqstream.create_collection(text, regclass, name, name, text, text) IS
+	'publish source as an OGC API collection: key_column holds the feature ids, the other number, text and boolean columns are temporal properties (members of the table owner''s role only)';
+
+CREATE FUNCTION cqstream.drop_collection(id text)
+	RETURNS void
+	AS 'MODULE_PATHNAME', 'cq_drop_collection'
+	LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION cqstream.drop_collection(text) IS
+	'stop publishing a collection; its table and queries stay (members of the table owner''s role only)';
+
+CREATE FUNCTION cqstream.collections()
+	RETURNS TABLE (id text, title text, description text, source regclass,
+		time_column name, key_column name, key_type regtype,
+		properties jsonb, owner regrole)
+	AS 'MODULE_PATHNAME', 'cq_collections'
+	LANGUAGE C STABLE STRICT PARALLEL UNSAFE ROWS 10;
+COMMENT ON FUNCTION cqstream.collections() IS
+	'the collections whose table the current user may read, with their temporal properties ([{"name", "type": TReal, TInt, TText or TBool, "columnType"}]) among the columns it may read';
+CREATE FUNCTION cqstream.can_read_query(name text)
+	RETURNS boolean
+	AS 'MODULE_PATHNAME', 'cq_can_read_query'
+	LANGUAGE C STABLE STRICT PARALLEL UNSAFE;
+COMMENT ON FUNCTION cqstream.can_read_query(text) IS
+	'whether the current user may read the results of the named query (NULL: no such query): a member of its owner''s role or of a role granted read';
+SELECT pg_catalog.pg_extension_config_dump('cqstream.collection', '');
+
 -- ---------------------------------------------------------------------
 -- Position queries (issue 18, engine slice): kind 'position', the per-key
 -- state of their lifted operations, create_position_query.  Same as

@@ -407,9 +407,6 @@ suite_relay_ogc()
 	cq_relay_ogc_tests
 }
 
-# hostile: a role with a login and no grants attacks each input path;
-# everything it tries fails with a clear error and the owners' queries
-# keep processing (test/security/hostile.sh).
 # failover: pg_auto_failover on loopback, SIGKILL of the primary under
 # writers, a relay and a client; no result lost, repeated or reused
 # (test/failover/failover.sh).
@@ -436,6 +433,9 @@ suite_relay_replica()
 	cq_relay_replica_tests
 }
 
+# hostile: a role with a login and no grants attacks each input path;
+# everything it tries fails with a clear error and the owners' queries
+# keep processing (test/security/hostile.sh).
 suite_hostile()
 {
 	cq_require build || return 0

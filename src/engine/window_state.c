@@ -316,21 +316,28 @@ Advance(Merge *m)
 }
 
 /*
- * The key of the next stored window, into *key (NULL: the NULL key);
- * false when none is left.  After the current chunk, the one ahead.
+ * The key of the current chunk's next window, into *key (NULL: the NULL
+ * key); false when the chunk has none left.
  */
+static bool
+CurKey(Merge *m, const text **key)
+{
+	if (!m->have_cur || m->cur_next >= m->cur.n)
+		return false;
+	*key = m->cur.keynulls[m->cur_next]
+		? NULL
+		: DatumGetTextPP(m->cur.keys[m->cur_next]);
+	return true;
+}
+
+/* The key of the next stored window: the current chunk's, or ahead's */
 static bool
 NextStoredKey(Merge *m, const text **key)
 {
-	if (m->have_cur && m->cur_next < m->cur.n)
-		*key = m->cur.keynulls[m->cur_next]
-			? NULL
-			: DatumGetTextPP(m->cur.keys[m->cur_next]);
-	else if (m->ahead != NULL)
-		*key = m->ahead_key;
-	else
-		return false;
-	return true;
+	if (CurKey(m, key))
+		return true;
+	*key = m->ahead_key;
+	return m->ahead != NULL;
 }
 
 /* Is the current chunk's next window one of the current key's? */
@@ -339,12 +346,7 @@ CurHasKey(Merge *m)
 {
 	const text *k;
 
-	if (!m->have_cur || m->cur_next >= m->cur.n)
-		return false;
-	k = m->cur.keynulls[m->cur_next]
-		? NULL
-		: DatumGetTextPP(m->cur.keys[m->cur_next]);
-	return cq_stream_key_cmp(k, m->op->key) == 0;
+	return CurKey(m, &k) && cq_stream_key_cmp(k, m->op->key) == 0;
 }
 
 /* Load the current chunk's next window into the operator's current key */
@@ -775,10 +777,7 @@ cq_window_state_merge(CqStreamOp *op, int32 query_id)
 				LoadWindow(&m);
 		}
 		else
-		{
-			cq_stream_key_begin(op, rkey, 0);
-			m.changed = true; /* a new key */
-		}
+			cq_stream_key_begin(op, rkey, 0); /* a new key: its rows fold */
 
 		/* the key's rows */
 		e = b;

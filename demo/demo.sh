@@ -6,17 +6,21 @@
 # installs cqstream and its relay, starts a throwaway PostgreSQL with
 # shared_preload_libraries = 'cqstream', creates the sample source
 # `readings` with its example queries (demo/demo.sql), feeds it a generated
-# stream of sensor readings and starts cqstream-relay, then prints the URL
-# of the live dashboard.  Ctrl-C (or --duration) stops everything and
+# stream of sensor readings, drives simulated vehicles round the streets
+# of a city (table `fixes`, with position and speed queries for the
+# dashboard's map) and starts cqstream-relay, then prints the URL of the
+# live dashboard.  Ctrl-C (or --duration) stops everything and
 # removes the cluster.
 #
 # Usage: demo/demo.sh [--port N] [--host H] [--rate N] [--sensors N]
-#                     [--duration SEC] [--no-build]
+#                     [--vehicles N] [--duration SEC] [--no-build]
 #   --port N        relay port (CQ_DEMO_PORT; default: the first free port
 #                   from 8787)
 #   --host H        relay listen address (CQ_DEMO_HOST; default 127.0.0.1)
 #   --rate N        rows per second fed into readings (CQ_DEMO_RATE; 50)
 #   --sensors N     sensors s1..sN (CQ_DEMO_SENSORS; 8)
+#   --vehicles N    vehicles v1..vN, one fix each a second into fixes
+#                   (CQ_DEMO_VEHICLES; 20)
 #   --duration SEC  stop by itself after SEC seconds (CQ_DEMO_DURATION;
 #                   default: until Ctrl-C)
 #   --no-build      neither install packages nor build (CQ_DEMO_NO_BUILD=1);
@@ -29,11 +33,11 @@
 # It reuses the test harness's helpers (test/lib): the package list and
 # installer, the build lock, and cq_cluster_start, which gives a cluster on
 # a free port that runs as `postgres` when we are root.  Everything lives
-# in one mktemp directory; the EXIT trap stops the relay, the feeder and the
+# in one mktemp directory; the EXIT trap stops the relay, the feeders and the
 # cluster and removes the directory, however the script ends.  The lines
 # printed once everything runs (`dashboard:`, `stream:`, `psql:`,
 # `cluster:`) are stable, so scripts such as test/demo/dashboard.sh can
-# read them.  The script keeps watching its children: if the relay or the
+# read them.  The script keeps watching its children: if the relay or a
 # feeder dies, it says so and exits non-zero rather than leaving a
 # dashboard that silently stopped moving.
 set -euo pipefail
@@ -45,6 +49,7 @@ port=${CQ_DEMO_PORT:-}
 host=${CQ_DEMO_HOST:-127.0.0.1}
 rate=${CQ_DEMO_RATE:-50}
 sensors=${CQ_DEMO_SENSORS:-8}
+vehicles=${CQ_DEMO_VEHICLES:-20}
 duration=${CQ_DEMO_DURATION:-}
 no_build=${CQ_DEMO_NO_BUILD:-0}
 dbname=cqstream_demo
@@ -72,6 +77,8 @@ while [ "$#" -gt 0 ]; do
 		--rate=*) rate=${1#*=} ;;
 		--sensors) sensors=${2:?--sensors needs a value}; shift ;;
 		--sensors=*) sensors=${1#*=} ;;
+		--vehicles) vehicles=${2:?--vehicles needs a value}; shift ;;
+		--vehicles=*) vehicles=${1#*=} ;;
 		--duration) duration=${2:?--duration needs a value}; shift ;;
 		--duration=*) duration=${1#*=} ;;
 		--no-build) no_build=1 ;;
@@ -91,6 +98,7 @@ need_count()
 need_count port "$port"
 need_count rate "$rate"
 need_count sensors "$sensors"
+need_count vehicles "$vehicles"
 need_count duration "$duration"
 
 # Everything of this run, removed by the EXIT trap.  common.sh makes its
@@ -100,19 +108,20 @@ demo_tmp=$(mktemp -d /tmp/cqstream-demo.XXXXXX)
 chmod 755 "$demo_tmp"
 relay_pid=
 feed_pid=
+drive_pid=
 cleaned=0
 
-# cleanup: stop the relay, the feeder and the cluster; remove demo_tmp.
+# cleanup: stop the relay, the feeders and the cluster; remove demo_tmp.
 # Safe to call twice and from any state.
 cleanup()
 {
 	[ "$cleaned" -eq 0 ] || return 0
 	cleaned=1
 	local pid
-	for pid in $relay_pid $feed_pid; do
+	for pid in $relay_pid $feed_pid $drive_pid; do
 		kill -TERM "$pid" 2>/dev/null || true
 	done
-	for pid in $relay_pid $feed_pid; do
+	for pid in $relay_pid $feed_pid $drive_pid; do
 		wait "$pid" 2>/dev/null || true
 	done
 	if declare -F cq_cluster_stop_all >/dev/null; then
@@ -204,6 +213,11 @@ setsid "${psql[@]}" -c "SET client_connection_check_interval = '1s'" \
 	-c "CALL demo_feed($rate, $sensors)" \
 	>"$CQ_TMP/feed.log" 2>&1 &
 feed_pid=$!
+# The second feeder, the vehicles: the same way, a procedure of demo.sql.
+setsid "${psql[@]}" -c "SET client_connection_check_interval = '1s'" \
+	-c "CALL demo_drive($vehicles)" \
+	>"$CQ_TMP/drive.log" 2>&1 &
+drive_pid=$!
 
 # ---------------------------------------------------------------------------
 # Relay
@@ -254,7 +268,8 @@ fi
 base="http://$url_host:$port"
 cat <<EOF
 
-cqstream demo: $rate rows/s over $sensors sensors into table readings
+cqstream demo: $rate rows/s over $sensors sensors into table readings,
+               $vehicles vehicles' positions (1/s each) into table fixes
 queries: $("${psql[@]}" -At -c "SELECT string_agg(name, ' ' ORDER BY created, name) FROM cqstream.queries")
 
 dashboard: $base/
@@ -285,6 +300,11 @@ while [ -z "$end" ] || [ "$SECONDS" -lt "$end" ]; do
 		tail -n 20 "$CQ_TMP/feed.log" >&2
 		feed_pid=
 		die "the feeder stopped"
+	fi
+	if ! kill -0 "$drive_pid" 2>/dev/null; then
+		tail -n 20 "$CQ_TMP/drive.log" >&2
+		drive_pid=
+		die "the vehicles' feeder stopped"
 	fi
 	# In the background, so that a signal is handled at once.
 	sleep 1 &

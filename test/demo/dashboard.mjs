@@ -3,7 +3,8 @@
 // usage: node dashboard.mjs BASE QUERIES SCREENSHOT [RELAY_BIN CONNINFO PORT]
 //   BASE        the demo relay, http://127.0.0.1:PORT
 //   QUERIES     the names the demo registered, comma-separated
-//   SCREENSHOT  where to save the PNG
+//   SCREENSHOT  where to save the PNG; the map's two frames go beside it
+//               (map-1.png, map-2.png)
 //   RELAY_BIN CONNINFO PORT  (optional) a relay this script starts, kills
 //               with SIGKILL and restarts on PORT, to check that the page
 //               shows every result once across a reconnect
@@ -11,7 +12,8 @@
 //              database, to check what the page shows against the log;
 //              CQ_RELAY_PIDFILE, where the pid of the relay this script
 //              starts is written, so the caller can stop it if this script
-//              is killed before it does
+//              is killed before it does; CQ_DASH_VEHICLES, how many
+//              vehicles the demo drives (20)
 //
 // Design notes
 //
@@ -26,14 +28,25 @@
 // Result ids of one query have no gaps, so "every result exactly once" is
 // checkable on the page alone: events == last id - first id + 1, and the
 // page's own gap counter stays 0.
+//
+// The map is checked on what it drew, not on pixels: window.__cqMap.drawn()
+// gives the view and each marker's key, coordinates, speed and screen
+// position, with the last result ids drawn.  Two frames a few seconds
+// apart must show every vehicle, most of them moved (on the ground and on
+// the screen), all inside the canvas; each marker must sit at the latest
+// coordinates the results log holds for its key up to the id drawn,
+// projected here by the documented formula (equirectangular, x scaled by
+// cos of the view's latitude), and carry the latest speed of its key.
 
 import { spawn, execSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { check, failed, importTest, waitFor, sleep } from '../relay/lib.mjs';
 
 const { chromium } = await importTest('playwright-core');
 const [base, queryList, screenshot, relayBin, conninfo, port2] = process.argv.slice(2);
 const names = queryList.split(',').filter(Boolean);
+const vehicles = Number(process.env.CQ_DASH_VEHICLES || 20);
 
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
@@ -89,6 +102,93 @@ async function startRelay() {
   }, 10000, 100);
 }
 
+/** The latest payload per key among query q's results with id <= upTo. */
+function latestByKey(q, upTo) {
+  const rows = sql(`SELECT payload FROM cqstream.results('${q}', ${upTo - 4000}, 4000) WHERE id <= ${upTo}`);
+  const latest = new Map();
+  for (const line of rows.split('\n').filter(Boolean)) {
+    const r = JSON.parse(line);
+    latest.set(r.key, r);
+  }
+  return latest;
+}
+
+/** Where (lon, lat) falls on the screen in view v (the page's documented
+ * projection, computed here on its own). */
+function project(v, lon, lat) {
+  return [v.w / 2 + (lon - v.lon) * v.cos * v.k, v.h / 2 - (lat - v.lat) * v.k];
+}
+
+/** One frame of the map: what it drew, and a screenshot of it in FILE. */
+async function mapFrame(page, file) {
+  const d = await page.evaluate(() => window.__cqMap.drawn());
+  await page.locator('#map-sec').screenshot({ path: file });
+  return d;
+}
+
+/** Checks on one drawn frame against the results log. */
+function mapFrameChecks(label, d) {
+  const { view: v, markers } = d;
+  const inside = markers.filter((p) => p.x >= 0 && p.x <= v.w && p.y >= 0 && p.y <= v.h);
+  check(`map ${label}: all ${vehicles} vehicles drawn, inside the canvas`,
+    markers.length === vehicles && inside.length === markers.length,
+    `${markers.length} markers, ${inside.length} inside ${v.w}x${v.h}: ${JSON.stringify(markers.slice(0, 3))}`);
+  check(`map ${label}: view scaled by cos of its latitude`,
+    Math.abs(v.cos - Math.cos(v.lat * Math.PI / 180)) < 0.01, JSON.stringify(v));
+  const pos = latestByKey('vehicle_pos', d.lastId);
+  const bad = markers.filter((p) => {
+    const r = pos.get(p.key);
+    if (!r)
+      return true;
+    const [x, y] = project(v, r.coordinates[0], r.coordinates[1]);
+    return p.lon !== r.coordinates[0] || p.lat !== r.coordinates[1] ||
+      Math.abs(p.x - x) > 0.5 || Math.abs(p.y - y) > 0.5;
+  });
+  check(`map ${label}: each marker at its key's latest logged position (projected)`,
+    markers.length > 0 && pos.size === markers.length && bad.length === 0,
+    `${bad.length} of ${markers.length} off, ${pos.size} keys in the log up to id ${d.lastId}; ` +
+      `e.g. ${JSON.stringify(bad[0])} vs ${JSON.stringify(bad[0] && pos.get(bad[0].key))}`);
+  const speed = latestByKey('vehicle_speed', d.speedLastId);
+  const wrong = markers.filter((p) => !speed.has(p.key) || p.speed !== speed.get(p.key).value);
+  check(`map ${label}: each marker shows its key's latest speed`,
+    markers.length > 0 && wrong.length === 0,
+    `${wrong.length} of ${markers.length} wrong; e.g. ${JSON.stringify(wrong[0])} vs ` +
+      `${JSON.stringify(wrong[0] && speed.get(wrong[0].key))}`);
+}
+
+/** The map section on a fresh page of the demo. */
+async function mapChecks(page) {
+  const dir = path.dirname(screenshot);
+  const shown = await waitFor(() => page.evaluate((n) => {
+    const d = window.__cqMap && window.__cqMap.drawn();
+    return d && d.view && d.markers.length >= n && d.markers.every((p) => p.speed !== null) &&
+      document.getElementById('map').dataset.state === 'open' && d;
+  }, vehicles), 30000, 250);
+  const what = await page.evaluate(() => `${document.getElementById('map-name').textContent} ` +
+    `${document.getElementById('map-what').textContent}`);
+  check('map shown for vehicle_pos, speed paired from vehicle_speed',
+    shown && /^vehicle_pos .*speed from vehicle_speed/.test(what), `heading "${what}", drawn ${JSON.stringify(shown).slice(0, 200)}`);
+  if (!shown)
+    return;
+  const d1 = await mapFrame(page, path.join(dir, 'map-1.png'));
+  // Three more fixes of every vehicle: a few seconds of driving.
+  await waitFor(() => page.evaluate((n) => window.__cqMap.drawn().lastId >= n,
+    d1.lastId + 3 * vehicles), 15000, 250);
+  const d2 = await mapFrame(page, path.join(dir, 'map-2.png'));
+  mapFrameChecks('frame 1', d1);
+  mapFrameChecks('frame 2', d2);
+  const before = new Map(d1.markers.map((p) => [p.key, p]));
+  const moved = d2.markers.filter((p) => {
+    const q = before.get(p.key);
+    return q && (p.lon !== q.lon || p.lat !== q.lat) && Math.hypot(p.x - q.x, p.y - q.y) >= 2;
+  });
+  check('map: most vehicles moved between the frames (on the ground and >= 2 px on screen)',
+    d2.lastId > d1.lastId && moved.length >= 0.8 * vehicles,
+    `${moved.length} of ${d2.markers.length} moved; last ids ${d1.lastId} -> ${d2.lastId}`);
+  check('map: no JavaScript errors', page.jsErrors.length === 0, page.jsErrors.slice(0, 3).join(' | '));
+  await page.close();
+}
+
 try {
   // --- the demo as a user sees it
   const page = await openPage(`${base}/#q=temp_f`);
@@ -139,11 +239,25 @@ try {
   // Every window query, chosen by clicking it in the query table.
   for (const n of names.filter((x) => x !== 'temp_f')) {
     await page.getByRole('button', { name: `show ${n} live` }).click();
+    if (n === 'vehicle_pos') {
+      // Positions have no value to chart: the table shows lon, lat.
+      const cp = await waitFor(async () => {
+        const c = await counters(page);
+        const v = await page.evaluate(() => {
+          const r = document.querySelector('#results tbody tr');
+          return r ? r.cells[3].textContent : '';
+        });
+        return c.name === n && c.rows > 0 && /^13\.\d+, 52\.\d+$/.test(v) && c;
+      }, 30000, 250);
+      check(`${n}: chosen by a click, table shows coordinates`, cp,
+        `seen ${JSON.stringify(await counters(page))}`);
+      continue;
+    }
     const cw = await waitFor(async () => {
       const c = await counters(page);
       return c.name === n && c.points > 0 && c.rows > 0 && c;
     }, 30000, 250);
-    check(`${n}: chosen by a click, chart and table show its windows`, cw,
+    check(`${n}: chosen by a click, chart and table show ${n.startsWith('vehicle') ? 'its values' : 'its windows'}`, cw,
       `seen ${JSON.stringify(await counters(page))}`);
   }
 
@@ -154,6 +268,9 @@ try {
   check('no JavaScript errors on the page', page.jsErrors.length === 0, page.jsErrors.slice(0, 3).join(' | '));
   check('the page requests nothing outside the relay', page.foreign.length === 0, page.foreign.slice(0, 3).join(' '));
   await page.close();
+
+  // --- the map of the demo's vehicles
+  await mapChecks(await openPage(`${base}/`));
 
   // --- a reconnect: the relay killed and restarted under the page
   if (relayBin) {

@@ -10,7 +10,9 @@
 # test/demo/dashboard.mjs against the demo's relay: the query table, live
 # points on the chart and rows in the table for the transform and for
 # every window query, the newest row against the results log, and a
-# screenshot in $CQ_ARTIFACTS/dashboard.png.  The same script then starts
+# screenshot in $CQ_ARTIFACTS/dashboard.png; then the map of the demo's
+# vehicles, two frames a few seconds apart (map-1.png, map-2.png), checked
+# on the marker positions the page drew against the results log.  The same script then starts
 # a relay of its own on the demo's database, kills it under an open page
 # and restarts it: the page must show every result exactly once.
 #
@@ -72,7 +74,7 @@ cq_dashboard_tests()
 {
 	local page=relay/dashboard.html size log=$CQ_ARTIFACTS/demo.log
 	local port port2 base conninfo cluster relay_log names want
-	local why rc deadline i
+	local why rc deadline i vehicles=20
 	local -a psql
 
 	cq_pg_env || {
@@ -112,7 +114,7 @@ cq_dashboard_tests()
 	# (A global: the trap runs after this function's locals are gone.)
 	CQ_DASH_DEMO=
 	trap 'cq_dash_stop_demo' EXIT
-	bash demo/demo.sh --no-build --port "$port" --duration 300 >"$log" 2>&1 &
+	bash demo/demo.sh --no-build --port "$port" --vehicles "$vehicles" --duration 300 >"$log" 2>&1 &
 	CQ_DASH_DEMO=$!
 	deadline=$((SECONDS + 90))
 	while ! grep -q '^relay log:' "$log" && kill -0 "$CQ_DASH_DEMO" 2>/dev/null &&
@@ -136,11 +138,11 @@ cq_dashboard_tests()
 
 	# The line the demo prints for psql works, and lists the queries.
 	names=$("${psql[@]}" -c "SELECT string_agg(name, ',' ORDER BY name) FROM cqstream.queries" 2>&1 || true)
-	want=avg_temp_10s,avg_temp_5rows,door_open_10s,max_temp_1m,statuses_10s,temp_f
+	want=avg_temp_10s,avg_temp_5rows,door_open_10s,max_temp_1m,statuses_10s,temp_f,vehicle_pos,vehicle_speed
 	if [ "$names" = "$want" ]; then
-		cq_pass "demo registered its 6 queries (psql line works)"
+		cq_pass "demo registered its 8 queries (psql line works)"
 	else
-		cq_fail "demo registered its 6 queries (psql line works)" "expected $want" "seen $names"
+		cq_fail "demo registered its 8 queries (psql line works)" "expected $want" "seen $names"
 	fi
 
 	# The relay serves this very page, and the printed curl line streams.
@@ -162,7 +164,7 @@ cq_dashboard_tests()
 
 	# --- the browser
 	rc=0
-	CQ_PSQL="${psql[*]@Q}" CQ_RELAY_PIDFILE=$CQ_TMP/dash-relay.pid timeout 300 node test/demo/dashboard.mjs "$base" "$names" \
+	CQ_DASH_VEHICLES=$vehicles CQ_PSQL="${psql[*]@Q}" CQ_RELAY_PIDFILE=$CQ_TMP/dash-relay.pid timeout 300 node test/demo/dashboard.mjs "$base" "$names" \
 		"$CQ_ARTIFACTS/dashboard.png" "$CQ_ROOT/relay/cqstream-relay" "$conninfo" "$port2" \
 		>"$CQ_TMP/dash-node.out" 2>"$CQ_ARTIFACTS/dashboard-node.err" || rc=$?
 	cq_dash_node_checks "$CQ_TMP/dash-node.out"
@@ -172,11 +174,13 @@ cq_dashboard_tests()
 		cq_fail "dashboard.mjs exit status" "expected 0, seen $rc"
 		cq_show_tail "$CQ_ARTIFACTS/dashboard-node.err" 10
 	fi
-	if [ -s "$CQ_ARTIFACTS/dashboard.png" ]; then
-		cq_pass "screenshot saved ($CQ_ARTIFACTS/dashboard.png)"
-	else
-		cq_fail "screenshot saved" "no $CQ_ARTIFACTS/dashboard.png"
-	fi
+	for i in dashboard map-1 map-2; do
+		if [ -s "$CQ_ARTIFACTS/$i.png" ]; then
+			cq_pass "screenshot saved ($CQ_ARTIFACTS/$i.png)"
+		else
+			cq_fail "screenshot saved" "no $CQ_ARTIFACTS/$i.png"
+		fi
+	done
 
 	# --- Ctrl-C: the demo stops and leaves nothing behind
 	cp "$relay_log" "$CQ_ARTIFACTS/demo-relay.log" 2>/dev/null || true

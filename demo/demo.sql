@@ -107,7 +107,7 @@ CREATE FUNCTION demo_vehicle_at(i integer, e float8, OUT lon float8, OUT lat flo
 LANGUAGE plpgsql IMMUTABLE STRICT
 AS $$
 DECLARE
-	block CONSTANT float8 := 160;		-- metres from one street to the next
+	block CONSTANT float8 := 200;		-- metres from one street to the next
 	m_per_deg CONSTANT float8 := 6371008.8 * pi() / 180;
 	lat0 CONSTANT float8 := 52.52;		-- the grid's centre
 	lon0 CONSTANT float8 := 13.405;

@@ -186,6 +186,19 @@ async function mapChecks(page) {
   check('map: most vehicles moved between the frames (on the ground and >= 2 px on screen)',
     d2.lastId > d1.lastId && moved.length >= 0.8 * vehicles,
     `${moved.length} of ${d2.markers.length} moved; last ids ${d1.lastId} -> ${d2.lastId}`);
+  // The table under the map says the same as the markers.
+  await page.getByText('positions as a table').click();
+  const table = await waitFor(() => page.evaluate(() => {
+    const d = window.__cqMap.drawn();
+    const rows = [...document.querySelectorAll('#map-table tbody tr')].map((r) =>
+      [...r.cells].map((c) => c.textContent));
+    return rows.length > 0 && { rows, markers: d.markers };
+  }), 5000, 250);
+  const off = table ? table.markers.filter((p) => !table.rows.some((r) => r[0] === p.key &&
+    r[2] === p.lon.toFixed(6) && r[3] === p.lat.toFixed(6))) : [];
+  check('map: its table lists every vehicle at its marker\'s position',
+    table && table.rows.length === vehicles && off.length === 0,
+    table ? `${table.rows.length} rows, ${off.length} markers not in the table, e.g. ${JSON.stringify(off[0])}` : 'no table rows');
   check('map: no JavaScript errors', page.jsErrors.length === 0, page.jsErrors.slice(0, 3).join(' | '));
   await page.close();
 }

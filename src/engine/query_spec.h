@@ -30,7 +30,9 @@
 #define CQ_POSITION_BODY_HINT                                          \
 	"A position query body has \"kind\": \"position\", \"operation\" " \
 	"(position, speed, heading or distance), \"timeColumn\", "         \
-	"\"keyColumn\", \"lonColumn\", \"latColumn\", and optionally "     \
+	"\"keyColumn\", \"lonColumn\" and \"latColumn\" (or "              \
+	"\"geometryColumn\" alone: a PostGIS geometry(Point, 4326)), and " \
+	"optionally "                                                      \
 	"\"idColumn\" and \"options\"."
 
 /* A query being created, as given and then as validated */
@@ -59,6 +61,9 @@ typedef struct CqQueryDef
 	bool position;
 	char *lat_column;
 	char *lon_column; /* create_query's "lonColumn"; then value_column */
+	/* position queries over a PostGIS geometry (position_geometry.c) */
+	bool geometry;		   /* value_column is the geometry; no lat_column */
+	char *geometry_column; /* create_query's "geometryColumn" */
 
 	/* filled in by cq_spec_validate */
 	char *chain; /* canonical chain */

@@ -460,7 +460,7 @@ CheckPositionBody(CqQueryDef *def, bool has_lateness)
 							"and \"%s\"",
 							def->lon_column != NULL ? "lonColumn"
 													: "latColumn"),
-					 errhint(CQ_POSITION_BODY_HINT)));
+					 errhint(CQ_POSITION_GEOMETRY_HINT)));
 		def->geometry = true;
 		def->value_column = def->geometry_column;
 		return;

@@ -30,10 +30,13 @@
 #define CQ_POSITION_BODY_HINT                                          \
 	"A position query body has \"kind\": \"position\", \"operation\" " \
 	"(position, speed, heading or distance), \"timeColumn\", "         \
-	"\"keyColumn\", \"lonColumn\" and \"latColumn\" (or "              \
-	"\"geometryColumn\" alone: a PostGIS geometry(Point, 4326)), and " \
-	"optionally "                                                      \
+	"\"keyColumn\", \"lonColumn\", \"latColumn\", and optionally "     \
 	"\"idColumn\" and \"options\"."
+
+/* A position query body's choice of position (position_geometry.c) */
+#define CQ_POSITION_GEOMETRY_HINT                                        \
+	"Give either \"lonColumn\" and \"latColumn\" or \"geometryColumn\" " \
+	"(a PostGIS geometry(Point, 4326))."
 
 /* A query being created, as given and then as validated */
 typedef struct CqQueryDef

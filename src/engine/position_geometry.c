@@ -97,7 +97,7 @@ cq_geometry_check_column(const char *colname, Oid typ, int32 typmod)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("position column \"%s\" is of type %s", colname,
-						format_type_be(typ)),
+						format_type_with_typemod(typ, typmod)),
 				 errdetail("A position column must be of PostGIS's type "
 						   "geometry(Point, 4326)."),
 				 postgis ? 0
@@ -113,7 +113,7 @@ cq_geometry_check_column(const char *colname, Oid typ, int32 typmod)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("position column \"%s\" is of type %s", colname,
-						format_type_be(typ)),
+						format_type_with_typemod(typ, typmod)),
 				 errdetail("A position column holds points: "
 						   "geometry(Point, 4326).")));
 	if (TypmodSrid(base_typmod) > 0 &&

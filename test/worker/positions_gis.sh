@@ -324,7 +324,7 @@ cqg_test_random()
 	(
 		while [ ! -e "$stop" ]; do
 			cqg_insert || sleep 0.1
-			[ "$(cqg_sql "SELECT count(*) >= ${CQ_GIS_ROWS:-8000} FROM pt.src")" = t ] && break
+			[ "$(cqg_sql "SELECT count(*) >= ${CQ_GIS_ROWS:-8000} FROM pt.src" 2>/dev/null)" = t ] && break
 		done
 	) &
 	CQG_WPID=$!

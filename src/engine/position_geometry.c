@@ -18,7 +18,7 @@
  * schema-qualified name, a no-op), prints each value through the type's
  * output function (found from pg_type by the column's type), which gives
  * hex EWKB, and decodes the point with src/core/ewkb.c.  That costs a
- * hex print per row, which is small beside the rest of a row's work.
+ * hex print and a palloc per row (not yet measured by a bench).
  *
  * Modifiers (PostGIS's typmod: SRID in bits 8-27, signed; geometry type
  * in bits 2-7; Z in bit 1, M in bit 0; -1 when absent): a column typed

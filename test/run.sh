@@ -492,6 +492,19 @@ suite_packages()
 }
 
 # ---------------------------------------------------------------------------
+# positions_gis: position queries over a PostGIS geometry(Point, 4326)
+# column: the EWKB decoder's unit tests and fuzzing, errors without
+# PostGIS, and when PostGIS is installed its checks against the
+# longitude/latitude path and plain SQL, kill -9 mid-stream
+# (test/worker/positions_gis.sh).
+suite_positions_gis()
+{
+	cq_require build || return 0
+	# shellcheck source=test/worker/positions_gis.sh
+	. test/worker/positions_gis.sh
+	cq_position_gis_tests
+}
+
 # The run
 
 SUITES=(
@@ -503,6 +516,7 @@ SUITES=(
 	worker
 	windows
 	positions
+	positions_gis
 	wakeup
 	hostile
 	relay_unit

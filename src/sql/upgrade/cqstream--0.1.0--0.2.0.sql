@@ -566,3 +566,20 @@ CREATE FUNCTION cqstream.create_position_query(name text, source regclass,
 COMMENT ON FUNCTION cqstream.create_position_query(text, regclass, name, name, name, name, text, jsonb) IS
 	'register a continuous query over moving points (longitude, latitude in WGS 84, per key): each position (operation ''position''), or the lifted ''speed'' (m/s), ''heading'' (degrees from north) or ''distance'' (cumulative metres)';
 SELECT pg_catalog.pg_extension_config_dump('cqstream.position_state', '');
+
+-- ---------------------------------------------------------------------------
+-- Position queries over a PostGIS geometry(Point, 4326) column (issue 18,
+-- PostGIS part): create_position_query gains position_column, and its
+-- longitude and latitude columns default to NULL.  Same as
+-- src/sql/84_position.sql.
+-- ---------------------------------------------------------------------------
+DROP FUNCTION cqstream.create_position_query(text, regclass, name, name, name, name, text, jsonb);
+CREATE FUNCTION cqstream.create_position_query(name text, source regclass,
+		time_column name, key_column name, lon_column name DEFAULT NULL,
+		lat_column name DEFAULT NULL, operation text DEFAULT 'position',
+		options jsonb DEFAULT '{}', position_column name DEFAULT NULL)
+	RETURNS void
+	AS 'MODULE_PATHNAME', 'cq_create_position_query'
+	LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION cqstream.create_position_query(text, regclass, name, name, name, name, text, jsonb, name) IS
+	'register a continuous query over moving points (longitude and latitude columns in WGS 84, or with position_column one PostGIS geometry(Point, 4326) column; per key): each position (operation ''position''), or the lifted ''speed'' (m/s), ''heading'' (degrees from north) or ''distance'' (cumulative metres)';

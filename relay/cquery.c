@@ -28,6 +28,15 @@
  * hop, an operation without its arg; 422 for a transform of a property
  * that is not TReal.  What the database still refuses (units, lateness,
  * options) comes back as 400 with its message and hint.
+ *
+ * The feature's position (.../items/{fid}/tgsequence/queries, in a
+ * collection with lon_column and lat_column) goes through the same code:
+ * each statement has a second form whose condition on the path is "the
+ * collection has a position" and whose match is a position query (spec
+ * kind, bound as $3 where a property's name goes) over the collection's
+ * key and position columns; the body takes only a lifted operation
+ * (position, speed, heading, distance) and becomes the engine's position
+ * query, limited to the feature by keyValue.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -358,7 +358,7 @@ cqp_tests_malformed()
 		'the body is empty|'
 		'not JSON|{'
 		'must be a JSON object|[]'
-		'must be a JSON object|"MovingPoint"'
+		'not JSON .*expected|"MovingPoint"'
 		'type must be \\"MovingPoint\\"|{"type":"Point","coordinates":[[1,2]],'"$d1"'}'
 		'type must be \\"MovingPoint\\"|{"coordinates":[[1,2]],'"$d1"'}'
 		'unknown member \\"values\\"|{'"$mp"',"coordinates":[[1,2]],"values":[1],'"$d1"'}'

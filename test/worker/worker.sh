@@ -140,6 +140,44 @@ test_end_to_end()
 # A result too large for a notification (a 9,024-byte key) is logged whole
 # in a block of its own and announced by reference, between its
 # neighbours, in id order.
+# Payload text at the edges: infinite and far timestamps (before the
+# PostgreSQL epoch, BC, past 9999), fractions, keys JSON must escape
+test_payload_edges()
+{
+	cqw_table edge_src
+	cqw_sql "SELECT cqstream.create_transform('edge_tf', 'edge_src', 't', 'v', 'mul 1', key_column => 'k', options => '{\"retention_rows\": 0}')" >/dev/null
+	cqw_sql "INSERT INTO edge_src (t, k, v) VALUES
+		('-infinity', 'plain', 1.5), ('infinity', 'q\"uote\\back', '-0'::float8),
+		('4713-11-24 00:00:00+00 BC', E'nl\nctl\x01', 1e-7), ('294276-12-31 23:59:59.999999+00', 'ünï', 1e300),
+		('1999-12-31 23:59:59.5+00', '', 2), ('0001-01-01 00:00:00.000001+00', NULL, 3),
+		('10000-01-01 00:00:00+00', 'a', 4), ('1969-07-20 20:17:40.00012+00', 'b', 5),
+		('2000-01-01 00:00:00+00', 'c', 6), ('1999-12-31 23:59:59.999999+00', 'd', 7),
+		('0001-12-31 23:59:59+00 BC', 'e', 8), ('2026-12-07 10:00:00.1+00', 'f', 9), ('2026-12-08 00:00:00.01+00', 'f', 10)" >/dev/null
+	if cq_wait_for "$(cq_state_sql edge_tf rows_processed)" 13 60; then
+		cq_pass "13 edge rows processed"
+	else
+		cq_fail "13 edge rows processed"
+	fi
+	cqw_check "payloads at the edges, byte for byte" \
+		"SELECT string_agg(regexp_replace(payload, '\"id\":[0-9]+,', ''), E'\n' ORDER BY id) FROM cqstream.result WHERE query_id = (SELECT id FROM cqstream.query WHERE name = 'edge_tf')" \
+		'{"query":"edge_tf","key":"plain","datetime":"-infinity","value":1.5}
+{"query":"edge_tf","key":"q\"uote\\back","datetime":"infinity","value":-0}
+{"query":"edge_tf","key":"nl\nctl\u0001","datetime":"-4712-11-24T00:00:00Z","value":1e-07}
+{"query":"edge_tf","key":"ünï","datetime":"294276-12-31T23:59:59.999999Z","value":1e+300}
+{"query":"edge_tf","key":"","datetime":"1999-12-31T23:59:59.5Z","value":2}
+{"query":"edge_tf","key":null,"datetime":"0001-01-01T00:00:00.000001Z","value":3}
+{"query":"edge_tf","key":"a","datetime":"10000-01-01T00:00:00Z","value":4}
+{"query":"edge_tf","key":"b","datetime":"1969-07-20T20:17:40.00012Z","value":5}
+{"query":"edge_tf","key":"c","datetime":"2000-01-01T00:00:00Z","value":6}
+{"query":"edge_tf","key":"d","datetime":"1999-12-31T23:59:59.999999Z","value":7}
+{"query":"edge_tf","key":"e","datetime":"0000-12-31T23:59:59Z","value":8}
+{"query":"edge_tf","key":"f","datetime":"2026-12-07T10:00:00.1Z","value":9}
+{"query":"edge_tf","key":"f","datetime":"2026-12-08T00:00:00.01Z","value":10}'
+	# And they read back as the same values in PostgreSQL
+	cqw_check "edge payloads read back as the source rows" \
+		"SELECT count(*) FROM cqstream.result r JOIN edge_src s ON s.id = r.id % 1000000000000 WHERE r.query_id = (SELECT id FROM cqstream.query WHERE name = 'edge_tf') AND (r.payload::json->>'key' IS NOT DISTINCT FROM s.k) AND CASE WHEN r.payload::json->>'datetime' ~ '^(-|0000)' THEN s.t < '0001-01-01 00:00:00+00' ELSE (r.payload::json->>'datetime')::timestamptz = s.t END" 13
+}
+
 test_by_reference()
 {
 	local out=$CQ_TMP/listen-ref.out pid rc=0 base
@@ -548,6 +586,7 @@ cq_worker_tests()
 	cq_psql worker -d postgres -c "CREATE DATABASE $CQW_DB" >/dev/null
 	test_launcher
 	test_end_to_end
+	test_payload_edges
 	test_retention
 	test_by_reference
 	test_domain_and_notify_id

@@ -56,8 +56,8 @@
 #include "config.h"
 #include "ingest.h"
 #include "log.h"
-#include "pgconn.h"
 #include "mpoint.h"
+#include "pgconn.h"
 #include "reply.h"
 #include "tpvalue.h"
 

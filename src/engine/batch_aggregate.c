@@ -93,6 +93,7 @@ typedef struct AggregateBatch
 	CqStreamOp *op;
 	int64 last_read;
 	int64 nskipped;
+	CqStreamOp op_data;
 } AggregateBatch;
 
 static void
@@ -183,78 +184,96 @@ WindowChunksReady(void)
 }
 
 /*
- * cq_batch_aggregate: the rows in id order (the operator records each
- * row's watermark), then key by key merged with the stored windows
+ * AggregateEnd: after the rows in id order (the operator records each
+ * row's watermark), key by key merged with the stored windows
  * (window_state.c), then the results in the order their windows closed;
  * state, results and progress commit together.
  */
-void
-cq_batch_aggregate(CqQuery *q, const char *source, bool *more)
+static void
+AggregateEnd(CqBatch *b, uint64 nrows, int64 limit, bool *more)
 {
-	const char *cast = q->def.value_type == CQ_VALUE_TEXT ? "pg_catalog.text"
-		: q->def.value_type == CQ_VALUE_BOOLEAN			  ? "pg_catalog.bool"
-												: "pg_catalog.float8";
-	int64 limit = cq_batch_size;
-	uint64 nrows = 0;
-	CqStreamOp op;
-	AggregateBatch ab = {0};
+	AggregateBatch *ab = b->member.arg;
+	CqQuery *q = ab->q;
+	CqStreamOp *op = ab->op;
 	CqBatchProgress p;
 	bool flushed = false;
 
-	if (!WindowChunksReady())
+	/* 2 and 3: by key, merged with the stored windows */
+	cq_stream_sort(op);
+	if (nrows == 0 && cq_batch_idle_flush_due(q))
 	{
-		*more = false;
-		return;
+		cq_stream_idle_flush(op);
+		flushed = true;
 	}
+	cq_window_state_merge(op, q->def.id);
+	if (flushed)
+		cq_stream_idle_done(op);
 
+	/* 4: the results */
+	cq_stream_sort_results(op);
+	p.last_result_seq = LogWindowResults(q, op, q->state.last_result_seq,
+										 &p.notify_dropped);
+
+	p.last_source_id = cq_source_progress(q, nrows, limit, ab->last_read,
+										  more);
+	p.rows = (int64) nrows;
+	p.results = op->nres;
+	p.skipped = ab->nskipped;
+	p.late = op->nlate;
+	cq_catalog_advance(q, &p);
+
+	/* The watermark, and when rows were last read (for the idle flush) */
+	cq_catalog_save_windows(q, op->max_time, op->watermark,
+							nrows > 0	  ? CQ_LAST_ROW_NOW
+								: flushed ? CQ_LAST_ROW_CLEAR
+										  : CQ_LAST_ROW_KEEP,
+							NextLimit(limit, nrows, op->nres,
+									  cq_stream_key_bytes(op)));
+}
+
+bool
+cq_batch_aggregate_begin(CqQuery *q, CqBatch *b)
+{
+	AggregateBatch *ab;
+
+	if (!WindowChunksReady())
+		return false;
+
+	ab = palloc0(sizeof(AggregateBatch));
+	ab->q = q;
+	ab->op = &ab->op_data;
+	cq_stream_init(ab->op, &q->def.window, q->def.agg, q->def.lateness,
+				   q->def.on_update);
+	ab->op->max_time = q->state.max_event_time;
+	ab->op->watermark = q->state.watermark;
+
+	memset(b, 0, sizeof(*b));
+	b->member.q = q;
+	b->member.value_type = q->def.value_type == CQ_VALUE_TEXT
+		? "pg_catalog.text"
+		: q->def.value_type == CQ_VALUE_BOOLEAN ? "pg_catalog.bool"
+												: "pg_catalog.float8";
+	b->member.fn = AggregateRow;
+	b->member.arg = ab;
 	/*
 	 * Set by the previous batch; none yet: a probe of CQ_AGG_RESULTS
 	 * windows' worth of rows (each row falls in up to overlap windows)
 	 */
-	limit = Min(limit,
-				q->state.batch_limit > 0
-					? q->state.batch_limit
-					: Max(CQ_AGG_RESULTS / q->def.window.overlap, 100));
+	b->limit = Min(cq_batch_size,
+				   q->state.batch_limit > 0
+					   ? q->state.batch_limit
+					   : Max(CQ_AGG_RESULTS / q->def.window.overlap, 100));
+	b->end = AggregateEnd;
+	return true;
+}
 
-	cq_stream_init(&op, &q->def.window, q->def.agg, q->def.lateness,
-				   q->def.on_update);
-	op.max_time = q->state.max_event_time;
-	op.watermark = q->state.watermark;
+void
+cq_batch_aggregate(CqQuery *q, const char *source, bool *more)
+{
+	CqBatch b;
 
-	/* 1: the rows in id order */
-	ab.q = q;
-	ab.op = &op;
-	if (q->bound > q->state.last_source_id)
-		nrows = cq_source_read(q, source, cast, limit, AggregateRow, &ab);
-
-	/* 2 and 3: by key, merged with the stored windows */
-	cq_stream_sort(&op);
-	if (nrows == 0 && cq_batch_idle_flush_due(q))
-	{
-		cq_stream_idle_flush(&op);
-		flushed = true;
-	}
-	cq_window_state_merge(&op, q->def.id);
-	if (flushed)
-		cq_stream_idle_done(&op);
-
-	/* 4: the results */
-	cq_stream_sort_results(&op);
-	p.last_result_seq = LogWindowResults(q, &op, q->state.last_result_seq,
-										 &p.notify_dropped);
-
-	p.last_source_id = cq_source_progress(q, nrows, limit, ab.last_read, more);
-	p.rows = (int64) nrows;
-	p.results = op.nres;
-	p.skipped = ab.nskipped;
-	p.late = op.nlate;
-	cq_catalog_advance(q, &p);
-
-	/* The watermark, and when rows were last read (for the idle flush) */
-	cq_catalog_save_windows(q, op.max_time, op.watermark,
-							nrows > 0	  ? CQ_LAST_ROW_NOW
-								: flushed ? CQ_LAST_ROW_CLEAR
-										  : CQ_LAST_ROW_KEEP,
-							NextLimit(limit, nrows, op.nres,
-									  cq_stream_key_bytes(&op)));
+	/* (not *more = false: that is the pass's, for every query) */
+	if (!cq_batch_aggregate_begin(q, &b))
+		return;
+	cq_batch_run(&b, 1, source, more);
 }

@@ -141,12 +141,12 @@ PutTimestampRare(char *p, TimestampTz t)
 }
 
 /*
- * PutTimestamp: cq_json_timestamp at p (at most 40 bytes); the end.  The
- * "YYYY-MM-DD" of the last day written is kept: results come in time
+ * FormatTimestamp: cq_json_timestamp at p (at most 40 bytes); the end.
+ * The "YYYY-MM-DD" of the last day written is kept: results come in time
  * order, so the calendar conversion runs about once a day of data.
  */
 static char *
-PutTimestamp(char *p, TimestampTz t)
+FormatTimestamp(char *p, TimestampTz t)
 {
 	static int64 cached_day = PG_INT64_MIN;
 	static char cached_date[10];
@@ -220,6 +220,42 @@ PutTimestamp(char *p, TimestampTz t)
 		p += digits + 1;
 	}
 	return PUT(p, "Z\"");
+}
+
+/*
+ * PutTimestamp: FormatTimestamp, with the texts of the last two
+ * timestamps kept: queries sharing a read (batch_shared.c) each write the
+ * same row's time, and a window's start and end repeat for each key.
+ */
+static char *
+PutTimestamp(char *p, TimestampTz t)
+{
+	static struct
+	{
+		bool valid;
+		TimestampTz t;
+		int len;
+		char text[40];
+	} cache[2];
+	static int next = 0;
+	char *end;
+
+	for (int i = 0; i < 2; i++)
+		if (cache[i].valid && cache[i].t == t)
+		{
+			memcpy(p, cache[i].text, cache[i].len);
+			return p + cache[i].len;
+		}
+	end = FormatTimestamp(p, t);
+	if (end - p <= (int) sizeof(cache[next].text))
+	{
+		cache[next].valid = true;
+		cache[next].t = t;
+		cache[next].len = end - p;
+		memcpy(cache[next].text, p, end - p);
+		next ^= 1;
+	}
+	return end;
 }
 
 void

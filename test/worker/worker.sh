@@ -345,6 +345,72 @@ test_pause_resume()
 	fi
 }
 
+# Queries over one source share its read (batch_shared.c): each row is
+# read once for all of them, their results are those of each alone, and
+# when one fails the others go on, exactly once.  The reads are counted
+# by a row-level security policy of the owner whose function takes a
+# sequence value per row read (row-level security holds for the owner:
+# FORCE), so the count is exact and needs no statistics.
+test_shared_read()
+{
+	local rows=5000
+	cqw_sql "CREATE ROLE cq_sh; GRANT USAGE ON SCHEMA cqstream TO cq_sh; GRANT CREATE ON SCHEMA public TO cq_sh" >/dev/null 2>&1 || true
+	cqw_sql "SET ROLE cq_sh;
+		CREATE TABLE sh (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, t timestamptz NOT NULL, k text, v float8, v2 float8, v3 float8);
+		CREATE SEQUENCE sh_reads;
+		CREATE FUNCTION sh_read() RETURNS boolean LANGUAGE sql VOLATILE AS 'SELECT nextval(''public.sh_reads'') > 0';
+		ALTER TABLE sh ENABLE ROW LEVEL SECURITY; ALTER TABLE sh FORCE ROW LEVEL SECURITY;
+		CREATE POLICY sh_all ON sh USING (public.sh_read());
+		SELECT cqstream.create_transform('sh_t1', 'sh', 't', 'v', 'mul 2', key_column => 'k', options => '{\"retention_rows\": 0}');
+		SELECT cqstream.create_transform('sh_t2', 'sh', 't', 'v2', 'add 1', options => '{\"retention_rows\": 0}');
+		SELECT cqstream.create_transform('sh_t3', 'sh', 't', 'v3', 'abs', options => '{\"retention_rows\": 0}');
+		SELECT cqstream.create_aggregate('sh_a1', 'sh', 't', 'v', 'SUM', cqstream.tumbling('1 s'), key_column => 'k', options => '{\"retention_rows\": 0}');
+		SELECT cqstream.create_aggregate('sh_a2', 'sh', 't', 'k', 'COUNT_DISTINCT', cqstream.tumbling('1 s'), options => '{\"retention_rows\": 0}');
+		SELECT cqstream.pause_query(n) FROM unnest(ARRAY['sh_t1', 'sh_t2', 'sh_t3', 'sh_a1', 'sh_a2']) n" >/dev/null ||
+		cq_fail "shared read: set-up as cq_sh"
+	# Rows in while paused, then all resumed at once: one pass, one read
+	cqw_sql "INSERT INTO sh (t, k, v, v2, v3) SELECT '2026-11-23 10:00:00+00'::timestamptz + g * interval '10 ms', 'k' || g % 5, g, -g, -g FROM generate_series(1, $rows) g;
+		SELECT setval('sh_reads', 1, false)" >/dev/null
+	cqw_sql "BEGIN; SELECT cqstream.resume_query(n) FROM unnest(ARRAY['sh_t1', 'sh_t2', 'sh_t3', 'sh_a1', 'sh_a2']) n; COMMIT" >/dev/null
+	if cq_wait_for "SELECT min(rows_processed) FROM cqstream.queries WHERE name LIKE 'sh\_%'" $rows 60; then
+		cq_pass "shared read: 5 queries processed $rows rows"
+	else
+		cq_fail "shared read: 5 queries processed $rows rows"
+	fi
+	# Without sharing, 5 x rows
+	cqw_check "shared read: each row read once for the 5 queries" \
+		"SELECT last_value FROM sh_reads" "$rows"
+	cqw_check "shared read: transforms equal plain SQL" \
+		"SELECT count(*) FILTER (WHERE (r.payload::json->>'value')::float8 = s.v * 2 AND r.payload::json->>'key' = s.k) FROM cqstream.result r JOIN sh s ON s.id = r.id % 1000000000000 WHERE r.query_id = (SELECT id FROM cqstream.query WHERE name = 'sh_t1')" \
+		"$rows"
+	cqw_check "shared read: second transform, own value column" \
+		"SELECT count(*) FILTER (WHERE (r.payload::json->>'value')::float8 = s.v2 + 1) FROM cqstream.result r JOIN sh s ON s.id = r.id % 1000000000000 WHERE r.query_id = (SELECT id FROM cqstream.query WHERE name = 'sh_t2')" \
+		"$rows"
+	cqw_check "shared read: windowed SUM per key equals plain SQL for closed windows" \
+		"WITH w AS (SELECT k, date_bin('1 s', t, '2000-01-01') ws, sum(v) s FROM sh GROUP BY 1, 2),
+		      r AS (SELECT payload::json j FROM cqstream.result WHERE query_id = (SELECT id FROM cqstream.query WHERE name = 'sh_a1'))
+		 SELECT count(*) FILTER (WHERE w.s IS DISTINCT FROM (r.j->>'value')::float8), count(*) FROM r JOIN w ON w.k = r.j->>'key' AND w.ws = (r.j->>'windowStart')::timestamptz" \
+		"0|$(cqw_sql "SELECT count(*) FROM cqstream.result WHERE query_id = (SELECT id FROM cqstream.query WHERE name = 'sh_a1')")"
+	# One member breaks (its column dropped): the read it shared fails, so
+	# each query runs alone; it fails with its own error, the others go on
+	cqw_sql "ALTER TABLE sh DROP COLUMN v3" >/dev/null
+	cqw_sql "INSERT INTO sh (t, k, v, v2) SELECT '2026-11-23 10:01:00+00'::timestamptz + g * interval '10 ms', 'k' || g % 5, g, -g FROM generate_series(1, 1000) g" >/dev/null
+	if cq_wait_for "$(cq_state_sql sh_t3 status)" failed 30; then
+		cqw_check "shared read: the broken member failed with its own error" \
+			"SELECT last_error LIKE '%v3%does not exist%' FROM cqstream.queries WHERE name = 'sh_t3'" t
+	else
+		cq_fail "shared read: the broken member failed"
+	fi
+	if cq_wait_for "SELECT min(rows_processed) FROM cqstream.queries WHERE name IN ('sh_t1', 'sh_t2', 'sh_a1', 'sh_a2')" $((rows + 1000)) 60; then
+		cqw_check "shared read: the other 4 went on, each result once" \
+			"SELECT string_agg(DISTINCT status, ',') || ' ' || (SELECT count(*) || '/' || count(DISTINCT id) FROM cqstream.result WHERE query_id = (SELECT id FROM cqstream.query WHERE name = 'sh_t1')) FROM cqstream.queries WHERE name IN ('sh_t1', 'sh_t2', 'sh_a1', 'sh_a2')" \
+			"running $((rows + 1000))/$((rows + 1000))"
+	else
+		cq_fail "shared read: the other 4 went on"
+	fi
+	cqw_sql "SELECT cqstream.drop_query(name) FROM cqstream.queries WHERE name LIKE 'sh\_%'" >/dev/null
+}
+
 test_failing_query()
 {
 	cqw_table fa ", v2 float8"
@@ -594,6 +660,7 @@ cq_worker_tests()
 	test_partition_writer
 	test_pause_resume
 	test_key_filter
+	test_shared_read
 	test_failing_query
 	test_latency
 	test_crash

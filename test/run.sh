@@ -379,6 +379,19 @@ suite_relay_ingest()
 	cq_relay_ingest_tests
 }
 
+# relay_points: a feature's position over HTTP: position, speed, heading
+# and distance queries under .../items/{fid}/tgsequence/queries and
+# MovingPoint appends to .../tgsequence, the speeds streamed against
+# haversine in SQL, every error code, an attacker role, 20+ malformed
+# bodies (test/relay/points.sh).
+suite_relay_points()
+{
+	cq_require build || return 0
+	# shellcheck source=test/relay/points.sh
+	. test/relay/points.sh
+	cq_relay_points_tests
+}
+
 # relay_cquery: OGC API - Moving Features collections and continuous
 # queries over HTTP with two HS256 users: every endpoint and error, the
 # key filter on the stream, read grants, DELETE ending open streams
@@ -526,6 +539,7 @@ SUITES=(
 	relay_ogc
 	relay_gzip
 	relay_ingest
+	relay_points
 	relay_replica
 	dashboard
 	failover

@@ -235,8 +235,8 @@ AppendOptions(StringInfo buf, const CqQueryDef *def)
 
 /*
  * PositionSpec: the canonical spec of a position query: {"kind":
- * "position", "operation", "timeColumn", "keyColumn", "lonColumn",
- * "latColumn" (or "geometryColumn"), "idColumn", "options"}.
+ * "position", "operation", "timeColumn", "keyColumn", ["keyValue",]
+ * "lonColumn", "latColumn" (or "geometryColumn"), "idColumn", "options"}.
  */
 static Jsonb *
 PositionSpec(const CqQueryDef *def)
@@ -250,6 +250,12 @@ PositionSpec(const CqQueryDef *def)
 	escape_json(&buf, def->time_column);
 	appendStringInfoString(&buf, ", \"keyColumn\": ");
 	escape_json(&buf, def->key_column);
+	/* Only when given (a query of one feature: the relay's tgsequence) */
+	if (def->key_value)
+	{
+		appendStringInfoString(&buf, ", \"keyValue\": ");
+		escape_json(&buf, def->key_value);
+	}
 	if (def->geometry)
 	{
 		appendStringInfoString(&buf, ", \"geometryColumn\": ");
@@ -430,7 +436,6 @@ CheckPositionBody(CqQueryDef *def, bool has_lateness)
 		: def->emit != NULL			   ? "emit"
 		: def->has_arg				   ? "arg"
 		: def->value_column != NULL	   ? "valueColumn"
-		: def->key_value != NULL	   ? "keyValue"
 									   : NULL;
 	const char *missing = def->operation == NULL ? "operation"
 		: def->time_column == NULL				 ? "timeColumn"

@@ -31,6 +31,7 @@
 	"A position query body has \"kind\": \"position\", \"operation\" " \
 	"(position, speed, heading or distance), \"timeColumn\", "         \
 	"\"keyColumn\", \"lonColumn\", \"latColumn\", and optionally "     \
+	"\"keyValue\" (one feature), "                                     \
 	"\"idColumn\" and \"options\"."
 
 /* A position query body's choice of position (position_geometry.c) */

@@ -19,7 +19,9 @@
  *
  * Row rules, the same for every batch split:
  *	- a NULL time, key or coordinate, a NaN or a position outside
- *	  |lon| <= 180, |lat| <= 90: skipped and counted (rows_skipped), the
+ *	  |lon| <= 180, |lat| <= 90, and for a geometry column a NULL, an
+ *	  empty point, another geometry type or an SRID other than 4326
+ *	  (position_geometry.c): skipped and counted (rows_skipped), the
  *	  state unchanged;
  *	- a row older than its key's previous row: late, skipped and counted
  *	  (rows_late), the state unchanged;
@@ -44,6 +46,7 @@
 #include "core/geodesy.h"
 #include "engine/batch.h"
 #include "engine/notify.h"
+#include "engine/position_geometry.h"
 #include "engine/result_log.h"
 #include "engine/source_read.h"
 #include "engine/worker.h"
@@ -83,6 +86,7 @@ typedef struct PositionBatch
 	int64 nskipped;
 	int64 nlate;
 	int nresults;
+	CqGeometryReader *geometry; /* NULL: longitude and latitude columns */
 } PositionBatch;
 
 static uint32
@@ -283,15 +287,21 @@ PositionRow(void *arg, TupleTableSlot *slot)
 	MemoryContext old;
 
 	b->last_read = isnull[POS_ID] ? b->q->bound : DatumGetInt64(val[POS_ID]);
+	/* a geometry is one column, in the longitude's place */
 	if (isnull[POS_TIME] || isnull[POS_KEY] || isnull[POS_LON] ||
-		isnull[POS_LAT])
+		(b->geometry == NULL && isnull[POS_LAT]) ||
+		(b->geometry != NULL &&
+		 !cq_geometry_read(b->geometry, val[POS_LON], &lon, &lat)))
 	{
 		b->nskipped++;
 		return;
 	}
 	time = DatumGetTimestampTz(val[POS_TIME]);
-	lon = DatumGetFloat8(val[POS_LON]);
-	lat = DatumGetFloat8(val[POS_LAT]);
+	if (b->geometry == NULL)
+	{
+		lon = DatumGetFloat8(val[POS_LON]);
+		lat = DatumGetFloat8(val[POS_LAT]);
+	}
 	/* infinite times have no speed: skipped as invalid positions are */
 	if (!cq_position_valid(lon, lat) || TIMESTAMP_NOT_FINITE(time))
 	{
@@ -319,7 +329,8 @@ cq_batch_position(CqQuery *q, const char *source, bool *more)
 	CqBatchProgress p;
 	uint64 nrows;
 
-	if (q->def.chain == NULL || q->def.lat_column == NULL ||
+	if (q->def.chain == NULL ||
+		(q->def.lat_column == NULL && !q->def.geometry) ||
 		q->def.key_column == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
@@ -341,8 +352,17 @@ cq_batch_position(CqQuery *q, const char *source, bool *more)
 	cq_result_log_begin(&b.log, q->def.id, q->def.name,
 						cq_notify_mode_parse(q->def.notify));
 
-	nrows = cq_source_read(q, source, "pg_catalog.float8", cq_batch_size,
-						   PositionRow, &b);
+	if (q->def.geometry)
+	{
+		b.geometry = palloc(sizeof(CqGeometryReader));
+		cq_geometry_reader_init(b.geometry, q->def.source, q->def.value_column,
+								q->def.name);
+	}
+
+	nrows = cq_source_read(q, source,
+						   b.geometry != NULL ? b.geometry->type_name
+											  : "pg_catalog.float8",
+						   cq_batch_size, PositionRow, &b);
 
 	/* Notifications are queued now, sent at commit */
 	cq_result_log_end(&b.log);

@@ -702,6 +702,9 @@ cq_catalog_runnable(CqQuery **queries)
 		q->def.lat_column = q->def.position
 			? RunText(tup, desc, RUN_LAT_COLUMN)
 			: NULL;
+		/* a position without a latitude is a geometry (its spec's
+		 * "geometryColumn", stored as the value column) */
+		q->def.geometry = q->def.position && q->def.lat_column == NULL;
 		/*
 		 * The window and option columns are checked again here (the
 		 * catalog can be edited by hand, or written by an older version):

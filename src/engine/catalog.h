@@ -104,6 +104,7 @@ typedef struct CqQueryRow
 	bool aggregate;	  /* kind */
 	bool position;	  /* kind; then value_column is the longitude */
 	char *lat_column; /* position queries: stored in spec.latColumn */
+	bool geometry;	  /* position from one PostGIS geometry: value_column */
 	Oid source;
 	char *id_column;
 	Oid id_sequence;

@@ -235,8 +235,8 @@ AppendOptions(StringInfo buf, const CqQueryDef *def)
 
 /*
  * PositionSpec: the canonical spec of a position query: {"kind":
- * "position", "operation", "timeColumn", "keyColumn", "lonColumn",
- * "latColumn", "idColumn", "options"}.
+ * "position", "operation", "timeColumn", "keyColumn", ["keyValue",]
+ * "lonColumn", "latColumn" (or "geometryColumn"), "idColumn", "options"}.
  */
 static Jsonb *
 PositionSpec(const CqQueryDef *def)
@@ -250,10 +250,24 @@ PositionSpec(const CqQueryDef *def)
 	escape_json(&buf, def->time_column);
 	appendStringInfoString(&buf, ", \"keyColumn\": ");
 	escape_json(&buf, def->key_column);
-	appendStringInfoString(&buf, ", \"lonColumn\": ");
-	escape_json(&buf, def->value_column);
-	appendStringInfoString(&buf, ", \"latColumn\": ");
-	escape_json(&buf, def->lat_column);
+	/* Only when given (a query of one feature: the relay's tgsequence) */
+	if (def->key_value)
+	{
+		appendStringInfoString(&buf, ", \"keyValue\": ");
+		escape_json(&buf, def->key_value);
+	}
+	if (def->geometry)
+	{
+		appendStringInfoString(&buf, ", \"geometryColumn\": ");
+		escape_json(&buf, def->value_column);
+	}
+	else
+	{
+		appendStringInfoString(&buf, ", \"lonColumn\": ");
+		escape_json(&buf, def->value_column);
+		appendStringInfoString(&buf, ", \"latColumn\": ");
+		escape_json(&buf, def->lat_column);
+	}
 	appendStringInfoString(&buf, ", \"idColumn\": ");
 	escape_json(&buf, def->id_column);
 	AppendOptions(&buf, def);
@@ -399,6 +413,9 @@ BodyMember(CqQueryDef *def, const char *key, JsonbValue *v, bool *has_lateness)
 	else if (strcmp(key, "latColumn") == 0)
 		def->lat_column = cq_jsonb_string(v, key, false, "member",
 										  CQ_SPEC_HINT);
+	else if (strcmp(key, "geometryColumn") == 0)
+		def->geometry_column = cq_jsonb_string(v, key, false, "member",
+											   CQ_SPEC_HINT);
 	else
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -419,11 +436,11 @@ CheckPositionBody(CqQueryDef *def, bool has_lateness)
 		: def->emit != NULL			   ? "emit"
 		: def->has_arg				   ? "arg"
 		: def->value_column != NULL	   ? "valueColumn"
-		: def->key_value != NULL	   ? "keyValue"
 									   : NULL;
 	const char *missing = def->operation == NULL ? "operation"
 		: def->time_column == NULL				 ? "timeColumn"
 		: def->key_column == NULL				 ? "keyColumn"
+		: def->geometry_column != NULL			 ? NULL
 		: def->lon_column == NULL				 ? "lonColumn"
 		: def->lat_column == NULL				 ? "latColumn"
 												 : NULL;
@@ -438,6 +455,21 @@ CheckPositionBody(CqQueryDef *def, bool has_lateness)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("query body lacks member \"%s\"", missing),
 				 errhint(CQ_POSITION_BODY_HINT)));
+	if (def->geometry_column != NULL)
+	{
+		/* one geometry, or two numbers: never both */
+		if (def->lon_column != NULL || def->lat_column != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("position query body has both \"geometryColumn\" "
+							"and \"%s\"",
+							def->lon_column != NULL ? "lonColumn"
+													: "latColumn"),
+					 errhint(CQ_POSITION_GEOMETRY_HINT)));
+		def->geometry = true;
+		def->value_column = def->geometry_column;
+		return;
+	}
 	def->value_column = def->lon_column;
 }
 
@@ -450,12 +482,15 @@ CheckBodyShape(CqQueryDef *def, bool has_lateness)
 		CheckPositionBody(def, has_lateness);
 		return;
 	}
-	if (def->lon_column != NULL || def->lat_column != NULL)
+	if (def->lon_column != NULL || def->lat_column != NULL ||
+		def->geometry_column != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("query body has \"%s\" but no \"kind\": "
 						"\"position\"",
-						def->lon_column != NULL ? "lonColumn" : "latColumn"),
+						def->lon_column != NULL		  ? "lonColumn"
+							: def->lat_column != NULL ? "latColumn"
+													  : "geometryColumn"),
 				 errhint(CQ_POSITION_BODY_HINT)));
 	if (def->aggregate && (def->operation != NULL || def->has_arg))
 		ereport(ERROR,

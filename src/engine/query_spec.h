@@ -31,7 +31,13 @@
 	"A position query body has \"kind\": \"position\", \"operation\" " \
 	"(position, speed, heading or distance), \"timeColumn\", "         \
 	"\"keyColumn\", \"lonColumn\", \"latColumn\", and optionally "     \
+	"\"keyValue\" (one feature), "                                     \
 	"\"idColumn\" and \"options\"."
+
+/* A position query body's choice of position (position_geometry.c) */
+#define CQ_POSITION_GEOMETRY_HINT                                        \
+	"Give either \"lonColumn\" and \"latColumn\" or \"geometryColumn\" " \
+	"(a PostGIS geometry(Point, 4326))."
 
 /* A query being created, as given and then as validated */
 typedef struct CqQueryDef
@@ -59,6 +65,9 @@ typedef struct CqQueryDef
 	bool position;
 	char *lat_column;
 	char *lon_column; /* create_query's "lonColumn"; then value_column */
+	/* position queries over a PostGIS geometry (position_geometry.c) */
+	bool geometry;		   /* value_column is the geometry; no lat_column */
+	char *geometry_column; /* create_query's "geometryColumn" */
 
 	/* filled in by cq_spec_validate */
 	char *chain; /* canonical chain */

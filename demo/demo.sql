@@ -86,7 +86,8 @@ COMMENT ON TABLE fixes IS 'cqstream demo: the generated positions of simulated v
 
 DO $$
 BEGIN
-	IF to_regprocedure('cqstream.create_position_query(text, regclass, name, name, name, name, text, jsonb)') IS NULL THEN
+	IF NOT EXISTS (SELECT FROM pg_proc WHERE proname = 'create_position_query'
+			AND pronamespace = 'cqstream'::regnamespace) THEN
 		RAISE NOTICE 'this cqstream has no position queries yet: the vehicles have no queries';
 		RETURN;
 	END IF;

@@ -72,7 +72,20 @@ WHERE a.name = 'pos_again' AND b.name = 'pos_speed';
 SELECT cqstream.create_query('pos_one', 'pos_src', '{"kind": "position", "operation": "speed", "timeColumn": "t", "keyColumn": "vehicle", "keyValue": "bus7", "lonColumn": "lon", "latColumn": "lat"}');
 SELECT spec->>'keyValue' AS key_value, spec->>'kind' AS kind
 FROM cqstream.query WHERE name = 'pos_one';
-SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "geometry", "operation": "speed", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat"}')$$);
+SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "moving", "operation": "speed", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat"}')$$);
+-- "geometry" is a synonym; the stored kind is "position".  Lifted
+-- operations after speed, heading or distance (km/h here), canonical
+SELECT cqstream.create_query('pos_kmh', 'pos_src', '{"kind": "geometry", "operation": " SPEED|mul 3.6 |round  1", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat"}');
+SELECT spec->>'kind' AS kind, spec->>'operation' AS operation
+FROM cqstream.query WHERE name = 'pos_kmh';
+SELECT cqstream.create_position_query('pos_dist_km', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'distance | div 1000');
+SELECT chain FROM cqstream.query WHERE name = 'pos_dist_km';
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'position | mul 2')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed | nosuch 2')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed |')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'mul 3.6 | speed')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', '| speed')$$);
+SELECT cqstream.drop_query('pos_kmh'), cqstream.drop_query('pos_dist_km');
 SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "speed", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon"}')$$);
 SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "speed", "timeColumn": "t", "keyColumn": null, "lonColumn": "lon", "latColumn": "lat"}')$$);
 SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "speed", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat", "valueColumn": "lon"}')$$);

@@ -44,6 +44,7 @@
 
 #include "contract.h"
 #include "core/geodesy.h"
+#include "core/operation.h"
 #include "engine/batch.h"
 #include "engine/notify.h"
 #include "engine/position_geometry.h"
@@ -76,6 +77,7 @@ typedef struct PositionBatch
 {
 	CqQuery *q;
 	CqPositionOp op;
+	CqChain chain; /* after op: none when nsteps is 0 */
 	HTAB *keys;
 	MemoryContext state_cxt; /* the keys and their strings */
 	CqResultLog log;
@@ -205,7 +207,17 @@ static void
 Emit(PositionBatch *b, const char *key, TimestampTz time, double value,
 	 double lat, bool position)
 {
-	int64 id = b->base + ++b->seq;
+	int64 id;
+	int failed_step;
+
+	/* The lifted operations after speed, heading or distance */
+	if (b->chain.nsteps > 0 &&
+		cq_chain_apply(&b->chain, value, &value, &failed_step) != CQ_DOMAIN_OK)
+	{
+		b->nskipped++;
+		return;
+	}
+	id = b->base + ++b->seq;
 
 	resetStringInfo(&b->payload);
 	if (position)
@@ -328,6 +340,7 @@ cq_batch_position(CqQuery *q, const char *source, bool *more)
 	PositionBatch b;
 	CqBatchProgress p;
 	uint64 nrows;
+	const char *rest;
 
 	if (q->def.chain == NULL ||
 		(q->def.lat_column == NULL && !q->def.geometry) ||
@@ -340,7 +353,9 @@ cq_batch_position(CqQuery *q, const char *source, bool *more)
 
 	memset(&b, 0, sizeof(b));
 	b.q = q;
-	b.op = cq_position_op_parse(q->def.chain);
+	b.op = cq_position_op_parse_chain(q->def.chain, &rest);
+	if (rest != NULL)
+		cq_chain_parse(rest, &b.chain);
 	b.base = (int64) q->def.id * CQ_RESULT_ID_FACTOR;
 	b.seq = q->state.last_result_seq;
 	b.state_cxt = AllocSetContextCreate(CurrentMemoryContext,

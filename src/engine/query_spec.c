@@ -191,14 +191,38 @@ ValidateAggregate(CqQueryDef *def)
 						 "batch the window changes).")));
 }
 
+/*
+ * PositionChain: a position query's canonical operation: its position
+ * operation, and the lifted operations that transform each value after
+ * it ("speed | mul 3.6", km/h), checked as a transform's chain is.
+ */
+static char *
+PositionChain(const char *operation)
+{
+	const char *rest;
+	CqPositionOp op = cq_position_op_parse_chain(operation, &rest);
+	CqChain chain;
+
+	if (rest == NULL)
+		return pstrdup(cq_position_op_name(op));
+	if (op == CQ_POS_POSITION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("operation \"position\" has no value to transform"),
+				 errhint("Lifted operations follow speed, heading or "
+						 "distance, as in 'speed | mul 3.6' (km/h).")));
+	cq_chain_parse(rest, &chain);
+	return psprintf("%s | %s", cq_position_op_name(op),
+					cq_chain_format(&chain));
+}
+
 void
 cq_spec_validate(CqQueryDef *def)
 {
 	CheckQueryName(def->name);
 	cq_source_check(def);
 	if (def->position)
-		def->chain = pstrdup(
-			cq_position_op_name(cq_position_op_parse(def->operation)));
+		def->chain = PositionChain(def->operation);
 	else if (def->aggregate)
 		ValidateAggregate(def);
 	else
@@ -398,13 +422,14 @@ BodyMember(CqQueryDef *def, const char *key, JsonbValue *v, bool *has_lateness)
 	{
 		char *kind = cq_jsonb_string(v, key, false, "member", CQ_SPEC_HINT);
 
-		if (strcmp(kind, "position") != 0)
+		/* "geometry": the and Part 4's word for a moving point */
+		if (strcmp(kind, "position") != 0 && strcmp(kind, "geometry") != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid query kind \"%s\"", kind),
 					 errhint("Leave \"kind\" out for a transform or an "
-							 "aggregate; \"position\" makes a position "
-							 "query.")));
+							 "aggregate; \"position\" (or \"geometry\") "
+							 "makes a position query.")));
 		def->position = true;
 	}
 	else if (strcmp(key, "lonColumn") == 0)

@@ -107,22 +107,13 @@ Put2(char *p, int v)
 }
 
 /*
- * PutTimestampRare: a timestamp whose year is outside 0..9999 (at most 40
- * bytes; the end), through the general code and its sign and width rules
+ * PutFractionZ: a timestamp's end at p: the microseconds fsec (0..999999)
+ * as a fraction without its trailing zeros (none when 0), then Z and the
+ * closing quote; the end
  */
 static char *
-PutTimestampRare(char *p, TimestampTz t)
+PutFractionZ(char *p, int fsec)
 {
-	struct pg_tm tm;
-	fsec_t fsec;
-	int len;
-
-	/* No time zone pointer: the fields are in UTC */
-	if (timestamp2tm(t, NULL, &tm, &fsec, NULL, NULL) != 0)
-		return PUT(p, "null");
-	len = snprintf(p, 40, "\"%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year,
-				   tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	p += len;
 	if (fsec != 0)
 	{
 		int digits = 6;
@@ -138,6 +129,25 @@ PutTimestampRare(char *p, TimestampTz t)
 		p += digits + 1;
 	}
 	return PUT(p, "Z\"");
+}
+
+/*
+ * PutTimestampRare: a timestamp whose year is outside 0..9999 (at most 40
+ * bytes; the end), through the general code and its sign and width rules
+ */
+static char *
+PutTimestampRare(char *p, TimestampTz t)
+{
+	struct pg_tm tm;
+	fsec_t fsec;
+	int len;
+
+	/* No time zone pointer: the fields are in UTC */
+	if (timestamp2tm(t, NULL, &tm, &fsec, NULL, NULL) != 0)
+		return PUT(p, "null");
+	len = snprintf(p, 40, "\"%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year,
+				   tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	return PutFractionZ(p + len, fsec);
 }
 
 /*
@@ -204,22 +214,7 @@ FormatTimestamp(char *p, TimestampTz t)
 	p = Put2(p, min);
 	*p++ = ':';
 	p = Put2(p, sec);
-	if (fsec != 0)
-	{
-		/* six digits, trailing zeros dropped */
-		int digits = 6;
-
-		*p = '.';
-		for (int i = 6; i >= 1; i--)
-		{
-			p[i] = '0' + fsec % 10;
-			fsec /= 10;
-		}
-		while (p[digits] == '0')
-			digits--;
-		p += digits + 1;
-	}
-	return PUT(p, "Z\"");
+	return PutFractionZ(p, fsec);
 }
 
 /*

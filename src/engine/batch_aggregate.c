@@ -38,7 +38,7 @@
 bool
 cq_batch_idle_flush_due(const CqQuery *q)
 {
-	return q->def.aggregate && q->def.idle_flush > 0 &&
+	return (q->def.aggregate || q->def.windowed) && q->def.idle_flush > 0 &&
 		q->state.has_last_row_at &&
 		GetCurrentTimestamp() - q->state.last_row_at >= q->def.idle_flush;
 }
@@ -182,6 +182,68 @@ WindowChunksReady(void)
 	return false;
 }
 
+bool
+cq_window_batch_begin(CqQuery *q, CqStreamOp *op, int64 *limit)
+{
+	if (!WindowChunksReady())
+		return false;
+
+	/*
+	 * Set by the previous batch; none yet: a probe of CQ_AGG_RESULTS
+	 * windows' worth of rows (each row falls in up to overlap windows)
+	 */
+	*limit = Min(cq_batch_size,
+				 q->state.batch_limit > 0
+					 ? q->state.batch_limit
+					 : Max(CQ_AGG_RESULTS / q->def.window.overlap, 100));
+
+	cq_stream_init(op, &q->def.window, q->def.agg, q->def.lateness,
+				   q->def.on_update);
+	op->max_time = q->state.max_event_time;
+	op->watermark = q->state.watermark;
+	return true;
+}
+
+void
+cq_window_batch_end(CqQuery *q, CqStreamOp *op, const CqWindowBatchRead *r,
+					bool *more)
+{
+	CqBatchProgress p;
+	bool flushed = false;
+
+	/* 2 and 3: by key, merged with the stored windows */
+	cq_stream_sort(op);
+	if (r->nrows == 0 && cq_batch_idle_flush_due(q))
+	{
+		cq_stream_idle_flush(op);
+		flushed = true;
+	}
+	cq_window_state_merge(op, q->def.id);
+	if (flushed)
+		cq_stream_idle_done(op);
+
+	/* 4: the results */
+	cq_stream_sort_results(op);
+	p.last_result_seq = LogWindowResults(q, op, q->state.last_result_seq,
+										 &p.notify_dropped);
+
+	p.last_source_id = cq_source_progress(q, r->nrows, r->limit, r->last_read,
+										  more);
+	p.rows = (int64) r->nrows;
+	p.results = op->nres;
+	p.skipped = r->skipped;
+	p.late = r->late + op->nlate;
+	cq_catalog_advance(q, &p);
+
+	/* The watermark, and when rows were last read (for the idle flush) */
+	cq_catalog_save_windows(q, op->max_time, op->watermark,
+							r->nrows > 0  ? CQ_LAST_ROW_NOW
+								: flushed ? CQ_LAST_ROW_CLEAR
+										  : CQ_LAST_ROW_KEEP,
+							NextLimit(r->limit, r->nrows, op->nres,
+									  cq_stream_key_bytes(op)));
+}
+
 /*
  * cq_batch_aggregate: the rows in id order (the operator records each
  * row's watermark), then key by key merged with the stored windows
@@ -194,67 +256,24 @@ cq_batch_aggregate(CqQuery *q, const char *source, bool *more)
 	const char *cast = q->def.value_type == CQ_VALUE_TEXT ? "pg_catalog.text"
 		: q->def.value_type == CQ_VALUE_BOOLEAN			  ? "pg_catalog.bool"
 												: "pg_catalog.float8";
-	int64 limit = cq_batch_size;
-	uint64 nrows = 0;
 	CqStreamOp op;
 	AggregateBatch ab = {0};
-	CqBatchProgress p;
-	bool flushed = false;
+	CqWindowBatchRead r = {0};
 
-	if (!WindowChunksReady())
+	if (!cq_window_batch_begin(q, &op, &r.limit))
 	{
 		*more = false;
 		return;
 	}
 
-	/*
-	 * Set by the previous batch; none yet: a probe of CQ_AGG_RESULTS
-	 * windows' worth of rows (each row falls in up to overlap windows)
-	 */
-	limit = Min(limit,
-				q->state.batch_limit > 0
-					? q->state.batch_limit
-					: Max(CQ_AGG_RESULTS / q->def.window.overlap, 100));
-
-	cq_stream_init(&op, &q->def.window, q->def.agg, q->def.lateness,
-				   q->def.on_update);
-	op.max_time = q->state.max_event_time;
-	op.watermark = q->state.watermark;
-
 	/* 1: the rows in id order */
 	ab.q = q;
 	ab.op = &op;
 	if (q->bound > q->state.last_source_id)
-		nrows = cq_source_read(q, source, cast, limit, AggregateRow, &ab);
+		r.nrows = cq_source_read(q, source, cast, r.limit, AggregateRow, &ab);
 
-	/* 2 and 3: by key, merged with the stored windows */
-	cq_stream_sort(&op);
-	if (nrows == 0 && cq_batch_idle_flush_due(q))
-	{
-		cq_stream_idle_flush(&op);
-		flushed = true;
-	}
-	cq_window_state_merge(&op, q->def.id);
-	if (flushed)
-		cq_stream_idle_done(&op);
-
-	/* 4: the results */
-	cq_stream_sort_results(&op);
-	p.last_result_seq = LogWindowResults(q, &op, q->state.last_result_seq,
-										 &p.notify_dropped);
-
-	p.last_source_id = cq_source_progress(q, nrows, limit, ab.last_read, more);
-	p.rows = (int64) nrows;
-	p.results = op.nres;
-	p.skipped = ab.nskipped;
-	p.late = op.nlate;
-	cq_catalog_advance(q, &p);
-
-	/* The watermark, and when rows were last read (for the idle flush) */
-	cq_catalog_save_windows(q, op.max_time, op.watermark,
-							nrows > 0	  ? CQ_LAST_ROW_NOW
-								: flushed ? CQ_LAST_ROW_CLEAR
-										  : CQ_LAST_ROW_KEEP,
-							NextLimit(limit, nrows, op.nres,
-									  cq_stream_key_bytes(&op)));
+	/* 2 to 4 */
+	r.last_read = ab.last_read;
+	r.skipped = ab.nskipped;
+	cq_window_batch_end(q, &op, &r, more);
 }

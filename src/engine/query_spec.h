@@ -31,7 +31,10 @@
 	"A position query body has \"kind\": \"position\", \"operation\" " \
 	"(position, speed, heading or distance), \"timeColumn\", "         \
 	"\"keyColumn\", \"lonColumn\", \"latColumn\", and optionally "     \
-	"\"idColumn\" and \"options\"."
+	"\"idColumn\" and \"options\"; speed, heading or distance may "    \
+	"have \"aggregation\" and \"window\" (and \"lateness\", "          \
+	"\"emit\"), in the body or in the options, to aggregate its "      \
+	"values per key over windows."
 
 /* A query being created, as given and then as validated */
 typedef struct CqQueryDef
@@ -59,6 +62,13 @@ typedef struct CqQueryDef
 	bool position;
 	char *lat_column;
 	char *lon_column; /* create_query's "lonColumn"; then value_column */
+	/*
+	 * windowed: the lifted operation's values go through a window
+	 * (docs/windows.md, "Windows over position queries"); then the window
+	 * fields above are set and aggregate stays false (the kind is position)
+	 */
+	bool windowed;
+	bool has_lateness; /* "lateness" was given (it may be 0) */
 
 	/* filled in by cq_spec_validate */
 	char *chain; /* canonical chain */

@@ -17,6 +17,11 @@
 # killed with kill -9 twice; every result must then be there exactly once,
 # in order, equal to plain SQL (1e-6 relative; headings modulo 360), and
 # the counters (rows_late, rows_skipped) equal to the rules' counts.
+# Windowed position queries run over the same stream through the kills:
+# average speed per key over 10-second tumbling windows (2 s lateness)
+# and the largest heading over hopping windows, each window's result
+# exactly once and equal to plain SQL's aggregate of the expected values
+# (lib.sql: pt.win_expected, which applies the watermark and late rules).
 
 CQPOS_DB=cqpos
 
@@ -102,6 +107,12 @@ cqpos_test_random()
 	for op in speed heading distance position; do
 		cqpos_sql "SELECT cqstream.create_position_query('trk_$op', 'pt.src', 'ts', 'k', 'lon', 'lat', '$op', '{\"retention_rows\": 0, \"retention_age\": null}')" >/dev/null
 	done
+	# Windowed (docs/windows.md, "Windows over position queries"): average
+	# speed per key over 10-second tumbling windows with 2 s of lateness,
+	# given in the options; the largest heading over 20-second windows
+	# every 10 s, given as the body's members
+	cqpos_sql "SELECT cqstream.create_position_query('win_avgspeed', 'pt.src', 'ts', 'k', 'lon', 'lat', 'speed', '{\"aggregation\": \"avg\", \"window\": {\"type\": \"TUMBLING\", \"size\": 10, \"unit\": \"SECONDS\"}, \"lateness\": {\"size\": 2, \"unit\": \"SECONDS\"}, \"retention_rows\": 0, \"retention_age\": null}')" >/dev/null
+	cqpos_sql "SELECT cqstream.create_query('win_maxhead', 'pt.src', '{\"kind\": \"position\", \"operation\": \"heading\", \"timeColumn\": \"ts\", \"keyColumn\": \"k\", \"lonColumn\": \"lon\", \"latColumn\": \"lat\", \"aggregation\": \"MAX\", \"window\": {\"type\": \"HOPPING\", \"size\": 20, \"hop\": 10}, \"options\": {\"retention_rows\": 0, \"retention_age\": null}}')" >/dev/null
 	rm -f "$stop"
 	(
 		while [ ! -e "$stop" ]; do
@@ -124,7 +135,7 @@ cqpos_test_random()
 	wait "$CQPOS_WPID" || true
 	CQPOS_WPID=
 	n=$(cqpos_sql "SELECT count(*) FROM pt.src" 2>/dev/null || echo "?")
-	if cqpos_wait "SELECT bool_and(s.last_source_id >= (SELECT max(id) FROM pt.src) AND s.status <> 'failed') FROM cqstream.query_state s JOIN cqstream.query q ON q.id = s.query_id WHERE q.name LIKE 'trk_%'" t 120; then
+	if cqpos_wait "SELECT bool_and(s.last_source_id >= (SELECT max(id) FROM pt.src) AND s.status <> 'failed') FROM cqstream.query_state s JOIN cqstream.query q ON q.id = s.query_id WHERE q.name LIKE 'trk\\_%' OR q.name LIKE 'win\\_%'" t 120; then
 		cq_pass "random: worker caught up ($n rows)"
 	else
 		cq_fail "random: worker caught up ($n rows)"
@@ -155,10 +166,52 @@ cqpos_test_random()
 	cqpos_check "random: state holds one row per valid key of each lifted query" \
 		"SELECT count(*) FROM cqstream.position_state p JOIN cqstream.query q ON q.id = p.query_id WHERE q.name LIKE 'trk_%'" \
 		"$(cqpos_sql "SELECT 3 * count(DISTINCT k) FROM pt.rows WHERE ok")"
+	cqpos_test_windowed
 	cqpos_check "random: stored distance per key equals plain SQL" \
 		"SELECT count(*) FROM cqstream.position_state p JOIN cqstream.query q ON q.id = p.query_id AND q.name = 'trk_distance'
 			JOIN (SELECT DISTINCT ON (k) k, dist FROM pt.rows WHERE ok AND NOT late ORDER BY k, id DESC) e ON e.k = p.key
 			WHERE abs(e.dist - p.distance) > 1e-6 * greatest(1, e.dist)" 0
+}
+
+# cqpos_window_check NAME OP SIZE HOP LATENESS VALUE_COLUMN: the final
+# results of windowed query NAME against pt.win_expected, each window
+# exactly once
+cqpos_window_check()
+{
+	local name=$1 args="'$2', interval '$3', interval '$4', interval '$5'" col=$6
+	local n got
+	n=$(cqpos_sql "SELECT count(*) FROM pt.win_expected($args)" 2>/dev/null || echo "?")
+	got=$(cqpos_sql "SELECT count(*) FROM pt.win_expected($args) e
+		FULL JOIN pt.win_seen('$name') s USING (k, wstart)
+		WHERE e.k IS NULL OR s.k IS NULL OR e.wend IS DISTINCT FROM s.wend
+			OR e.cnt IS DISTINCT FROM s.cnt
+			OR abs(e.$col - s.value) > 1e-6 * greatest(1, abs(e.$col))" 2>&1 || true)
+	if [ "$got" = 0 ] && [ "$n" != 0 ]; then
+		cq_pass "windowed: $name per key per window equals plain SQL ($n windows)"
+	else
+		cq_fail "windowed: $name per key per window equals plain SQL ($n windows)" \
+			"differences: $got (key, start, expected end/count/value, seen):" \
+			"$(cqpos_sql "SELECT e.k, coalesce(e.wstart, s.wstart), e.wend, e.cnt, e.$col, s.wend, s.cnt, s.value FROM pt.win_expected($args) e
+				FULL JOIN pt.win_seen('$name') s USING (k, wstart)
+				WHERE e.k IS NULL OR s.k IS NULL OR e.wend IS DISTINCT FROM s.wend OR e.cnt IS DISTINCT FROM s.cnt
+					OR abs(e.$col - s.value) > 1e-6 * greatest(1, abs(e.$col)) ORDER BY 2 LIMIT 3" 2>&1 || true)"
+	fi
+	cqpos_check "windowed: $name has each window once" \
+		"SELECT count(*) - count(DISTINCT (k, wstart)) FROM pt.win_seen('$name')" 0
+	cqpos_check "windowed: $name rows_late = late rows + values late for every window" \
+		"SELECT s.rows_late FROM cqstream.query_state s JOIN cqstream.query q ON q.id = s.query_id WHERE q.name = '$name'" \
+		"$(cqpos_sql "SELECT (SELECT count(*) FROM pt.rows WHERE late) + pt.win_late($args)")"
+}
+
+cqpos_test_windowed()
+{
+	cqpos_window_check win_avgspeed speed '10 s' '10 s' '2 s' avg
+	cqpos_window_check win_maxhead heading '20 s' '10 s' '0 s' max
+	cqpos_check "windowed: some values were late for their windows" \
+		"SELECT pt.win_late('speed', '10 s', '10 s', '2 s') > 0 AND pt.win_late('heading', '20 s', '10 s', '0 s') > 0" t
+	cqpos_check "windowed: open windows and position state are stored per key" \
+		"SELECT (SELECT count(DISTINCT w.key) > 0 FROM cqstream.window_state w JOIN cqstream.query q ON q.id = w.query_id WHERE q.name = 'win_avgspeed')
+			AND (SELECT count(*) FROM cqstream.position_state p JOIN cqstream.query q ON q.id = p.query_id WHERE q.name = 'win_avgspeed') = (SELECT count(DISTINCT k) FROM pt.rows WHERE ok)" t
 }
 
 cq_position_tests()

@@ -190,8 +190,7 @@ cq_options_parse(CqQueryDef *def)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("option \"idle_flush\" applies to window "
-							"aggregates and windowed position queries "
-							"only"),
+							"aggregates only"),
 					 errhint(CQ_OPTIONS_HINT)));
 		else
 			ereport(ERROR,

@@ -254,15 +254,14 @@ ValidatePositionWindow(CqQueryDef *def)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("operation \"position\" has no values to aggregate "
 						"over windows"),
-				 errhint("Aggregate the values of \"speed\", \"heading\" "
-						 "or \"distance\".")));
+				 errhint(CQ_POSITION_WINDOW_HINT)));
 	if (def->aggregation == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("aggregation must not be null"),
 				 errdetail("A position query with a window, lateness or "
 						   "emit mode aggregates its values over windows."),
-				 errhint(CQ_POSITION_BODY_HINT)));
+				 errhint(CQ_POSITION_WINDOW_HINT)));
 	def->value_type = CQ_VALUE_NUMBER;
 	ValidateAggregate(def);
 }

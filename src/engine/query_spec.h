@@ -31,10 +31,14 @@
 	"A position query body has \"kind\": \"position\", \"operation\" " \
 	"(position, speed, heading or distance), \"timeColumn\", "         \
 	"\"keyColumn\", \"lonColumn\", \"latColumn\", and optionally "     \
-	"\"idColumn\" and \"options\"; speed, heading or distance may "    \
-	"have \"aggregation\" and \"window\" (and \"lateness\", "          \
-	"\"emit\"), in the body or in the options, to aggregate its "      \
-	"values per key over windows."
+	"\"idColumn\" and \"options\"."
+
+/* Its window (docs/windows.md, "Windows over position queries") */
+#define CQ_POSITION_WINDOW_HINT                                            \
+	"A position query's speed, heading or distance is aggregated per key " \
+	"over windows with \"aggregation\" and \"window\" (and optionally "    \
+	"\"lateness\" and \"emit\"), given as the body's members or in the "   \
+	"options."
 
 /* A query being created, as given and then as validated */
 typedef struct CqQueryDef

@@ -19,7 +19,8 @@
 # the counters (rows_late, rows_skipped) equal to the rules' counts.
 # Windowed position queries run over the same stream through the kills:
 # average speed per key over 10-second tumbling windows (1 s lateness)
-# and the largest heading over hopping windows, each window's result
+# the largest heading over hopping windows and the sum of distances over
+# COUNT windows of 5 rows, each window's result
 # exactly once and equal to plain SQL's aggregate of the expected values
 # (lib.sql: pt.win_expected, which applies the watermark and late rules).
 
@@ -113,6 +114,8 @@ cqpos_test_random()
 	# every 10 s, given as the body's members
 	cqpos_sql "SELECT cqstream.create_position_query('win_avgspeed', 'pt.src', 'ts', 'k', 'lon', 'lat', 'speed', '{\"aggregation\": \"avg\", \"window\": {\"type\": \"TUMBLING\", \"size\": 10, \"unit\": \"SECONDS\"}, \"lateness\": {\"size\": 1, \"unit\": \"SECONDS\"}, \"retention_rows\": 0, \"retention_age\": null}')" >/dev/null
 	cqpos_sql "SELECT cqstream.create_query('win_maxhead', 'pt.src', '{\"kind\": \"position\", \"operation\": \"heading\", \"timeColumn\": \"ts\", \"keyColumn\": \"k\", \"lonColumn\": \"lon\", \"latColumn\": \"lat\", \"aggregation\": \"MAX\", \"window\": {\"type\": \"HOPPING\", \"size\": 20, \"hop\": 10}, \"options\": {\"retention_rows\": 0, \"retention_age\": null}}')" >/dev/null
+	# and the sum of the distances of every 5 rows of a key (COUNT windows)
+	cqpos_sql "SELECT cqstream.create_position_query('win_sumdist', 'pt.src', 'ts', 'k', 'lon', 'lat', 'distance', '{\"aggregation\": \"SUM\", \"window\": {\"type\": \"COUNT\", \"size\": 5}, \"retention_rows\": 0, \"retention_age\": null}')" >/dev/null
 	rm -f "$stop"
 	(
 		while [ ! -e "$stop" ]; do
@@ -173,40 +176,40 @@ cqpos_test_random()
 			WHERE abs(e.dist - p.distance) > 1e-6 * greatest(1, e.dist)" 0
 }
 
-# cqpos_window_check NAME OP SIZE HOP LATENESS VALUE_COLUMN: the final
-# results of windowed query NAME against pt.win_expected, each window
-# exactly once
+# cqpos_window_check NAME EXPECTED VALUE_COLUMN WINDOW_LATE: the final
+# results of windowed query NAME against the relation EXPECTED (k, wstart,
+# wend, VALUE_COLUMN, cnt), each window exactly once; WINDOW_LATE: SQL for
+# the number of values late for every window
 cqpos_window_check()
 {
-	local name=$1 args="'$2', interval '$3', interval '$4', interval '$5'" col=$6
-	local n got
-	n=$(cqpos_sql "SELECT count(*) FROM pt.win_expected($args)" 2>/dev/null || echo "?")
-	got=$(cqpos_sql "SELECT count(*) FROM pt.win_expected($args) e
-		FULL JOIN pt.win_seen('$name') s USING (k, wstart)
+	local name=$1 exp=$2 col=$3 wlate=$4 n got
+	local diff="FROM $exp e FULL JOIN pt.win_seen('$name') s USING (k, wstart)
 		WHERE e.k IS NULL OR s.k IS NULL OR e.wend IS DISTINCT FROM s.wend
 			OR e.cnt IS DISTINCT FROM s.cnt
-			OR abs(e.$col - s.value) > 1e-6 * greatest(1, abs(e.$col))" 2>&1 || true)
+			OR abs(e.$col - s.value) > 1e-6 * greatest(1, abs(e.$col))"
+	n=$(cqpos_sql "SELECT count(*) FROM $exp" 2>/dev/null || echo "?")
+	got=$(cqpos_sql "SELECT count(*) $diff" 2>&1 || true)
 	if [ "$got" = 0 ] && [ "$n" != 0 ]; then
 		cq_pass "windowed: $name per key per window equals plain SQL ($n windows)"
 	else
 		cq_fail "windowed: $name per key per window equals plain SQL ($n windows)" \
 			"differences: $got (key, start, expected end/count/value, seen):" \
-			"$(cqpos_sql "SELECT e.k, coalesce(e.wstart, s.wstart), e.wend, e.cnt, e.$col, s.wend, s.cnt, s.value FROM pt.win_expected($args) e
-				FULL JOIN pt.win_seen('$name') s USING (k, wstart)
-				WHERE e.k IS NULL OR s.k IS NULL OR e.wend IS DISTINCT FROM s.wend OR e.cnt IS DISTINCT FROM s.cnt
-					OR abs(e.$col - s.value) > 1e-6 * greatest(1, abs(e.$col)) ORDER BY 2 LIMIT 3" 2>&1 || true)"
+			"$(cqpos_sql "SELECT e.k, coalesce(e.wstart, s.wstart), e.wend, e.cnt, e.$col, s.wend, s.cnt, s.value $diff ORDER BY 2 LIMIT 3" 2>&1 || true)"
 	fi
 	cqpos_check "windowed: $name has each window once" \
 		"SELECT count(*) - count(DISTINCT (k, wstart)) FROM pt.win_seen('$name')" 0
 	cqpos_check "windowed: $name rows_late = late rows + values late for every window" \
 		"SELECT s.rows_late FROM cqstream.query_state s JOIN cqstream.query q ON q.id = s.query_id WHERE q.name = '$name'" \
-		"$(cqpos_sql "SELECT (SELECT count(*) FROM pt.rows WHERE late) + pt.win_late($args)")"
+		"$(cqpos_sql "SELECT (SELECT count(*) FROM pt.rows WHERE late) + $wlate")"
 }
 
 cqpos_test_windowed()
 {
-	cqpos_window_check win_avgspeed speed '10 s' '10 s' '1 s' avg
-	cqpos_window_check win_maxhead heading '20 s' '10 s' '0 s' max
+	cqpos_window_check win_avgspeed "pt.win_expected('speed', '10 s', '10 s', '1 s')" avg \
+		"pt.win_late('speed', '10 s', '10 s', '1 s')"
+	cqpos_window_check win_maxhead "pt.win_expected('heading', '20 s', '10 s', '0 s')" max \
+		"pt.win_late('heading', '20 s', '10 s', '0 s')"
+	cqpos_window_check win_sumdist pt.win_count5 sum 0
 	# (the jitter, 3 s at most, never reaches past the 20 s hopping
 	# windows' last end: headings are late only for their key)
 	cqpos_check "windowed: some speeds were late for their windows ($(cqpos_sql "SELECT pt.win_late('speed', '10 s', '10 s', '1 s') || ' speeds, ' || pt.win_late('heading', '20 s', '10 s', '0 s') || ' headings'" 2>&1 || true))" \

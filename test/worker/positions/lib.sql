@@ -148,3 +148,13 @@ LANGUAGE sql STABLE AS $$
 	FROM cqstream.results(name, 0, 1000000)
 	WHERE (payload->>'final')::boolean
 $$;
+
+-- COUNT windows of 5 of a key's distances (window k: its values 5k to
+-- 5k + 4), emitted when full; start and end are their first and last time
+CREATE VIEW pt.win_count5 AS
+SELECT k, min(ts) AS wstart, max(ts) AS wend, sum(value) AS sum,
+	count(*) AS cnt
+FROM (SELECT k, ts, value,
+		(row_number() OVER (PARTITION BY k ORDER BY n) - 1) / 5 AS w
+	FROM pt.expected WHERE op = 'distance') d
+GROUP BY k, w HAVING count(*) = 5;

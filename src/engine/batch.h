@@ -23,6 +23,7 @@
 
 #include "engine/bulk_insert.h"
 #include "engine/catalog.h"
+#include "engine/source_read.h"
 
 /* Results between two resets of a batch's per-result memory */
 #define CQ_CHUNK CQ_BULK_ROWS
@@ -36,13 +37,41 @@ extern void cq_batch_aggregate(CqQuery *q, const char *source, bool *more);
 extern void cq_batch_position(CqQuery *q, const char *source, bool *more);
 
 /*
+ * A batch in steps, so that several queries over one source can share
+ * its read (isolation.c): begin prepares the query's batch and says how
+ * to read for it (member: the value's cast, the row function) and how
+ * many rows it wants; the read passes the rows; end writes the results
+ * and the progress, given the rows read and the limit the read used.
+ * begin returns false when the query cannot run now (an aggregate
+ * waiting for ALTER EXTENSION UPDATE).
+ */
+typedef struct CqBatch
+{
+	CqSourceMember member;
+	int64 limit;
+	void (*end)(struct CqBatch *b, uint64 nrows, int64 limit, bool *more);
+} CqBatch;
+
+extern bool cq_batch_transform_begin(CqQuery *q, CqBatch *b);
+extern bool cq_batch_aggregate_begin(CqQuery *q, CqBatch *b);
+
+/*
+ * cq_batch_run: the read and the end of n begun batches of queries that
+ * can share a read (cq_source_shareable), with the smallest limit of
+ * theirs; *more is set when the limit cut the read.  No read when there
+ * is nothing new (an aggregate's idle flush).
+ */
+extern void cq_batch_run(CqBatch *batches, int n, const char *source,
+						 bool *more);
+
+/*
  * Is q's idle flush due (an aggregate or windowed position query that
  * read no rows for idle_flush)?
  */
 extern bool cq_batch_idle_flush_due(const CqQuery *q);
 
 /*
- * A batch through q's window (batch_aggregate.c), shared by window
+ * The window part of a batch (batch_aggregate.c), shared by window
  * aggregates and windowed position queries, whose rows are the values
  * of their lifted operation (docs/windows.md):
  *	- cq_window_batch_begin: the operator, with q's stored watermark, and
@@ -56,7 +85,7 @@ extern bool cq_batch_idle_flush_due(const CqQuery *q);
  */
 typedef struct CqWindowBatchRead
 {
-	int64 limit;	 /* as cq_window_batch_begin set it */
+	int64 limit;	 /* the limit the read used */
 	uint64 nrows;	 /* source rows read */
 	int64 last_read; /* the last row's id */
 	int64 skipped;	 /* rows skipped before the window */

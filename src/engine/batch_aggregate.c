@@ -93,6 +93,7 @@ typedef struct AggregateBatch
 	CqStreamOp *op;
 	int64 last_read;
 	int64 nskipped;
+	CqStreamOp op_data;
 } AggregateBatch;
 
 static void
@@ -182,28 +183,12 @@ WindowChunksReady(void)
 	return false;
 }
 
-bool
-cq_window_batch_begin(CqQuery *q, CqStreamOp *op, int64 *limit)
-{
-	if (!WindowChunksReady())
-		return false;
-
-	/*
-	 * Set by the previous batch; none yet: a probe of CQ_AGG_RESULTS
-	 * windows' worth of rows (each row falls in up to overlap windows)
-	 */
-	*limit = Min(cq_batch_size,
-				 q->state.batch_limit > 0
-					 ? q->state.batch_limit
-					 : Max(CQ_AGG_RESULTS / q->def.window.overlap, 100));
-
-	cq_stream_init(op, &q->def.window, q->def.agg, q->def.lateness,
-				   q->def.on_update);
-	op->max_time = q->state.max_event_time;
-	op->watermark = q->state.watermark;
-	return true;
-}
-
+/*
+ * cq_window_batch_end: after the rows in id order (the operator records
+ * each row's watermark), key by key merged with the stored windows
+ * (window_state.c), then the results in the order their windows closed;
+ * state, results and progress commit together.
+ */
 void
 cq_window_batch_end(CqQuery *q, CqStreamOp *op, const CqWindowBatchRead *r,
 					bool *more)
@@ -244,36 +229,72 @@ cq_window_batch_end(CqQuery *q, CqStreamOp *op, const CqWindowBatchRead *r,
 									  cq_stream_key_bytes(op)));
 }
 
-/*
- * cq_batch_aggregate: the rows in id order (the operator records each
- * row's watermark), then key by key merged with the stored windows
- * (window_state.c), then the results in the order their windows closed;
- * state, results and progress commit together.
- */
+static void
+AggregateEnd(CqBatch *b, uint64 nrows, int64 limit, bool *more)
+{
+	AggregateBatch *ab = b->member.arg;
+	CqWindowBatchRead r = {0};
+
+	r.limit = limit;
+	r.nrows = nrows;
+	r.last_read = ab->last_read;
+	r.skipped = ab->nskipped;
+	cq_window_batch_end(ab->q, ab->op, &r, more);
+}
+
+bool
+cq_window_batch_begin(CqQuery *q, CqStreamOp *op, int64 *limit)
+{
+	if (!WindowChunksReady())
+		return false;
+
+	/*
+	 * Set by the previous batch; none yet: a probe of CQ_AGG_RESULTS
+	 * windows' worth of rows (each row falls in up to overlap windows)
+	 */
+	*limit = Min(cq_batch_size,
+				 q->state.batch_limit > 0
+					 ? q->state.batch_limit
+					 : Max(CQ_AGG_RESULTS / q->def.window.overlap, 100));
+
+	cq_stream_init(op, &q->def.window, q->def.agg, q->def.lateness,
+				   q->def.on_update);
+	op->max_time = q->state.max_event_time;
+	op->watermark = q->state.watermark;
+	return true;
+}
+
+bool
+cq_batch_aggregate_begin(CqQuery *q, CqBatch *b)
+{
+	AggregateBatch *ab = palloc0(sizeof(AggregateBatch));
+
+	memset(b, 0, sizeof(*b));
+	ab->q = q;
+	ab->op = &ab->op_data;
+	if (!cq_window_batch_begin(q, ab->op, &b->limit))
+	{
+		pfree(ab);
+		return false;
+	}
+	b->member.q = q;
+	b->member.value_type = q->def.value_type == CQ_VALUE_TEXT
+		? "pg_catalog.text"
+		: q->def.value_type == CQ_VALUE_BOOLEAN ? "pg_catalog.bool"
+												: "pg_catalog.float8";
+	b->member.fn = AggregateRow;
+	b->member.arg = ab;
+	b->end = AggregateEnd;
+	return true;
+}
+
 void
 cq_batch_aggregate(CqQuery *q, const char *source, bool *more)
 {
-	const char *cast = q->def.value_type == CQ_VALUE_TEXT ? "pg_catalog.text"
-		: q->def.value_type == CQ_VALUE_BOOLEAN			  ? "pg_catalog.bool"
-												: "pg_catalog.float8";
-	CqStreamOp op;
-	AggregateBatch ab = {0};
-	CqWindowBatchRead r = {0};
+	CqBatch b;
 
-	if (!cq_window_batch_begin(q, &op, &r.limit))
-	{
-		*more = false;
+	/* (not *more = false: that is the pass's, for every query) */
+	if (!cq_batch_aggregate_begin(q, &b))
 		return;
-	}
-
-	/* 1: the rows in id order */
-	ab.q = q;
-	ab.op = &op;
-	if (q->bound > q->state.last_source_id)
-		r.nrows = cq_source_read(q, source, cast, r.limit, AggregateRow, &ab);
-
-	/* 2 to 4 */
-	r.last_read = ab.last_read;
-	r.skipped = ab.nskipped;
-	cq_window_batch_end(q, &op, &r, more);
+	cq_batch_run(&b, 1, source, more);
 }

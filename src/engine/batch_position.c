@@ -365,11 +365,9 @@ WindowedBatch(PositionBatch *b, const char *source, bool *more)
 	CqStreamOp op;
 	CqWindowBatchRead r = {0};
 
+	/* (not *more = false: that is the pass's, for every query) */
 	if (!cq_window_batch_begin(b->q, &op, &r.limit))
-	{
-		*more = false;
 		return;
-	}
 	b->window = &op;
 	if (b->q->bound > b->q->state.last_source_id)
 		r.nrows = ReadRows(b, source, r.limit);

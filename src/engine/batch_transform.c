@@ -80,43 +80,64 @@ TransformRow(void *arg, TupleTableSlot *slot)
 		MemoryContextReset(t->chunk_cxt);
 }
 
-void
-cq_batch_transform(CqQuery *q, const char *source, bool *more)
+static void
+TransformEnd(CqBatch *b, uint64 nrows, int64 limit, bool *more)
 {
-	TransformBatch t;
+	TransformBatch *t = b->member.arg;
 	CqBatchProgress p;
-	uint64 nrows;
+
+	MemoryContextReset(t->chunk_cxt);
+	/* Notifications are queued now, sent at commit */
+	cq_result_log_end(&t->log);
+	p.last_source_id = cq_source_progress(t->q, nrows, limit, t->last_read,
+										  more);
+	p.last_result_seq = t->seq;
+	p.rows = (int64) nrows;
+	p.results = t->nresults;
+	p.skipped = t->nskipped;
+	p.late = 0;
+	p.notify_dropped = t->log.notifier.dropped;
+	cq_catalog_advance(t->q, &p);
+}
+
+bool
+cq_batch_transform_begin(CqQuery *q, CqBatch *b)
+{
+	TransformBatch *t;
 
 	if (q->def.chain == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("query \"%s\" has no operation", q->def.name)));
 
-	memset(&t, 0, sizeof(t));
-	t.q = q;
-	cq_chain_parse(q->def.chain, &t.chain);
-	t.base = (int64) q->def.id * CQ_RESULT_ID_FACTOR;
-	t.seq = q->state.last_result_seq;
+	t = palloc0(sizeof(TransformBatch));
+	t->q = q;
+	cq_chain_parse(q->def.chain, &t->chain);
+	t->base = (int64) q->def.id * CQ_RESULT_ID_FACTOR;
+	t->seq = q->state.last_result_seq;
 	/* The keys' C strings, reset every CQ_CHUNK results */
-	t.chunk_cxt = AllocSetContextCreate(CurrentMemoryContext, "cqstream chunk",
-										ALLOCSET_DEFAULT_SIZES);
-	initStringInfo(&t.payload);
-	cq_result_log_begin(&t.log, q->def.id, q->def.name,
+	t->chunk_cxt = AllocSetContextCreate(CurrentMemoryContext,
+										 "cqstream chunk",
+										 ALLOCSET_DEFAULT_SIZES);
+	initStringInfo(&t->payload);
+	cq_result_log_begin(&t->log, q->def.id, q->def.name,
 						cq_notify_mode_parse(q->def.notify));
 
-	nrows = cq_source_read(q, source, "pg_catalog.float8", cq_batch_size,
-						   TransformRow, &t);
-	MemoryContextReset(t.chunk_cxt);
+	memset(b, 0, sizeof(*b));
+	b->member.q = q;
+	b->member.value_type = "pg_catalog.float8";
+	b->member.fn = TransformRow;
+	b->member.arg = t;
+	b->limit = cq_batch_size;
+	b->end = TransformEnd;
+	return true;
+}
 
-	/* Notifications are queued now, sent at commit */
-	cq_result_log_end(&t.log);
-	p.last_source_id = cq_source_progress(q, nrows, cq_batch_size, t.last_read,
-										  more);
-	p.last_result_seq = t.seq;
-	p.rows = (int64) nrows;
-	p.results = t.nresults;
-	p.skipped = t.nskipped;
-	p.late = 0;
-	p.notify_dropped = t.log.notifier.dropped;
-	cq_catalog_advance(q, &p);
+void
+cq_batch_transform(CqQuery *q, const char *source, bool *more)
+{
+	CqBatch b;
+
+	cq_batch_transform_begin(q, &b);
+	cq_batch_run(&b, 1, source, more);
 }

@@ -84,6 +84,44 @@ IsTransientError(int sqlerrcode)
 		ERRCODE_TO_CATEGORY(sqlerrcode) == ERRCODE_INSUFFICIENT_RESOURCES;
 }
 
+/*
+ * CheckRunnable: q's source (its quoted name), or the error that q
+ * cannot run for, said in the query's terms
+ */
+static char *
+CheckRunnable(CqQuery *q)
+{
+	char *source;
+
+	if (q->load_error)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("query \"%s\" cannot run: %s", q->def.name,
+						q->load_error),
+				 errhint("Drop the query and create it again.")));
+	/* The source is gone (42P01), or its id sequence */
+	source = cq_source_name(q);
+	if (q->bound < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("id sequence of query \"%s\" does not exist",
+						q->def.name)));
+	/*
+	 * The owner's rights read the source.  A role can be dropped
+	 * under a query (the catalog does not record the dependency):
+	 * then say so, rather than fail on whatever it trips over.
+	 */
+	if (!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(q->def.owner)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("owner of query \"%s\" (role with OID %u) no "
+						"longer exists",
+						q->def.name, q->def.owner),
+				 errhint("Drop the query, or create it again as an "
+						 "existing role.")));
+	return source;
+}
+
 void
 cq_run_isolated(CqQuery *q, MemoryContext query_cxt, bool *more)
 {
@@ -94,35 +132,8 @@ cq_run_isolated(CqQuery *q, MemoryContext query_cxt, bool *more)
 	MemoryContextSwitchTo(query_cxt);
 	PG_TRY();
 	{
-		char *source;
+		char *source = CheckRunnable(q);
 
-		if (q->load_error)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("query \"%s\" cannot run: %s", q->def.name,
-							q->load_error),
-					 errhint("Drop the query and create it again.")));
-		/* The source is gone (42P01), or its id sequence */
-		source = cq_source_name(q);
-
-		if (q->bound < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("id sequence of query \"%s\" does not exist",
-							q->def.name)));
-		/*
-		 * The owner's rights read the source.  A role can be dropped
-		 * under a query (the catalog does not record the dependency):
-		 * then say so, rather than fail on whatever it trips over.
-		 */
-		if (!SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(q->def.owner)))
-			ereport(ERROR,
-					(errcode(ERRCODE_UNDEFINED_OBJECT),
-					 errmsg("owner of query \"%s\" (role with OID %u) no "
-							"longer exists",
-							q->def.name, q->def.owner),
-					 errhint("Drop the query, or create it again as an "
-							 "existing role.")));
 		if (q->def.aggregate)
 			cq_batch_aggregate(q, source, more);
 		else if (q->def.position)
@@ -175,4 +186,71 @@ cq_run_isolated(CqQuery *q, MemoryContext query_cxt, bool *more)
 	}
 	PG_END_TRY();
 	MemoryContextReset(query_cxt);
+}
+
+void
+cq_run_shared(CqQuery **queries, int n, MemoryContext query_cxt, bool *more)
+{
+	MemoryContext old = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	bool failed = false;
+	bool group_more = false;
+
+	if (n == 1)
+	{
+		cq_run_isolated(queries[0], query_cxt, more);
+		return;
+	}
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(query_cxt);
+	PG_TRY();
+	{
+		CqBatch *batches = palloc(sizeof(CqBatch) * n);
+		char *source = NULL;
+		int nb = 0;
+
+		for (int i = 0; i < n; i++)
+		{
+			source = CheckRunnable(queries[i]);
+			if (queries[i]->def.aggregate
+					? cq_batch_aggregate_begin(queries[i], &batches[nb])
+					: cq_batch_transform_begin(queries[i], &batches[nb]))
+				nb++;
+		}
+		if (nb > 0)
+			cq_batch_run(batches, nb, source, &group_more);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(old);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData *edata;
+
+		MemoryContextSwitchTo(old);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(old);
+		CurrentResourceOwner = oldowner;
+		ereport(DEBUG1,
+				(errmsg("cqstream: a shared read failed, its %d queries run "
+						"alone: %s",
+						n, edata->message)));
+		FreeErrorData(edata);
+		failed = true;
+	}
+	PG_END_TRY();
+	MemoryContextReset(query_cxt);
+	if (!failed)
+	{
+		*more = *more || group_more;
+		for (int i = 0; i < n; i++)
+			if (oom_counts != NULL)
+				(void) CountOom(queries[i]->def.id, false);
+		return;
+	}
+	/* Each alone: the failing one fails with its own message */
+	for (int i = 0; i < n; i++)
+		cq_run_isolated(queries[i], query_cxt, more);
 }

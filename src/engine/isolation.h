@@ -22,4 +22,14 @@
  */
 extern void cq_run_isolated(CqQuery *q, MemoryContext query_cxt, bool *more);
 
+/*
+ * cq_run_shared: one batch of each of n queries (transforms and
+ * aggregates) that can share a read of their source
+ * (cq_source_shareable), read once, in one subtransaction.  When it
+ * fails, it rolls back and each query runs alone (cq_run_isolated),
+ * which fails the one at fault.  Sets *more as cq_run_isolated does.
+ */
+extern void cq_run_shared(CqQuery **queries, int n, MemoryContext query_cxt,
+						  bool *more);
+
 #endif /* CQSTREAM_ISOLATION_H */

@@ -32,6 +32,7 @@
  */
 #include "postgres.h"
 
+#include <limits.h>
 #include <math.h>
 
 #include "commands/async.h"
@@ -43,6 +44,7 @@
 #include "utils/fmgrprotos.h"
 #include "utils/datetime.h"
 #include "utils/json.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include "engine/notify.h"
@@ -67,6 +69,34 @@ cq_notify_mode_parse(const char *text)
 	return CQ_NOTIFY_HINT; /* keep the compiler quiet */
 }
 
+/*
+ * Payloads are written through a pointer into room reserved once per
+ * piece (PayloadReserve), not by appendStringInfo calls: those measure
+ * each literal with strlen and check the room for each piece, which was
+ * a quarter of a transform's batch.
+ */
+
+/* Room for the fixed parts of any payload: names, punctuation, numbers */
+#define CQ_PAYLOAD_FIXED 320
+
+/* A string literal at p; the end */
+#define PUT(p, lit) \
+	((char *) memcpy((p), (lit), sizeof(lit) - 1) + sizeof(lit) - 1)
+
+static inline char *
+PayloadReserve(StringInfo buf, int len)
+{
+	enlargeStringInfo(buf, len);
+	return buf->data + buf->len;
+}
+
+static inline void
+PayloadCommit(StringInfo buf, char *end)
+{
+	buf->len = end - buf->data;
+	*end = '\0';
+}
+
 /* Two decimal digits of v (0..99) at p; the end */
 static inline char *
 Put2(char *p, int v)
@@ -76,118 +106,194 @@ Put2(char *p, int v)
 	return p + 2;
 }
 
-void
-cq_json_timestamp(StringInfo buf, TimestampTz t)
+/*
+ * PutTimestampRare: a timestamp whose year is outside 0..9999 (at most 40
+ * bytes; the end), through the general code and its sign and width rules
+ */
+static char *
+PutTimestampRare(char *p, TimestampTz t)
 {
 	struct pg_tm tm;
 	fsec_t fsec;
-	char tmp[64];
 	int len;
 
-	if (TIMESTAMP_IS_NOBEGIN(t))
-	{
-		appendStringInfoString(buf, "\"-infinity\"");
-		return;
-	}
-	if (TIMESTAMP_IS_NOEND(t))
-	{
-		appendStringInfoString(buf, "\"infinity\"");
-		return;
-	}
 	/* No time zone pointer: the fields are in UTC */
 	if (timestamp2tm(t, NULL, &tm, &fsec, NULL, NULL) != 0)
-	{
-		appendStringInfoString(buf, "null");
-		return;
-	}
-	if (tm.tm_year >= 0 && tm.tm_year <= 9999)
-	{
-		/* The common case by hand: snprintf was most of a payload's cost */
-		char *p = tmp;
-
-		*p++ = '"';
-		p = Put2(p, tm.tm_year / 100);
-		p = Put2(p, tm.tm_year % 100);
-		*p++ = '-';
-		p = Put2(p, tm.tm_mon);
-		*p++ = '-';
-		p = Put2(p, tm.tm_mday);
-		*p++ = 'T';
-		p = Put2(p, tm.tm_hour);
-		*p++ = ':';
-		p = Put2(p, tm.tm_min);
-		*p++ = ':';
-		p = Put2(p, tm.tm_sec);
-		len = p - tmp;
-	}
-	else
-		len = snprintf(tmp, sizeof(tmp), "\"%04d-%02d-%02dT%02d:%02d:%02d",
-					   tm.tm_year, tm.tm_mon, tm.tm_mday, tm.tm_hour,
-					   tm.tm_min, tm.tm_sec);
+		return PUT(p, "null");
+	len = snprintf(p, 40, "\"%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year,
+				   tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	p += len;
 	if (fsec != 0)
 	{
-		/* fsec is in 0..999999: six digits, trailing zeros dropped */
-		int f = fsec;
 		int digits = 6;
 
-		tmp[len++] = '.';
-		for (int i = 5; i >= 0; i--)
+		*p = '.';
+		for (int i = 6; i >= 1; i--)
 		{
-			tmp[len + i] = '0' + f % 10;
-			f /= 10;
+			p[i] = '0' + fsec % 10;
+			fsec /= 10;
 		}
-		while (tmp[len + digits - 1] == '0')
+		while (p[digits] == '0')
 			digits--;
-		len += digits;
+		p += digits + 1;
 	}
-	tmp[len++] = 'Z';
-	tmp[len++] = '"';
-	appendBinaryStringInfo(buf, tmp, len);
+	return PUT(p, "Z\"");
+}
+
+/*
+ * PutTimestamp: cq_json_timestamp at p (at most 40 bytes); the end.  The
+ * "YYYY-MM-DD" of the last day written is kept: results come in time
+ * order, so the calendar conversion runs about once a day of data.
+ */
+static char *
+PutTimestamp(char *p, TimestampTz t)
+{
+	static int64 cached_day = PG_INT64_MIN;
+	static char cached_date[10];
+	int64 day;
+	int64 time;
+	int hour;
+	int min;
+	int sec;
+	int fsec;
+
+	if (TIMESTAMP_IS_NOBEGIN(t))
+		return PUT(p, "\"-infinity\"");
+	if (TIMESTAMP_IS_NOEND(t))
+		return PUT(p, "\"infinity\"");
+	/* As timestamp2tm does in UTC: the day, then the time in it */
+	day = t / USECS_PER_DAY;
+	time = t - day * USECS_PER_DAY;
+	if (time < 0)
+	{
+		time += USECS_PER_DAY;
+		day--;
+	}
+	if (day != cached_day)
+	{
+		int year;
+		int mon;
+		int mday;
+		int64 jday = day + POSTGRES_EPOCH_JDATE;
+
+		if (jday < 0 || jday > (int64) INT_MAX)
+			return PUT(p, "null");
+		j2date((int) jday, &year, &mon, &mday);
+		if (year < 0 || year > 9999)
+			return PutTimestampRare(p, t);
+		Put2(Put2(cached_date, year / 100), year % 100);
+		cached_date[4] = '-';
+		Put2(cached_date + 5, mon);
+		cached_date[7] = '-';
+		Put2(cached_date + 8, mday);
+		cached_day = day;
+	}
+	hour = time / USECS_PER_HOUR;
+	time -= (int64) hour * USECS_PER_HOUR;
+	min = time / USECS_PER_MINUTE;
+	time -= (int64) min * USECS_PER_MINUTE;
+	sec = time / USECS_PER_SEC;
+	fsec = time - (int64) sec * USECS_PER_SEC;
+
+	*p++ = '"';
+	memcpy(p, cached_date, 10);
+	p += 10;
+	*p++ = 'T';
+	p = Put2(p, hour);
+	*p++ = ':';
+	p = Put2(p, min);
+	*p++ = ':';
+	p = Put2(p, sec);
+	if (fsec != 0)
+	{
+		/* six digits, trailing zeros dropped */
+		int digits = 6;
+
+		*p = '.';
+		for (int i = 6; i >= 1; i--)
+		{
+			p[i] = '0' + fsec % 10;
+			fsec /= 10;
+		}
+		while (p[digits] == '0')
+			digits--;
+		p += digits + 1;
+	}
+	return PUT(p, "Z\"");
+}
+
+void
+cq_json_timestamp(StringInfo buf, TimestampTz t)
+{
+	PayloadCommit(buf, PutTimestamp(PayloadReserve(buf, 64), t));
+}
+
+/* cq_json_float8 at p (at most 28 bytes); the end */
+static inline char *
+PutFloat8(char *p, double v)
+{
+	if (isnan(v))
+		return PUT(p, "\"NaN\"");
+	if (isinf(v))
+		return v > 0 ? PUT(p, "\"Infinity\"") : PUT(p, "\"-Infinity\"");
+	return p + double_to_shortest_decimal_buf(v, p);
 }
 
 void
 cq_json_float8(StringInfo buf, double v)
 {
-	char tmp[DOUBLE_SHORTEST_DECIMAL_LEN];
-	int len;
-
-	if (isnan(v))
-		appendStringInfoString(buf, "\"NaN\"");
-	else if (isinf(v))
-		appendStringInfoString(buf, v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
-	else
-	{
-		len = double_to_shortest_decimal_buf(v, tmp);
-		appendBinaryStringInfo(buf, tmp, len);
-	}
+	PayloadCommit(buf, PutFloat8(PayloadReserve(buf, 32), v));
 }
 
-/* v in decimal */
-static inline void
-AppendInt64(StringInfo buf, int64 v)
+/* v in decimal at p (at most 20 bytes); the end */
+static inline char *
+PutInt64(char *p, int64 v)
 {
-	char num[MAXINT8LEN + 1];
-	int len = pg_lltoa(v, num);
-
-	appendBinaryStringInfo(buf, num, len);
+	return p + pg_lltoa(v, p);
 }
 
-/* {"query":..,"id":..[,"key":..] of every result payload */
-static void
+/*
+ * {"query":..,"id":..[,"key":..] of every result payload, leaving room
+ * for CQ_PAYLOAD_FIXED more bytes; the end.  A key without characters
+ * JSON must escape (the common case) is copied whole.
+ */
+static char *
 PayloadHead(StringInfo buf, const char *query, int64 id, bool has_key,
 			const char *key)
 {
-	appendStringInfoString(buf, "{\"query\":\"");
-	appendStringInfoString(buf, query);
-	appendStringInfoString(buf, "\",\"id\":");
-	AppendInt64(buf, id);
-	if (has_key)
+	size_t qlen = strlen(query);
+	char *p = PayloadReserve(buf, qlen + 2 * CQ_PAYLOAD_FIXED);
+
+	p = PUT(p, "{\"query\":\"");
+	memcpy(p, query, qlen);
+	p = PUT(p + qlen, "\",\"id\":");
+	p = PutInt64(p, id);
+	if (!has_key)
+		return p;
+	p = PUT(p, ",\"key\":");
+	if (key == NULL)
+		return PUT(p, "null");
+	else
 	{
-		appendStringInfoString(buf, ",\"key\":");
-		if (key == NULL)
-			appendStringInfoString(buf, "null");
-		else
-			escape_json(buf, key);
+		const unsigned char *k = (const unsigned char *) key;
+		size_t klen;
+
+		while (*k >= 0x20 && *k != '"' && *k != '\\')
+			k++;
+		klen = (const char *) k - key;
+		if (*k == '\0' && klen <= MaxAllocSize - 2 * CQ_PAYLOAD_FIXED)
+		{
+			PayloadCommit(buf, p);
+			p = PayloadReserve(buf, klen + 2 + CQ_PAYLOAD_FIXED);
+			*p++ = '"';
+			memcpy(p, key, klen);
+			p += klen;
+			*p++ = '"';
+			return p;
+		}
+		PayloadCommit(buf, p);
+		escape_json(buf, key);
+		return PayloadReserve(buf, CQ_PAYLOAD_FIXED);
 	}
 }
 
@@ -196,29 +302,30 @@ cq_payload_transform(StringInfo buf, const char *query, int64 id, bool has_key,
 					 const char *key, bool time_isnull, TimestampTz time,
 					 double value)
 {
-	PayloadHead(buf, query, id, has_key, key);
-	appendStringInfoString(buf, ",\"datetime\":");
-	if (time_isnull)
-		appendStringInfoString(buf, "null");
-	else
-		cq_json_timestamp(buf, time);
-	appendStringInfoString(buf, ",\"value\":");
-	cq_json_float8(buf, value);
-	appendStringInfoChar(buf, '}');
+	char *p = PayloadHead(buf, query, id, has_key, key);
+
+	p = PUT(p, ",\"datetime\":");
+	p = time_isnull ? PUT(p, "null") : PutTimestamp(p, time);
+	p = PUT(p, ",\"value\":");
+	p = PutFloat8(p, value);
+	*p++ = '}';
+	PayloadCommit(buf, p);
 }
 
 void
 cq_payload_position(StringInfo buf, const char *query, int64 id,
 					const char *key, TimestampTz time, double lon, double lat)
 {
-	PayloadHead(buf, query, id, true, key);
-	appendStringInfoString(buf, ",\"datetime\":");
-	cq_json_timestamp(buf, time);
-	appendStringInfoString(buf, ",\"coordinates\":[");
-	cq_json_float8(buf, lon);
-	appendStringInfoChar(buf, ',');
-	cq_json_float8(buf, lat);
-	appendStringInfoString(buf, "]}");
+	char *p = PayloadHead(buf, query, id, true, key);
+
+	p = PUT(p, ",\"datetime\":");
+	p = PutTimestamp(p, time);
+	p = PUT(p, ",\"coordinates\":[");
+	p = PutFloat8(p, lon);
+	*p++ = ',';
+	p = PutFloat8(p, lat);
+	p = PUT(p, "]}");
+	PayloadCommit(buf, p);
 }
 
 void
@@ -226,15 +333,19 @@ cq_payload_window(StringInfo buf, const char *query, int64 id, bool has_key,
 				  const char *key, TimestampTz start, TimestampTz end,
 				  CqAggKind agg, double value, int64 count, bool final)
 {
-	PayloadHead(buf, query, id, has_key, key);
-	appendStringInfoString(buf, ",\"windowStart\":");
-	cq_json_timestamp(buf, start);
-	appendStringInfoString(buf, ",\"windowEnd\":");
-	cq_json_timestamp(buf, end);
-	/* Pieces, not appendStringInfo: its vsnprintf was a tenth of a result */
-	appendStringInfoString(buf, ",\"aggregation\":\"");
-	appendStringInfoString(buf, cq_agg_name(agg));
-	appendStringInfoString(buf, "\",\"value\":");
+	char *p = PayloadHead(buf, query, id, has_key, key);
+	const char *name = cq_agg_name(agg);
+	size_t nlen = strlen(name);
+
+	p = PUT(p, ",\"windowStart\":");
+	p = PutTimestamp(p, start);
+	p = PUT(p, ",\"windowEnd\":");
+	p = PutTimestamp(p, end);
+	p = PUT(p, ",\"aggregation\":\"");
+	/* (the longest name is a few dozen bytes: within the fixed room) */
+	Assert(nlen < 40);
+	memcpy(p, name, nlen);
+	p = PUT(p + nlen, "\",\"value\":");
 	switch (agg)
 	{
 		case CQ_AGG_COUNT:
@@ -242,20 +353,20 @@ cq_payload_window(StringInfo buf, const char *query, int64 id, bool has_key,
 		case CQ_AGG_COUNT_TRUE:
 		case CQ_AGG_COUNT_FALSE:
 			/* whole numbers, exact in a double up to 2^53 */
-			AppendInt64(buf, (int64) value);
+			p = PutInt64(p, (int64) value);
 			break;
 		case CQ_AGG_ANY:
 		case CQ_AGG_ALL:
-			appendStringInfoString(buf, value != 0 ? "true" : "false");
+			p = value != 0 ? PUT(p, "true") : PUT(p, "false");
 			break;
 		default:
-			cq_json_float8(buf, value);
+			p = PutFloat8(p, value);
 			break;
 	}
-	appendStringInfoString(buf, ",\"count\":");
-	AppendInt64(buf, count);
-	appendStringInfoString(buf,
-						   final ? ",\"final\":true}" : ",\"final\":false}");
+	p = PUT(p, ",\"count\":");
+	p = PutInt64(p, count);
+	p = final ? PUT(p, ",\"final\":true}") : PUT(p, ",\"final\":false}");
+	PayloadCommit(buf, p);
 }
 
 /*

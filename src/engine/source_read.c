@@ -58,11 +58,17 @@ cq_source_name(const CqQuery *q)
 typedef struct SourceReceiver
 {
 	DestReceiver pub;
-	CqSourceRowFn fn;
-	void *arg;
+	CqSourceMember *members;
+	int nmembers;
 	uint64 nrows;
 } SourceReceiver;
 
+/*
+ * SourceReceive: one row to each member.  A member whose columns are the
+ * row's own (a read for one query) gets the executor's slot; the others
+ * a slot of their own pointing at the row's values (by-reference values
+ * stay the executor's, valid during the call).
+ */
 static bool
 SourceReceive(TupleTableSlot *slot, DestReceiver *self)
 {
@@ -70,7 +76,22 @@ SourceReceive(TupleTableSlot *slot, DestReceiver *self)
 
 	slot_getallattrs(slot);
 	r->nrows++;
-	r->fn(r->arg, slot);
+	for (int i = 0; i < r->nmembers; i++)
+	{
+		CqSourceMember *m = &r->members[i];
+
+		if (m->identity)
+		{
+			m->fn(m->arg, slot);
+			continue;
+		}
+		for (int c = 0; c < m->ncols; c++)
+		{
+			m->values[c] = slot->tts_values[m->cols[c]];
+			m->isnull[c] = slot->tts_isnull[m->cols[c]];
+		}
+		m->fn(m->arg, &m->slot);
+	}
 	return true;
 }
 
@@ -157,44 +178,114 @@ ValueExpr(const CqQuery *q, const char *colname)
 }
 
 /*
- * SourceSql: the statement that reads q's source, with parameters $1 (the
- * progress), $2 (the safe bound), $3 (the limit) and $4 (the key value,
- * text; for queries limited to one key).  A position query also reads
- * its latitude, as a fifth column.
+ * MemberColumns: the expressions q's row function reads after the id:
+ * time, value (cast to value_type), key, and a position query's
+ * latitude; returns how many.
+ */
+static int
+MemberColumns(const CqQuery *q, const char *value_type, char **exprs)
+{
+	int n = 0;
+
+	exprs[n++] = psprintf("%s::pg_catalog.timestamptz",
+						  quote_identifier(q->def.time_column));
+	exprs[n++] = psprintf("(%s)::%s", ValueExpr(q, q->def.value_column),
+						  value_type);
+	exprs[n++] = q->def.key_column != NULL
+		? psprintf("%s::pg_catalog.text", quote_identifier(q->def.key_column))
+		: pstrdup("NULL::pg_catalog.text");
+	if (q->def.lat_column != NULL)
+		exprs[n++] = psprintf("(%s)::%s", ValueExpr(q, q->def.lat_column),
+							  value_type);
+	return n;
+}
+
+/*
+ * GroupSql: the statement that reads the source of the members (their
+ * queries share source, id column, owner, progress and bound), with
+ * parameters $1 (the progress), $2 (the safe bound), $3 (the limit) and
+ * $4 (the key value, text; for a query limited to one key, read alone).
+ * The id comes first, then each distinct expression the members read,
+ * once; each member's cols say where its own are.
  */
 static char *
-SourceSql(const CqQuery *q, const char *source, const char *value_type)
+GroupSql(CqSourceMember *members, int n, const char *source)
 {
+	const CqQuery *q0 = members[0].q;
 	StringInfoData sql;
-	const char *value = ValueExpr(q, q->def.value_column);
+	char **distinct = palloc(sizeof(char *) * n * CQ_SOURCE_MAX_COLS);
+	int ndistinct = 0;
 
 	initStringInfo(&sql);
-	appendStringInfo(&sql,
-					 "SELECT %s::pg_catalog.int8, %s::pg_catalog.timestamptz,"
-					 " (%s)::%s, %s",
-					 quote_identifier(q->def.id_column),
-					 quote_identifier(q->def.time_column), value, value_type,
-					 q->def.key_column != NULL
-						 ? psprintf("%s::pg_catalog.text",
-									quote_identifier(q->def.key_column))
-						 : "NULL::pg_catalog.text");
-	if (q->def.lat_column != NULL)
-		appendStringInfo(&sql, ", (%s)::%s", ValueExpr(q, q->def.lat_column),
-						 value_type);
+	appendStringInfo(&sql, "SELECT %s::pg_catalog.int8",
+					 quote_identifier(q0->def.id_column));
+	for (int i = 0; i < n; i++)
+	{
+		CqSourceMember *m = &members[i];
+		char *exprs[CQ_SOURCE_MAX_COLS];
+
+		m->ncols = MemberColumns(m->q, m->value_type, exprs) + 1;
+		m->cols[0] = 0;
+		for (int c = 1; c < m->ncols; c++)
+		{
+			int d = 0;
+
+			while (d < ndistinct && strcmp(distinct[d], exprs[c - 1]) != 0)
+				d++;
+			if (d == ndistinct)
+			{
+				distinct[ndistinct++] = exprs[c - 1];
+				appendStringInfo(&sql, ", %s", exprs[c - 1]);
+			}
+			m->cols[c] = d + 1;
+		}
+		m->identity = true;
+		for (int c = 0; c < m->ncols; c++)
+			m->identity = m->identity && m->cols[c] == c;
+		m->slot.tts_values = m->values;
+		m->slot.tts_isnull = m->isnull;
+	}
 	appendStringInfo(&sql,
 					 " FROM %s WHERE %s > $1 AND %s <= $2%s"
 					 " ORDER BY %s LIMIT $3",
-					 source, quote_identifier(q->def.id_column),
-					 quote_identifier(q->def.id_column), KeyFilter(q),
-					 quote_identifier(q->def.id_column));
+					 source, quote_identifier(q0->def.id_column),
+					 quote_identifier(q0->def.id_column),
+					 n == 1 ? KeyFilter(q0) : "",
+					 quote_identifier(q0->def.id_column));
 	return sql.data;
+}
+
+bool
+cq_source_shareable(const CqQuery *a, const CqQuery *b)
+{
+	return a->def.source == b->def.source && a->def.owner == b->def.owner &&
+		a->def.id_sequence == b->def.id_sequence &&
+		strcmp(a->def.id_column, b->def.id_column) == 0 &&
+		a->state.last_source_id == b->state.last_source_id &&
+		a->bound == b->bound && a->def.key_value == NULL &&
+		b->def.key_value == NULL;
 }
 
 uint64
 cq_source_read(const CqQuery *q, const char *source, const char *value_type,
 			   int64 limit, CqSourceRowFn fn, void *arg)
 {
-	char *sql = SourceSql(q, source, value_type);
+	CqSourceMember m;
+
+	memset(&m, 0, sizeof(m));
+	m.q = q;
+	m.value_type = value_type;
+	m.fn = fn;
+	m.arg = arg;
+	return cq_source_read_group(&m, 1, source, limit);
+}
+
+uint64
+cq_source_read_group(CqSourceMember *members, int n, const char *source,
+					 int64 limit)
+{
+	const CqQuery *q = members[0].q;
+	char *sql = GroupSql(members, n, source);
 	SourceReceiver recv;
 	SPIExecuteOptions options;
 	ParamListInfo params;
@@ -224,8 +315,8 @@ cq_source_read(const CqQuery *q, const char *source, const char *value_type,
 	recv.pub.rShutdown = SourceShutdown;
 	recv.pub.rDestroy = SourceDestroy;
 	recv.pub.mydest = DestNone;
-	recv.fn = fn;
-	recv.arg = arg;
+	recv.members = members;
+	recv.nmembers = n;
 	memset(&options, 0, sizeof(options));
 	options.params = params;
 	/* Not read-only: a fresh snapshot, taken after the safe-bound check */

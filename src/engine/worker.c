@@ -126,6 +126,9 @@
 /* Full passes while idle: one in this many timeouts (see IdleCheck) */
 #define CQ_IDLE_FULL_PASS_EVERY 30
 
+/* Queries sharing one read of their source at most (worker memory) */
+#define CQ_SHARED_MAX 16
+
 static MemoryContext pass_cxt = NULL;
 static MemoryContext query_cxt = NULL;
 
@@ -158,6 +161,51 @@ LockExtension(void)
 }
 
 /*
+ * Can q share a read of its source with others (batch_shared.c)?  A
+ * transform or an aggregate with new rows to read; a query that cannot
+ * run, or only flushes, runs alone.
+ */
+static bool
+Shareable(const CqQuery *q)
+{
+	return !q->def.position && q->load_error == NULL &&
+		q->bound > q->state.last_source_id;
+}
+
+/*
+ * RunQueries: one batch of each of the pass's n queries that have
+ * something to do, in the catalog's order, except that queries that can
+ * share a read of their source run together with the first of them, at
+ * most CQ_SHARED_MAX at once (their batches are in memory together).
+ */
+static void
+RunQueries(CqQuery **torun, int n, bool *more)
+{
+	bool *done = palloc0(sizeof(bool) * Max(n, 1));
+	CqQuery *group[CQ_SHARED_MAX];
+
+	for (int i = 0; i < n; i++)
+	{
+		int ng = 0;
+
+		if (done[i])
+			continue;
+		group[ng++] = torun[i];
+		for (int j = i + 1; j < n && ng < CQ_SHARED_MAX && Shareable(torun[i]);
+			 j++)
+			if (!done[j] && Shareable(torun[j]) &&
+				cq_source_shareable(torun[i], torun[j]))
+			{
+				group[ng++] = torun[j];
+				done[j] = true;
+			}
+		cq_run_shared(group, ng, query_cxt, more);
+		last_batch = GetCurrentTimestamp();
+	}
+	pfree(done);
+}
+
+/*
  * RunPass: one transaction over every runnable query of this worker
  * (assignment.c).  Returns true when some query has more rows waiting or
  * was just claimed (*taken: it runs in the next pass, started at once);
@@ -170,6 +218,8 @@ RunPass(bool *taken, bool *busy)
 	CqQuery *queries;
 	int n;
 	int nseqs;
+	CqQuery **torun;
+	int nrun = 0;
 	bool more = false;
 	bool idle;
 	/* Before the snapshot that may miss the extension (wakeup.h) */
@@ -195,6 +245,7 @@ RunPass(bool *taken, bool *busy)
 	nseqs = 0;
 	idle_seqs = repalloc(idle_seqs, sizeof(Oid) * Max(n, 1));
 	idle_values = repalloc(idle_values, sizeof(int64) * Max(n, 1));
+	torun = palloc(sizeof(CqQuery *) * Max(n, 1));
 	for (int i = 0; i < n; i++)
 	{
 		CqQuery *q = &queries[i];
@@ -248,9 +299,9 @@ RunPass(bool *taken, bool *busy)
 				!cq_batch_idle_flush_due(q) && q->load_error == NULL)
 				continue;
 		}
-		cq_run_isolated(q, query_cxt, &more);
-		last_batch = GetCurrentTimestamp();
+		torun[nrun++] = q;
 	}
+	RunQueries(torun, nrun, &more);
 
 	SPI_finish();
 	PopActiveSnapshot();

@@ -114,7 +114,7 @@ tagg_state_begin(TAggState *st, uint8 origin, uint8 shape, bool step,
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg(
-					 "cannot aggregate instantaneous and continuous tfloat values together"),
+					 "cannot aggregate instantaneous and continuous temporal values together"),
 				 errdetail(
 					 "The inputs of a temporal aggregate must all be instants or discrete sequences, or all be continuous sequences or sequence sets.")));
 	if (st->shape != shape)
@@ -124,7 +124,7 @@ tagg_state_begin(TAggState *st, uint8 origin, uint8 shape, bool step,
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg(
-					 "cannot aggregate tfloat values of different interpolations"),
+					 "cannot aggregate temporal values of different interpolations"),
 				 errdetail(
 					 "The continuous inputs of a temporal aggregate must all be linear or all be step.")));
 }

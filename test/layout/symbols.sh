@@ -14,7 +14,8 @@
 cq_layout_tests()
 {
 	local lib=cqstream.so script exported bound extra missing
-	script=$(ls cqstream--*.sql 2>/dev/null | head -n 1)
+	# the current version's script (an older one may be lying around)
+	script=cqstream--$(sed -nE "s/^default_version *= *'([^']+)'.*/\1/p" cqstream.control).sql
 	if [ ! -f "$lib" ] || [ -z "$script" ]; then
 		cq_fail "built library and install script present"
 		return 0

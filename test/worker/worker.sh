@@ -140,6 +140,44 @@ test_end_to_end()
 # A result too large for a notification (a 9,024-byte key) is logged whole
 # in a block of its own and announced by reference, between its
 # neighbours, in id order.
+# Payload text at the edges: infinite and far timestamps (before the
+# PostgreSQL epoch, BC, past 9999), fractions, keys JSON must escape
+test_payload_edges()
+{
+	cqw_table edge_src
+	cqw_sql "SELECT cqstream.create_transform('edge_tf', 'edge_src', 't', 'v', 'mul 1', key_column => 'k', options => '{\"retention_rows\": 0}')" >/dev/null
+	cqw_sql "INSERT INTO edge_src (t, k, v) VALUES
+		('-infinity', 'plain', 1.5), ('infinity', 'q\"uote\\back', '-0'::float8),
+		('4713-11-24 00:00:00+00 BC', E'nl\nctl\x01', 1e-7), ('294276-12-31 23:59:59.999999+00', 'ünï', 1e300),
+		('1999-12-31 23:59:59.5+00', '', 2), ('0001-01-01 00:00:00.000001+00', NULL, 3),
+		('10000-01-01 00:00:00+00', 'a', 4), ('1969-07-20 20:17:40.00012+00', 'b', 5),
+		('2000-01-01 00:00:00+00', 'c', 6), ('1999-12-31 23:59:59.999999+00', 'd', 7),
+		('0001-12-31 23:59:59+00 BC', 'e', 8), ('2026-12-07 10:00:00.1+00', 'f', 9), ('2026-12-08 00:00:00.01+00', 'f', 10)" >/dev/null
+	if cq_wait_for "$(cq_state_sql edge_tf rows_processed)" 13 60; then
+		cq_pass "13 edge rows processed"
+	else
+		cq_fail "13 edge rows processed"
+	fi
+	cqw_check "payloads at the edges, byte for byte" \
+		"SELECT string_agg(regexp_replace(payload, '\"id\":[0-9]+,', ''), E'\n' ORDER BY id) FROM cqstream.result WHERE query_id = (SELECT id FROM cqstream.query WHERE name = 'edge_tf')" \
+		'{"query":"edge_tf","key":"plain","datetime":"-infinity","value":1.5}
+{"query":"edge_tf","key":"q\"uote\\back","datetime":"infinity","value":-0}
+{"query":"edge_tf","key":"nl\nctl\u0001","datetime":"-4712-11-24T00:00:00Z","value":1e-07}
+{"query":"edge_tf","key":"ünï","datetime":"294276-12-31T23:59:59.999999Z","value":1e+300}
+{"query":"edge_tf","key":"","datetime":"1999-12-31T23:59:59.5Z","value":2}
+{"query":"edge_tf","key":null,"datetime":"0001-01-01T00:00:00.000001Z","value":3}
+{"query":"edge_tf","key":"a","datetime":"10000-01-01T00:00:00Z","value":4}
+{"query":"edge_tf","key":"b","datetime":"1969-07-20T20:17:40.00012Z","value":5}
+{"query":"edge_tf","key":"c","datetime":"2000-01-01T00:00:00Z","value":6}
+{"query":"edge_tf","key":"d","datetime":"1999-12-31T23:59:59.999999Z","value":7}
+{"query":"edge_tf","key":"e","datetime":"0000-12-31T23:59:59Z","value":8}
+{"query":"edge_tf","key":"f","datetime":"2026-12-07T10:00:00.1Z","value":9}
+{"query":"edge_tf","key":"f","datetime":"2026-12-08T00:00:00.01Z","value":10}'
+	# And they read back as the same values in PostgreSQL
+	cqw_check "edge payloads read back as the source rows" \
+		"SELECT count(*) FROM cqstream.result r JOIN edge_src s ON s.id = r.id % 1000000000000 WHERE r.query_id = (SELECT id FROM cqstream.query WHERE name = 'edge_tf') AND (r.payload::json->>'key' IS NOT DISTINCT FROM s.k) AND CASE WHEN r.payload::json->>'datetime' ~ '^(-|0000)' THEN s.t < '0001-01-01 00:00:00+00' ELSE (r.payload::json->>'datetime')::timestamptz = s.t END" 13
+}
+
 test_by_reference()
 {
 	local out=$CQ_TMP/listen-ref.out pid rc=0 base
@@ -305,6 +343,72 @@ test_pause_resume()
 	else
 		cq_fail "resumed query catches up"
 	fi
+}
+
+# Queries over one source share its read (batch_shared.c): each row is
+# read once for all of them, their results are those of each alone, and
+# when one fails the others go on, exactly once.  The reads are counted
+# by a row-level security policy of the owner whose function takes a
+# sequence value per row read (row-level security holds for the owner:
+# FORCE), so the count is exact and needs no statistics.
+test_shared_read()
+{
+	local rows=5000
+	cqw_sql "CREATE ROLE cq_sh; GRANT USAGE ON SCHEMA cqstream TO cq_sh; GRANT CREATE ON SCHEMA public TO cq_sh" >/dev/null 2>&1 || true
+	cqw_sql "SET ROLE cq_sh;
+		CREATE TABLE sh (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, t timestamptz NOT NULL, k text, v float8, v2 float8, v3 float8);
+		CREATE SEQUENCE sh_reads;
+		CREATE FUNCTION sh_read() RETURNS boolean LANGUAGE sql VOLATILE AS 'SELECT nextval(''public.sh_reads'') > 0';
+		ALTER TABLE sh ENABLE ROW LEVEL SECURITY; ALTER TABLE sh FORCE ROW LEVEL SECURITY;
+		CREATE POLICY sh_all ON sh USING (public.sh_read());
+		SELECT cqstream.create_transform('sh_t1', 'sh', 't', 'v', 'mul 2', key_column => 'k', options => '{\"retention_rows\": 0}');
+		SELECT cqstream.create_transform('sh_t2', 'sh', 't', 'v2', 'add 1', options => '{\"retention_rows\": 0}');
+		SELECT cqstream.create_transform('sh_t3', 'sh', 't', 'v3', 'abs', options => '{\"retention_rows\": 0}');
+		SELECT cqstream.create_aggregate('sh_a1', 'sh', 't', 'v', 'SUM', cqstream.tumbling('1 s'), key_column => 'k', options => '{\"retention_rows\": 0}');
+		SELECT cqstream.create_aggregate('sh_a2', 'sh', 't', 'k', 'COUNT_DISTINCT', cqstream.tumbling('1 s'), options => '{\"retention_rows\": 0}');
+		SELECT cqstream.pause_query(n) FROM unnest(ARRAY['sh_t1', 'sh_t2', 'sh_t3', 'sh_a1', 'sh_a2']) n" >/dev/null ||
+		cq_fail "shared read: set-up as cq_sh"
+	# Rows in while paused, then all resumed at once: one pass, one read
+	cqw_sql "INSERT INTO sh (t, k, v, v2, v3) SELECT '2026-11-23 10:00:00+00'::timestamptz + g * interval '10 ms', 'k' || g % 5, g, -g, -g FROM generate_series(1, $rows) g;
+		SELECT setval('sh_reads', 1, false)" >/dev/null
+	cqw_sql "BEGIN; SELECT cqstream.resume_query(n) FROM unnest(ARRAY['sh_t1', 'sh_t2', 'sh_t3', 'sh_a1', 'sh_a2']) n; COMMIT" >/dev/null
+	if cq_wait_for "SELECT min(rows_processed) FROM cqstream.queries WHERE name LIKE 'sh\_%'" $rows 60; then
+		cq_pass "shared read: 5 queries processed $rows rows"
+	else
+		cq_fail "shared read: 5 queries processed $rows rows"
+	fi
+	# Without sharing, 5 x rows
+	cqw_check "shared read: each row read once for the 5 queries" \
+		"SELECT last_value FROM sh_reads" "$rows"
+	cqw_check "shared read: transforms equal plain SQL" \
+		"SELECT count(*) FILTER (WHERE (r.payload::json->>'value')::float8 = s.v * 2 AND r.payload::json->>'key' = s.k) FROM cqstream.result r JOIN sh s ON s.id = r.id % 1000000000000 WHERE r.query_id = (SELECT id FROM cqstream.query WHERE name = 'sh_t1')" \
+		"$rows"
+	cqw_check "shared read: second transform, own value column" \
+		"SELECT count(*) FILTER (WHERE (r.payload::json->>'value')::float8 = s.v2 + 1) FROM cqstream.result r JOIN sh s ON s.id = r.id % 1000000000000 WHERE r.query_id = (SELECT id FROM cqstream.query WHERE name = 'sh_t2')" \
+		"$rows"
+	cqw_check "shared read: windowed SUM per key equals plain SQL for closed windows" \
+		"WITH w AS (SELECT k, date_bin('1 s', t, '2000-01-01') ws, sum(v) s FROM sh GROUP BY 1, 2),
+		      r AS (SELECT payload::json j FROM cqstream.result WHERE query_id = (SELECT id FROM cqstream.query WHERE name = 'sh_a1'))
+		 SELECT count(*) FILTER (WHERE w.s IS DISTINCT FROM (r.j->>'value')::float8), count(*) FROM r JOIN w ON w.k = r.j->>'key' AND w.ws = (r.j->>'windowStart')::timestamptz" \
+		"0|$(cqw_sql "SELECT count(*) FROM cqstream.result WHERE query_id = (SELECT id FROM cqstream.query WHERE name = 'sh_a1')")"
+	# One member breaks (its column dropped): the read it shared fails, so
+	# each query runs alone; it fails with its own error, the others go on
+	cqw_sql "ALTER TABLE sh DROP COLUMN v3" >/dev/null
+	cqw_sql "INSERT INTO sh (t, k, v, v2) SELECT '2026-11-23 10:01:00+00'::timestamptz + g * interval '10 ms', 'k' || g % 5, g, -g FROM generate_series(1, 1000) g" >/dev/null
+	if cq_wait_for "$(cq_state_sql sh_t3 status)" failed 30; then
+		cqw_check "shared read: the broken member failed with its own error" \
+			"SELECT last_error LIKE '%v3%does not exist%' FROM cqstream.queries WHERE name = 'sh_t3'" t
+	else
+		cq_fail "shared read: the broken member failed"
+	fi
+	if cq_wait_for "SELECT min(rows_processed) FROM cqstream.queries WHERE name IN ('sh_t1', 'sh_t2', 'sh_a1', 'sh_a2')" $((rows + 1000)) 60; then
+		cqw_check "shared read: the other 4 went on, each result once" \
+			"SELECT string_agg(DISTINCT status, ',') || ' ' || (SELECT count(*) || '/' || count(DISTINCT id) FROM cqstream.result WHERE query_id = (SELECT id FROM cqstream.query WHERE name = 'sh_t1')) FROM cqstream.queries WHERE name IN ('sh_t1', 'sh_t2', 'sh_a1', 'sh_a2')" \
+			"running $((rows + 1000))/$((rows + 1000))"
+	else
+		cq_fail "shared read: the other 4 went on"
+	fi
+	cqw_sql "SELECT cqstream.drop_query(name) FROM cqstream.queries WHERE name LIKE 'sh\_%'" >/dev/null
 }
 
 test_failing_query()
@@ -548,6 +652,7 @@ cq_worker_tests()
 	cq_psql worker -d postgres -c "CREATE DATABASE $CQW_DB" >/dev/null
 	test_launcher
 	test_end_to_end
+	test_payload_edges
 	test_retention
 	test_by_reference
 	test_domain_and_notify_id
@@ -555,6 +660,7 @@ cq_worker_tests()
 	test_partition_writer
 	test_pause_resume
 	test_key_filter
+	test_shared_read
 	test_failing_query
 	test_latency
 	test_crash

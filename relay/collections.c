@@ -2,7 +2,8 @@
  * collections.c
  *	  GET /collections and /collections/{cid} (OGC API - Moving Features:
  *	  the collections the request's role may read), and the routing of
- *	  every path under /collections (cquery.c has the queries).
+ *	  every path under /collections (cquery.c has the queries, of a
+ *	  property or of the position, ingest.c the appends).
  *
  * Design notes
  *
@@ -34,14 +35,19 @@
 #include "reply.h"
 #include "sse.h"
 
-#define COLLECTION_OBJ_SQL                                                    \
-	"json_strip_nulls(json_build_object('id', c.id, 'title', c.title, "       \
-	"'description', c.description, 'itemType', 'movingfeature', "             \
-	"'timeColumn', c.time_column, 'keyColumn', c.key_column, "                \
-	"'temporalProperties', c.properties, 'links', json_build_array("          \
-	"json_build_object('href', '/collections/' || c.id, 'rel', 'self', "      \
-	"'type', 'application/json'), json_build_object('href', '/collections/' " \
-	"|| c.id || '/items/{featureId}/tproperties/{pname}/queries', 'rel', "    \
+#define COLLECTION_OBJ_SQL                                                     \
+	"json_strip_nulls(json_build_object('id', c.id, 'title', c.title, "        \
+	"'description', c.description, 'itemType', 'movingfeature', "              \
+	"'timeColumn', c.time_column, 'keyColumn', c.key_column, "                 \
+	"'temporalProperties', c.properties, 'temporalGeometry', CASE WHEN "       \
+	"c.lon_column IS NOT NULL THEN json_build_object('type', 'MovingPoint', "  \
+	"'lonColumn', c.lon_column, 'latColumn', c.lat_column, 'links', "          \
+	"json_build_array(json_build_object('href', '/collections/' || c.id || "   \
+	"'/items/{featureId}/tgsequence/queries', 'rel', 'cqueries', 'type', "     \
+	"'application/json', 'templated', true))) END, 'links', json_build_array(" \
+	"json_build_object('href', '/collections/' || c.id, 'rel', 'self', "       \
+	"'type', 'application/json'), json_build_object('href', '/collections/' "  \
+	"|| c.id || '/items/{featureId}/tproperties/{pname}/queries', 'rel', "     \
 	"'cqueries', 'type', 'application/json', 'templated', true))))"
 
 static const char *const ListSql =
@@ -283,12 +289,22 @@ collections_route(struct evhttp_request *req, enum evhttp_cmd_type cmd,
 		free(p);
 		return true;
 	}
-	/* /items/{fid}/tproperties/{pname}/queries */
+	/*
+	 * /items/{fid}/tproperties/{pname}/queries or
+	 * /items/{fid}/tgsequence/queries: the same queries resource, of a
+	 * property or of the position
+	 */
 	if (!Next(&rest, &seg, &n) || !Is(seg, n, "items") ||
 		!Next(&rest, &seg, &n) || !Segment(seg, n, p->fid, sizeof(p->fid)) ||
-		!Next(&rest, &seg, &n) || !Is(seg, n, "tproperties") ||
-		!Next(&rest, &seg, &n) ||
-		!Segment(seg, n, p->pname, sizeof(p->pname)) ||
+		!Next(&rest, &seg, &n))
+	{
+		free(p);
+		return false;
+	}
+	p->tgsequence = Is(seg, n, "tgsequence");
+	if ((!p->tgsequence &&
+		 (!Is(seg, n, "tproperties") || !Next(&rest, &seg, &n) ||
+		  !Segment(seg, n, p->pname, sizeof(p->pname)))) ||
 		!Next(&rest, &seg, &n) || !Is(seg, n, "queries"))
 	{
 		free(p);

@@ -28,6 +28,15 @@
  * hop, an operation without its arg; 422 for a transform of a property
  * that is not TReal.  What the database still refuses (units, lateness,
  * options) comes back as 400 with its message and hint.
+ *
+ * The feature's position (.../items/{fid}/tgsequence/queries, in a
+ * collection with lon_column and lat_column) goes through the same code:
+ * each statement has a second form whose condition on the path is "the
+ * collection has a position" and whose match is a position query (spec
+ * kind, bound as $3 where a property's name goes) over the collection's
+ * key and position columns; the body takes only a lifted operation
+ * (position, speed, heading, distance) and becomes the engine's position
+ * query, limited to the feature by keyValue.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +67,12 @@ static const char *const OperationsWithArg[] = {"add", "sub", "mul", "div",
 static const char OperationList[] = "ln, log10, exp, ceil, floor, abs, "
 									"degrees, radians, round, add, sub, mul, "
 									"div";
+
+/* The engine's operations on a moving point (tgsequence) */
+static const char *const PositionOperations[] = {"position", "speed",
+												 "heading", "distance", NULL};
+static const char PositionOperationList[] = "position, speed, heading, "
+											"distance";
 
 /* Aggregations by property type (Part 4, Table 6) */
 typedef struct TypeAggs
@@ -111,10 +126,18 @@ typedef struct CqCtx
 	"json_build_object('rel', 'stream', 'href', $4 || '/' || v.name || "      \
 	"'/stream', 'type', 'text/event-stream'))))"
 
-/* The queries of feature $2's property $3 in collection k */
+/*
+ * The queries of feature $2's property $3 in collection k; for the
+ * feature's position (tgsequence), $3 is the kind, "position"
+ */
 #define CQUERY_MATCH_SQL                                                 \
 	"v.source = k.source AND v.spec->>'keyColumn' = k.key_column::text " \
 	"AND v.spec->>'keyValue' = $2 AND v.spec->>'valueColumn' = $3"
+#define CQUERY_POSITION_MATCH_SQL                                            \
+	"v.source = k.source AND v.spec->>'kind' = $3 AND v.spec->>'keyColumn' " \
+	"= k.key_column::text AND v.spec->>'keyValue' = $2 AND "                 \
+	"v.spec->>'lonColumn' = k.lon_column::text AND v.spec->>'latColumn' = "  \
+	"k.lat_column::text"
 
 /* Whether $3 is a property column of k's table (not its time or key) */
 #define CQUERY_PROPERTY_SQL                                               \
@@ -122,56 +145,91 @@ typedef struct CqCtx
 	"k.source AND a.attname::text = $3 AND a.attnum > 0 AND NOT "         \
 	"a.attisdropped AND a.attname <> k.time_column AND a.attname <> "     \
 	"k.key_column)"
+/* Whether k has a position */
+#define CQUERY_POSITION_SQL "(k.lon_column IS NOT NULL)"
 
-static const char *const ListSql =
-	"SELECT " CQUERY_PROPERTY_SQL ", (SELECT json_build_object('queries', "
-	"coalesce(json_agg(" CQUERY_OBJ_SQL " ORDER BY v.name), '[]'::json), "
-	"'numberReturned', count(*), 'links', json_build_array("
-	"json_build_object('rel', 'self', 'href', $4, 'type', "
-	"'application/json'))) FROM cqstream.queries v WHERE " CQUERY_MATCH_SQL
-	" AND cqstream.can_read_query(v.name))::text FROM cqstream.collection k "
-	"WHERE k.id = $1";
+/*
+ * Each statement in two forms, [0] for a property's queries and [1] for
+ * the position's, from one text: FOUND is whether the path's property or
+ * position exists, MATCH the condition on a query v
+ */
+#define LIST_SQL(FOUND, MATCH)                                              \
+	"SELECT " FOUND ", (SELECT json_build_object('queries', "               \
+	"coalesce(json_agg(" CQUERY_OBJ_SQL " ORDER BY v.name), '[]'::json), "  \
+	"'numberReturned', count(*), 'links', json_build_array("                \
+	"json_build_object('rel', 'self', 'href', $4, 'type', "                 \
+	"'application/json'))) FROM cqstream.queries v WHERE " MATCH            \
+	" AND cqstream.can_read_query(v.name))::text FROM cqstream.collection " \
+	"k WHERE k.id = $1"
 
-static const char *const OneSql =
-	"SELECT " CQUERY_PROPERTY_SQL ", q.obj::text, q.readable FROM "
-	"cqstream.collection k LEFT JOIN LATERAL (SELECT " CQUERY_OBJ_SQL
-	" AS obj, cqstream.can_read_query(v.name) AS readable FROM "
-	"cqstream.queries v WHERE " CQUERY_MATCH_SQL " AND v.name = $5) q ON "
-	"true WHERE k.id = $1";
+#define ONE_SQL(FOUND, MATCH)                                              \
+	"SELECT " FOUND ", q.obj::text, q.readable FROM "                      \
+	"cqstream.collection k LEFT JOIN LATERAL (SELECT " CQUERY_OBJ_SQL      \
+	" AS obj, cqstream.can_read_query(v.name) AS readable FROM "           \
+	"cqstream.queries v WHERE " MATCH " AND v.name = $5) q ON true WHERE " \
+	"k.id = $1"
 
 /*
  * A stream's path: only whether the query is there (stream_open then
  * checks, as for /queries/{qid}/stream, that the role may read it)
  */
-static const char *const StreamSql = "SELECT " CQUERY_PROPERTY_SQL
-									 ", (SELECT v.name FROM cqstream.queries v "
-									 "WHERE " CQUERY_MATCH_SQL
-									 " AND v.name = $4), true FROM "
-									 "cqstream.collection k WHERE k.id = $1";
+#define STREAM_SQL(FOUND, MATCH)                                            \
+	"SELECT " FOUND ", (SELECT v.name FROM cqstream.queries v WHERE " MATCH \
+	" AND v.name = $4), true FROM cqstream.collection k WHERE k.id = $1"
 
 /*
  * The drop runs in the select list of the matching row only (never in a
  * WHERE clause, whose conditions the planner may order as it likes)
  */
-static const char *const DropSql =
-	"SELECT " CQUERY_PROPERTY_SQL ", (SELECT count(d.x) FROM (SELECT "
-	"cqstream.drop_query(v.name)::text AS x FROM cqstream.queries v WHERE "
-	"" CQUERY_MATCH_SQL " AND v.name = $4) d) FROM cqstream.collection k "
-	"WHERE k.id = $1";
+#define DROP_SQL(FOUND, MATCH)                                              \
+	"SELECT " FOUND ", (SELECT count(d.x) FROM (SELECT "                    \
+	"cqstream.drop_query(v.name)::text AS x FROM cqstream.queries v WHERE " \
+	"" MATCH                                                                \
+	" AND v.name = $4) d) FROM cqstream.collection k WHERE k.id = $1"
+
+static const char *const ListSql[2] = {LIST_SQL(CQUERY_PROPERTY_SQL,
+												CQUERY_MATCH_SQL),
+									   LIST_SQL(CQUERY_POSITION_SQL,
+												CQUERY_POSITION_MATCH_SQL)};
+static const char *const OneSql[2] = {ONE_SQL(CQUERY_PROPERTY_SQL,
+											  CQUERY_MATCH_SQL),
+									  ONE_SQL(CQUERY_POSITION_SQL,
+											  CQUERY_POSITION_MATCH_SQL)};
+static const char *const StreamSql[2] =
+	{STREAM_SQL(CQUERY_PROPERTY_SQL, CQUERY_MATCH_SQL),
+	 STREAM_SQL(CQUERY_POSITION_SQL, CQUERY_POSITION_MATCH_SQL)};
+static const char *const DropSql[2] = {DROP_SQL(CQUERY_PROPERTY_SQL,
+												CQUERY_MATCH_SQL),
+									   DROP_SQL(CQUERY_POSITION_SQL,
+												CQUERY_POSITION_MATCH_SQL)};
 
 /*
  * The collection as the role sees it: whether it exists at all, whether
- * the role may read it, its table, columns and the property's type
+ * the role may read it, its table, columns and the property's type; for
+ * the position ($2 "position"), instead of the type the position's
+ * columns as the role sees them (null: none or not readable) and whether
+ * the collection has a position at all
  */
 static const char *const LookupSql =
 	"SELECT k.id IS NOT NULL, c.id IS NOT NULL, c.source::oid::text, "
 	"c.time_column::text, c.key_column::text, (SELECT p->>'type' FROM "
-	"jsonb_array_elements(c.properties) p WHERE p->>'name' = $2) FROM "
+	"jsonb_array_elements(c.properties) p WHERE p->>'name' = $2), "
+	"c.lon_column::text, c.lat_column::text, k.lon_column IS NOT NULL FROM "
 	"(SELECT $1::text AS want) w LEFT JOIN cqstream.collection k ON k.id = "
 	"w.want LEFT JOIN cqstream.collections() c ON c.id = w.want";
 
 static const char *const CreateSql =
 	"SELECT cqstream.create_query($1, $2::oid::regclass, $3::jsonb)";
+
+static const char NoPosition[] =
+	"the collection has no position (no lon_column and lat_column)";
+
+/* $3 of the statements: the property, or the kind of a position query */
+static const char *
+Third(const CqCtx *c)
+{
+	return c->p.tgsequence ? "position" : c->p.pname;
+}
 
 static CqCtx *
 NewCtx(struct evhttp_request *req, const CqPath *p, const CqWho *who)
@@ -310,7 +368,8 @@ PathFound(CqCtx *c, PGresult *res, const char *what)
 	if (!IsTrue(res, 0))
 	{
 		reply_send_error(c->req, 404, "Not Found",
-						 "no such temporal property");
+						 c->p.tgsequence ? NoPosition
+										 : "no such temporal property");
 		return false;
 	}
 	return true;
@@ -341,9 +400,9 @@ cquery_list(struct evhttp_request *req, const CqPath *p, const CqWho *who)
 	c = NewCtx(req, p, who);
 	params[0] = c->p.cid;
 	params[1] = c->p.fid;
-	params[2] = c->p.pname;
+	params[2] = Third(c);
 	params[3] = c->p.base;
-	Query(c, ListSql, 4, params, List_cb);
+	Query(c, ListSql[c->p.tgsequence], 4, params, List_cb);
 }
 
 /* ------------------------------------------------------------------ */
@@ -415,13 +474,14 @@ Delete_cb(PGresult *res, void *arg)
 }
 
 /*
- * OneQuery: sql about query qid with parameters cid, fid, pname, then
+ * OneQuery: sql (the property's or the position's form) about query qid
+ * with parameters cid, fid, pname (or the kind, "position"), then
  * base and qid (with_base: OneSql builds links) or qid (StreamSql,
  * DropSql)
  */
 static void
 OneQuery(struct evhttp_request *req, const CqPath *p, const CqWho *who,
-		 const char *sql, bool with_base, PgResultCb cb)
+		 const char *const sql[2], bool with_base, PgResultCb cb)
 {
 	CqCtx *c;
 	const char *params[5];
@@ -431,10 +491,10 @@ OneQuery(struct evhttp_request *req, const CqPath *p, const CqWho *who,
 	c = NewCtx(req, p, who);
 	params[0] = c->p.cid;
 	params[1] = c->p.fid;
-	params[2] = c->p.pname;
+	params[2] = Third(c);
 	params[3] = with_base ? c->p.base : c->p.qid;
 	params[4] = c->p.qid;
-	Query(c, sql, with_base ? 5 : 4, params, cb);
+	Query(c, sql[c->p.tgsequence], with_base ? 5 : 4, params, cb);
 }
 
 void
@@ -637,6 +697,41 @@ CheckBody(struct evhttp_request *req, json_t *body, const char *ptype)
 	return CheckWindow(req, json_object_get(body, "window"));
 }
 
+/*
+ * CheckPositionBody: a query of the feature's position takes "operation"
+ * (position when absent), one of the engine's lifted operations, and
+ * nothing of a property's body; false when answered (400)
+ */
+static bool
+CheckPositionBody(struct evhttp_request *req, json_t *body)
+{
+	static const char *const other[] = {"aggregation", "window", "arg",
+										"lateness",	   "emit",	 NULL};
+	json_t *op = json_object_get(body, "operation");
+
+	for (const char *const *m = other; *m; m++)
+		if (json_object_get(body, *m))
+		{
+			BadRequest(req,
+					   "a query of the position takes no \"%s\": only "
+					   "\"operation\" (one of: %s), \"name\" and "
+					   "\"options\"",
+					   *m, PositionOperationList);
+			return false;
+		}
+	if (op &&
+		(!json_is_string(op) ||
+		 !InList(PositionOperations, json_string_value(op), false)))
+	{
+		BadRequest(req, "unknown operation \"%s\"; supported operations: %s",
+				   json_is_string(op) ? json_string_value(op)
+									  : "(not a string)",
+				   PositionOperationList);
+		return false;
+	}
+	return true;
+}
+
 /* A fresh query name: q_ and 12 random hex digits */
 static void
 RandomName(char name[CQ_QUERY_NAME_MAXLEN + 1])
@@ -738,10 +833,19 @@ Lookup_cb(PGresult *res, void *arg)
 		FreeCtx(c);
 		return;
 	}
-	if (PQgetisnull(res, 0, 5))
+	if (c->p.tgsequence ? !IsTrue(res, 8) : PQgetisnull(res, 0, 5))
 	{
 		reply_send_error(c->req, 404, "Not Found",
-						 "no such temporal property");
+						 c->p.tgsequence ? NoPosition
+										 : "no such temporal property");
+		FreeCtx(c);
+		return;
+	}
+	if (c->p.tgsequence && (PQgetisnull(res, 0, 6) || PQgetisnull(res, 0, 7)))
+	{
+		reply_send_error(c->req, 403, "Forbidden",
+						 "permission denied for the position columns of "
+						 "this collection");
 		FreeCtx(c);
 		return;
 	}
@@ -768,7 +872,8 @@ Lookup_cb(PGresult *res, void *arg)
 		FreeCtx(c);
 		return;
 	}
-	if (!CheckBody(c->req, body, ptype))
+	if (c->p.tgsequence ? !CheckPositionBody(c->req, body)
+						: !CheckBody(c->req, body, ptype))
 	{
 		json_decref(body);
 		FreeCtx(c);
@@ -788,7 +893,19 @@ Lookup_cb(PGresult *res, void *arg)
 	json_object_set_new(c->spec, "keyColumn",
 						json_string(PQgetvalue(res, 0, 4)));
 	json_object_set_new(c->spec, "keyValue", json_string(c->p.fid));
-	json_object_set_new(c->spec, "valueColumn", json_string(c->p.pname));
+	if (c->p.tgsequence)
+	{
+		/* The engine's position query (src/engine/query_spec.c) */
+		json_object_set_new(c->spec, "kind", json_string("position"));
+		if (json_object_get(c->spec, "operation") == NULL)
+			json_object_set_new(c->spec, "operation", json_string("position"));
+		json_object_set_new(c->spec, "lonColumn",
+							json_string(PQgetvalue(res, 0, 6)));
+		json_object_set_new(c->spec, "latColumn",
+							json_string(PQgetvalue(res, 0, 7)));
+	}
+	else
+		json_object_set_new(c->spec, "valueColumn", json_string(c->p.pname));
 	spec = json_dumps(c->spec, JSON_COMPACT);
 	if (spec == NULL)
 		abort();
@@ -825,6 +942,6 @@ cquery_create(struct evhttp_request *req, const CqPath *p, const CqWho *who)
 		return;
 	}
 	params[0] = c->p.cid;
-	params[1] = c->p.pname;
+	params[1] = Third(c);
 	Query(c, LookupSql, 2, params, Lookup_cb);
 }

@@ -1,8 +1,9 @@
 /*
  * cquery.h
- *	  Continuous queries of one feature's temporal property, OGC API -
- *	  Moving Features Part 4: POST and GET .../queries, GET and DELETE
- *	  .../queries/{qid}, GET .../queries/{qid}/stream (cquery.c).
+ *	  Continuous queries of one feature's temporal property or of its
+ *	  position (tgsequence), OGC API - Moving Features Part 4: POST and GET
+ *	  .../queries, GET and DELETE .../queries/{qid}, GET
+ *	  .../queries/{qid}/stream (cquery.c).
  */
 #ifndef RELAY_CQUERY_H
 #define RELAY_CQUERY_H
@@ -15,14 +16,18 @@
 #include "auth.h"
 #include "webtoken.h"
 
-/* The decoded parts of a path .../items/{fid}/tproperties/{pname}/queries */
+/*
+ * The decoded parts of a path .../items/{fid}/tproperties/{pname}/queries
+ * or .../items/{fid}/tgsequence/queries (the feature's position)
+ */
 typedef struct CqPath
 {
 	char cid[64];
 	char fid[1024 + 1];
-	char pname[64]; /* a column name: at most 63 bytes */
-	char qid[64];	/* "" for the queries resource itself */
-	bool stream;	/* .../queries/{qid}/stream */
+	char pname[64];	 /* a column name: at most 63 bytes; tgsequence: "" */
+	bool tgsequence; /* the position's queries, not a property's */
+	char qid[64];	 /* "" for the queries resource itself */
+	bool stream;	 /* .../queries/{qid}/stream */
 	/* the queries resource's path as requested (still percent-encoded) */
 	char base[2048];
 } CqPath;

@@ -2,7 +2,8 @@
  * ingest.c
  *	  POST /collections/{cid}/items/{fid}/tproperties/{pname}: instants of
  *	  a temporal property appended to a collection's source table, as the
- *	  request's role (docs/relay.md, "Ingest").
+ *	  request's role (docs/relay.md, "Ingest"); POST
+ *	  .../items/{fid}/tgsequence: positions (a MovingPoint) appended.
  *
  * Design notes
  *
@@ -35,6 +36,13 @@
  * Two round trips (look-up, insert) on the relay's one connection; the
  * request is refused with 503 while max-db-queue commands wait, as
  * /queries is.
+ *
+ * POST /collections/{cid}/items/{fid}/tgsequence appends positions the
+ * same way: an MF-JSON MovingPoint (mpoint.c) into the collection's
+ * lon_column and lat_column, in one statement with three arrays.  Its
+ * look-up tells apart a collection the role may not read (403: which
+ * tables are published is no secret, cqstream.collection's public
+ * columns say it) from one without a position (404).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +56,7 @@
 #include "config.h"
 #include "ingest.h"
 #include "log.h"
+#include "mpoint.h"
 #include "pgconn.h"
 #include "reply.h"
 #include "tpvalue.h"
@@ -73,20 +82,37 @@ static const char *const LookupSql =
 	"AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped "
 	"WHERE c.id = $1";
 
+/*
+ * The collection as the role sees it, for positions: source, time, key,
+ * key type, whether the collection has a position, the position's
+ * columns quoted (NULL: the role may not read them), whether the role
+ * may read the collection at all; no row: no such collection
+ */
+static const char *const PositionLookupSql =
+	"SELECT c.source::text, pg_catalog.quote_ident(c.time_column), "
+	"pg_catalog.quote_ident(c.key_column), c.key_type::text, "
+	"k.lon_column IS NOT NULL, pg_catalog.quote_ident(c.lon_column), "
+	"pg_catalog.quote_ident(c.lat_column), c.id IS NOT NULL "
+	"FROM cqstream.collection k "
+	"LEFT JOIN cqstream.collections() c ON c.id = k.id "
+	"WHERE k.id = $1";
+
 typedef struct Ingest
 {
 	struct evhttp_request *req;
 	char *cid;
 	char *fid;
-	char *pname;
-	char *role; /* or NULL: the relay's own */
+	char *pname; /* NULL: the position (.../tgsequence) */
+	char *role;	 /* or NULL: the relay's own */
 	TpValue tp;
+	MPoint mp;
 } Ingest;
 
 static void
 Free(Ingest *in)
 {
 	tpvalue_free(&in->tp);
+	mpoint_free(&in->mp);
 	free(in->cid);
 	free(in->fid);
 	free(in->pname);
@@ -120,7 +146,8 @@ Segment(const char *start, size_t len)
 
 /*
  * Split path into cid, fid, pname (each malloc'd); false if it is not
- * /collections/{cid}/items/{fid}/tproperties/{pname}
+ * /collections/{cid}/items/{fid}/tproperties/{pname} or
+ * /collections/{cid}/items/{fid}/tgsequence (pname NULL)
  */
 static bool
 SplitPath(const char *path, char **cid, char **fid, char **pname)
@@ -145,15 +172,24 @@ SplitPath(const char *path, char **cid, char **fid, char **pname)
 			break;
 		p = slash + 1;
 	}
-	/* Five segments: cid, "items", fid, "tproperties", pname */
-	if (n != 5 || len[1] != 5 || strncmp(seg[1], "items", 5) != 0 ||
-		len[3] != 11 || strncmp(seg[3], "tproperties", 11) != 0)
+	/* cid, "items", fid, then "tproperties", pname or "tgsequence" */
+	if (n < 4 || len[1] != 5 || strncmp(seg[1], "items", 5) != 0)
 		return false;
-	*cid = Segment(seg[0], len[0]);
-	*fid = Segment(seg[2], len[2]);
-	*pname = Segment(seg[4], len[4]);
-	if (*cid && *fid && *pname)
-		return true;
+	if (n == 4 && len[3] == 10 && strncmp(seg[3], "tgsequence", 10) == 0)
+	{
+		*cid = Segment(seg[0], len[0]);
+		*fid = Segment(seg[2], len[2]);
+		if (*cid && *fid)
+			return true;
+	}
+	else if (n == 5 && len[3] == 11 && strncmp(seg[3], "tproperties", 11) == 0)
+	{
+		*cid = Segment(seg[0], len[0]);
+		*fid = Segment(seg[2], len[2]);
+		*pname = Segment(seg[4], len[4]);
+		if (*cid && *fid && *pname)
+			return true;
+	}
 	free(*cid);
 	free(*fid);
 	free(*pname);
@@ -174,6 +210,22 @@ ingest_path(const char *path)
 	free(fid);
 	free(pname);
 	return true;
+}
+
+/* 404: no such collection, or (position) one without a position */
+static void
+NotFound(Ingest *in, bool position)
+{
+	char msg[300];
+
+	if (position)
+		snprintf(msg, sizeof(msg),
+				 "collection \"%.100s\" has no position (no lon_column and "
+				 "lat_column)",
+				 in->cid);
+	else
+		snprintf(msg, sizeof(msg), "no such collection \"%.100s\"", in->cid);
+	reply_send_error(in->req, 404, "Not Found", msg);
 }
 
 /*
@@ -231,11 +283,14 @@ Inserted_cb(PGresult *res, void *arg)
 		SqlFailed(in, res, "insert ingested instants");
 	else
 	{
-		json_t *j = json_pack("{s:s,s:s,s:s,s:I}", "collection", in->cid,
-							  "featureId", in->fid, "tproperty", in->pname,
-							  "inserted",
-							  (json_int_t) strtoll(PQcmdTuples(res), NULL,
-												   10));
+		json_int_t n = (json_int_t) strtoll(PQcmdTuples(res), NULL, 10);
+		json_t *j = in->pname
+			? json_pack("{s:s,s:s,s:s,s:I}", "collection", in->cid,
+						"featureId", in->fid, "tproperty", in->pname,
+						"inserted", n)
+			: json_pack("{s:s,s:s,s:s,s:I}", "collection", in->cid,
+						"featureId", in->fid, "temporalGeometry",
+						"MovingPoint", "inserted", n);
 		char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
 		const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(in->req);
 
@@ -320,6 +375,61 @@ Looked_cb(PGresult *res, void *arg)
 	strbuf_free(&in->tp.datetimes);
 }
 
+/* The position look-up's answer: insert the MovingPoint, or refuse */
+static void
+PositionLooked_cb(PGresult *res, void *arg)
+{
+	Ingest *in = arg;
+	StrBuf sql;
+	const char *params[4];
+
+	if (res == NULL)
+	{
+		reply_send_error(in->req, 503, "Service Unavailable",
+						 "database unavailable");
+		Free(in);
+		return;
+	}
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		SqlFailed(in, res, "look a collection up");
+		Free(in);
+		return;
+	}
+	if (PQntuples(res) == 0)
+		NotFound(in, false);
+	else if (PQgetvalue(res, 0, 7)[0] != 't')
+		reply_send_error(in->req, 403, "Forbidden",
+						 "permission denied for the table of this "
+						 "collection: nothing inserted");
+	else if (PQgetvalue(res, 0, 4)[0] != 't')
+		NotFound(in, true);
+	else if (PQgetisnull(res, 0, 5) || PQgetisnull(res, 0, 6))
+		reply_send_error(in->req, 403, "Forbidden",
+						 "permission denied for the position columns of "
+						 "this collection: nothing inserted");
+	else
+	{
+		strbuf_init(&sql);
+		strbuf_printf(&sql,
+					  "INSERT INTO %s (%s, %s, %s, %s) SELECT $1::%s, u.t, "
+					  "u.x, u.y FROM unnest($2::pg_catalog.timestamptz[], "
+					  "$3::pg_catalog.float8[], $4::pg_catalog.float8[]) AS "
+					  "u(t, x, y)",
+					  PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 2),
+					  PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 5),
+					  PQgetvalue(res, 0, 6), PQgetvalue(res, 0, 3));
+		params[0] = in->fid;
+		params[1] = in->mp.datetimes.data;
+		params[2] = in->mp.lons.data;
+		params[3] = in->mp.lats.data;
+		pgconn_query_as(in->role, sql.data, 4, params, Inserted_cb, in);
+		strbuf_free(&sql);
+		return;
+	}
+	Free(in);
+}
+
 /* Whether req's Content-Type is JSON (application/json, or +json) */
 static bool
 IsJson(struct evhttp_request *req)
@@ -351,7 +461,8 @@ ingest_post(struct evhttp_request *req, const char *path, const char *role)
 	{
 		reply_send_error(req, 415, "Unsupported Media Type",
 						 "the body must be JSON (Content-Type: "
-						 "application/json), a TemporalPrimitiveValue");
+						 "application/json), a TemporalPrimitiveValue or, "
+						 "for .../tgsequence, a MovingPoint");
 		return;
 	}
 	if (len > (size_t) relay_config->max_ingest_bytes)
@@ -370,8 +481,11 @@ ingest_post(struct evhttp_request *req, const char *path, const char *role)
 		Free(in);
 		return;
 	}
-	if (!tpvalue_parse(&in->tp, (const char *) evbuffer_pullup(body, -1), len,
-					   msg))
+	if (in->pname
+			? !tpvalue_parse(&in->tp, (const char *) evbuffer_pullup(body, -1),
+							 len, msg)
+			: !mpoint_parse(&in->mp, (const char *) evbuffer_pullup(body, -1),
+							len, msg))
 	{
 		reply_send_error(req, 400, "Bad Request", msg);
 		Free(in);
@@ -396,5 +510,9 @@ ingest_post(struct evhttp_request *req, const char *path, const char *role)
 		abort();
 	params[0] = in->cid;
 	params[1] = in->pname;
-	pgconn_query_as(in->role, LookupSql, 2, params, Looked_cb, in);
+	if (in->pname)
+		pgconn_query_as(in->role, LookupSql, 2, params, Looked_cb, in);
+	else
+		pgconn_query_as(in->role, PositionLookupSql, 1, params,
+						PositionLooked_cb, in);
 }

@@ -1,11 +1,12 @@
 /*
  * ingest.h
  *	  POST /collections/{cid}/items/{fid}/tproperties/{pname}: instants
- *	  appended to a collection's source table.
+ *	  appended to a collection's source table; POST
+ *	  .../items/{fid}/tgsequence: positions (a MovingPoint) appended.
  *
  * Design notes
  *
- * See ingest.c; the body is read by tpvalue.c.
+ * See ingest.c; the body is read by tpvalue.c or mpoint.c.
  */
 #ifndef RELAY_INGEST_H
 #define RELAY_INGEST_H

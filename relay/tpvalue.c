@@ -206,7 +206,6 @@ tpvalue_parse(TpValue *tp, const char *body, size_t len,
 	json_error_t err;
 	json_t *dts;
 	json_t *interp;
-	int64_t prev = 0;
 
 	memset(tp, 0, sizeof(*tp));
 	strbuf_init(&tp->datetimes);
@@ -255,34 +254,52 @@ tpvalue_parse(TpValue *tp, const char *body, size_t len,
 					  "unsupported interpolation \"%.40s\": use Discrete, "
 					  "Step or Linear",
 					  tp->interp);
-	strbuf_puts(&tp->datetimes, "{");
-	for (size_t i = 0; i < tp->n; i++)
+	if (!tpvalue_datetimes(dts, &tp->datetimes, msg))
+	{
+		tpvalue_free(tp);
+		return false;
+	}
+	return true;
+}
+
+bool
+tpvalue_datetimes(json_t *dts, StrBuf *out, char msg[TPVALUE_MSG_MAX])
+{
+	int64_t prev = 0;
+
+	strbuf_puts(out, "{");
+	for (size_t i = 0; i < json_array_size(dts); i++)
 	{
 		json_t *e = json_array_get(dts, i);
 		int64_t t;
 
 		if (!json_is_string(e) || !ParseDatetime(json_string_value(e), &t))
-			return Refuse(tp, msg,
-						  "datetimes[%zu] is not an RFC 3339 date-time "
-						  "(2026-12-06T12:00:00Z, an offset or a fraction "
-						  "allowed)",
-						  i);
+		{
+			snprintf(msg, TPVALUE_MSG_MAX,
+					 "datetimes[%zu] is not an RFC 3339 date-time "
+					 "(2026-12-06T12:00:00Z, an offset or a fraction "
+					 "allowed)",
+					 i);
+			return false;
+		}
 		if (i > 0 && t <= prev)
-			return Refuse(tp, msg,
-						  "datetimes[%zu] is not after datetimes[%zu]: "
-						  "datetimes must increase",
-						  i, i - 1);
+		{
+			snprintf(msg, TPVALUE_MSG_MAX,
+					 "datetimes[%zu] is not after datetimes[%zu]: "
+					 "datetimes must increase",
+					 i, i - 1);
+			return false;
+		}
 		prev = t;
-		strbuf_printf(&tp->datetimes, "%s\"%s\"", i ? "," : "",
-					  json_string_value(e));
+		strbuf_printf(out, "%s\"%s\"", i ? "," : "", json_string_value(e));
 	}
-	strbuf_puts(&tp->datetimes, "}");
+	strbuf_puts(out, "}");
 	return true;
 }
 
 /* A double in the shortest form that reads back the same */
-static void
-AppendReal(StrBuf *out, double v)
+void
+tpvalue_append_real(StrBuf *out, double v)
 {
 	char buf[40];
 
@@ -339,7 +356,7 @@ tpvalue_values(const TpValue *tp, TpType type, const char *column_type,
 			case TP_REAL:
 				ok = json_is_number(v);
 				if (ok)
-					AppendReal(out, json_number_value(v));
+					tpvalue_append_real(out, json_number_value(v));
 				break;
 			case TP_INT:
 				ok = json_is_integer(v) && json_integer_value(v) >= lo &&

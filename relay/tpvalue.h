@@ -59,6 +59,17 @@ extern bool tpvalue_values(const TpValue *tp, TpType type,
 						   const char *column_type, StrBuf *out,
 						   char msg[TPVALUE_MSG_MAX]);
 
+/*
+ * The array dts of RFC 3339 strings, strictly increasing, appended to out
+ * as a timestamptz[] literal; on failure false, with msg naming the
+ * index ("datetimes[i]").  Shared with the MovingPoint (mpoint.c).
+ */
+extern bool tpvalue_datetimes(json_t *dts, StrBuf *out,
+							  char msg[TPVALUE_MSG_MAX]);
+
+/* v in the shortest form that reads back as the same double */
+extern void tpvalue_append_real(StrBuf *out, double v);
+
 /* The type named name ("TReal", ...); false if unknown */
 extern bool tpvalue_type(const char *name, TpType *type);
 

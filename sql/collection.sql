@@ -88,6 +88,34 @@ CREATE TEMP TABLE coll_temp (t timestamptz, k text);
 SELECT coll_try($$SELECT cqstream.create_collection('c1', 'coll_temp', 't',
 	'k')$$);
 
+-- A position: two numeric columns, both or neither; not properties
+CREATE TABLE coll_pts (id bigserial, t timestamptz NOT NULL, v text NOT NULL,
+	lon double precision, lat numeric, ilon integer, speed real,
+	label text);
+SELECT cqstream.create_collection('fleet', 'coll_pts', 't', 'v', 'Fleet',
+	NULL, 'lon', 'lat');
+SELECT id, lon_column, lat_column, properties FROM cqstream.collections()
+	WHERE id IN ('fleet', 'sensors') ORDER BY id;
+SELECT coll_try($$SELECT cqstream.create_collection('p1', 'coll_pts', 't',
+	'v', lon_column => 'lon')$$);
+SELECT coll_try($$SELECT cqstream.create_collection('p1', 'coll_pts', 't',
+	'v', lat_column => 'lat')$$);
+SELECT coll_try($$SELECT cqstream.create_collection('p1', 'coll_pts', 't',
+	'v', NULL, NULL, 'label', 'lat')$$);
+SELECT coll_try($$SELECT cqstream.create_collection('p1', 'coll_pts', 't',
+	'v', NULL, NULL, 'lon', 'nope')$$);
+SELECT coll_try($$SELECT cqstream.create_collection('p1', 'coll_pts', 't',
+	'v', NULL, NULL, 'lon', 'lon')$$);
+CREATE TABLE coll_ipts (t timestamptz, k integer, x float8, y float8);
+SELECT coll_try($$SELECT cqstream.create_collection('p1', 'coll_ipts', 't',
+	'k', NULL, NULL, 'k', 'y')$$);
+DROP TABLE coll_ipts;
+SELECT coll_try($$SELECT cqstream.create_collection('p1', 'coll_pts', 't',
+	'v', NULL, NULL, 'lon', 't')$$);
+SELECT coll_try($$SELECT cqstream.create_collection('p1', 'coll_pts', 't',
+	'v', NULL, NULL, 'ctid', 'lat')$$);
+SELECT count(*) FROM cqstream.collections() WHERE id = 'p1';
+
 -- The catalog is the API's alone
 SELECT coll_try($$SELECT * FROM cqstream.collection$$);
 SELECT coll_try($$INSERT INTO cqstream.collection VALUES ('evil',
@@ -126,8 +154,8 @@ RESET ROLE;
 
 -- The public columns of the catalog: which table a collection publishes
 SET ROLE regress_coll_bob;
-SELECT id, source, time_column, key_column FROM cqstream.collection
-	ORDER BY id;
+SELECT id, source, time_column, key_column, lon_column, lat_column
+	FROM cqstream.collection ORDER BY id;
 SELECT coll_try($$SELECT title FROM cqstream.collection$$);
 RESET ROLE;
 
@@ -162,6 +190,28 @@ SELECT cqstream.drop_collection('quoted');
 SELECT id FROM cqstream.collections() ORDER BY id;
 RESET ROLE;
 
+-- The position columns are seen only by a role that may read both; a
+-- dropped one hides the collection, as a dropped key column does
+SET ROLE regress_coll_alice;
+GRANT SELECT (t, v, lon, speed) ON coll_pts TO regress_coll_bob;
+SET ROLE regress_coll_bob;
+SELECT id, lon_column, lat_column, properties FROM cqstream.collections()
+	WHERE id = 'fleet';
+SET ROLE regress_coll_alice;
+GRANT SELECT (lat) ON coll_pts TO regress_coll_bob;
+SET ROLE regress_coll_bob;
+SELECT id, lon_column, lat_column FROM cqstream.collections()
+	WHERE id = 'fleet';
+SET ROLE regress_coll_alice;
+CREATE TABLE coll_pgone (t timestamptz, k text, x float8, y float8);
+SELECT cqstream.create_collection('pgone', 'coll_pgone', 't', 'k',
+	lon_column => 'x', lat_column => 'y');
+ALTER TABLE coll_pgone DROP COLUMN y;
+SELECT id FROM cqstream.collections() WHERE id = 'pgone';
+SELECT cqstream.drop_collection('pgone');
+DROP TABLE coll_pgone;
+RESET ROLE;
+
 -- A dropped table: the collection disappears from the listing, and the
 -- role that owned the table may still drop it (or another role may not)
 SET ROLE regress_coll_alice;
@@ -188,11 +238,16 @@ SELECT id, source, owner FROM cqstream.collections() ORDER BY id;
 SELECT 'cqstream.collection'::regclass::oid IN
 		(SELECT unnest(extconfig) FROM pg_extension
 		 WHERE extname = 'cqstream') AS dumped;
+-- and the position columns with them (test/upgrade dumps and restores)
+SELECT id, lon_column, lat_column FROM cqstream.collection
+	WHERE lon_column IS NOT NULL ORDER BY id;
 
 -- Clean up
 SELECT cqstream.drop_collection('sensors');
 SELECT cqstream.drop_collection('bobs');
+SELECT cqstream.drop_collection('fleet');
 DROP TABLE coll_src CASCADE;
+DROP TABLE coll_pts;
 DROP TABLE "Coll ""Quoted""", coll_bob, coll_col, coll_temp;
 REVOKE CREATE ON SCHEMA public FROM regress_coll_alice, regress_coll_bob;
 DROP ROLE regress_coll_carol, regress_coll_alice, regress_coll_bob;

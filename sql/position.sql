@@ -68,13 +68,30 @@ SELECT cqstream.create_query('pos_again', 'pos_src',
 SELECT a.spec = b.spec AS same_spec, a.kind, a.chain
 FROM cqstream.query a, cqstream.query b
 WHERE a.name = 'pos_again' AND b.name = 'pos_speed';
-SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "geometry", "operation": "speed", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat"}')$$);
+-- keyValue limits a position query to one feature (the relay's tgsequence)
+SELECT cqstream.create_query('pos_one', 'pos_src', '{"kind": "position", "operation": "speed", "timeColumn": "t", "keyColumn": "vehicle", "keyValue": "bus7", "lonColumn": "lon", "latColumn": "lat"}');
+SELECT spec->>'keyValue' AS key_value, spec->>'kind' AS kind
+FROM cqstream.query WHERE name = 'pos_one';
+SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "moving", "operation": "speed", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat"}')$$);
+-- "geometry" is a synonym; the stored kind is "position".  Lifted
+-- operations after speed, heading or distance (km/h here), canonical
+SELECT cqstream.create_query('pos_kmh', 'pos_src', '{"kind": "geometry", "operation": " SPEED|mul 3.6 |round  1", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat"}');
+SELECT spec->>'kind' AS kind, spec->>'operation' AS operation
+FROM cqstream.query WHERE name = 'pos_kmh';
+SELECT cqstream.create_position_query('pos_dist_km', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'distance | div 1000');
+SELECT chain FROM cqstream.query WHERE name = 'pos_dist_km';
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'position | mul 2')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed | nosuch 2')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed |')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'mul 3.6 | speed')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', '| speed')$$);
+SELECT cqstream.drop_query('pos_kmh'), cqstream.drop_query('pos_dist_km');
 SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "speed", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon"}')$$);
 SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "speed", "timeColumn": "t", "keyColumn": null, "lonColumn": "lon", "latColumn": "lat"}')$$);
 SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "speed", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat", "valueColumn": "lon"}')$$);
 SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "aggregation": "AVG", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat"}')$$);
 SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "speed", "arg": 2, "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat"}')$$);
-SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "speed", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat", "keyValue": "bus7"}')$$);
+SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "speed", "timeColumn": "t", "keyColumn": "n", "lonColumn": "lon", "latColumn": "lat", "keyValue": "bus7"}')$$);
 SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": 1, "operation": "speed"}')$$);
 SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"operation": "abs", "timeColumn": "t", "valueColumn": "lon", "latColumn": "lat"}')$$);
 SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "pace", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat"}')$$);

@@ -379,6 +379,19 @@ suite_relay_ingest()
 	cq_relay_ingest_tests
 }
 
+# relay_points: a feature's position over HTTP: position, speed, heading
+# and distance queries under .../items/{fid}/tgsequence/queries and
+# MovingPoint appends to .../tgsequence, the speeds streamed against
+# haversine in SQL, every error code, an attacker role, 20+ malformed
+# bodies (test/relay/points.sh).
+suite_relay_points()
+{
+	cq_require build || return 0
+	# shellcheck source=test/relay/points.sh
+	. test/relay/points.sh
+	cq_relay_points_tests
+}
+
 # relay_cquery: OGC API - Moving Features collections and continuous
 # queries over HTTP with two HS256 users: every endpoint and error, the
 # key filter on the stream, read grants, DELETE ending open streams
@@ -492,6 +505,19 @@ suite_packages()
 }
 
 # ---------------------------------------------------------------------------
+# positions_gis: position queries over a PostGIS geometry(Point, 4326)
+# column: the EWKB decoder's unit tests and fuzzing, errors without
+# PostGIS, and when PostGIS is installed its checks against the
+# longitude/latitude path and plain SQL, kill -9 mid-stream
+# (test/worker/positions_gis.sh).
+suite_positions_gis()
+{
+	cq_require build || return 0
+	# shellcheck source=test/worker/positions_gis.sh
+	. test/worker/positions_gis.sh
+	cq_position_gis_tests
+}
+
 # The run
 
 SUITES=(
@@ -503,6 +529,7 @@ SUITES=(
 	worker
 	windows
 	positions
+	positions_gis
 	wakeup
 	hostile
 	relay_unit
@@ -512,6 +539,7 @@ SUITES=(
 	relay_ogc
 	relay_gzip
 	relay_ingest
+	relay_points
 	relay_replica
 	dashboard
 	failover

@@ -15,6 +15,7 @@
  */
 #include "postgres.h"
 
+#include <ctype.h>
 #include <math.h>
 
 #include "core/geodesy.h"
@@ -37,6 +38,23 @@ cq_position_op_parse(const char *name)
 			 errmsg("unknown position operation \"%s\"", name),
 			 errhint(CQ_POSITION_OPS_HINT)));
 	pg_unreachable();
+}
+
+CqPositionOp
+cq_position_op_parse_chain(const char *text, const char **rest)
+{
+	const char *bar = strchr(text, '|');
+	const char *end = bar != NULL ? bar : text + strlen(text);
+	char *head;
+
+	/* The first step, without the blanks around it */
+	while (text < end && isspace((unsigned char) *text))
+		text++;
+	while (end > text && isspace((unsigned char) end[-1]))
+		end--;
+	head = pnstrdup(text, end - text);
+	*rest = bar != NULL ? bar + 1 : NULL;
+	return cq_position_op_parse(head);
 }
 
 const char *

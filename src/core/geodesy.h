@@ -37,6 +37,15 @@ typedef enum CqPositionOp
 
 /* The operation named name (case-insensitive); 22023 if there is none */
 extern CqPositionOp cq_position_op_parse(const char *name);
+
+/*
+ * A position query's operation with lifted operations after it, as
+ * "speed | mul 3.6": the position operation of the first step, and in
+ * *rest the chain after the first "|" (NULL when there is none).
+ * 22023 when the first step is no position operation.
+ */
+extern CqPositionOp cq_position_op_parse_chain(const char *text,
+											   const char **rest);
 extern const char *cq_position_op_name(CqPositionOp op);
 
 /* Is (lon, lat) a WGS 84 position: finite, |lon| <= 180, |lat| <= 90? */

@@ -19,7 +19,9 @@
  *
  * Row rules, the same for every batch split:
  *	- a NULL time, key or coordinate, a NaN or a position outside
- *	  |lon| <= 180, |lat| <= 90: skipped and counted (rows_skipped), the
+ *	  |lon| <= 180, |lat| <= 90, and for a geometry column a NULL, an
+ *	  empty point, another geometry type or an SRID other than 4326
+ *	  (position_geometry.c): skipped and counted (rows_skipped), the
  *	  state unchanged;
  *	- a row older than its key's previous row: late, skipped and counted
  *	  (rows_late), the state unchanged;
@@ -52,8 +54,10 @@
 
 #include "contract.h"
 #include "core/geodesy.h"
+#include "core/operation.h"
 #include "engine/batch.h"
 #include "engine/notify.h"
+#include "engine/position_geometry.h"
 #include "engine/result_log.h"
 #include "engine/source_read.h"
 #include "engine/window_stream.h"
@@ -84,6 +88,7 @@ typedef struct PositionBatch
 {
 	CqQuery *q;
 	CqPositionOp op;
+	CqChain chain; /* after op: none when nsteps is 0 */
 	HTAB *keys;
 	MemoryContext state_cxt; /* the keys and their strings */
 	CqStreamOp *window;		 /* windowed: the values go there; NULL: results */
@@ -95,6 +100,7 @@ typedef struct PositionBatch
 	int64 nskipped;
 	int64 nlate;
 	int nresults;
+	CqGeometryReader *geometry; /* NULL: longitude and latitude columns */
 } PositionBatch;
 
 static uint32
@@ -214,7 +220,15 @@ Emit(PositionBatch *b, const char *key, TimestampTz time, double value,
 	 double lat, bool position)
 {
 	int64 id;
+	int failed_step;
 
+	/* The lifted operations after speed, heading or distance */
+	if (b->chain.nsteps > 0 &&
+		cq_chain_apply(&b->chain, value, &value, &failed_step) != CQ_DOMAIN_OK)
+	{
+		b->nskipped++;
+		return;
+	}
 	if (b->window != NULL)
 	{
 		cq_stream_row(b->window, key, (int) strlen(key), false, time, value,
@@ -303,15 +317,21 @@ PositionRow(void *arg, TupleTableSlot *slot)
 	MemoryContext old;
 
 	b->last_read = isnull[POS_ID] ? b->q->bound : DatumGetInt64(val[POS_ID]);
+	/* a geometry is one column, in the longitude's place */
 	if (isnull[POS_TIME] || isnull[POS_KEY] || isnull[POS_LON] ||
-		isnull[POS_LAT])
+		(b->geometry == NULL && isnull[POS_LAT]) ||
+		(b->geometry != NULL &&
+		 !cq_geometry_read(b->geometry, val[POS_LON], &lon, &lat)))
 	{
 		b->nskipped++;
 		return;
 	}
 	time = DatumGetTimestampTz(val[POS_TIME]);
-	lon = DatumGetFloat8(val[POS_LON]);
-	lat = DatumGetFloat8(val[POS_LAT]);
+	if (b->geometry == NULL)
+	{
+		lon = DatumGetFloat8(val[POS_LON]);
+		lat = DatumGetFloat8(val[POS_LAT]);
+	}
 	/* infinite times have no speed: skipped as invalid positions are */
 	if (!cq_position_valid(lon, lat) || TIMESTAMP_NOT_FINITE(time))
 	{
@@ -347,8 +367,10 @@ ReadRows(PositionBatch *b, const char *source, int64 limit)
 										 ALLOCSET_DEFAULT_SIZES);
 	if (b->op != CQ_POS_POSITION)
 		LoadState(b);
-	nrows = cq_source_read(b->q, source, "pg_catalog.float8", limit,
-						   PositionRow, b);
+	nrows = cq_source_read(b->q, source,
+						   b->geometry != NULL ? b->geometry->type_name
+											   : "pg_catalog.float8",
+						   limit, PositionRow, b);
 	if (b->op != CQ_POS_POSITION)
 		SaveState(b);
 	MemoryContextDelete(b->state_cxt);
@@ -383,8 +405,10 @@ cq_batch_position(CqQuery *q, const char *source, bool *more)
 	PositionBatch b;
 	CqBatchProgress p;
 	uint64 nrows;
+	const char *rest;
 
-	if (q->def.chain == NULL || q->def.lat_column == NULL ||
+	if (q->def.chain == NULL ||
+		(q->def.lat_column == NULL && !q->def.geometry) ||
 		q->def.key_column == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
@@ -394,7 +418,15 @@ cq_batch_position(CqQuery *q, const char *source, bool *more)
 
 	memset(&b, 0, sizeof(b));
 	b.q = q;
-	b.op = cq_position_op_parse(q->def.chain);
+	b.op = cq_position_op_parse_chain(q->def.chain, &rest);
+	if (rest != NULL)
+		cq_chain_parse(rest, &b.chain);
+	if (q->def.geometry)
+	{
+		b.geometry = palloc(sizeof(CqGeometryReader));
+		cq_geometry_reader_init(b.geometry, q->def.source, q->def.value_column,
+								q->def.name);
+	}
 	if (q->def.windowed)
 	{
 		if (b.op == CQ_POS_POSITION)

@@ -703,6 +703,9 @@ cq_catalog_runnable(CqQuery **queries)
 		q->def.lat_column = q->def.position
 			? RunText(tup, desc, RUN_LAT_COLUMN)
 			: NULL;
+		/* a position without a latitude is a geometry (its spec's
+		 * "geometryColumn", stored as the value column) */
+		q->def.geometry = q->def.position && q->def.lat_column == NULL;
 		/*
 		 * The window and option columns are checked again here (the
 		 * catalog can be edited by hand, or written by an older version):
@@ -777,17 +780,17 @@ cq_catalog_advance(const CqQuery *q, const CqBatchProgress *p)
 		 * it was a quarter of a one-row batch (commit-to-NOTIFY latency)
 		 */
 		advance_plan =
-			SPI_prepare("UPDATE cqstream.query_state"
-						" SET last_source_id = $2, last_result_seq = $3,"
-						" rows_processed = rows_processed + $4,"
-						" results_emitted = results_emitted + $5,"
-						" rows_skipped = rows_skipped + $6,"
-						" rows_late = rows_late + $9, status = 'running',"
-						" notifications_dropped = notifications_dropped + $10,"
-						" updated = pg_catalog.now()"
-						" WHERE query_id = $1 AND last_source_id = $7"
-						" AND last_result_seq = $8",
-						10, types);
+			SPI_prepare_cursor("UPDATE cqstream.query_state"
+							   " SET last_source_id = $2, last_result_seq = $3,"
+							   " rows_processed = rows_processed + $4,"
+							   " results_emitted = results_emitted + $5,"
+							   " rows_skipped = rows_skipped + $6,"
+							   " rows_late = rows_late + $9, status = 'running',"
+							   " notifications_dropped = notifications_dropped + $10,"
+							   " updated = pg_catalog.now()"
+							   " WHERE query_id = $1 AND last_source_id = $7"
+							   " AND last_result_seq = $8",
+							   10, types, CURSOR_OPT_GENERIC_PLAN);
 		if (advance_plan == NULL || SPI_keepplan(advance_plan) != 0)
 			elog(ERROR, "cqstream: cannot prepare the progress update");
 	}
@@ -801,6 +804,8 @@ cq_catalog_advance(const CqQuery *q, const CqBatchProgress *p)
 				 errmsg("progress of query \"%s\" changed concurrently",
 						q->def.name)));
 }
+
+static SPIPlanPtr save_windows_plan = NULL;
 
 void
 cq_catalog_save_windows(const CqQuery *q, TimestampTz max_time,
@@ -821,13 +826,21 @@ cq_catalog_save_windows(const CqQuery *q, TimestampTz max_time,
 		nulls[3] = 'n';
 	values[4] = BoolGetDatum(last_row_at == CQ_LAST_ROW_KEEP);
 	values[5] = Int64GetDatum(batch_limit);
-	if (SPI_execute_with_args("UPDATE cqstream.query_state"
-							  " SET max_event_time = $2, watermark = $3,"
-							  " last_row_at = CASE WHEN $5 THEN last_row_at"
-							  " ELSE $4 END, batch_limit = $6"
-							  " WHERE query_id = $1",
-							  6, types, values, nulls, false,
-							  0) != SPI_OK_UPDATE)
+	if (save_windows_plan == NULL)
+	{
+		/* Kept for the process, as the progress update (and for the same reason) */
+		save_windows_plan =
+			SPI_prepare_cursor("UPDATE cqstream.query_state"
+							   " SET max_event_time = $2, watermark = $3,"
+							   " last_row_at = CASE WHEN $5 THEN last_row_at"
+							   " ELSE $4 END, batch_limit = $6"
+							   " WHERE query_id = $1",
+							   6, types, CURSOR_OPT_GENERIC_PLAN);
+		if (save_windows_plan == NULL || SPI_keepplan(save_windows_plan) != 0)
+			elog(ERROR, "cqstream: cannot prepare the watermark update");
+	}
+	if (SPI_execute_plan(save_windows_plan, values, nulls, false, 0) !=
+		SPI_OK_UPDATE)
 		elog(ERROR, "cqstream: cannot update the watermark of \"%s\"",
 			 q->def.name);
 }

@@ -106,6 +106,7 @@ typedef struct CqQueryRow
 	bool position;	  /* kind; then value_column is the longitude */
 	char *lat_column; /* position queries: stored in spec.latColumn */
 	bool windowed;	  /* position queries: aggregation, window set */
+	bool geometry;	  /* position from one PostGIS geometry: value_column */
 	Oid source;
 	char *id_column;
 	Oid id_sequence;

@@ -12,6 +12,12 @@
  * table's columns whenever they are listed, so ALTER TABLE needs no
  * second step and a property never names a column that is gone.
  *
+ * A collection may also name two numeric columns as its features'
+ * position (longitude, latitude in WGS 84): the relay's .../tgsequence
+ * routes query and append them as a moving point.  They are the
+ * feature's temporal geometry, so they are not listed as properties;
+ * a role that may not read both sees no position (nulls).
+ *
  * Who may do what: registering or dropping publishes a table, so it
  * takes what ALTER TABLE takes, membership in the table owner's role
  * (a role that may only read a table must not decide how it is shown).
@@ -72,6 +78,8 @@ typedef struct CollectionRow
 	char *time_column;
 	char *key_column;
 	Oid owner;
+	char *lon_column; /* NULL: no position */
+	char *lat_column;
 } CollectionRow;
 
 static void
@@ -117,14 +125,66 @@ Column(Relation rel, const char *colname, const char *what)
 	return TupleDescAttr(RelationGetDescr(rel), n - 1);
 }
 
+/* Whether typ is a number type a position can be read from */
+static bool
+IsNumeric(Oid typ)
+{
+	switch (getBaseType(typ))
+	{
+		case FLOAT4OID:
+		case FLOAT8OID:
+		case NUMERICOID:
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+			return true;
+		default:
+			return false;
+	}
+}
+
+/*
+ * CheckPosition: the longitude or latitude column colname of rel is
+ * numeric and none of the columns in taken (n attribute numbers)
+ */
+static AttrNumber
+CheckPosition(Relation rel, const char *colname, const char *what,
+			  const AttrNumber *taken, int n)
+{
+	Form_pg_attribute att = Column(rel, colname, what);
+
+	if (!IsNumeric(att->atttypid))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("%s column \"%s\" is of type %s", what, colname,
+						format_type_be(att->atttypid)),
+				 errdetail("A position is read from numeric columns: "
+						   "smallint, integer, bigint, real, double "
+						   "precision or numeric.")));
+	for (int i = 0; i < n; i++)
+		if (att->attnum == taken[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s column \"%s\" is also the %s column", what,
+							colname,
+							i == 0		 ? "time"
+								: i == 1 ? "key"
+										 : "longitude"),
+					 errhint("Give two columns of their own for the "
+							 "longitude and the latitude.")));
+	return att->attnum;
+}
+
 /*
  * CheckSource: source is a table the calling user owns (through its
- * roles), with a timestamp time column and a key column apart from it.
- * Returns the table's owner; the table stays locked (AccessShareLock)
- * until the end of the transaction.
+ * roles), with a timestamp time column and a key column apart from it,
+ * and, if given, numeric longitude and latitude columns apart from both
+ * and each other.  Returns the table's owner; the table stays locked
+ * (AccessShareLock) until the end of the transaction.
  */
 static Oid
-CheckSource(Oid source, const char *time_column, const char *key_column)
+CheckSource(Oid source, const char *time_column, const char *key_column,
+			const char *lon_column, const char *lat_column)
 {
 	Relation rel;
 	const char *relname;
@@ -176,6 +236,13 @@ CheckSource(Oid source, const char *time_column, const char *key_column)
 						key_column),
 				 errhint("The key column holds the feature ids, as a sensor "
 						 "id does.")));
+	if (lon_column != NULL)
+	{
+		AttrNumber taken[3] = {tatt->attnum, katt->attnum, InvalidAttrNumber};
+
+		taken[2] = CheckPosition(rel, lon_column, "longitude", taken, 2);
+		(void) CheckPosition(rel, lat_column, "latitude", taken, 3);
+	}
 	relation_close(rel, NoLock);
 	return owner;
 }
@@ -189,6 +256,8 @@ typedef struct InsertArgs
 	const char *title;
 	const char *description;
 	Oid owner;
+	const char *lon_column; /* NULL: no position */
+	const char *lat_column;
 	bool inserted;
 } InsertArgs;
 
@@ -205,10 +274,10 @@ static void
 InsertAsOwner(void *arg)
 {
 	InsertArgs *a = arg;
-	Oid types[7] = {TEXTOID, OIDOID,  NAMEOID, NAMEOID,
-					TEXTOID, TEXTOID, OIDOID};
-	Datum values[7];
-	char nulls[7] = "       ";
+	Oid types[9] = {TEXTOID, OIDOID, NAMEOID, NAMEOID, TEXTOID,
+					TEXTOID, OIDOID, NAMEOID, NAMEOID};
+	Datum values[9];
+	char nulls[9] = "         ";
 	int ret;
 
 	values[0] = CStringGetTextDatum(a->id);
@@ -221,12 +290,17 @@ InsertAsOwner(void *arg)
 							   : (Datum) 0;
 	nulls[5] = a->description ? ' ' : 'n';
 	values[6] = ObjectIdGetDatum(a->owner);
+	values[7] = a->lon_column ? NameOrNull(a->lon_column) : (Datum) 0;
+	nulls[7] = a->lon_column ? ' ' : 'n';
+	values[8] = a->lat_column ? NameOrNull(a->lat_column) : (Datum) 0;
+	nulls[8] = a->lat_column ? ' ' : 'n';
 	ret =
 		SPI_execute_with_args("INSERT INTO cqstream.collection (id, source, time_column, "
-							  "key_column, title, description, owner) "
-							  "VALUES ($1, $2::regclass, $3, $4, $5, $6, $7::regrole) "
-							  "ON CONFLICT (id) DO NOTHING",
-							  7, types, values, nulls, false, 0);
+							  "key_column, title, description, owner, "
+							  "lon_column, lat_column) "
+							  "VALUES ($1, $2::regclass, $3, $4, $5, $6, $7::regrole, "
+							  "$8, $9) ON CONFLICT (id) DO NOTHING",
+							  9, types, values, nulls, false, 0);
 	if (ret != SPI_OK_INSERT)
 		elog(ERROR, "writing cqstream.collection failed: %d", ret);
 	a->inserted = SPI_processed == 1;
@@ -234,7 +308,7 @@ InsertAsOwner(void *arg)
 
 /*
  * cqstream.create_collection(id, source, time_column, key_column, title,
- * description)
+ * description, lon_column, lat_column)
  */
 Datum
 cq_create_collection(PG_FUNCTION_ARGS)
@@ -256,7 +330,20 @@ cq_create_collection(PG_FUNCTION_ARGS)
 	args.key_column = RequiredName(fcinfo, 3, "key column");
 	args.title = OptionalText(fcinfo, 4);
 	args.description = OptionalText(fcinfo, 5);
-	args.owner = CheckSource(args.source, args.time_column, args.key_column);
+	args.lon_column = PG_ARGISNULL(6) ? NULL
+									  : RequiredName(fcinfo, 6, "longitude");
+	args.lat_column = PG_ARGISNULL(7) ? NULL
+									  : RequiredName(fcinfo, 7, "latitude");
+	if ((args.lon_column == NULL) != (args.lat_column == NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s column given without a %s column",
+						args.lon_column ? "longitude" : "latitude",
+						args.lon_column ? "latitude" : "longitude"),
+				 errhint("A position needs both lon_column and lat_column; "
+						 "give neither for a collection without one.")));
+	args.owner = CheckSource(args.source, args.time_column, args.key_column,
+							 args.lon_column, args.lat_column);
 	args.inserted = false;
 	cq_as_extension_owner(InsertAsOwner, &args);
 	if (!args.inserted)
@@ -365,7 +452,8 @@ ListAsOwner(void *arg)
 	int ret;
 
 	ret = SPI_execute("SELECT id, title, description, source::oid, "
-					  "time_column::text, key_column::text, owner::oid "
+					  "time_column::text, key_column::text, owner::oid, "
+					  "lon_column::text, lat_column::text "
 					  "FROM cqstream.collection ORDER BY id",
 					  true, 0);
 	if (ret != SPI_OK_SELECT)
@@ -385,6 +473,8 @@ ListAsOwner(void *arg)
 		r->time_column = CopyText(tup, desc, 5);
 		r->key_column = CopyText(tup, desc, 6);
 		r->owner = DatumGetObjectId(SPI_getbinval(tup, desc, 7, &isnull));
+		r->lon_column = CopyText(tup, desc, 8);
+		r->lat_column = CopyText(tup, desc, 9);
 		a->rows = lappend(a->rows, r);
 		MemoryContextSwitchTo(old);
 	}
@@ -425,15 +515,18 @@ CanReadColumn(Oid relid, AttrNumber att, Oid uid, bool whole_table)
 /*
  * AddRow: r's row in the result, if the table and its columns exist and
  * uid may read them; the properties are the readable columns of a
- * property type other than the time, key and id columns.
+ * property type other than the time, key, id and position columns.
  */
 static void
 AddRow(ReturnSetInfo *rsinfo, CollectionRow *r, Oid uid)
 {
-	Datum values[9];
-	bool nulls[9] = {0};
+	Datum values[11];
+	bool nulls[11] = {0};
 	AttrNumber tatt;
 	AttrNumber katt;
+	AttrNumber lonatt = InvalidAttrNumber;
+	AttrNumber latatt = InvalidAttrNumber;
+	bool position;
 	bool whole;
 	Relation rel;
 	TupleDesc desc;
@@ -447,10 +540,20 @@ AddRow(ReturnSetInfo *rsinfo, CollectionRow *r, Oid uid)
 	katt = get_attnum(r->source, r->key_column);
 	if (tatt <= 0 || katt <= 0)
 		return;
+	if (r->lon_column != NULL)
+	{
+		lonatt = get_attnum(r->source, r->lon_column);
+		latatt = get_attnum(r->source, r->lat_column);
+		if (lonatt <= 0 || latatt <= 0)
+			return; /* a position column is gone, as for time and key */
+	}
 	whole = pg_class_aclcheck(r->source, uid, ACL_SELECT) == ACLCHECK_OK;
 	if (!CanReadColumn(r->source, tatt, uid, whole) ||
 		!CanReadColumn(r->source, katt, uid, whole))
 		return;
+	position = r->lon_column != NULL &&
+		CanReadColumn(r->source, lonatt, uid, whole) &&
+		CanReadColumn(r->source, latatt, uid, whole);
 	rel = try_relation_open(r->source, AccessShareLock);
 	if (rel == NULL)
 		return;
@@ -463,7 +566,8 @@ AddRow(ReturnSetInfo *rsinfo, CollectionRow *r, Oid uid)
 		Form_pg_attribute att = TupleDescAttr(desc, i);
 		const char *type;
 
-		if (att->attisdropped || att->attnum == tatt || att->attnum == katt)
+		if (att->attisdropped || att->attnum == tatt || att->attnum == katt ||
+			att->attnum == lonatt || att->attnum == latatt)
 			continue;
 		type = PropertyType(att->atttypid);
 		if (type == NULL || !CanReadColumn(r->source, att->attnum, uid, whole))
@@ -493,6 +597,10 @@ AddRow(ReturnSetInfo *rsinfo, CollectionRow *r, Oid uid)
 	values[6] = ObjectIdGetDatum(TupleDescAttr(desc, katt - 1)->atttypid);
 	values[7] = DirectFunctionCall1(jsonb_in, CStringGetDatum(props.data));
 	values[8] = ObjectIdGetDatum(r->owner);
+	values[9] = position ? NameOrNull(r->lon_column) : (Datum) 0;
+	nulls[9] = !position;
+	values[10] = position ? NameOrNull(r->lat_column) : (Datum) 0;
+	nulls[10] = !position;
 	relation_close(rel, AccessShareLock);
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }

@@ -84,6 +84,34 @@ IsTransientError(int sqlerrcode)
 		ERRCODE_TO_CATEGORY(sqlerrcode) == ERRCODE_INSUFFICIENT_RESOURCES;
 }
 
+/* Commit the batch's subtransaction; back to old and oldowner */
+static void
+Release(MemoryContext old, ResourceOwner oldowner)
+{
+	ReleaseCurrentSubTransaction();
+	MemoryContextSwitchTo(old);
+	CurrentResourceOwner = oldowner;
+}
+
+/*
+ * RollBack: after an error in the batch's subtransaction, the error
+ * (copied into old), the subtransaction rolled back, back to old and
+ * oldowner
+ */
+static ErrorData *
+RollBack(MemoryContext old, ResourceOwner oldowner)
+{
+	ErrorData *edata;
+
+	MemoryContextSwitchTo(old);
+	edata = CopyErrorData();
+	FlushErrorState();
+	RollbackAndReleaseCurrentSubTransaction();
+	MemoryContextSwitchTo(old);
+	CurrentResourceOwner = oldowner;
+	return edata;
+}
+
 /*
  * CheckRunnable: q's source (its quoted name), or the error that q
  * cannot run for, said in the query's terms
@@ -140,9 +168,7 @@ cq_run_isolated(CqQuery *q, MemoryContext query_cxt, bool *more)
 			cq_batch_position(q, source, more);
 		else
 			cq_batch_transform(q, source, more);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(old);
-		CurrentResourceOwner = oldowner;
+		Release(old, oldowner);
 		if (oom_counts != NULL)
 			(void) CountOom(q->def.id, false);
 	}
@@ -150,12 +176,7 @@ cq_run_isolated(CqQuery *q, MemoryContext query_cxt, bool *more)
 	{
 		ErrorData *edata;
 
-		MemoryContextSwitchTo(old);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(old);
-		CurrentResourceOwner = oldowner;
+		edata = RollBack(old, oldowner);
 
 		if (edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY &&
 			CountOom(q->def.id, true) >= CQ_MAX_OOM_RETRIES)
@@ -219,20 +240,13 @@ cq_run_shared(CqQuery **queries, int n, MemoryContext query_cxt, bool *more)
 		}
 		if (nb > 0)
 			cq_batch_run(batches, nb, source, &group_more);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(old);
-		CurrentResourceOwner = oldowner;
+		Release(old, oldowner);
 	}
 	PG_CATCH();
 	{
 		ErrorData *edata;
 
-		MemoryContextSwitchTo(old);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(old);
-		CurrentResourceOwner = oldowner;
+		edata = RollBack(old, oldowner);
 		ereport(DEBUG1,
 				(errmsg("cqstream: a shared read failed, its %d queries run "
 						"alone: %s",

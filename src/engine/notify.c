@@ -107,22 +107,13 @@ Put2(char *p, int v)
 }
 
 /*
- * PutTimestampRare: a timestamp whose year is outside 0..9999 (at most 40
- * bytes; the end), through the general code and its sign and width rules
+ * PutFractionZ: a timestamp's end at p: the microseconds fsec (0..999999)
+ * as a fraction without its trailing zeros (none when 0), then Z and the
+ * closing quote; the end
  */
 static char *
-PutTimestampRare(char *p, TimestampTz t)
+PutFractionZ(char *p, int fsec)
 {
-	struct pg_tm tm;
-	fsec_t fsec;
-	int len;
-
-	/* No time zone pointer: the fields are in UTC */
-	if (timestamp2tm(t, NULL, &tm, &fsec, NULL, NULL) != 0)
-		return PUT(p, "null");
-	len = snprintf(p, 40, "\"%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year,
-				   tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	p += len;
 	if (fsec != 0)
 	{
 		int digits = 6;
@@ -141,12 +132,31 @@ PutTimestampRare(char *p, TimestampTz t)
 }
 
 /*
- * PutTimestamp: cq_json_timestamp at p (at most 40 bytes); the end.  The
- * "YYYY-MM-DD" of the last day written is kept: results come in time
+ * PutTimestampRare: a timestamp whose year is outside 0..9999 (at most 40
+ * bytes; the end), through the general code and its sign and width rules
+ */
+static char *
+PutTimestampRare(char *p, TimestampTz t)
+{
+	struct pg_tm tm;
+	fsec_t fsec;
+	int len;
+
+	/* No time zone pointer: the fields are in UTC */
+	if (timestamp2tm(t, NULL, &tm, &fsec, NULL, NULL) != 0)
+		return PUT(p, "null");
+	len = snprintf(p, 40, "\"%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year,
+				   tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	return PutFractionZ(p + len, fsec);
+}
+
+/*
+ * FormatTimestamp: cq_json_timestamp at p (at most 40 bytes); the end.
+ * The "YYYY-MM-DD" of the last day written is kept: results come in time
  * order, so the calendar conversion runs about once a day of data.
  */
 static char *
-PutTimestamp(char *p, TimestampTz t)
+FormatTimestamp(char *p, TimestampTz t)
 {
 	static int64 cached_day = PG_INT64_MIN;
 	static char cached_date[10];
@@ -204,22 +214,43 @@ PutTimestamp(char *p, TimestampTz t)
 	p = Put2(p, min);
 	*p++ = ':';
 	p = Put2(p, sec);
-	if (fsec != 0)
-	{
-		/* six digits, trailing zeros dropped */
-		int digits = 6;
+	return PutFractionZ(p, fsec);
+}
 
-		*p = '.';
-		for (int i = 6; i >= 1; i--)
+/*
+ * PutTimestamp: FormatTimestamp, with the texts of the last two
+ * timestamps kept: queries sharing a read (batch_shared.c) each write the
+ * same row's time, and a window's start and end repeat for each key.
+ */
+static char *
+PutTimestamp(char *p, TimestampTz t)
+{
+	static struct
+	{
+		bool valid;
+		TimestampTz t;
+		int len;
+		char text[40];
+	} cache[2];
+	static int next = 0;
+	char *end;
+
+	for (int i = 0; i < 2; i++)
+		if (cache[i].valid && cache[i].t == t)
 		{
-			p[i] = '0' + fsec % 10;
-			fsec /= 10;
+			memcpy(p, cache[i].text, cache[i].len);
+			return p + cache[i].len;
 		}
-		while (p[digits] == '0')
-			digits--;
-		p += digits + 1;
+	end = FormatTimestamp(p, t);
+	if (end - p <= (int) sizeof(cache[next].text))
+	{
+		cache[next].valid = true;
+		cache[next].t = t;
+		cache[next].len = end - p;
+		memcpy(cache[next].text, p, end - p);
+		next ^= 1;
 	}
-	return PUT(p, "Z\"");
+	return end;
 }
 
 void

@@ -243,13 +243,15 @@ PositionWindowOptions(CqQueryDef *def)
 static void
 ValidatePositionWindow(CqQueryDef *def)
 {
+	const char *rest;
+
 	PositionWindowOptions(def);
 	def->windowed = def->windowed || def->aggregation != NULL ||
 		def->has_window || def->has_lateness || def->emit != NULL;
 	def->aggregate = false;
 	if (!def->windowed)
 		return;
-	if (cq_position_op_parse(def->chain) == CQ_POS_POSITION)
+	if (cq_position_op_parse_chain(def->chain, &rest) == CQ_POS_POSITION)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("operation \"position\" has no values to aggregate "
@@ -266,6 +268,31 @@ ValidatePositionWindow(CqQueryDef *def)
 	ValidateAggregate(def);
 }
 
+/*
+ * PositionChain: a position query's canonical operation: its position
+ * operation, and the lifted operations that transform each value after
+ * it ("speed | mul 3.6", km/h), checked as a transform's chain is.
+ */
+static char *
+PositionChain(const char *operation)
+{
+	const char *rest;
+	CqPositionOp op = cq_position_op_parse_chain(operation, &rest);
+	CqChain chain;
+
+	if (rest == NULL)
+		return pstrdup(cq_position_op_name(op));
+	if (op == CQ_POS_POSITION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("operation \"position\" has no value to transform"),
+				 errhint("Lifted operations follow speed, heading or "
+						 "distance, as in 'speed | mul 3.6' (km/h).")));
+	cq_chain_parse(rest, &chain);
+	return psprintf("%s | %s", cq_position_op_name(op),
+					cq_chain_format(&chain));
+}
+
 void
 cq_spec_validate(CqQueryDef *def)
 {
@@ -273,8 +300,7 @@ cq_spec_validate(CqQueryDef *def)
 	cq_source_check(def);
 	if (def->position)
 	{
-		def->chain = pstrdup(
-			cq_position_op_name(cq_position_op_parse(def->operation)));
+		def->chain = PositionChain(def->operation);
 		ValidatePositionWindow(def);
 	}
 	else if (def->aggregate)
@@ -333,9 +359,10 @@ AppendAggregate(StringInfo buf, const CqQueryDef *def)
 
 /*
  * PositionSpec: the canonical spec of a position query: {"kind":
- * "position", "operation", "timeColumn", "keyColumn", "lonColumn",
- * "latColumn", "idColumn", "options"}, and when windowed "aggregation",
- * "window", "lateness" and "emit" after "operation".
+ * "position", "operation", "timeColumn", "keyColumn", ["keyValue",]
+ * "lonColumn", "latColumn" (or "geometryColumn"), "idColumn", "options"},
+ * and when windowed "aggregation", "window", "lateness" and "emit" after
+ * "operation".
  */
 static Jsonb *
 PositionSpec(const CqQueryDef *def)
@@ -354,10 +381,24 @@ PositionSpec(const CqQueryDef *def)
 	escape_json(&buf, def->time_column);
 	appendStringInfoString(&buf, ", \"keyColumn\": ");
 	escape_json(&buf, def->key_column);
-	appendStringInfoString(&buf, ", \"lonColumn\": ");
-	escape_json(&buf, def->value_column);
-	appendStringInfoString(&buf, ", \"latColumn\": ");
-	escape_json(&buf, def->lat_column);
+	/* Only when given (a query of one feature: the relay's tgsequence) */
+	if (def->key_value)
+	{
+		appendStringInfoString(&buf, ", \"keyValue\": ");
+		escape_json(&buf, def->key_value);
+	}
+	if (def->geometry)
+	{
+		appendStringInfoString(&buf, ", \"geometryColumn\": ");
+		escape_json(&buf, def->value_column);
+	}
+	else
+	{
+		appendStringInfoString(&buf, ", \"lonColumn\": ");
+		escape_json(&buf, def->value_column);
+		appendStringInfoString(&buf, ", \"latColumn\": ");
+		escape_json(&buf, def->lat_column);
+	}
 	appendStringInfoString(&buf, ", \"idColumn\": ");
 	escape_json(&buf, def->id_column);
 	AppendOptions(&buf, def);
@@ -476,13 +517,14 @@ BodyMember(CqQueryDef *def, const char *key, JsonbValue *v, bool *has_lateness)
 	{
 		char *kind = cq_jsonb_string(v, key, false, "member", CQ_SPEC_HINT);
 
-		if (strcmp(kind, "position") != 0)
+		/* "geometry": the and Part 4's word for a moving point */
+		if (strcmp(kind, "position") != 0 && strcmp(kind, "geometry") != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("invalid query kind \"%s\"", kind),
 					 errhint("Leave \"kind\" out for a transform or an "
-							 "aggregate; \"position\" makes a position "
-							 "query.")));
+							 "aggregate; \"position\" (or \"geometry\") "
+							 "makes a position query.")));
 		def->position = true;
 	}
 	else if (strcmp(key, "lonColumn") == 0)
@@ -491,6 +533,9 @@ BodyMember(CqQueryDef *def, const char *key, JsonbValue *v, bool *has_lateness)
 	else if (strcmp(key, "latColumn") == 0)
 		def->lat_column = cq_jsonb_string(v, key, false, "member",
 										  CQ_SPEC_HINT);
+	else if (strcmp(key, "geometryColumn") == 0)
+		def->geometry_column = cq_jsonb_string(v, key, false, "member",
+											   CQ_SPEC_HINT);
 	else
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -507,11 +552,11 @@ CheckPositionBody(CqQueryDef *def, bool has_lateness)
 {
 	const char *extra = def->has_arg ? "arg"
 		: def->value_column != NULL	 ? "valueColumn"
-		: def->key_value != NULL	 ? "keyValue"
 									 : NULL;
 	const char *missing = def->operation == NULL ? "operation"
 		: def->time_column == NULL				 ? "timeColumn"
 		: def->key_column == NULL				 ? "keyColumn"
+		: def->geometry_column != NULL			 ? NULL
 		: def->lon_column == NULL				 ? "lonColumn"
 		: def->lat_column == NULL				 ? "latColumn"
 												 : NULL;
@@ -526,6 +571,21 @@ CheckPositionBody(CqQueryDef *def, bool has_lateness)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("query body lacks member \"%s\"", missing),
 				 errhint(CQ_POSITION_BODY_HINT)));
+	if (def->geometry_column != NULL)
+	{
+		/* one geometry, or two numbers: never both */
+		if (def->lon_column != NULL || def->lat_column != NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("position query body has both \"geometryColumn\" "
+							"and \"%s\"",
+							def->lon_column != NULL ? "lonColumn"
+													: "latColumn"),
+					 errhint(CQ_POSITION_GEOMETRY_HINT)));
+		def->geometry = true;
+		def->value_column = def->geometry_column;
+		return;
+	}
 	def->value_column = def->lon_column;
 	/* "aggregation" makes a windowed position query, not an aggregate */
 	def->windowed = def->aggregate || def->has_window || has_lateness ||
@@ -542,12 +602,15 @@ CheckBodyShape(CqQueryDef *def, bool has_lateness)
 		CheckPositionBody(def, has_lateness);
 		return;
 	}
-	if (def->lon_column != NULL || def->lat_column != NULL)
+	if (def->lon_column != NULL || def->lat_column != NULL ||
+		def->geometry_column != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("query body has \"%s\" but no \"kind\": "
 						"\"position\"",
-						def->lon_column != NULL ? "lonColumn" : "latColumn"),
+						def->lon_column != NULL		  ? "lonColumn"
+							: def->lat_column != NULL ? "latColumn"
+													  : "geometryColumn"),
 				 errhint(CQ_POSITION_BODY_HINT)));
 	if (def->aggregate && (def->operation != NULL || def->has_arg))
 		ereport(ERROR,

@@ -31,6 +31,7 @@
 	"A position query body has \"kind\": \"position\", \"operation\" " \
 	"(position, speed, heading or distance), \"timeColumn\", "         \
 	"\"keyColumn\", \"lonColumn\", \"latColumn\", and optionally "     \
+	"\"keyValue\" (one feature), "                                     \
 	"\"idColumn\" and \"options\"."
 
 /* Its window (docs/windows.md, "Windows over position queries") */
@@ -39,6 +40,10 @@
 	"over windows with \"aggregation\" and \"window\" (and optionally "    \
 	"\"lateness\" and \"emit\"), given as the body's members or in the "   \
 	"options."
+/* A position query body's choice of position (position_geometry.c) */
+#define CQ_POSITION_GEOMETRY_HINT                                        \
+	"Give either \"lonColumn\" and \"latColumn\" or \"geometryColumn\" " \
+	"(a PostGIS geometry(Point, 4326))."
 
 /* A query being created, as given and then as validated */
 typedef struct CqQueryDef
@@ -73,6 +78,9 @@ typedef struct CqQueryDef
 	 */
 	bool windowed;
 	bool has_lateness; /* "lateness" was given (it may be 0) */
+	/* position queries over a PostGIS geometry (position_geometry.c) */
+	bool geometry;		   /* value_column is the geometry; no lat_column */
+	char *geometry_column; /* create_query's "geometryColumn" */
 
 	/* filled in by cq_spec_validate */
 	char *chain; /* canonical chain */

@@ -249,7 +249,9 @@ cq_create_aggregate(PG_FUNCTION_ARGS)
 
 /*
  * cqstream.create_position_query(name, source, time_column, key_column,
- * lon_column, lat_column, operation, options)
+ * lon_column, lat_column, operation, options, position_column): the
+ * position is either the longitude and latitude columns or, with
+ * position_column, one PostGIS geometry column.
  */
 Datum
 cq_create_position_query(PG_FUNCTION_ARGS)
@@ -270,8 +272,26 @@ cq_create_position_query(PG_FUNCTION_ARGS)
 	def.source = PG_GETARG_OID(1);
 	def.time_column = NameArg(fcinfo, 2, "time column");
 	def.key_column = NameArg(fcinfo, 3, "key column");
-	def.value_column = NameArg(fcinfo, 4, "longitude column");
-	def.lat_column = NameArg(fcinfo, 5, "latitude column");
+	if (!PG_ARGISNULL(8))
+	{
+		/* one geometry column (position_geometry.c), or two numbers */
+		if (!PG_ARGISNULL(4) || !PG_ARGISNULL(5))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("a position query over position column \"%s\" "
+							"takes no %s column",
+							NameStr(*PG_GETARG_NAME(8)),
+							PG_ARGISNULL(4) ? "latitude" : "longitude"),
+					 errhint("Give either longitude and latitude columns or "
+							 "one geometry(Point, 4326) position column.")));
+		def.geometry = true;
+		def.value_column = NameArg(fcinfo, 8, "position column");
+	}
+	else
+	{
+		def.value_column = NameArg(fcinfo, 4, "longitude column");
+		def.lat_column = NameArg(fcinfo, 5, "latitude column");
+	}
 	if (PG_ARGISNULL(6))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),

@@ -38,6 +38,7 @@
 #include "utils/syscache.h"
 #include "utils/typcache.h"
 
+#include "engine/position_geometry.h"
 #include "engine/source_check.h"
 
 /*
@@ -215,7 +216,9 @@ IsNumberType(Oid typ)
 /*
  * CheckPositionColumns: a position query's longitude (value_column),
  * latitude and key columns: numbers for the coordinates (42804), and four
- * distinct columns (22023).
+ * distinct columns (22023); or for a geometry, its one column
+ * (position_geometry.c) in the longitude's place, the latitude's number
+ * set to it.
  */
 static void
 CheckPositionColumns(CqQueryDef *def, Relation rel, AttrNumber time_att,
@@ -226,7 +229,23 @@ CheckPositionColumns(CqQueryDef *def, Relation rel, AttrNumber time_att,
 	AttrNumber *atts[2] = {lon_att, lat_att};
 	const char *what[2] = {"longitude", "latitude"};
 
-	for (int i = 0; i < 2; i++)
+	if (def->geometry)
+	{
+		/* one PostGIS geometry column, in the longitude's place */
+		Form_pg_attribute att;
+
+		(void) ColumnType(rel, def->value_column, lon_att);
+		att = TupleDescAttr(RelationGetDescr(rel), *lon_att - 1);
+		cq_geometry_check_column(def->value_column, att->atttypid,
+								 att->atttypmod);
+		if (*lon_att == time_att)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("position column \"%s\" is also the time column",
+							def->value_column)));
+		*lat_att = *lon_att;
+	}
+	for (int i = 0; i < 2 && !def->geometry; i++)
 	{
 		Oid typ = ColumnType(rel, names[i], atts[i]);
 
@@ -245,7 +264,7 @@ CheckPositionColumns(CqQueryDef *def, Relation rel, AttrNumber time_att,
 					 errmsg("%s column \"%s\" is also the time column",
 							what[i], names[i])));
 	}
-	if (*lon_att == *lat_att)
+	if (*lon_att == *lat_att && !def->geometry)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("longitude and latitude columns are both \"%s\"",
@@ -259,6 +278,7 @@ CheckPositionColumns(CqQueryDef *def, Relation rel, AttrNumber time_att,
 				 errmsg("key column \"%s\" is also the %s column",
 						def->key_column,
 						*key_att == time_att	   ? "time"
+							: def->geometry		   ? "position"
 							: *key_att == *lon_att ? "longitude"
 												   : "latitude"),
 				 errhint("The key column names the moving feature, as a "

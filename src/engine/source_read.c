@@ -27,6 +27,7 @@
 #include "access/htup_details.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -34,7 +35,9 @@
 #include "tcop/dest.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/syscache.h"
 #include "utils/typcache.h"
 
@@ -280,6 +283,92 @@ cq_source_read(const CqQuery *q, const char *source, const char *value_type,
 	return cq_source_read_group(&m, 1, source, limit);
 }
 
+/*
+ * The plans of the reads, kept across batches: parsing and planning the
+ * statement cost more than reading the few rows of a batch that follows
+ * a single-row commit.  Keyed by the owner (the plan is made as the
+ * owner, and row-level security may depend on who) and the statement's
+ * text (which names the source, columns and casts); the plan cache
+ * revalidates them when the source or anything else they depend on
+ * changes.  The plans are generic: the progress, bound and limit are
+ * parameters, and a custom plan per batch is what this avoids.  At most
+ * CQ_READ_PLANS of them; then all are dropped and planned again as
+ * needed (dropped queries leave theirs behind until then).
+ */
+#define CQ_READ_PLANS 256
+
+typedef struct ReadPlanKey
+{
+	Oid owner;
+	uint32 hash; /* of the text */
+} ReadPlanKey;
+
+typedef struct ReadPlan
+{
+	ReadPlanKey key;
+	char *sql;
+	SPIPlanPtr plan;
+} ReadPlan;
+
+static HTAB *read_plans = NULL;
+
+/*
+ * ReadPlanFor: the kept plan of sql for owner, made now if there is none;
+ * NULL when another text has the same key (then the statement runs
+ * unprepared).  Connected to SPI, as the owner.
+ */
+static SPIPlanPtr
+ReadPlanFor(Oid owner, const char *sql)
+{
+	static Oid argtypes[4] = {INT8OID, INT8OID, INT8OID, TEXTOID};
+	ReadPlanKey key;
+	ReadPlan *entry;
+	SPIPlanPtr plan;
+	bool found;
+
+	if (read_plans == NULL ||
+		hash_get_num_entries(read_plans) >= CQ_READ_PLANS)
+	{
+		HASHCTL ctl;
+
+		if (read_plans != NULL)
+		{
+			HASH_SEQ_STATUS seq;
+
+			hash_seq_init(&seq, read_plans);
+			while ((entry = hash_seq_search(&seq)) != NULL)
+			{
+				SPI_freeplan(entry->plan);
+				pfree(entry->sql);
+			}
+			hash_destroy(read_plans);
+		}
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(ReadPlanKey);
+		ctl.entrysize = sizeof(ReadPlan);
+		read_plans = hash_create("cqstream read plans", 64, &ctl,
+								 HASH_ELEM | HASH_BLOBS);
+	}
+	memset(&key, 0, sizeof(key));
+	key.owner = owner;
+	key.hash = hash_bytes((const unsigned char *) sql, (int) strlen(sql));
+	entry = hash_search(read_plans, &key, HASH_FIND, NULL);
+	if (entry != NULL)
+		return strcmp(entry->sql, sql) == 0 ? entry->plan : NULL;
+
+	/* Made before the entry, so that an error leaves no entry behind */
+	plan = SPI_prepare_cursor(sql, 4, argtypes, CURSOR_OPT_GENERIC_PLAN);
+	if (plan == NULL)
+		elog(ERROR, "cqstream: cannot plan a source read: %s",
+			 SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "cqstream: cannot keep a source read's plan");
+	entry = hash_search(read_plans, &key, HASH_ENTER, &found);
+	entry->sql = MemoryContextStrdup(TopMemoryContext, sql);
+	entry->plan = plan;
+	return plan;
+}
+
 uint64
 cq_source_read_group(CqSourceMember *members, int n, const char *source,
 					 int64 limit)
@@ -351,7 +440,10 @@ cq_source_read_group(CqSourceMember *members, int n, const char *source,
 	SessionReplicationRole = SESSION_REPLICATION_ROLE_ORIGIN;
 	PG_TRY();
 	{
-		if (SPI_execute_extended(sql, &options) < 0)
+		SPIPlanPtr plan = ReadPlanFor(q->def.owner, sql);
+
+		if ((plan != NULL ? SPI_execute_plan_extended(plan, &options)
+						  : SPI_execute_extended(sql, &options)) < 0)
 			elog(ERROR, "cqstream: cannot read the source of \"%s\"",
 				 q->def.name);
 	}

@@ -668,6 +668,33 @@ CloseSpan(Merge *m)
 	m->changed = false;
 }
 
+/*
+ * The merge's two statements, planned once per process and kept (the
+ * plan cache revalidates them if cqstream.window_chunk changes):
+ * parsing them for each batch was a sixth of an aggregate's batch after
+ * a single-row commit.  The plan cache chooses between a custom plan per
+ * batch and a generic one: forced generic plans walked every chunk of
+ * the query through a bitmap (the generic plan cannot know how many
+ * tuple ids the DELETE gets, nor how many chunks a query has).
+ */
+static SPIPlanPtr read_plan = NULL;
+static SPIPlanPtr delete_plan = NULL;
+
+static SPIPlanPtr
+KeptPlan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types, int options)
+{
+	if (*plan == NULL)
+	{
+		SPIPlanPtr p = SPI_prepare_cursor(sql, nargs, types, options);
+
+		if (p == NULL || SPI_keepplan(p) != 0)
+			elog(ERROR,
+				 "cqstream: cannot prepare the window state's statements");
+		*plan = p;
+	}
+	return *plan;
+}
+
 /* Delete the stored chunks that were rewritten or emptied */
 static void
 DeleteDead(Merge *m)
@@ -685,10 +712,11 @@ DeleteDead(Merge *m)
 	values[1] = PointerGetDatum(construct_array(tids, (int) m->ndead, TIDOID,
 												sizeof(ItemPointerData), false,
 												TYPALIGN_SHORT));
-	if (SPI_execute_with_args("DELETE FROM cqstream.window_chunk"
-							  " WHERE ctid = ANY ($2) AND query_id = $1",
-							  2, types, values, NULL, false,
-							  0) != SPI_OK_DELETE ||
+	if (SPI_execute_plan(KeptPlan(&delete_plan,
+								  "DELETE FROM cqstream.window_chunk"
+								  " WHERE ctid = ANY ($2) AND query_id = $1",
+								  2, types, 0),
+						 values, NULL, false, 0) != SPI_OK_DELETE ||
 		SPI_processed != (uint64) m->ndead)
 		elog(ERROR, "cqstream: cannot rewrite the window state");
 }
@@ -722,14 +750,15 @@ cq_window_state_merge(CqStreamOp *op, int32 query_id)
 	 */
 	values[0] = Int32GetDatum(query_id);
 	m.portal =
-		SPI_cursor_open_with_args(NULL,
-								  "SELECT query_id, first_key, keys, wstart, tmin, tmax, nrows, count,"
-								  " sum, min, max, sum_overflow, distinct_counts, distinct_values,"
-								  " emitted_count, emitted_value, ctid"
-								  " FROM cqstream.window_chunk WHERE query_id = $1"
-								  " ORDER BY first_key COLLATE \"C\" NULLS FIRST",
-								  1, types, values, NULL, false,
-								  CURSOR_OPT_FAST_PLAN);
+		SPI_cursor_open(NULL,
+						KeptPlan(&read_plan,
+								 "SELECT query_id, first_key, keys, wstart, tmin, tmax, nrows, count,"
+								 " sum, min, max, sum_overflow, distinct_counts, distinct_values,"
+								 " emitted_count, emitted_value, ctid"
+								 " FROM cqstream.window_chunk WHERE query_id = $1"
+								 " ORDER BY first_key COLLATE \"C\" NULLS FIRST",
+								 1, types, CURSOR_OPT_FAST_PLAN),
+						values, NULL, false);
 
 	rel = table_openrv(makeRangeVar(pstrdup("cqstream"),
 									pstrdup("window_chunk"), -1),

@@ -3,7 +3,9 @@
  * API - Moving Features collections, for the relay's /collections.  A
  * collection is a table with a time column and a key column (the feature
  * id); its other columns of a number, text or boolean type are its
- * temporal properties.  Only members of the table owner's role register
+ * temporal properties.  Optionally two numeric columns hold each
+ * feature's position (longitude, latitude in WGS 84): its temporal
+ * geometry, for the relay's .../tgsequence routes, not properties.  Only members of the table owner's role register
  * or drop one; cqstream.collections() shows each role the collections
  * whose table it may read.  The functions are plain C: they check as the
  * calling user and write the catalog as the extension's owner.
@@ -16,26 +18,32 @@ CREATE TABLE cqstream.collection (
 	title text,
 	description text,
 	owner regrole NOT NULL,	-- the table's owner at registration
-	created timestamptz NOT NULL DEFAULT now()
+	created timestamptz NOT NULL DEFAULT now(),
+	-- the position (temporal geometry): both or neither
+	lon_column name,
+	lat_column name,
+	CONSTRAINT collection_position_check
+		CHECK ((lon_column IS NULL) = (lat_column IS NULL))
 );
 REVOKE ALL ON cqstream.collection FROM PUBLIC;
 -- Which table a collection publishes is no secret (pg_class shows every
 -- table): the relay checks a query's path with these columns, also for a
 -- role that may read the query's results but not its table.
-GRANT SELECT (id, source, time_column, key_column) ON cqstream.collection
-	TO PUBLIC;
+GRANT SELECT (id, source, time_column, key_column, lon_column, lat_column)
+	ON cqstream.collection TO PUBLIC;
 COMMENT ON TABLE cqstream.collection IS
 	'source tables published as OGC API collections (written by the cqstream API only)';
 -- kept by pg_dump: see 89_dump.sql
 
 CREATE FUNCTION cqstream.create_collection(id text, source regclass,
 		time_column name, key_column name, title text DEFAULT NULL,
-		description text DEFAULT NULL)
+		description text DEFAULT NULL, lon_column name DEFAULT NULL,
+		lat_column name DEFAULT NULL)
 	RETURNS void
 	AS 'MODULE_PATHNAME', 'cq_create_collection'
 	LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
-COMMENT ON FUNCTION cqstream.create_collection(text, regclass, name, name, text, text) IS
-	'publish source as an OGC API collection: key_column holds the feature ids, the other number, text and boolean columns are temporal properties (members of the table owner''s role only)';
+COMMENT ON FUNCTION cqstream.create_collection(text, regclass, name, name, text, text, name, name) IS
+	'publish source as an OGC API collection: key_column holds the feature ids, the other number, text and boolean columns are temporal properties, lon_column and lat_column (both or neither, numeric) the features'' positions (members of the table owner''s role only)';
 
 CREATE FUNCTION cqstream.drop_collection(id text)
 	RETURNS void
@@ -47,11 +55,11 @@ COMMENT ON FUNCTION cqstream.drop_collection(text) IS
 CREATE FUNCTION cqstream.collections()
 	RETURNS TABLE (id text, title text, description text, source regclass,
 		time_column name, key_column name, key_type regtype,
-		properties jsonb, owner regrole)
+		properties jsonb, owner regrole, lon_column name, lat_column name)
 	AS 'MODULE_PATHNAME', 'cq_collections'
 	LANGUAGE C STABLE STRICT PARALLEL UNSAFE ROWS 10;
 COMMENT ON FUNCTION cqstream.collections() IS
-	'the collections whose table the current user may read, with their temporal properties ([{"name", "type": TReal, TInt, TText or TBool, "columnType"}]) among the columns it may read';
+	'the collections whose table the current user may read, with their temporal properties ([{"name", "type": TReal, TInt, TText or TBool, "columnType"}]) among the columns it may read, and the position columns (lon_column, lat_column; null for none or when the role may not read both)';
 
 CREATE FUNCTION cqstream.can_read_query(name text)
 	RETURNS boolean

@@ -22,11 +22,11 @@ COMMENT ON TABLE cqstream.position_state IS
 REVOKE ALL ON cqstream.position_state FROM PUBLIC;
 
 CREATE FUNCTION cqstream.create_position_query(name text, source regclass,
-		time_column name, key_column name, lon_column name,
-		lat_column name, operation text DEFAULT 'position',
-		options jsonb DEFAULT '{}')
+		time_column name, key_column name, lon_column name DEFAULT NULL,
+		lat_column name DEFAULT NULL, operation text DEFAULT 'position',
+		options jsonb DEFAULT '{}', position_column name DEFAULT NULL)
 	RETURNS void
 	AS 'MODULE_PATHNAME', 'cq_create_position_query'
 	LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
-COMMENT ON FUNCTION cqstream.create_position_query(text, regclass, name, name, name, name, text, jsonb) IS
-	'register a continuous query over moving points (longitude, latitude in WGS 84, per key): each position (operation ''position''), or the lifted ''speed'' (m/s), ''heading'' (degrees from north) or ''distance'' (cumulative metres)';
+COMMENT ON FUNCTION cqstream.create_position_query(text, regclass, name, name, name, name, text, jsonb, name) IS
+	'register a continuous query over moving points (longitude and latitude columns in WGS 84, or with position_column one PostGIS geometry(Point, 4326) column; per key): each position (operation ''position''), or the lifted ''speed'' (m/s), ''heading'' (degrees from north) or ''distance'' (cumulative metres)';

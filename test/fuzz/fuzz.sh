@@ -316,7 +316,7 @@ cqf_libfuzzer()
 		"$CQF_DIR/relay_units_fuzz.c" "$CQ_ROOT/relay/sse.c" \
 		"$CQ_ROOT/relay/payload.c" "$CQ_ROOT/relay/names.c" \
 		"$CQ_ROOT/relay/webtoken.c" "$CQ_ROOT/relay/gzip.c" \
-		"$CQ_ROOT/relay/tpvalue.c" $jlibs \
+		"$CQ_ROOT/relay/tpvalue.c" "$CQ_ROOT/relay/mpoint.c" $jlibs \
 		>"$CQF_OUT/libfuzzer-build.log" 2>&1; then
 		cq_pass "relay_units_fuzz builds (clang, libFuzzer, ASan, UBSan)"
 	else
@@ -343,6 +343,8 @@ cqf_libfuzzer()
 		>"$corpus/gzip"
 	printf '\010{"datetimes":["2026-12-06T12:00:00Z","2026-12-06T12:00:01.5+01:00"],"values":[1,"a"],"interpolation":"Step"}' \
 		>"$corpus/tpvalue"
+	printf '\011{"type":"MovingPoint","coordinates":[[4.35,50.85],[-180,90]],"datetimes":["2026-12-07T10:00:00Z","2026-12-07T10:00:01.5+01:00"],"interpolation":"Linear"}' \
+		>"$corpus/mpoint"
 	"$bin" -max_total_time="$seconds" -seed="$CQF_SEED" -rss_limit_mb=2048 \
 		-artifact_prefix="$CQF_OUT/libfuzzer-" -print_final_stats=1 "$corpus" \
 		>"$CQF_OUT/libfuzzer.log" 2>&1 || rc=$?

@@ -34,7 +34,10 @@
  *		gzip member ends with a trailer zlib accepts (CRC-32, length);
  *	  - tpvalue_parse and tpvalue_values (relay/tpvalue.c) give a message
  *		whenever they refuse, and array literals in braces when they
- *		accept.
+ *		accept;
+ *	  - mpoint_parse (relay/mpoint.c) gives a message whenever it refuses,
+ *		and when it accepts three array literals of n elements each, every
+ *		longitude in [-180, 180] and latitude in [-90, 90].
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -45,6 +48,7 @@
 #include <zlib.h>
 
 #include "gzip.h"
+#include "mpoint.h"
 #include "names.h"
 #include "payload.h"
 #include "sse.h"
@@ -460,6 +464,48 @@ FuzzTpValue(const uint8_t *p, const uint8_t *end)
 	tpvalue_free(&tp);
 }
 
+/* The n numbers of literal {a,b,...} within [lo, hi] */
+static void
+CheckNumbers(const StrBuf *lit, size_t n, double lo, double hi)
+{
+	const char *s = lit->data;
+	size_t count = 0;
+
+	REQUIRE(lit->len >= 3 && s[0] == '{' && s[lit->len - 1] == '}');
+	s++;
+	while (*s != '}')
+	{
+		char *e;
+		double v = strtod(s, &e);
+
+		REQUIRE(e != s && v >= lo && v <= hi && (*e == ',' || *e == '}'));
+		count++;
+		s = *e == ',' ? e + 1 : e;
+	}
+	REQUIRE(count == n);
+}
+
+/* An MF-JSON MovingPoint body */
+static void
+FuzzMovingPoint(const uint8_t *p, const uint8_t *end)
+{
+	char msg[TPVALUE_MSG_MAX];
+	MPoint mp;
+
+	msg[0] = '\0';
+	if (!mpoint_parse(&mp, (const char *) p, (size_t) (end - p), msg))
+	{
+		REQUIRE(msg[0] != '\0' && mp.n == 0 && mp.lons.len == 0);
+		return;
+	}
+	REQUIRE(mp.n >= 1 && mp.datetimes.len >= 2 &&
+			mp.datetimes.data[0] == '{' &&
+			mp.datetimes.data[mp.datetimes.len - 1] == '}');
+	CheckNumbers(&mp.lons, mp.n, -180, 180);
+	CheckNumbers(&mp.lats, mp.n, -90, 90);
+	mpoint_free(&mp);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -467,7 +513,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size == 0)
 		return 0;
-	switch (data[0] % 9)
+	switch (data[0] % 10)
 	{
 		case 0:
 			FuzzCursor(data + 1, end);
@@ -493,8 +539,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 7:
 			FuzzGzipStream(data + 1, end);
 			break;
-		default:
+		case 8:
 			FuzzTpValue(data + 1, end);
+			break;
+		default:
+			FuzzMovingPoint(data + 1, end);
 			break;
 	}
 	return 0;

@@ -32,6 +32,7 @@ CQ_DEB_PACKAGES=(
 	libclang-rt-14-dev       # fuzz suite: clang's libFuzzer and sanitizer runtimes
 	postgresql-15-auto-failover # failover suite: monitor and keepers
 	haproxy                  # relay_replica suite: a balancer in front of relays
+	postgresql-15-postgis-3  # positions_gis suite: the PostGIS path (cqstream never needs it)
 )
 
 # Only the packages suite needs these (make deb, lintian), so only it

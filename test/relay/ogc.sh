@@ -146,7 +146,9 @@ cqo_exercised()
 			-e 's|/items/[^/]+/tproperties/[^/]+/queries|/items/{featureId}/tproperties/{pname}/queries|' \
 			-e 's|(/tproperties/[{]pname[}])/queries/[^/]+|\1/queries/{queryId}|' \
 			-e 's|/items/[^/{]+/tproperties/[^/]+$|/items/{featureId}/tproperties/{pname}|' \
-			-e 's|/items/[{]fid[}]/tproperties/[^/]+$|/items/{featureId}/tproperties/{pname}|' |
+			-e 's|/items/[{]fid[}]/tproperties/[^/]+$|/items/{featureId}/tproperties/{pname}|' \
+			-e 's|/items/[^/]+/tgsequence|/items/{featureId}/tgsequence|' \
+			-e 's|(/tgsequence)/queries/[^/]+|\1/queries/{queryId}|' |
 		LC_ALL=C sort -u
 	echo /
 }

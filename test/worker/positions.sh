@@ -84,7 +84,11 @@ cqpos_test_shape()
 	cqpos_sql "CREATE TABLE shape (id bigint GENERATED ALWAYS AS IDENTITY, t timestamptz, car int, x numeric, y real)" >/dev/null
 	cqpos_sql "SELECT cqstream.create_position_query('shape_pos', 'shape', 't', 'car', 'x', 'y')" >/dev/null
 	cqpos_sql "SELECT cqstream.create_position_query('shape_speed', 'shape', 't', 'car', 'x', 'y', 'speed')" >/dev/null
-	cqpos_sql "SELECT cqstream.create_position_query('shape_avg', 'shape', 't', 'car', 'x', 'y', 'speed', '{\"aggregation\": \"AVG\", \"window\": {\"type\": \"TUMBLING\", \"size\": 10}, \"emit\": \"on_update\", \"idle_flush\": \"1 s\"}')" >/dev/null
+	cqpos_sql "SELECT cqstream.create_position_query('shape_avg', 'shape', 't', 'car', 'x', 'y', 'speed | mul 3.6', '{\"aggregation\": \"AVG\", \"window\": {\"type\": \"TUMBLING\", \"size\": 10}, \"emit\": \"on_update\", \"idle_flush\": \"1 s\"}')" >/dev/null
+	# Lifted operations after the position operation: km/h; and ln of the
+	# distance, whose first value (0) is outside ln's domain
+	cqpos_sql "SELECT cqstream.create_position_query('shape_kmh', 'shape', 't', 'car', 'x', 'y', 'speed | mul 3.6')" >/dev/null
+	cqpos_sql "SELECT cqstream.create_position_query('shape_lnd', 'shape', 't', 'car', 'x', 'y', 'distance | ln')" >/dev/null
 	cqpos_sql "INSERT INTO shape (t, car, x, y) VALUES
 		('2026-12-01 10:00:00+00', 7, 13.5, 52.25), ('2026-12-01 10:00:10+00', 7, 13.5, 52.5),
 		('2026-12-01 10:00:20+00', 7, 1e400, 52.5)" >/dev/null
@@ -99,8 +103,9 @@ cqpos_test_shape()
 	cqpos_check "shape: speed of 0.25 degree of latitude in 10 s, numeric overflow skipped" \
 		"SELECT round((payload->>'value')::numeric, 6), payload->>'key', (SELECT rows_skipped FROM cqstream.query_state s JOIN cqstream.query q ON q.id = s.query_id WHERE q.name = 'shape_speed') FROM cqstream.results('shape_speed')" \
 		"$(cqpos_sql "SELECT round((pt.hav(13.5, 52.25, 13.5, 52.5) / 10)::numeric, 6)")|7|1"
-	# The one speed's window: reported open (on_update), then closed by
-	# the idle flush a second after the last row, as a window aggregate's
+	# The one speed's window, in km/h (lifted operations, then the
+	# window): reported open (on_update), then closed by the idle flush a
+	# second after the last row, as a window aggregate's
 	if cqpos_wait "SELECT count(*) FROM cqstream.results('shape_avg')" 2 30 >/dev/null; then
 		cq_pass "shape: windowed speed flushed when idle"
 	else
@@ -108,7 +113,13 @@ cqpos_test_shape()
 	fi
 	cqpos_check "shape: windowed speed payloads (on_update, then final)" \
 		"SELECT string_agg(format('%s %s %s %s %s %s', payload->>'key', payload->>'windowStart', payload->>'windowEnd', round((payload->>'value')::numeric, 6), payload->>'count', payload->>'final'), ',' ORDER BY id) FROM cqstream.results('shape_avg')" \
-		"$(cqpos_sql "SELECT format('7 2026-12-01T10:00:10Z 2026-12-01T10:00:20Z %1\$s 1 false,7 2026-12-01T10:00:10Z 2026-12-01T10:00:20Z %1\$s 1 true', round((pt.hav(13.5, 52.25, 13.5, 52.5) / 10)::numeric, 6))")"
+		"$(cqpos_sql "SELECT format('7 2026-12-01T10:00:10Z 2026-12-01T10:00:20Z %1\$s 1 false,7 2026-12-01T10:00:10Z 2026-12-01T10:00:20Z %1\$s 1 true', round((pt.hav(13.5, 52.25, 13.5, 52.5) / 10 * 3.6)::numeric, 6))")"
+	cqpos_check "shape: speed | mul 3.6 is km/h" \
+		"SELECT round((payload->>'value')::numeric, 6), count(*) OVER () FROM cqstream.results('shape_kmh')" \
+		"$(cqpos_sql "SELECT round((pt.hav(13.5, 52.25, 13.5, 52.5) / 10 * 3.6)::numeric, 6)")|1"
+	cqpos_check "shape: distance | ln skips the first distance (0) and counts it" \
+		"SELECT round((payload->>'value')::numeric, 9), (SELECT rows_skipped FROM cqstream.query_state s JOIN cqstream.query q ON q.id = s.query_id WHERE q.name = 'shape_lnd') FROM cqstream.results('shape_lnd')" \
+		"$(cqpos_sql "SELECT round(ln(pt.hav(13.5, 52.25, 13.5, 52.5))::numeric, 9)")|2"
 }
 
 # Random tracks, kill -9 of the worker twice meanwhile

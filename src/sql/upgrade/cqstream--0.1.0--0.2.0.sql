@@ -566,3 +566,53 @@ CREATE FUNCTION cqstream.create_position_query(name text, source regclass,
 COMMENT ON FUNCTION cqstream.create_position_query(text, regclass, name, name, name, name, text, jsonb) IS
 	'register a continuous query over moving points (longitude, latitude in WGS 84, per key): each position (operation ''position''), or the lifted ''speed'' (m/s), ''heading'' (degrees from north) or ''distance'' (cumulative metres)';
 SELECT pg_catalog.pg_extension_config_dump('cqstream.position_state', '');
+
+-- ---------------------------------------------------------------------------
+-- Position queries over a PostGIS geometry(Point, 4326) column (issue 18,
+-- PostGIS part): create_position_query gains position_column, and its
+-- longitude and latitude columns default to NULL.  Same as
+-- src/sql/84_position.sql.
+-- ---------------------------------------------------------------------------
+DROP FUNCTION cqstream.create_position_query(text, regclass, name, name, name, name, text, jsonb);
+CREATE FUNCTION cqstream.create_position_query(name text, source regclass,
+		time_column name, key_column name, lon_column name DEFAULT NULL,
+		lat_column name DEFAULT NULL, operation text DEFAULT 'position',
+		options jsonb DEFAULT '{}', position_column name DEFAULT NULL)
+	RETURNS void
+	AS 'MODULE_PATHNAME', 'cq_create_position_query'
+	LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION cqstream.create_position_query(text, regclass, name, name, name, name, text, jsonb, name) IS
+	'register a continuous query over moving points (longitude and latitude columns in WGS 84, or with position_column one PostGIS geometry(Point, 4326) column; per key): each position (operation ''position''), or the lifted ''speed'' (m/s), ''heading'' (degrees from north) or ''distance'' (cumulative metres)';
+
+-- ---------------------------------------------------------------------
+-- Collections with a position (issue 18, HTTP slice, branch pts-http):
+-- lon_column and lat_column in the catalog, create_collection and
+-- collections().  Same as 84_collection.sql.
+-- ---------------------------------------------------------------------
+ALTER TABLE cqstream.collection
+	ADD COLUMN lon_column name,
+	ADD COLUMN lat_column name,
+	ADD CONSTRAINT collection_position_check
+		CHECK ((lon_column IS NULL) = (lat_column IS NULL));
+GRANT SELECT (lon_column, lat_column) ON cqstream.collection TO PUBLIC;
+
+DROP FUNCTION cqstream.create_collection(text, regclass, name, name, text, text);
+CREATE FUNCTION cqstream.create_collection(id text, source regclass,
+		time_column name, key_column name, title text DEFAULT NULL,
+		description text DEFAULT NULL, lon_column name DEFAULT NULL,
+		lat_column name DEFAULT NULL)
+	RETURNS void
+	AS 'MODULE_PATHNAME', 'cq_create_collection'
+	LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+COMMENT ON FUNCTION cqstream.create_collection(text, regclass, name, name, text, text, name, name) IS
+	'publish source as an OGC API collection: key_column holds the feature ids, the other number, text and boolean columns are temporal properties, lon_column and lat_column (both or neither, numeric) the features'' positions (members of the table owner''s role only)';
+
+DROP FUNCTION cqstream.collections();
+CREATE FUNCTION cqstream.collections()
+	RETURNS TABLE (id text, title text, description text, source regclass,
+		time_column name, key_column name, key_type regtype,
+		properties jsonb, owner regrole, lon_column name, lat_column name)
+	AS 'MODULE_PATHNAME', 'cq_collections'
+	LANGUAGE C STABLE STRICT PARALLEL UNSAFE ROWS 10;
+COMMENT ON FUNCTION cqstream.collections() IS
+	'the collections whose table the current user may read, with their temporal properties ([{"name", "type": TReal, TInt, TText or TBool, "columnType"}]) among the columns it may read, and the position columns (lon_column, lat_column; null for none or when the role may not read both)';

@@ -103,9 +103,11 @@ SELECT cqstream.create_position_query('pos_avg', 'pos_src', 't', 'vehicle',
 	'lon', 'lat', 'speed', '{"aggregation": "avg", "window": {"type": "TUMBLING", "size": 10, "unit": "SECONDS"}, "lateness": {"size": 2000, "unit": "MILLISECONDS"}, "retention_rows": 100, "idle_flush": "1 minute"}');
 SELECT cqstream.create_query('pos_maxhead', 'pos_src', '{"kind": "position", "operation": "heading", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat", "aggregation": "MAX", "window": {"type": "HOPPING", "size": 1, "unit": "MINUTES", "hop": 20, "hopUnit": "SECONDS"}, "emit": "on_update"}');
 SELECT cqstream.create_query('pos_cnt', 'pos_src', '{"kind": "position", "operation": "distance", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat", "options": {"aggregation": "count", "window": {"type": "COUNT", "size": 5, "hop": 5}}}');
+SELECT cqstream.create_position_query('pos_kmh', 'pos_src', 't', 'vehicle',
+	'lon', 'lat', 'speed | mul 3.6', '{"aggregation": "MAX", "window": {"type": "TUMBLING", "size": 1, "unit": "MINUTES"}}');
 SELECT name, kind, chain, aggregation, value_type, window_kind, window_size,
 	window_hop, lateness, emit, spec
-FROM cqstream.query WHERE name IN ('pos_avg', 'pos_maxhead', 'pos_cnt')
+FROM cqstream.query WHERE name IN ('pos_avg', 'pos_maxhead', 'pos_cnt', 'pos_kmh')
 ORDER BY name;
 SELECT cqstream.create_query('pos_avg2', 'pos_src',
 	(SELECT spec FROM cqstream.query WHERE name = 'pos_avg'));

@@ -248,4 +248,8 @@ fi
 		printf tf, "writer COPY within 10% of plain COPY", sprintf("%.2f vs %.2f s (%+.1f%%)",
 			copy["cq"], copy["plain"], 100 * (copy["cq"] / copy["plain"] - 1)),
 			(copy["cq"] <= 1.10 * copy["plain"] ? "met" : "MISSED")
+		print "target (issue 15, item 6):"
+		printf tf, "end to end >= 80% of plain COPY", sprintf("%.0f vs %.0f rows/s (%.1f%%)",
+			rps["cq"], rps["plain"], 100 * rps["cq"] / rps["plain"]),
+			(rps["cq"] >= 0.80 * rps["plain"] ? "met" : "MISSED")
 	}'

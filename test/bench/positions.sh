@@ -28,9 +28,8 @@
 # returns (the trigger's inserts are done by then).  Each query case runs on
 # a freshly started worker after a CHECKPOINT, results kept (retention
 # off) so no case pays for deleting them.  Rows/s = rows / end to end;
-# median of CQ_BENCH_RUNS (default 1: the trigger alone takes minutes on
-# the shared machine) runs.  No target: the table says how far a
-# continuous query is from the trigger it replaces.
+# median of CQ_BENCH_RUNS (default 3) runs.  No target: the table says
+# how far a continuous query is from the trigger it replaces.
 #
 # Environment: the bench cluster's PGHOST, PGPORT, PGUSER, PGDATABASE
 # (run.sh sets them), PG_BINDIR (psql), CQ_BENCH_RUNS.
@@ -41,7 +40,7 @@ export PGOPTIONS="-c client_min_messages=warning"
 PSQL=${PG_BINDIR:+$PG_BINDIR/}psql
 ROWS=1000000
 FEATURES=1000
-RUNS=${CQ_BENCH_RUNS:-1}
+RUNS=${CQ_BENCH_RUNS:-3}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/cqstream-positions.XXXXXX")

@@ -330,10 +330,13 @@ cq_create_collection(PG_FUNCTION_ARGS)
 	args.key_column = RequiredName(fcinfo, 3, "key column");
 	args.title = OptionalText(fcinfo, 4);
 	args.description = OptionalText(fcinfo, 5);
-	args.lon_column = PG_ARGISNULL(6) ? NULL
-									  : RequiredName(fcinfo, 6, "longitude");
-	args.lat_column = PG_ARGISNULL(7) ? NULL
-									  : RequiredName(fcinfo, 7, "latitude");
+	/* (an install script older than the library may pass only 6) */
+	args.lon_column = PG_NARGS() <= 6 || PG_ARGISNULL(6)
+		? NULL
+		: RequiredName(fcinfo, 6, "longitude");
+	args.lat_column = PG_NARGS() <= 7 || PG_ARGISNULL(7)
+		? NULL
+		: RequiredName(fcinfo, 7, "latitude");
 	if ((args.lon_column == NULL) != (args.lat_column == NULL))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -272,7 +272,8 @@ cq_create_position_query(PG_FUNCTION_ARGS)
 	def.source = PG_GETARG_OID(1);
 	def.time_column = NameArg(fcinfo, 2, "time column");
 	def.key_column = NameArg(fcinfo, 3, "key column");
-	if (!PG_ARGISNULL(8))
+	/* (an install script older than the library may pass only 8) */
+	if (PG_NARGS() > 8 && !PG_ARGISNULL(8))
 	{
 		/* one geometry column (position_geometry.c), or two numbers */
 		if (!PG_ARGISNULL(4) || !PG_ARGISNULL(5))

@@ -97,6 +97,45 @@ SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"operation
 SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "pace", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat"}')$$);
 SELECT count(*) FROM cqstream.query WHERE name = 'pos_bad';
 
+-- Windowed: a lifted operation's values aggregated per key over windows
+-- (docs/windows.md), given in the options or as the body's members
+SELECT cqstream.create_position_query('pos_avg', 'pos_src', 't', 'vehicle',
+	'lon', 'lat', 'speed', '{"aggregation": "avg", "window": {"type": "TUMBLING", "size": 10, "unit": "SECONDS"}, "lateness": {"size": 2000, "unit": "MILLISECONDS"}, "retention_rows": 100, "idle_flush": "1 minute"}');
+SELECT cqstream.create_query('pos_maxhead', 'pos_src', '{"kind": "position", "operation": "heading", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat", "aggregation": "MAX", "window": {"type": "HOPPING", "size": 1, "unit": "MINUTES", "hop": 20, "hopUnit": "SECONDS"}, "emit": "on_update"}');
+SELECT cqstream.create_query('pos_cnt', 'pos_src', '{"kind": "position", "operation": "distance", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat", "options": {"aggregation": "count", "window": {"type": "COUNT", "size": 5, "hop": 5}}}');
+SELECT cqstream.create_position_query('pos_kmh', 'pos_src', 't', 'vehicle',
+	'lon', 'lat', 'speed | mul 3.6', '{"aggregation": "MAX", "window": {"type": "TUMBLING", "size": 1, "unit": "MINUTES"}}');
+SELECT name, kind, chain, aggregation, value_type, window_kind, window_size,
+	window_hop, lateness, emit, spec
+FROM cqstream.query WHERE name IN ('pos_avg', 'pos_maxhead', 'pos_cnt', 'pos_kmh')
+ORDER BY name;
+SELECT cqstream.create_query('pos_avg2', 'pos_src',
+	(SELECT spec FROM cqstream.query WHERE name = 'pos_avg'));
+SELECT a.spec = b.spec AS same_spec, a.kind, a.chain, a.aggregation
+FROM cqstream.query a, cqstream.query b
+WHERE a.name = 'pos_avg2' AND b.name = 'pos_avg';
+
+-- Bad windows, one on each line
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"window": {"type": "TUMBLING", "size": 10}}')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"aggregation": "avg"}')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'position', '{"aggregation": "avg", "window": {"type": "TUMBLING", "size": 10}}')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"aggregation": "median", "window": {"type": "TUMBLING", "size": 10}}')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"aggregation": "count_true", "window": {"type": "TUMBLING", "size": 10}}')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"aggregation": 1, "window": {"type": "TUMBLING", "size": 10}}')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"aggregation": "avg", "window": {"type": "SLIDING", "size": 10}}')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"aggregation": "avg", "window": {"type": "TUMBLING", "size": "10 seconds"}}')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"aggregation": "avg", "window": {"type": "TUMBLING", "size": 0}}')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"aggregation": "avg", "window": {"type": "HOPPING", "size": 1, "unit": "DAYS", "hop": 1, "hopUnit": "SECONDS"}}')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"aggregation": "avg", "window": {"type": "COUNT", "size": 5}, "lateness": {"size": 1}}')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"aggregation": "avg", "window": {"type": "TUMBLING", "size": 10}, "lateness": {"size": -1}}')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"aggregation": "avg", "window": {"type": "TUMBLING", "size": 10}, "emit": "sometimes"}')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"emit": "on_update"}')$$);
+SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"aggregation": "avg", "window": {"type": "TUMBLING", "size": 10}, "idle_flush": "1 month"}')$$);
+SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "speed", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat", "aggregation": "avg", "window": {"type": "TUMBLING", "size": 10}, "options": {"window": {"type": "TUMBLING", "size": 20}}}')$$);
+SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "speed", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat", "lateness": null, "options": {"lateness": {"size": 1}, "aggregation": "avg", "window": {"type": "TUMBLING", "size": 10}}}')$$);
+SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "speed", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat", "window": {"type": "TUMBLING", "size": 10}}')$$);
+SELECT count(*) FROM cqstream.query WHERE name = 'pos_bad';
+
 -- Dropping a query drops its per-key state
 SELECT cqstream.drop_query(name) FROM cqstream.queries
 WHERE name LIKE 'pos\_%' ORDER BY name;

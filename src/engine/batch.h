@@ -64,7 +64,38 @@ extern bool cq_batch_aggregate_begin(CqQuery *q, CqBatch *b);
 extern void cq_batch_run(CqBatch *batches, int n, const char *source,
 						 bool *more);
 
-/* Is q's idle flush due (an aggregate that read no rows for idle_flush)? */
+/*
+ * Is q's idle flush due (an aggregate or windowed position query that
+ * read no rows for idle_flush)?
+ */
 extern bool cq_batch_idle_flush_due(const CqQuery *q);
+
+/*
+ * The window part of a batch (batch_aggregate.c), shared by window
+ * aggregates and windowed position queries, whose rows are the values
+ * of their lifted operation (docs/windows.md):
+ *	- cq_window_batch_begin: the operator, with q's stored watermark, and
+ *	  the rows to read (*limit); false when the catalog is not ready for
+ *	  windows (nothing to do: the rows stay in the source);
+ *	- then the caller reads at most *limit source rows in id order and
+ *	  gives each value to cq_stream_row;
+ *	- cq_window_batch_end: merged with the stored windows, the results
+ *	  logged, the progress and the watermark saved, in the caller's
+ *	  transaction.
+ */
+typedef struct CqWindowBatchRead
+{
+	int64 limit;	 /* the limit the read used */
+	uint64 nrows;	 /* source rows read */
+	int64 last_read; /* the last row's id */
+	int64 skipped;	 /* rows skipped before the window */
+	int64 late;		 /* rows late before the window (it adds its own) */
+} CqWindowBatchRead;
+
+struct CqStreamOp;
+extern bool cq_window_batch_begin(CqQuery *q, struct CqStreamOp *op,
+								  int64 *limit);
+extern void cq_window_batch_end(CqQuery *q, struct CqStreamOp *op,
+								const CqWindowBatchRead *r, bool *more);
 
 #endif /* CQSTREAM_BATCH_H */

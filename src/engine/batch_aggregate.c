@@ -38,7 +38,7 @@
 bool
 cq_batch_idle_flush_due(const CqQuery *q)
 {
-	return q->def.aggregate && q->def.idle_flush > 0 &&
+	return (q->def.aggregate || q->def.windowed) && q->def.idle_flush > 0 &&
 		q->state.has_last_row_at &&
 		GetCurrentTimestamp() - q->state.last_row_at >= q->def.idle_flush;
 }
@@ -184,23 +184,21 @@ WindowChunksReady(void)
 }
 
 /*
- * AggregateEnd: after the rows in id order (the operator records each
- * row's watermark), key by key merged with the stored windows
+ * cq_window_batch_end: after the rows in id order (the operator records
+ * each row's watermark), key by key merged with the stored windows
  * (window_state.c), then the results in the order their windows closed;
  * state, results and progress commit together.
  */
-static void
-AggregateEnd(CqBatch *b, uint64 nrows, int64 limit, bool *more)
+void
+cq_window_batch_end(CqQuery *q, CqStreamOp *op, const CqWindowBatchRead *r,
+					bool *more)
 {
-	AggregateBatch *ab = b->member.arg;
-	CqQuery *q = ab->q;
-	CqStreamOp *op = ab->op;
 	CqBatchProgress p;
 	bool flushed = false;
 
 	/* 2 and 3: by key, merged with the stored windows */
 	cq_stream_sort(op);
-	if (nrows == 0 && cq_batch_idle_flush_due(q))
+	if (r->nrows == 0 && cq_batch_idle_flush_due(q))
 	{
 		cq_stream_idle_flush(op);
 		flushed = true;
@@ -214,40 +212,71 @@ AggregateEnd(CqBatch *b, uint64 nrows, int64 limit, bool *more)
 	p.last_result_seq = LogWindowResults(q, op, q->state.last_result_seq,
 										 &p.notify_dropped);
 
-	p.last_source_id = cq_source_progress(q, nrows, limit, ab->last_read,
+	p.last_source_id = cq_source_progress(q, r->nrows, r->limit, r->last_read,
 										  more);
-	p.rows = (int64) nrows;
+	p.rows = (int64) r->nrows;
 	p.results = op->nres;
-	p.skipped = ab->nskipped;
-	p.late = op->nlate;
+	p.skipped = r->skipped;
+	p.late = r->late + op->nlate;
 	cq_catalog_advance(q, &p);
 
 	/* The watermark, and when rows were last read (for the idle flush) */
 	cq_catalog_save_windows(q, op->max_time, op->watermark,
-							nrows > 0	  ? CQ_LAST_ROW_NOW
+							r->nrows > 0  ? CQ_LAST_ROW_NOW
 								: flushed ? CQ_LAST_ROW_CLEAR
 										  : CQ_LAST_ROW_KEEP,
-							NextLimit(limit, nrows, op->nres,
+							NextLimit(r->limit, r->nrows, op->nres,
 									  cq_stream_key_bytes(op)));
+}
+
+static void
+AggregateEnd(CqBatch *b, uint64 nrows, int64 limit, bool *more)
+{
+	AggregateBatch *ab = b->member.arg;
+	CqWindowBatchRead r = {0};
+
+	r.limit = limit;
+	r.nrows = nrows;
+	r.last_read = ab->last_read;
+	r.skipped = ab->nskipped;
+	cq_window_batch_end(ab->q, ab->op, &r, more);
+}
+
+bool
+cq_window_batch_begin(CqQuery *q, CqStreamOp *op, int64 *limit)
+{
+	if (!WindowChunksReady())
+		return false;
+
+	/*
+	 * Set by the previous batch; none yet: a probe of CQ_AGG_RESULTS
+	 * windows' worth of rows (each row falls in up to overlap windows)
+	 */
+	*limit = Min(cq_batch_size,
+				 q->state.batch_limit > 0
+					 ? q->state.batch_limit
+					 : Max(CQ_AGG_RESULTS / q->def.window.overlap, 100));
+
+	cq_stream_init(op, &q->def.window, q->def.agg, q->def.lateness,
+				   q->def.on_update);
+	op->max_time = q->state.max_event_time;
+	op->watermark = q->state.watermark;
+	return true;
 }
 
 bool
 cq_batch_aggregate_begin(CqQuery *q, CqBatch *b)
 {
-	AggregateBatch *ab;
-
-	if (!WindowChunksReady())
-		return false;
-
-	ab = palloc0(sizeof(AggregateBatch));
-	ab->q = q;
-	ab->op = &ab->op_data;
-	cq_stream_init(ab->op, &q->def.window, q->def.agg, q->def.lateness,
-				   q->def.on_update);
-	ab->op->max_time = q->state.max_event_time;
-	ab->op->watermark = q->state.watermark;
+	AggregateBatch *ab = palloc0(sizeof(AggregateBatch));
 
 	memset(b, 0, sizeof(*b));
+	ab->q = q;
+	ab->op = &ab->op_data;
+	if (!cq_window_batch_begin(q, ab->op, &b->limit))
+	{
+		pfree(ab);
+		return false;
+	}
 	b->member.q = q;
 	b->member.value_type = q->def.value_type == CQ_VALUE_TEXT
 		? "pg_catalog.text"
@@ -255,14 +284,6 @@ cq_batch_aggregate_begin(CqQuery *q, CqBatch *b)
 												: "pg_catalog.float8";
 	b->member.fn = AggregateRow;
 	b->member.arg = ab;
-	/*
-	 * Set by the previous batch; none yet: a probe of CQ_AGG_RESULTS
-	 * windows' worth of rows (each row falls in up to overlap windows)
-	 */
-	b->limit = Min(cq_batch_size,
-				   q->state.batch_limit > 0
-					   ? q->state.batch_limit
-					   : Max(CQ_AGG_RESULTS / q->def.window.overlap, 100));
 	b->end = AggregateEnd;
 	return true;
 }

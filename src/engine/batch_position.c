@@ -30,6 +30,16 @@
  *	  a row at its key's previous position: no heading (counted);
  *	  distance as ever.
  *
+ * Windowed (docs/windows.md, "Windows over position queries"): the
+ * operation's values, each with its row's key and time, are the rows of
+ * a window aggregate keyed by the key column, given to the same window
+ * operator and stored windows as window aggregates' rows
+ * (cq_window_batch_begin/end in batch_aggregate.c) instead of being
+ * results themselves.  Rows without a value (the rules above) are not
+ * seen by the window: they neither fold nor move its watermark.  Both
+ * states, the position state and the open windows, are written in the
+ * batch's transaction, so a kill -9 replays the batch exactly once.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -50,6 +60,7 @@
 #include "engine/position_geometry.h"
 #include "engine/result_log.h"
 #include "engine/source_read.h"
+#include "engine/window_stream.h"
 #include "engine/worker.h"
 
 /* Source row columns (source_read.h), from 0 */
@@ -80,6 +91,7 @@ typedef struct PositionBatch
 	CqChain chain; /* after op: none when nsteps is 0 */
 	HTAB *keys;
 	MemoryContext state_cxt; /* the keys and their strings */
+	CqStreamOp *window;		 /* windowed: the values go there; NULL: results */
 	CqResultLog log;
 	StringInfoData payload;
 	int64 base;
@@ -217,6 +229,12 @@ Emit(PositionBatch *b, const char *key, TimestampTz time, double value,
 		b->nskipped++;
 		return;
 	}
+	if (b->window != NULL)
+	{
+		cq_stream_row(b->window, key, (int) strlen(key), false, time, value,
+					  NULL, 0);
+		return;
+	}
 	id = b->base + ++b->seq;
 
 	resetStringInfo(&b->payload);
@@ -334,6 +352,53 @@ PositionRow(void *arg, TupleTableSlot *slot)
 	LiftedRow(b, ks, found, time, lon, lat);
 }
 
+/*
+ * The source rows of a batch, every one given to PositionRow, with the
+ * per-key state read before and written back after (both in the
+ * caller's transaction)
+ */
+static uint64
+ReadRows(PositionBatch *b, const char *source, int64 limit)
+{
+	uint64 nrows;
+
+	b->state_cxt = AllocSetContextCreate(CurrentMemoryContext,
+										 "cqstream position state",
+										 ALLOCSET_DEFAULT_SIZES);
+	if (b->op != CQ_POS_POSITION)
+		LoadState(b);
+	nrows = cq_source_read(b->q, source,
+						   b->geometry != NULL ? b->geometry->type_name
+											   : "pg_catalog.float8",
+						   limit, PositionRow, b);
+	if (b->op != CQ_POS_POSITION)
+		SaveState(b);
+	MemoryContextDelete(b->state_cxt);
+	return nrows;
+}
+
+/*
+ * A windowed position query's batch: the values through the window
+ * (cq_window_batch_begin/end), the rows' counters added to the window's
+ */
+static void
+WindowedBatch(PositionBatch *b, const char *source, bool *more)
+{
+	CqStreamOp op;
+	CqWindowBatchRead r = {0};
+
+	/* (not *more = false: that is the pass's, for every query) */
+	if (!cq_window_batch_begin(b->q, &op, &r.limit))
+		return;
+	b->window = &op;
+	if (b->q->bound > b->q->state.last_source_id)
+		r.nrows = ReadRows(b, source, r.limit);
+	r.last_read = b->last_read;
+	r.skipped = b->nskipped;
+	r.late = b->nlate;
+	cq_window_batch_end(b->q, &op, &r, more);
+}
+
 void
 cq_batch_position(CqQuery *q, const char *source, bool *more)
 {
@@ -356,34 +421,33 @@ cq_batch_position(CqQuery *q, const char *source, bool *more)
 	b.op = cq_position_op_parse_chain(q->def.chain, &rest);
 	if (rest != NULL)
 		cq_chain_parse(rest, &b.chain);
-	b.base = (int64) q->def.id * CQ_RESULT_ID_FACTOR;
-	b.seq = q->state.last_result_seq;
-	b.state_cxt = AllocSetContextCreate(CurrentMemoryContext,
-										"cqstream position state",
-										ALLOCSET_DEFAULT_SIZES);
-	initStringInfo(&b.payload);
-	if (b.op != CQ_POS_POSITION)
-		LoadState(&b);
-	cq_result_log_begin(&b.log, q->def.id, q->def.name,
-						cq_notify_mode_parse(q->def.notify));
-
 	if (q->def.geometry)
 	{
 		b.geometry = palloc(sizeof(CqGeometryReader));
 		cq_geometry_reader_init(b.geometry, q->def.source, q->def.value_column,
 								q->def.name);
 	}
+	if (q->def.windowed)
+	{
+		if (b.op == CQ_POS_POSITION)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("position query \"%s\" has a window but no "
+							"values to aggregate",
+							q->def.name)));
+		WindowedBatch(&b, source, more);
+		return;
+	}
+	b.base = (int64) q->def.id * CQ_RESULT_ID_FACTOR;
+	b.seq = q->state.last_result_seq;
+	initStringInfo(&b.payload);
+	cq_result_log_begin(&b.log, q->def.id, q->def.name,
+						cq_notify_mode_parse(q->def.notify));
 
-	nrows = cq_source_read(q, source,
-						   b.geometry != NULL ? b.geometry->type_name
-											  : "pg_catalog.float8",
-						   cq_batch_size, PositionRow, &b);
+	nrows = ReadRows(&b, source, cq_batch_size);
 
 	/* Notifications are queued now, sent at commit */
 	cq_result_log_end(&b.log);
-	if (b.op != CQ_POS_POSITION)
-		SaveState(&b);
-	MemoryContextDelete(b.state_cxt);
 	p.last_source_id = cq_source_progress(q, nrows, cq_batch_size, b.last_read,
 										  more);
 	p.last_result_seq = b.seq;

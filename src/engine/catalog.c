@@ -233,7 +233,7 @@ cq_catalog_insert(const CqQueryRow *row, int64 start)
 	SetParam(values, nulls, Anum_cq_query_options,
 			 JsonbPGetDatum(row->options));
 	SetParam(values, nulls, Anum_cq_query_owner, ObjectIdGetDatum(row->owner));
-	if (row->aggregate)
+	if (row->aggregate || row->windowed)
 	{
 		SetParam(values, nulls, Anum_cq_query_aggregation,
 				 CStringGetTextDatum(cq_agg_name(row->agg)));
@@ -253,7 +253,8 @@ cq_catalog_insert(const CqQueryRow *row, int64 start)
 				 CStringGetTextDatum(row->on_update ? "on_update"
 													: "on_close"));
 	}
-	else
+	/* a windowed position query has both: its operation and its window */
+	if (!row->aggregate)
 		SetParam(values, nulls, Anum_cq_query_chain,
 				 CStringGetTextDatum(row->chain));
 
@@ -713,7 +714,9 @@ cq_catalog_runnable(CqQuery **queries)
 		 * checks are plain computations, safe to catch without a
 		 * subtransaction.
 		 */
-		if (q->def.aggregate)
+		(void) RunDatum(tup, desc, RUN_AGGREGATION, &isnull);
+		q->def.windowed = q->def.position && !isnull;
+		if (q->def.aggregate || q->def.windowed)
 		{
 			PG_TRY();
 			{

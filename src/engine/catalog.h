@@ -93,9 +93,10 @@ enum Anum_cq_query_state
 
 /*
  * A query's definition: a row of cqstream.query.  The aggregate fields
- * are stored only for aggregates (NULL columns for transforms), chain
- * only for transforms.  The options are written as the canonical jsonb
- * and read back as the two values the worker uses.
+ * are stored only for aggregates and windowed position queries (NULL
+ * columns otherwise), chain only for transforms and position queries.
+ * The options are written as the canonical jsonb and read back as the
+ * two values the worker uses.
  */
 typedef struct CqQueryRow
 {
@@ -104,6 +105,7 @@ typedef struct CqQueryRow
 	bool aggregate;	  /* kind */
 	bool position;	  /* kind; then value_column is the longitude */
 	char *lat_column; /* position queries: stored in spec.latColumn */
+	bool windowed;	  /* position queries: aggregation, window set */
 	bool geometry;	  /* position from one PostGIS geometry: value_column */
 	Oid source;
 	char *id_column;

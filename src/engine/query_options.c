@@ -168,7 +168,8 @@ cq_options_parse(CqQueryDef *def)
 			def->retention_age = s ? OptionInterval(key, s, MAX_RETENTION_AGE)
 								   : NULL;
 		}
-		else if (strcmp(key, "idle_flush") == 0 && def->aggregate)
+		else if (strcmp(key, "idle_flush") == 0 &&
+				 (def->aggregate || def->windowed))
 		{
 			char *s = cq_jsonb_string(&v, key, true, "option",
 									  CQ_OPTIONS_HINT);

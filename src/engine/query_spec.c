@@ -191,6 +191,83 @@ ValidateAggregate(CqQueryDef *def)
 						 "batch the window changes).")));
 }
 
+static void BodyMember(CqQueryDef *def, const char *key, JsonbValue *v,
+					   bool *has_lateness);
+
+/*
+ * PositionWindowOptions: a position query's "aggregation", "window",
+ * "lateness" and "emit" given in its options (create_position_query has
+ * no other place for them) are taken out of the options and parsed as
+ * the body's members are; given in both places, they are refused.
+ */
+static void
+PositionWindowOptions(CqQueryDef *def)
+{
+	static const char *const members[] = {"aggregation", "window", "lateness",
+										  "emit", NULL};
+	Jsonb *orig = def->options;
+
+	if (orig == NULL || !JB_ROOT_IS_OBJECT(orig))
+		return;
+	for (int i = 0; members[i]; i++)
+	{
+		JsonbValue *v = getKeyJsonValueFromContainer(&orig->root, members[i],
+													 strlen(members[i]), NULL);
+		bool given;
+
+		if (v == NULL)
+			continue;
+		given = i == 0 ? def->aggregation != NULL
+			: i == 1   ? def->has_window
+			: i == 2   ? def->has_lateness
+					   : def->emit != NULL;
+		if (given)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("\"%s\" is given both in the query body and "
+							"in its options",
+							members[i]),
+					 errhint("Give it in one place only.")));
+		BodyMember(def, members[i], v, &def->has_lateness);
+		def->options = DatumGetJsonbP(
+			DirectFunctionCall2(jsonb_delete, JsonbPGetDatum(def->options),
+								CStringGetTextDatum(members[i])));
+	}
+}
+
+/*
+ * ValidatePositionWindow: the window of a windowed position query, as an
+ * aggregate's over the operation's numbers (docs/windows.md, "Windows
+ * over position queries").
+ */
+static void
+ValidatePositionWindow(CqQueryDef *def)
+{
+	const char *rest;
+
+	PositionWindowOptions(def);
+	def->windowed = def->windowed || def->aggregation != NULL ||
+		def->has_window || def->has_lateness || def->emit != NULL;
+	def->aggregate = false;
+	if (!def->windowed)
+		return;
+	if (cq_position_op_parse_chain(def->chain, &rest) == CQ_POS_POSITION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("operation \"position\" has no values to aggregate "
+						"over windows"),
+				 errhint(CQ_POSITION_WINDOW_HINT)));
+	if (def->aggregation == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("aggregation must not be null"),
+				 errdetail("A position query with a window, lateness or "
+						   "emit mode aggregates its values over windows."),
+				 errhint(CQ_POSITION_WINDOW_HINT)));
+	def->value_type = CQ_VALUE_NUMBER;
+	ValidateAggregate(def);
+}
+
 /*
  * PositionChain: a position query's canonical operation: its position
  * operation, and the lifted operations that transform each value after
@@ -222,7 +299,10 @@ cq_spec_validate(CqQueryDef *def)
 	CheckQueryName(def->name);
 	cq_source_check(def);
 	if (def->position)
+	{
 		def->chain = PositionChain(def->operation);
+		ValidatePositionWindow(def);
+	}
 	else if (def->aggregate)
 		ValidateAggregate(def);
 	else
@@ -246,7 +326,7 @@ AppendOptions(StringInfo buf, const CqQueryDef *def)
 	escape_json(buf, def->notify);
 	appendStringInfo(buf, ", \"start\": \"%s\"",
 					 def->start_beginning ? "beginning" : "now");
-	if (def->aggregate)
+	if (def->aggregate || def->windowed)
 	{
 		appendStringInfoString(buf, ", \"idle_flush\": ");
 		if (def->idle_flush)
@@ -257,10 +337,32 @@ AppendOptions(StringInfo buf, const CqQueryDef *def)
 	appendStringInfoString(buf, "}}");
 }
 
+/* The members "aggregation", "window", "lateness" and "emit" */
+static void
+AppendAggregate(StringInfo buf, const CqQueryDef *def)
+{
+	appendStringInfoString(buf, "\"aggregation\": ");
+	escape_json(buf, cq_agg_name(def->agg));
+	appendStringInfoString(buf, ", \"window\": ");
+	cq_window_json_append(buf, &def->window);
+	appendStringInfoString(buf, ", \"lateness\": ");
+	if (def->lateness > 0)
+	{
+		appendStringInfoChar(buf, '{');
+		cq_duration_json_append(buf, "size", "unit", def->lateness);
+		appendStringInfoChar(buf, '}');
+	}
+	else
+		appendStringInfoString(buf, "null");
+	appendStringInfo(buf, ", \"emit\": \"%s\"", def->emit);
+}
+
 /*
  * PositionSpec: the canonical spec of a position query: {"kind":
  * "position", "operation", "timeColumn", "keyColumn", ["keyValue",]
- * "lonColumn", "latColumn" (or "geometryColumn"), "idColumn", "options"}.
+ * "lonColumn", "latColumn" (or "geometryColumn"), "idColumn", "options"},
+ * and when windowed "aggregation", "window", "lateness" and "emit" after
+ * "operation".
  */
 static Jsonb *
 PositionSpec(const CqQueryDef *def)
@@ -270,6 +372,11 @@ PositionSpec(const CqQueryDef *def)
 	initStringInfo(&buf);
 	appendStringInfoString(&buf, "{\"kind\": \"position\", \"operation\": ");
 	escape_json(&buf, def->chain);
+	if (def->windowed)
+	{
+		appendStringInfoString(&buf, ", ");
+		AppendAggregate(&buf, def);
+	}
 	appendStringInfoString(&buf, ", \"timeColumn\": ");
 	escape_json(&buf, def->time_column);
 	appendStringInfoString(&buf, ", \"keyColumn\": ");
@@ -309,20 +416,8 @@ cq_spec_canonical(const CqQueryDef *def)
 		return PositionSpec(def);
 	if (def->aggregate)
 	{
-		appendStringInfoString(&buf, "{\"aggregation\": ");
-		escape_json(&buf, cq_agg_name(def->agg));
-		appendStringInfoString(&buf, ", \"window\": ");
-		cq_window_json_append(&buf, &def->window);
-		appendStringInfoString(&buf, ", \"lateness\": ");
-		if (def->lateness > 0)
-		{
-			appendStringInfoChar(&buf, '{');
-			cq_duration_json_append(&buf, "size", "unit", def->lateness);
-			appendStringInfoChar(&buf, '}');
-		}
-		else
-			appendStringInfoString(&buf, "null");
-		appendStringInfo(&buf, ", \"emit\": \"%s\"", def->emit);
+		appendStringInfoChar(&buf, '{');
+		AppendAggregate(&buf, def);
 	}
 	else
 	{
@@ -455,13 +550,9 @@ BodyMember(CqQueryDef *def, const char *key, JsonbValue *v, bool *has_lateness)
 static void
 CheckPositionBody(CqQueryDef *def, bool has_lateness)
 {
-	const char *extra = def->aggregate ? "aggregation"
-		: def->has_window			   ? "window"
-		: has_lateness				   ? "lateness"
-		: def->emit != NULL			   ? "emit"
-		: def->has_arg				   ? "arg"
-		: def->value_column != NULL	   ? "valueColumn"
-									   : NULL;
+	const char *extra = def->has_arg ? "arg"
+		: def->value_column != NULL	 ? "valueColumn"
+									 : NULL;
 	const char *missing = def->operation == NULL ? "operation"
 		: def->time_column == NULL				 ? "timeColumn"
 		: def->key_column == NULL				 ? "keyColumn"
@@ -496,6 +587,10 @@ CheckPositionBody(CqQueryDef *def, bool has_lateness)
 		return;
 	}
 	def->value_column = def->lon_column;
+	/* "aggregation" makes a windowed position query, not an aggregate */
+	def->windowed = def->aggregate || def->has_window || has_lateness ||
+		def->emit != NULL;
+	def->aggregate = false;
 }
 
 /* A body is a transform or an aggregate, with what that kind needs */
@@ -556,7 +651,6 @@ cq_spec_from_body(CqQueryDef *def, Jsonb *body)
 	JsonbValue k;
 	JsonbValue v;
 	JsonbIteratorToken tok;
-	bool has_lateness = false;
 
 	if (!JB_ROOT_IS_OBJECT(body))
 		ereport(ERROR,
@@ -573,7 +667,7 @@ cq_spec_from_body(CqQueryDef *def, Jsonb *body)
 		key = cq_jsonb_key(&k);
 		tok = JsonbIteratorNext(&it, &v, true);
 		Assert(tok == WJB_VALUE);
-		BodyMember(def, key, &v, &has_lateness);
+		BodyMember(def, key, &v, &def->has_lateness);
 	}
-	CheckBodyShape(def, has_lateness);
+	CheckBodyShape(def, def->has_lateness);
 }

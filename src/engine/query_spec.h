@@ -34,6 +34,12 @@
 	"\"keyValue\" (one feature), "                                     \
 	"\"idColumn\" and \"options\"."
 
+/* Its window (docs/windows.md, "Windows over position queries") */
+#define CQ_POSITION_WINDOW_HINT                                            \
+	"A position query's speed, heading or distance is aggregated per key " \
+	"over windows with \"aggregation\" and \"window\" (and optionally "    \
+	"\"lateness\" and \"emit\"), given as the body's members or in the "   \
+	"options."
 /* A position query body's choice of position (position_geometry.c) */
 #define CQ_POSITION_GEOMETRY_HINT                                        \
 	"Give either \"lonColumn\" and \"latColumn\" or \"geometryColumn\" " \
@@ -65,6 +71,13 @@ typedef struct CqQueryDef
 	bool position;
 	char *lat_column;
 	char *lon_column; /* create_query's "lonColumn"; then value_column */
+	/*
+	 * windowed: the lifted operation's values go through a window
+	 * (docs/windows.md, "Windows over position queries"); then the window
+	 * fields above are set and aggregate stays false (the kind is position)
+	 */
+	bool windowed;
+	bool has_lateness; /* "lateness" was given (it may be 0) */
 	/* position queries over a PostGIS geometry (position_geometry.c) */
 	bool geometry;		   /* value_column is the geometry; no lat_column */
 	char *geometry_column; /* create_query's "geometryColumn" */

@@ -92,6 +92,7 @@ RowFromDef(const CqQueryDef *def, Jsonb *spec, Oid owner, CqQueryRow *row)
 	row->name = def->name;
 	row->aggregate = def->aggregate;
 	row->position = def->position;
+	row->windowed = def->windowed;
 	row->lat_column = def->lat_column;
 	row->source = def->source;
 	row->id_column = def->id_column;
@@ -105,7 +106,8 @@ RowFromDef(const CqQueryDef *def, Jsonb *spec, Oid owner, CqQueryRow *row)
 	row->value_type = def->value_type;
 	row->window = def->window;
 	row->lateness = def->lateness;
-	row->on_update = def->aggregate && strcmp(def->emit, "on_update") == 0;
+	row->on_update = (def->aggregate || def->windowed) &&
+		strcmp(def->emit, "on_update") == 0;
 	/* The options as the canonical spec has them, defaults filled in */
 	row->options = DatumGetJsonbP(
 		DirectFunctionCall2(jsonb_object_field, JsonbPGetDatum(spec),

@@ -281,8 +281,7 @@ RunPass(bool *taken, bool *busy)
 		/* Nothing to come but new ids, nor to flush on its own */
 		if (!ok || last != q->state.last_source_id || q->load_error != NULL ||
 			(kind != RELKIND_RELATION && kind != RELKIND_PARTITIONED_TABLE) ||
-			(q->def.aggregate && q->def.idle_flush > 0 &&
-			 q->state.has_last_row_at))
+			(q->def.idle_flush > 0 && q->state.has_last_row_at))
 			idle = false;
 		if (ok && last < q->state.last_source_id && q->load_error == NULL)
 			q->load_error =

@@ -17,6 +17,12 @@
 # killed with kill -9 twice; every result must then be there exactly once,
 # in order, equal to plain SQL (1e-6 relative; headings modulo 360), and
 # the counters (rows_late, rows_skipped) equal to the rules' counts.
+# Windowed position queries run over the same stream through the kills:
+# average speed per key over 10-second tumbling windows (1 s lateness)
+# the largest heading over hopping windows and the sum of distances over
+# COUNT windows of 5 rows, each window's result
+# exactly once and equal to plain SQL's aggregate of the expected values
+# (lib.sql: pt.win_expected, which applies the watermark and late rules).
 
 CQPOS_DB=cqpos
 
@@ -78,6 +84,7 @@ cqpos_test_shape()
 	cqpos_sql "CREATE TABLE shape (id bigint GENERATED ALWAYS AS IDENTITY, t timestamptz, car int, x numeric, y real)" >/dev/null
 	cqpos_sql "SELECT cqstream.create_position_query('shape_pos', 'shape', 't', 'car', 'x', 'y')" >/dev/null
 	cqpos_sql "SELECT cqstream.create_position_query('shape_speed', 'shape', 't', 'car', 'x', 'y', 'speed')" >/dev/null
+	cqpos_sql "SELECT cqstream.create_position_query('shape_avg', 'shape', 't', 'car', 'x', 'y', 'speed | mul 3.6', '{\"aggregation\": \"AVG\", \"window\": {\"type\": \"TUMBLING\", \"size\": 10}, \"emit\": \"on_update\", \"idle_flush\": \"1 s\"}')" >/dev/null
 	# Lifted operations after the position operation: km/h; and ln of the
 	# distance, whose first value (0) is outside ln's domain
 	cqpos_sql "SELECT cqstream.create_position_query('shape_kmh', 'shape', 't', 'car', 'x', 'y', 'speed | mul 3.6')" >/dev/null
@@ -96,6 +103,17 @@ cqpos_test_shape()
 	cqpos_check "shape: speed of 0.25 degree of latitude in 10 s, numeric overflow skipped" \
 		"SELECT round((payload->>'value')::numeric, 6), payload->>'key', (SELECT rows_skipped FROM cqstream.query_state s JOIN cqstream.query q ON q.id = s.query_id WHERE q.name = 'shape_speed') FROM cqstream.results('shape_speed')" \
 		"$(cqpos_sql "SELECT round((pt.hav(13.5, 52.25, 13.5, 52.5) / 10)::numeric, 6)")|7|1"
+	# The one speed's window, in km/h (lifted operations, then the
+	# window): reported open (on_update), then closed by the idle flush a
+	# second after the last row, as a window aggregate's
+	if cqpos_wait "SELECT count(*) FROM cqstream.results('shape_avg')" 2 30 >/dev/null; then
+		cq_pass "shape: windowed speed flushed when idle"
+	else
+		cq_fail "shape: windowed speed flushed when idle"
+	fi
+	cqpos_check "shape: windowed speed payloads (on_update, then final)" \
+		"SELECT string_agg(format('%s %s %s %s %s %s', payload->>'key', payload->>'windowStart', payload->>'windowEnd', round((payload->>'value')::numeric, 6), payload->>'count', payload->>'final'), ',' ORDER BY id) FROM cqstream.results('shape_avg')" \
+		"$(cqpos_sql "SELECT format('7 2026-12-01T10:00:10Z 2026-12-01T10:00:20Z %1\$s 1 false,7 2026-12-01T10:00:10Z 2026-12-01T10:00:20Z %1\$s 1 true', round((pt.hav(13.5, 52.25, 13.5, 52.5) / 10 * 3.6)::numeric, 6))")"
 	cqpos_check "shape: speed | mul 3.6 is km/h" \
 		"SELECT round((payload->>'value')::numeric, 6), count(*) OVER () FROM cqstream.results('shape_kmh')" \
 		"$(cqpos_sql "SELECT round((pt.hav(13.5, 52.25, 13.5, 52.5) / 10 * 3.6)::numeric, 6)")|1"
@@ -112,6 +130,14 @@ cqpos_test_random()
 	for op in speed heading distance position; do
 		cqpos_sql "SELECT cqstream.create_position_query('trk_$op', 'pt.src', 'ts', 'k', 'lon', 'lat', '$op', '{\"retention_rows\": 0, \"retention_age\": null}')" >/dev/null
 	done
+	# Windowed (docs/windows.md, "Windows over position queries"): average
+	# speed per key over 10-second tumbling windows with 1 s of lateness,
+	# given in the options; the largest heading over 20-second windows
+	# every 10 s, given as the body's members
+	cqpos_sql "SELECT cqstream.create_position_query('win_avgspeed', 'pt.src', 'ts', 'k', 'lon', 'lat', 'speed', '{\"aggregation\": \"avg\", \"window\": {\"type\": \"TUMBLING\", \"size\": 10, \"unit\": \"SECONDS\"}, \"lateness\": {\"size\": 1, \"unit\": \"SECONDS\"}, \"retention_rows\": 0, \"retention_age\": null}')" >/dev/null
+	cqpos_sql "SELECT cqstream.create_query('win_maxhead', 'pt.src', '{\"kind\": \"position\", \"operation\": \"heading\", \"timeColumn\": \"ts\", \"keyColumn\": \"k\", \"lonColumn\": \"lon\", \"latColumn\": \"lat\", \"aggregation\": \"MAX\", \"window\": {\"type\": \"HOPPING\", \"size\": 20, \"hop\": 10}, \"options\": {\"retention_rows\": 0, \"retention_age\": null}}')" >/dev/null
+	# and the sum of the distances of every 5 rows of a key (COUNT windows)
+	cqpos_sql "SELECT cqstream.create_position_query('win_sumdist', 'pt.src', 'ts', 'k', 'lon', 'lat', 'distance', '{\"aggregation\": \"SUM\", \"window\": {\"type\": \"COUNT\", \"size\": 5}, \"retention_rows\": 0, \"retention_age\": null}')" >/dev/null
 	rm -f "$stop"
 	(
 		while [ ! -e "$stop" ]; do
@@ -134,7 +160,7 @@ cqpos_test_random()
 	wait "$CQPOS_WPID" || true
 	CQPOS_WPID=
 	n=$(cqpos_sql "SELECT count(*) FROM pt.src" 2>/dev/null || echo "?")
-	if cqpos_wait "SELECT bool_and(s.last_source_id >= (SELECT max(id) FROM pt.src) AND s.status <> 'failed') FROM cqstream.query_state s JOIN cqstream.query q ON q.id = s.query_id WHERE q.name LIKE 'trk_%'" t 120; then
+	if cqpos_wait "SELECT bool_and(s.last_source_id >= (SELECT max(id) FROM pt.src) AND s.status <> 'failed') FROM cqstream.query_state s JOIN cqstream.query q ON q.id = s.query_id WHERE q.name LIKE 'trk\\_%' OR q.name LIKE 'win\\_%'" t 120; then
 		cq_pass "random: worker caught up ($n rows)"
 	else
 		cq_fail "random: worker caught up ($n rows)"
@@ -165,10 +191,54 @@ cqpos_test_random()
 	cqpos_check "random: state holds one row per valid key of each lifted query" \
 		"SELECT count(*) FROM cqstream.position_state p JOIN cqstream.query q ON q.id = p.query_id WHERE q.name LIKE 'trk_%'" \
 		"$(cqpos_sql "SELECT 3 * count(DISTINCT k) FROM pt.rows WHERE ok")"
+	cqpos_test_windowed
 	cqpos_check "random: stored distance per key equals plain SQL" \
 		"SELECT count(*) FROM cqstream.position_state p JOIN cqstream.query q ON q.id = p.query_id AND q.name = 'trk_distance'
 			JOIN (SELECT DISTINCT ON (k) k, dist FROM pt.rows WHERE ok AND NOT late ORDER BY k, id DESC) e ON e.k = p.key
 			WHERE abs(e.dist - p.distance) > 1e-6 * greatest(1, e.dist)" 0
+}
+
+# cqpos_window_check NAME EXPECTED VALUE_COLUMN WINDOW_LATE: the final
+# results of windowed query NAME against the relation EXPECTED (k, wstart,
+# wend, VALUE_COLUMN, cnt), each window exactly once; WINDOW_LATE: SQL for
+# the number of values late for every window
+cqpos_window_check()
+{
+	local name=$1 exp=$2 col=$3 wlate=$4 n got
+	local diff="FROM $exp e FULL JOIN pt.win_seen('$name') s USING (k, wstart)
+		WHERE e.k IS NULL OR s.k IS NULL OR e.wend IS DISTINCT FROM s.wend
+			OR e.cnt IS DISTINCT FROM s.cnt
+			OR abs(e.$col - s.value) > 1e-6 * greatest(1, abs(e.$col))"
+	n=$(cqpos_sql "SELECT count(*) FROM $exp" 2>/dev/null || echo "?")
+	got=$(cqpos_sql "SELECT count(*) $diff" 2>&1 || true)
+	if [ "$got" = 0 ] && [ "$n" != 0 ]; then
+		cq_pass "windowed: $name per key per window equals plain SQL ($n windows)"
+	else
+		cq_fail "windowed: $name per key per window equals plain SQL ($n windows)" \
+			"differences: $got (key, start, expected end/count/value, seen):" \
+			"$(cqpos_sql "SELECT e.k, coalesce(e.wstart, s.wstart), e.wend, e.cnt, e.$col, s.wend, s.cnt, s.value $diff ORDER BY 2 LIMIT 3" 2>&1 || true)"
+	fi
+	cqpos_check "windowed: $name has each window once" \
+		"SELECT count(*) - count(DISTINCT (k, wstart)) FROM pt.win_seen('$name')" 0
+	cqpos_check "windowed: $name rows_late = late rows + values late for every window" \
+		"SELECT s.rows_late FROM cqstream.query_state s JOIN cqstream.query q ON q.id = s.query_id WHERE q.name = '$name'" \
+		"$(cqpos_sql "SELECT (SELECT count(*) FROM pt.rows WHERE late) + $wlate")"
+}
+
+cqpos_test_windowed()
+{
+	cqpos_window_check win_avgspeed "pt.win_expected('speed', '10 s', '10 s', '1 s')" avg \
+		"pt.win_late('speed', '10 s', '10 s', '1 s')"
+	cqpos_window_check win_maxhead "pt.win_expected('heading', '20 s', '10 s', '0 s')" max \
+		"pt.win_late('heading', '20 s', '10 s', '0 s')"
+	cqpos_window_check win_sumdist pt.win_count5 sum 0
+	# (the jitter, 3 s at most, never reaches past the 20 s hopping
+	# windows' last end: headings are late only for their key)
+	cqpos_check "windowed: some speeds were late for their windows ($(cqpos_sql "SELECT pt.win_late('speed', '10 s', '10 s', '1 s') || ' speeds, ' || pt.win_late('heading', '20 s', '10 s', '0 s') || ' headings'" 2>&1 || true))" \
+		"SELECT pt.win_late('speed', '10 s', '10 s', '1 s') > 0" t
+	cqpos_check "windowed: open windows and position state are stored per key" \
+		"SELECT (SELECT count(DISTINCT w.key) > 0 FROM cqstream.window_state w JOIN cqstream.query q ON q.id = w.query_id WHERE q.name = 'win_avgspeed')
+			AND (SELECT count(*) FROM cqstream.position_state p JOIN cqstream.query q ON q.id = p.query_id WHERE q.name = 'win_avgspeed') = (SELECT count(DISTINCT k) FROM pt.rows WHERE ok)" t
 }
 
 cq_position_tests()

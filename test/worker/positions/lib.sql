@@ -79,3 +79,82 @@ WHERE e.n IS NULL OR s.n IS NULL OR e.k IS DISTINCT FROM s.k
 	OR CASE WHEN e.op = 'heading'
 		THEN least(abs(e.value - s.value), 360 - abs(e.value - s.value)) > 1e-6
 		ELSE abs(e.value - s.value) > 1e-6 * greatest(1, abs(e.value)) END;
+
+-- Windowed position queries (docs/windows.md, "Windows over position
+-- queries"): the values the window sees are the operation's results
+-- above, in id order; each carries the watermark before it (the largest
+-- earlier value's time less the lateness), is folded into its windows
+-- that end after that watermark (late when none), and a window closes
+-- when the final watermark reaches its end.
+CREATE VIEW pt.vals AS
+SELECT 'speed' AS op, id, k, ts, step / extract(epoch FROM ts - pts)::float8 AS value
+FROM pt.rows WHERE pts IS NOT NULL AND ts > pts
+UNION ALL
+SELECT 'heading', id, k, ts, pt.bearing(plon, plat, lon, lat)::float8
+FROM pt.rows WHERE pts IS NOT NULL AND (lon, lat) <> (plon, plat);
+
+-- Each value of op with its windows of size p_size every p_hop (aligned
+-- to the epoch) and whether it is folded into each
+CREATE FUNCTION pt.win_rows(p_op text, p_size interval, p_hop interval,
+	p_late interval)
+RETURNS TABLE (id bigint, k text, ts timestamptz, value float8,
+	wstart timestamptz, wend timestamptz, folded boolean)
+LANGUAGE sql STABLE AS $$
+	WITH v AS (
+		SELECT id, k, ts, value,
+			max(ts) OVER (ORDER BY id ROWS BETWEEN UNBOUNDED PRECEDING
+				AND 1 PRECEDING) - p_late AS wm
+		FROM pt.vals WHERE op = p_op)
+	SELECT v.id, v.k, v.ts, v.value, s, s + p_size,
+		v.wm IS NULL OR s + p_size > v.wm
+	FROM v CROSS JOIN LATERAL generate_series(
+		to_timestamp(floor(extract(epoch FROM v.ts) / extract(epoch FROM p_hop))
+			* extract(epoch FROM p_hop)) - p_size + p_hop,
+		to_timestamp(floor(extract(epoch FROM v.ts) / extract(epoch FROM p_hop))
+			* extract(epoch FROM p_hop)),
+		p_hop) AS s
+	WHERE s + p_size > v.ts
+$$;
+
+-- The closed windows: key, start, end, average, maximum, count
+CREATE FUNCTION pt.win_expected(p_op text, p_size interval, p_hop interval,
+	p_late interval)
+RETURNS TABLE (k text, wstart timestamptz, wend timestamptz, avg float8,
+	max float8, cnt bigint)
+LANGUAGE sql STABLE AS $$
+	SELECT k, wstart, wend, avg(value), max(value), count(*)
+	FROM pt.win_rows(p_op, p_size, p_hop, p_late)
+	WHERE folded
+	GROUP BY k, wstart, wend
+	HAVING wend <= (SELECT max(ts) - p_late FROM pt.vals WHERE op = p_op)
+$$;
+
+-- Values folded into no window
+CREATE FUNCTION pt.win_late(p_op text, p_size interval, p_hop interval,
+	p_late interval)
+RETURNS bigint LANGUAGE sql STABLE AS $$
+	SELECT count(*) FROM (SELECT id FROM pt.win_rows(p_op, p_size, p_hop, p_late)
+		GROUP BY id HAVING NOT bool_or(folded)) l
+$$;
+
+-- The final results of window query name
+CREATE FUNCTION pt.win_seen(name text)
+RETURNS TABLE (k text, wstart timestamptz, wend timestamptz, value float8,
+	cnt bigint)
+LANGUAGE sql STABLE AS $$
+	SELECT payload->>'key', (payload->>'windowStart')::timestamptz,
+		(payload->>'windowEnd')::timestamptz, (payload->>'value')::float8,
+		(payload->>'count')::bigint
+	FROM cqstream.results(name, 0, 1000000)
+	WHERE (payload->>'final')::boolean
+$$;
+
+-- COUNT windows of 5 of a key's distances (window k: its values 5k to
+-- 5k + 4), emitted when full; start and end are their first and last time
+CREATE VIEW pt.win_count5 AS
+SELECT k, min(ts) AS wstart, max(ts) AS wend, sum(value) AS sum,
+	count(*) AS cnt
+FROM (SELECT k, ts, value,
+		(row_number() OVER (PARTITION BY k ORDER BY n) - 1) / 5 AS w
+	FROM pt.expected WHERE op = 'distance') d
+GROUP BY k, w HAVING count(*) = 5;

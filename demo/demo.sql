@@ -99,6 +99,12 @@ BEGIN
 	-- pairs them).
 	PERFORM cqstream.create_position_query('vehicle_speed', 'fixes', 'ts',
 		'vehicle', 'lon', 'lat', 'speed');
+	-- The average speed of each vehicle over 10-second tumbling windows:
+	-- one query, the speeds folded as a window aggregate folds values.
+	PERFORM cqstream.create_position_query('vehicle_avg_speed_10s', 'fixes',
+		'ts', 'vehicle', 'lon', 'lat', 'speed',
+		'{"aggregation": "AVG", "window": {"type": "TUMBLING", "size": 10, "unit": "SECONDS"},
+		  "lateness": {"size": 1, "unit": "SECONDS"}, "idle_flush": "5 seconds"}');
 END
 $$;
 

@@ -271,7 +271,7 @@ try {
       const c = await counters(page);
       return c.name === n && c.points > 0 && c.rows > 0 && c;
     }, 30000, 250);
-    check(`${n}: chosen by a click, chart and table show ${n.startsWith('vehicle') ? 'its values' : 'its windows'}`, cw,
+    check(`${n}: chosen by a click, chart and table show ${n === 'vehicle_speed' ? 'its values' : 'its windows'}`, cw,
       `seen ${JSON.stringify(await counters(page))}`);
   }
 

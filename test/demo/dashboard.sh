@@ -138,11 +138,11 @@ cq_dashboard_tests()
 
 	# The line the demo prints for psql works, and lists the queries.
 	names=$("${psql[@]}" -c "SELECT string_agg(name, ',' ORDER BY name) FROM cqstream.queries" 2>&1 || true)
-	want=avg_temp_10s,avg_temp_5rows,door_open_10s,max_temp_1m,statuses_10s,temp_f,vehicle_pos,vehicle_speed
+	want=avg_temp_10s,avg_temp_5rows,door_open_10s,max_temp_1m,statuses_10s,temp_f,vehicle_avg_speed_10s,vehicle_pos,vehicle_speed
 	if [ "$names" = "$want" ]; then
-		cq_pass "demo registered its 8 queries (psql line works)"
+		cq_pass "demo registered its 9 queries (psql line works)"
 	else
-		cq_fail "demo registered its 8 queries (psql line works)" "expected $want" "seen $names"
+		cq_fail "demo registered its 9 queries (psql line works)" "expected $want" "seen $names"
 	fi
 
 	# The relay serves this very page, and the printed curl line streams.

@@ -6,24 +6,8 @@ SET TimeZone = 'UTC';
 SET DateStyle = 'ISO, MDY';
 \set VERBOSITY default
 
-CREATE FUNCTION public.cq_try_agg(sql text) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-	st text;
-	msg text;
-	det text;
-	hnt text;
-BEGIN
-	EXECUTE sql;
-	RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
-		det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
-	RETURN st || ': ' || msg
-		|| coalesce(E'\nDETAIL:  ' || nullif(det, ''), '')
-		|| coalesce(E'\nHINT:  ' || nullif(hnt, ''), '');
-END
-$$;
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/try.sql
 
 CREATE TABLE agg_src (id bigint GENERATED ALWAYS AS IDENTITY,
 	t timestamptz, v float8, n numeric, i integer, k text, s varchar(10),
@@ -73,50 +57,50 @@ FROM cqstream.queries a JOIN cqstream.queries b
 ORDER BY 1;
 
 -- Aggregations by value type: every refusal lists the valid ones
-SELECT cq_try_agg($$SELECT cqstream.create_aggregate('x', 'agg_src', 't', 'v', 'any', cqstream.tumbling('1 s'))$$);
-SELECT cq_try_agg($$SELECT cqstream.create_aggregate('x', 'agg_src', 't', 'k', 'avg', cqstream.tumbling('1 s'))$$);
-SELECT cq_try_agg($$SELECT cqstream.create_aggregate('x', 'agg_src', 't', 'b', 'sum', cqstream.tumbling('1 s'))$$);
-SELECT cq_try_agg($$SELECT cqstream.create_aggregate('x', 'agg_src', 't', 'b', 'median', cqstream.tumbling('1 s'))$$);
-SELECT cq_try_agg($$SELECT cqstream.create_aggregate('x', 'agg_src', 't', 'j', 'count', cqstream.tumbling('1 s'))$$);
-SELECT cq_try_agg($$SELECT cqstream.create_aggregate('x', 'agg_src', 't', 'nope', 'count', cqstream.tumbling('1 s'))$$);
+SELECT cq_try($$SELECT cqstream.create_aggregate('x', 'agg_src', 't', 'v', 'any', cqstream.tumbling('1 s'))$$);
+SELECT cq_try($$SELECT cqstream.create_aggregate('x', 'agg_src', 't', 'k', 'avg', cqstream.tumbling('1 s'))$$);
+SELECT cq_try($$SELECT cqstream.create_aggregate('x', 'agg_src', 't', 'b', 'sum', cqstream.tumbling('1 s'))$$);
+SELECT cq_try($$SELECT cqstream.create_aggregate('x', 'agg_src', 't', 'b', 'median', cqstream.tumbling('1 s'))$$);
+SELECT cq_try($$SELECT cqstream.create_aggregate('x', 'agg_src', 't', 'j', 'count', cqstream.tumbling('1 s'))$$);
+SELECT cq_try($$SELECT cqstream.create_aggregate('x', 'agg_src', 't', 'nope', 'count', cqstream.tumbling('1 s'))$$);
 
 -- Arguments
-SELECT cq_try_agg($$SELECT cqstream.create_aggregate('x', 'agg_src', 't', 'v', 'avg', NULL)$$);
-SELECT cq_try_agg($$SELECT cqstream.create_aggregate('x', 'agg_src', 't', 'v', NULL, cqstream.tumbling('1 s'))$$);
-SELECT cq_try_agg($$SELECT cqstream.create_aggregate('x', 'agg_src', 't', 'v', 'avg', cqstream.tumbling('1 s'), lateness => '-1 s')$$);
-SELECT cq_try_agg($$SELECT cqstream.create_aggregate('x', 'agg_src', 't', 'v', 'avg', cqstream.tumbling('1 s'), lateness => '1 month')$$);
-SELECT cq_try_agg($$SELECT cqstream.create_aggregate('x', 'agg_src', 't', 'v', 'avg', cqstream.count_window(3), lateness => '1 s')$$);
-SELECT cq_try_agg($$SELECT cqstream.create_aggregate('x', 'agg_src', 't', 'v', 'avg', cqstream.tumbling('1 s'), emit => 'always')$$);
-SELECT cq_try_agg($$SELECT cqstream.create_aggregate('x', 'agg_src', 't', 'v', 'avg', ROW('weekly', NULL, NULL, NULL, NULL, NULL)::cqstream.window)$$);
-SELECT cq_try_agg($$SELECT cqstream.create_aggregate('x', 'agg_src', 't', 'v', 'avg', cqstream.tumbling('1 s'), options => '{"idle_flush": "-5 s"}')$$);
-SELECT cq_try_agg($$SELECT cqstream.create_aggregate('x', 'agg_src', 't', 'v', 'avg', cqstream.tumbling('1 s'), options => '{"idle_flush": "1 mon"}')$$);
-SELECT cq_try_agg($$SELECT cqstream.create_aggregate('x', 'agg_src', 't', 'v', 'avg', cqstream.tumbling('1 s'), options => '{"idle_flush": 5}')$$);
-SELECT cq_try_agg($$SELECT cqstream.create_transform('x', 'agg_src', 't', 'v', 'ln', options => '{"idle_flush": "5 s"}')$$);
-SELECT cq_try_agg($$SELECT cqstream.create_aggregate('a_avg', 'agg_src', 't', 'v', 'avg', cqstream.tumbling('1 s'))$$);
+SELECT cq_try($$SELECT cqstream.create_aggregate('x', 'agg_src', 't', 'v', 'avg', NULL)$$);
+SELECT cq_try($$SELECT cqstream.create_aggregate('x', 'agg_src', 't', 'v', NULL, cqstream.tumbling('1 s'))$$);
+SELECT cq_try($$SELECT cqstream.create_aggregate('x', 'agg_src', 't', 'v', 'avg', cqstream.tumbling('1 s'), lateness => '-1 s')$$);
+SELECT cq_try($$SELECT cqstream.create_aggregate('x', 'agg_src', 't', 'v', 'avg', cqstream.tumbling('1 s'), lateness => '1 month')$$);
+SELECT cq_try($$SELECT cqstream.create_aggregate('x', 'agg_src', 't', 'v', 'avg', cqstream.count_window(3), lateness => '1 s')$$);
+SELECT cq_try($$SELECT cqstream.create_aggregate('x', 'agg_src', 't', 'v', 'avg', cqstream.tumbling('1 s'), emit => 'always')$$);
+SELECT cq_try($$SELECT cqstream.create_aggregate('x', 'agg_src', 't', 'v', 'avg', ROW('weekly', NULL, NULL, NULL, NULL, NULL)::cqstream.window)$$);
+SELECT cq_try($$SELECT cqstream.create_aggregate('x', 'agg_src', 't', 'v', 'avg', cqstream.tumbling('1 s'), options => '{"idle_flush": "-5 s"}')$$);
+SELECT cq_try($$SELECT cqstream.create_aggregate('x', 'agg_src', 't', 'v', 'avg', cqstream.tumbling('1 s'), options => '{"idle_flush": "1 mon"}')$$);
+SELECT cq_try($$SELECT cqstream.create_aggregate('x', 'agg_src', 't', 'v', 'avg', cqstream.tumbling('1 s'), options => '{"idle_flush": 5}')$$);
+SELECT cq_try($$SELECT cqstream.create_transform('x', 'agg_src', 't', 'v', 'ln', options => '{"idle_flush": "5 s"}')$$);
+SELECT cq_try($$SELECT cqstream.create_aggregate('a_avg', 'agg_src', 't', 'v', 'avg', cqstream.tumbling('1 s'))$$);
 
 -- OGC bodies
-SELECT cq_try_agg($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "timeColumn": "t", "valueColumn": "v"}')$$);
-SELECT cq_try_agg($$SELECT cqstream.create_query('x', 'agg_src', '{"window": {"type": "COUNT", "size": 2}, "timeColumn": "t", "valueColumn": "v"}')$$);
-SELECT cq_try_agg($$SELECT cqstream.create_query('x', 'agg_src', '{"operation": "ln", "emit": "on_close", "timeColumn": "t", "valueColumn": "v"}')$$);
-SELECT cq_try_agg($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "operation": "ln", "window": {"type": "COUNT", "size": 2}, "timeColumn": "t", "valueColumn": "v"}')$$);
-SELECT cq_try_agg($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "window": "10 s", "timeColumn": "t", "valueColumn": "v"}')$$);
-SELECT cq_try_agg($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "window": {"type": "SESSION", "size": 2}, "timeColumn": "t", "valueColumn": "v"}')$$);
-SELECT cq_try_agg($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "window": {"size": 2}, "timeColumn": "t", "valueColumn": "v"}')$$);
-SELECT cq_try_agg($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "window": {"type": "TUMBLING"}, "timeColumn": "t", "valueColumn": "v"}')$$);
-SELECT cq_try_agg($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "window": {"type": "TUMBLING", "size": 0}, "timeColumn": "t", "valueColumn": "v"}')$$);
-SELECT cq_try_agg($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "window": {"type": "TUMBLING", "size": 1.5}, "timeColumn": "t", "valueColumn": "v"}')$$);
-SELECT cq_try_agg($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "window": {"type": "TUMBLING", "size": "10"}, "timeColumn": "t", "valueColumn": "v"}')$$);
-SELECT cq_try_agg($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "window": {"type": "TUMBLING", "size": 10, "unit": "WEEKS"}, "timeColumn": "t", "valueColumn": "v"}')$$);
-SELECT cq_try_agg($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "window": {"type": "TUMBLING", "size": 99999999999999999, "unit": "DAYS"}, "timeColumn": "t", "valueColumn": "v"}')$$);
-SELECT cq_try_agg($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "window": {"type": "TUMBLING", "size": 10, "hop": 5}, "timeColumn": "t", "valueColumn": "v"}')$$);
-SELECT cq_try_agg($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "window": {"type": "HOPPING", "size": 10}, "timeColumn": "t", "valueColumn": "v"}')$$);
-SELECT cq_try_agg($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "window": {"type": "HOPPING", "size": 10, "hop": 20}, "timeColumn": "t", "valueColumn": "v"}')$$);
-SELECT cq_try_agg($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "window": {"type": "COUNT", "size": 5, "unit": "SECONDS"}, "timeColumn": "t", "valueColumn": "v"}')$$);
-SELECT cq_try_agg($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "window": {"type": "COUNT", "size": 5, "hop": 6}, "timeColumn": "t", "valueColumn": "v"}')$$);
-SELECT cq_try_agg($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "window": {"type": "TUMBLING", "size": 5, "color": "red"}, "timeColumn": "t", "valueColumn": "v"}')$$);
-SELECT cq_try_agg($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "window": {"type": "TUMBLING", "size": 5}, "lateness": 5, "timeColumn": "t", "valueColumn": "v"}')$$);
-SELECT cq_try_agg($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "window": {"type": "TUMBLING", "size": 5}, "emit": "sometimes", "timeColumn": "t", "valueColumn": "v"}')$$);
-SELECT cq_try_agg($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": 5, "window": {"type": "TUMBLING", "size": 5}, "timeColumn": "t", "valueColumn": "v"}')$$);
+SELECT cq_try($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "timeColumn": "t", "valueColumn": "v"}')$$);
+SELECT cq_try($$SELECT cqstream.create_query('x', 'agg_src', '{"window": {"type": "COUNT", "size": 2}, "timeColumn": "t", "valueColumn": "v"}')$$);
+SELECT cq_try($$SELECT cqstream.create_query('x', 'agg_src', '{"operation": "ln", "emit": "on_close", "timeColumn": "t", "valueColumn": "v"}')$$);
+SELECT cq_try($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "operation": "ln", "window": {"type": "COUNT", "size": 2}, "timeColumn": "t", "valueColumn": "v"}')$$);
+SELECT cq_try($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "window": "10 s", "timeColumn": "t", "valueColumn": "v"}')$$);
+SELECT cq_try($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "window": {"type": "SESSION", "size": 2}, "timeColumn": "t", "valueColumn": "v"}')$$);
+SELECT cq_try($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "window": {"size": 2}, "timeColumn": "t", "valueColumn": "v"}')$$);
+SELECT cq_try($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "window": {"type": "TUMBLING"}, "timeColumn": "t", "valueColumn": "v"}')$$);
+SELECT cq_try($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "window": {"type": "TUMBLING", "size": 0}, "timeColumn": "t", "valueColumn": "v"}')$$);
+SELECT cq_try($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "window": {"type": "TUMBLING", "size": 1.5}, "timeColumn": "t", "valueColumn": "v"}')$$);
+SELECT cq_try($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "window": {"type": "TUMBLING", "size": "10"}, "timeColumn": "t", "valueColumn": "v"}')$$);
+SELECT cq_try($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "window": {"type": "TUMBLING", "size": 10, "unit": "WEEKS"}, "timeColumn": "t", "valueColumn": "v"}')$$);
+SELECT cq_try($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "window": {"type": "TUMBLING", "size": 99999999999999999, "unit": "DAYS"}, "timeColumn": "t", "valueColumn": "v"}')$$);
+SELECT cq_try($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "window": {"type": "TUMBLING", "size": 10, "hop": 5}, "timeColumn": "t", "valueColumn": "v"}')$$);
+SELECT cq_try($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "window": {"type": "HOPPING", "size": 10}, "timeColumn": "t", "valueColumn": "v"}')$$);
+SELECT cq_try($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "window": {"type": "HOPPING", "size": 10, "hop": 20}, "timeColumn": "t", "valueColumn": "v"}')$$);
+SELECT cq_try($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "window": {"type": "COUNT", "size": 5, "unit": "SECONDS"}, "timeColumn": "t", "valueColumn": "v"}')$$);
+SELECT cq_try($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "window": {"type": "COUNT", "size": 5, "hop": 6}, "timeColumn": "t", "valueColumn": "v"}')$$);
+SELECT cq_try($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "window": {"type": "TUMBLING", "size": 5, "color": "red"}, "timeColumn": "t", "valueColumn": "v"}')$$);
+SELECT cq_try($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "window": {"type": "TUMBLING", "size": 5}, "lateness": 5, "timeColumn": "t", "valueColumn": "v"}')$$);
+SELECT cq_try($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": "AVG", "window": {"type": "TUMBLING", "size": 5}, "emit": "sometimes", "timeColumn": "t", "valueColumn": "v"}')$$);
+SELECT cq_try($$SELECT cqstream.create_query('x', 'agg_src', '{"aggregation": 5, "window": {"type": "TUMBLING", "size": 5}, "timeColumn": "t", "valueColumn": "v"}')$$);
 
 -- Nothing was registered by the failures
 SELECT count(*) FROM cqstream.queries WHERE name = 'x';
@@ -125,3 +109,4 @@ SELECT count(*) FROM cqstream.queries WHERE name = 'x';
 SELECT cqstream.drop_query(name) FROM cqstream.queries
 WHERE name LIKE 'a\_%' OR name LIKE 'b\_%';
 SELECT count(*) FROM cqstream.query;
+DROP FUNCTION public.cq_try(text);

@@ -1,27 +1,11 @@
 -- Collections: create_collection, drop_collection and collections().
--- Errors go through coll_try, which prints SQLSTATE, message, detail and
+-- Errors go through cq_try, which prints SQLSTATE, message, detail and
 -- hint on one result.
 SET TimeZone = 'UTC';
 \set VERBOSITY default
 
-CREATE FUNCTION public.coll_try(sql text) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-	st text;
-	msg text;
-	det text;
-	hnt text;
-BEGIN
-	EXECUTE sql;
-	RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
-		det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
-	RETURN st || ': ' || msg
-		|| coalesce(E'\nDETAIL:  ' || nullif(det, ''), '')
-		|| coalesce(E'\nHINT:  ' || nullif(hnt, ''), '');
-END
-$$;
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/try.sql
 
 CREATE ROLE regress_coll_alice;
 CREATE ROLE regress_coll_bob;
@@ -48,44 +32,44 @@ SELECT id, title, description, source, time_column, key_column, key_type,
 SELECT id, jsonb_pretty(properties) FROM cqstream.collections() ORDER BY id;
 
 -- Bad arguments
-SELECT coll_try($$SELECT cqstream.create_collection('sensors', 'coll_src',
+SELECT cq_try($$SELECT cqstream.create_collection('sensors', 'coll_src',
 	't', 'fid')$$);
-SELECT coll_try($$SELECT cqstream.create_collection('Sensors', 'coll_src',
+SELECT cq_try($$SELECT cqstream.create_collection('Sensors', 'coll_src',
 	't', 'fid')$$);
-SELECT coll_try($$SELECT cqstream.create_collection('a"b', 'coll_src',
+SELECT cq_try($$SELECT cqstream.create_collection('a"b', 'coll_src',
 	't', 'fid')$$);
-SELECT coll_try($$SELECT cqstream.create_collection('x'' OR 1=1 --',
+SELECT cq_try($$SELECT cqstream.create_collection('x'' OR 1=1 --',
 	'coll_src', 't', 'fid')$$);
-SELECT coll_try($$SELECT cqstream.create_collection(repeat('a', 48),
+SELECT cq_try($$SELECT cqstream.create_collection(repeat('a', 48),
 	'coll_src', 't', 'fid')$$);
-SELECT coll_try($$SELECT cqstream.create_collection('', 'coll_src', 't',
+SELECT cq_try($$SELECT cqstream.create_collection('', 'coll_src', 't',
 	'fid')$$);
-SELECT coll_try($$SELECT cqstream.create_collection(NULL, 'coll_src', 't',
+SELECT cq_try($$SELECT cqstream.create_collection(NULL, 'coll_src', 't',
 	'fid')$$);
-SELECT coll_try($$SELECT cqstream.create_collection('c1', NULL, 't',
+SELECT cq_try($$SELECT cqstream.create_collection('c1', NULL, 't',
 	'fid')$$);
-SELECT coll_try($$SELECT cqstream.create_collection('c1', 'coll_src', NULL,
+SELECT cq_try($$SELECT cqstream.create_collection('c1', 'coll_src', NULL,
 	'fid')$$);
-SELECT coll_try($$SELECT cqstream.create_collection('c1', 'coll_src', 't',
+SELECT cq_try($$SELECT cqstream.create_collection('c1', 'coll_src', 't',
 	NULL)$$);
-SELECT coll_try($$SELECT cqstream.create_collection('c1', 'coll_nothing',
+SELECT cq_try($$SELECT cqstream.create_collection('c1', 'coll_nothing',
 	't', 'fid')$$);
-SELECT coll_try($$SELECT cqstream.create_collection('c1', 'coll_view', 't',
+SELECT cq_try($$SELECT cqstream.create_collection('c1', 'coll_view', 't',
 	'fid')$$);
-SELECT coll_try($$SELECT cqstream.create_collection('c1', 'coll_src',
+SELECT cq_try($$SELECT cqstream.create_collection('c1', 'coll_src',
 	'nope', 'fid')$$);
-SELECT coll_try($$SELECT cqstream.create_collection('c1', 'coll_src',
+SELECT cq_try($$SELECT cqstream.create_collection('c1', 'coll_src',
 	'ctid', 'fid')$$);
-SELECT coll_try($$SELECT cqstream.create_collection('c1', 'coll_src',
+SELECT cq_try($$SELECT cqstream.create_collection('c1', 'coll_src',
 	'temp', 'fid')$$);
-SELECT coll_try($$SELECT cqstream.create_collection('c1', 'coll_src', 't',
+SELECT cq_try($$SELECT cqstream.create_collection('c1', 'coll_src', 't',
 	'nope')$$);
-SELECT coll_try($$SELECT cqstream.create_collection('c1', 'coll_src', 't',
+SELECT cq_try($$SELECT cqstream.create_collection('c1', 'coll_src', 't',
 	't')$$);
-SELECT coll_try($$SELECT cqstream.drop_collection('nope')$$);
-SELECT coll_try($$SELECT cqstream.drop_collection(NULL)$$);
+SELECT cq_try($$SELECT cqstream.drop_collection('nope')$$);
+SELECT cq_try($$SELECT cqstream.drop_collection(NULL)$$);
 CREATE TEMP TABLE coll_temp (t timestamptz, k text);
-SELECT coll_try($$SELECT cqstream.create_collection('c1', 'coll_temp', 't',
+SELECT cq_try($$SELECT cqstream.create_collection('c1', 'coll_temp', 't',
 	'k')$$);
 
 -- A position: two numeric columns, both or neither; not properties
@@ -96,36 +80,36 @@ SELECT cqstream.create_collection('fleet', 'coll_pts', 't', 'v', 'Fleet',
 	NULL, 'lon', 'lat');
 SELECT id, lon_column, lat_column, properties FROM cqstream.collections()
 	WHERE id IN ('fleet', 'sensors') ORDER BY id;
-SELECT coll_try($$SELECT cqstream.create_collection('p1', 'coll_pts', 't',
+SELECT cq_try($$SELECT cqstream.create_collection('p1', 'coll_pts', 't',
 	'v', lon_column => 'lon')$$);
-SELECT coll_try($$SELECT cqstream.create_collection('p1', 'coll_pts', 't',
+SELECT cq_try($$SELECT cqstream.create_collection('p1', 'coll_pts', 't',
 	'v', lat_column => 'lat')$$);
-SELECT coll_try($$SELECT cqstream.create_collection('p1', 'coll_pts', 't',
+SELECT cq_try($$SELECT cqstream.create_collection('p1', 'coll_pts', 't',
 	'v', NULL, NULL, 'label', 'lat')$$);
-SELECT coll_try($$SELECT cqstream.create_collection('p1', 'coll_pts', 't',
+SELECT cq_try($$SELECT cqstream.create_collection('p1', 'coll_pts', 't',
 	'v', NULL, NULL, 'lon', 'nope')$$);
-SELECT coll_try($$SELECT cqstream.create_collection('p1', 'coll_pts', 't',
+SELECT cq_try($$SELECT cqstream.create_collection('p1', 'coll_pts', 't',
 	'v', NULL, NULL, 'lon', 'lon')$$);
 CREATE TABLE coll_ipts (t timestamptz, k integer, x float8, y float8);
-SELECT coll_try($$SELECT cqstream.create_collection('p1', 'coll_ipts', 't',
+SELECT cq_try($$SELECT cqstream.create_collection('p1', 'coll_ipts', 't',
 	'k', NULL, NULL, 'k', 'y')$$);
 DROP TABLE coll_ipts;
-SELECT coll_try($$SELECT cqstream.create_collection('p1', 'coll_pts', 't',
+SELECT cq_try($$SELECT cqstream.create_collection('p1', 'coll_pts', 't',
 	'v', NULL, NULL, 'lon', 't')$$);
-SELECT coll_try($$SELECT cqstream.create_collection('p1', 'coll_pts', 't',
+SELECT cq_try($$SELECT cqstream.create_collection('p1', 'coll_pts', 't',
 	'v', NULL, NULL, 'ctid', 'lat')$$);
 SELECT count(*) FROM cqstream.collections() WHERE id = 'p1';
 
 -- The catalog is the API's alone
-SELECT coll_try($$SELECT * FROM cqstream.collection$$);
-SELECT coll_try($$INSERT INTO cqstream.collection VALUES ('evil',
+SELECT cq_try($$SELECT * FROM cqstream.collection$$);
+SELECT cq_try($$INSERT INTO cqstream.collection VALUES ('evil',
 	'coll_src', 't', 'fid', NULL, NULL, 'regress_coll_bob')$$);
 
 -- Another role: registering someone else's table, seeing and dropping
 SET ROLE regress_coll_bob;
-SELECT coll_try($$SELECT cqstream.create_collection('stolen', 'coll_src',
+SELECT cq_try($$SELECT cqstream.create_collection('stolen', 'coll_src',
 	't', 'fid')$$);
-SELECT coll_try($$SELECT cqstream.drop_collection('sensors')$$);
+SELECT cq_try($$SELECT cqstream.drop_collection('sensors')$$);
 -- bob may not read coll_src: no collection for him
 SELECT id FROM cqstream.collections();
 CREATE TABLE coll_bob (id bigserial, t timestamptz, k integer, v float8);
@@ -149,14 +133,14 @@ SET ROLE regress_coll_bob;
 SELECT id, jsonb_array_length(properties) FROM cqstream.collections()
 	ORDER BY id;
 -- reading is no right to drop
-SELECT coll_try($$SELECT cqstream.drop_collection('sensors')$$);
+SELECT cq_try($$SELECT cqstream.drop_collection('sensors')$$);
 RESET ROLE;
 
 -- The public columns of the catalog: which table a collection publishes
 SET ROLE regress_coll_bob;
 SELECT id, source, time_column, key_column, lon_column, lat_column
 	FROM cqstream.collection ORDER BY id;
-SELECT coll_try($$SELECT title FROM cqstream.collection$$);
+SELECT cq_try($$SELECT title FROM cqstream.collection$$);
 RESET ROLE;
 
 -- can_read_query: owner's role or read grant; NULL for no such query
@@ -220,7 +204,7 @@ SELECT cqstream.create_collection('gone', 'coll_gone', 't', 'k');
 DROP TABLE coll_gone;
 SELECT id FROM cqstream.collections() ORDER BY id;
 SET ROLE regress_coll_bob;
-SELECT coll_try($$SELECT cqstream.drop_collection('gone')$$);
+SELECT cq_try($$SELECT cqstream.drop_collection('gone')$$);
 SET ROLE regress_coll_alice;
 SELECT cqstream.drop_collection('gone');
 -- a dropped key column hides it too
@@ -251,4 +235,4 @@ DROP TABLE coll_pts;
 DROP TABLE "Coll ""Quoted""", coll_bob, coll_col, coll_temp;
 REVOKE CREATE ON SCHEMA public FROM regress_coll_alice, regress_coll_bob;
 DROP ROLE regress_coll_carol, regress_coll_alice, regress_coll_bob;
-DROP FUNCTION public.coll_try(text);
+DROP FUNCTION public.cq_try(text);

@@ -4,24 +4,8 @@
 SET TimeZone = 'UTC';
 \set VERBOSITY default
 
-CREATE FUNCTION public.kf_try(sql text) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-	st text;
-	msg text;
-	det text;
-	hnt text;
-BEGIN
-	EXECUTE sql;
-	RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
-		det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
-	RETURN st || ': ' || msg
-		|| coalesce(E'\nDETAIL:  ' || nullif(det, ''), '')
-		|| coalesce(E'\nHINT:  ' || nullif(hnt, ''), '');
-END
-$$;
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/try.sql
 
 CREATE TABLE kf_src (id bigint GENERATED ALWAYS AS IDENTITY,
 	t timestamptz NOT NULL, fid text, n integer, v double precision,
@@ -41,25 +25,25 @@ SELECT name, spec->'keyValue' AS key_value, spec->>'keyColumn' AS key_column
 	FROM cqstream.queries WHERE name LIKE 'kf_%' ORDER BY name;
 
 -- Errors
-SELECT kf_try($$SELECT cqstream.create_query('kf_bad', 'kf_src',
+SELECT cq_try($$SELECT cqstream.create_query('kf_bad', 'kf_src',
 	'{"operation": "abs", "timeColumn": "t", "valueColumn": "v",
 	  "keyValue": "s1"}')$$);
-SELECT kf_try($$SELECT cqstream.create_query('kf_bad', 'kf_src',
+SELECT cq_try($$SELECT cqstream.create_query('kf_bad', 'kf_src',
 	'{"operation": "abs", "timeColumn": "t", "valueColumn": "v",
 	  "keyColumn": "n", "keyValue": "seven"}')$$);
-SELECT kf_try($$SELECT cqstream.create_query('kf_bad', 'kf_src',
+SELECT cq_try($$SELECT cqstream.create_query('kf_bad', 'kf_src',
 	'{"operation": "abs", "timeColumn": "t", "valueColumn": "v",
 	  "keyColumn": "n", "keyValue": "99999999999"}')$$);
-SELECT kf_try($$SELECT cqstream.create_query('kf_bad', 'kf_src',
+SELECT cq_try($$SELECT cqstream.create_query('kf_bad', 'kf_src',
 	'{"operation": "abs", "timeColumn": "t", "valueColumn": "v",
 	  "keyColumn": "b", "keyValue": "maybe"}')$$);
-SELECT kf_try($$SELECT cqstream.create_query('kf_bad', 'kf_src',
+SELECT cq_try($$SELECT cqstream.create_query('kf_bad', 'kf_src',
 	'{"operation": "abs", "timeColumn": "t", "valueColumn": "v",
 	  "keyColumn": "p", "keyValue": "(1,2)"}')$$);
-SELECT kf_try($$SELECT cqstream.create_query('kf_bad', 'kf_src',
+SELECT cq_try($$SELECT cqstream.create_query('kf_bad', 'kf_src',
 	'{"operation": "abs", "timeColumn": "t", "valueColumn": "v",
 	  "keyColumn": "fid", "keyValue": 7}')$$);
-SELECT kf_try($$SELECT cqstream.create_query('kf_bad', 'kf_src',
+SELECT cq_try($$SELECT cqstream.create_query('kf_bad', 'kf_src',
 	'{"operation": "abs", "timeColumn": "t", "valueColumn": "v",
 	  "keyColumn": "fid", "keyValue": ["a"]}')$$);
 SELECT count(*) AS registered FROM cqstream.queries WHERE name = 'kf_bad';
@@ -68,4 +52,4 @@ SELECT cqstream.drop_query('kf_text');
 SELECT cqstream.drop_query('kf_int');
 SELECT cqstream.drop_query('kf_all');
 DROP TABLE kf_src;
-DROP FUNCTION public.kf_try(text);
+DROP FUNCTION public.cq_try(text);

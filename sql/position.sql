@@ -4,24 +4,8 @@
 SET TimeZone = 'UTC';
 SET DateStyle = 'ISO, MDY';
 
-CREATE FUNCTION public.pos_try(sql text) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-	st text;
-	msg text;
-	det text;
-	hnt text;
-BEGIN
-	EXECUTE sql;
-	RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
-		det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
-	RETURN st || ': ' || msg
-		|| coalesce(E'\nDETAIL:  ' || nullif(det, ''), '')
-		|| coalesce(E'\nHINT:  ' || nullif(hnt, ''), '');
-END
-$$;
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/try.sql
 
 CREATE TABLE pos_src (id bigint GENERATED ALWAYS AS IDENTITY,
 	t timestamptz NOT NULL, vehicle text, lon double precision,
@@ -41,25 +25,25 @@ FROM cqstream.query WHERE name LIKE 'pos\_%' ORDER BY name;
 SELECT name, kind FROM cqstream.queries WHERE name LIKE 'pos\_%' ORDER BY name;
 
 -- Bad input, one on each line
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'velocity')$$);
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', NULL)$$);
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'label')$$);
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'label', 'lat')$$);
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'nope')$$);
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lon')$$);
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'lat', 'lon', 'lat')$$);
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 't', 'lon', 'lat')$$);
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 'lon', 'vehicle', 'lon', 'lat')$$);
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 't', 'lat')$$);
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', NULL, 'lon', 'lat')$$);
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', NULL, 'lat')$$);
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', NULL)$$);
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"bogus": 1}')$$);
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"idle_flush": "1 s"}')$$);
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '[1]')$$);
-SELECT pos_try($$SELECT cqstream.create_position_query('Pos', 'pos_src', 't', 'vehicle', 'lon', 'lat')$$);
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_speed', 'pos_src', 't', 'vehicle', 'lon', 'lat')$$);
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_nope', 't', 'vehicle', 'lon', 'lat')$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'velocity')$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', NULL)$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'label')$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'label', 'lat')$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'nope')$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lon')$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'lat', 'lon', 'lat')$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 't', 'lon', 'lat')$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 'lon', 'vehicle', 'lon', 'lat')$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 't', 'lat')$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', NULL, 'lon', 'lat')$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', NULL, 'lat')$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', NULL)$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"bogus": 1}')$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"idle_flush": "1 s"}')$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '[1]')$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('Pos', 'pos_src', 't', 'vehicle', 'lon', 'lat')$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_speed', 'pos_src', 't', 'vehicle', 'lon', 'lat')$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_nope', 't', 'vehicle', 'lon', 'lat')$$);
 SELECT count(*) FROM cqstream.query WHERE name = 'pos_bad';
 
 -- create_query takes a position body; a stored spec registers the same query
@@ -72,7 +56,7 @@ WHERE a.name = 'pos_again' AND b.name = 'pos_speed';
 SELECT cqstream.create_query('pos_one', 'pos_src', '{"kind": "position", "operation": "speed", "timeColumn": "t", "keyColumn": "vehicle", "keyValue": "bus7", "lonColumn": "lon", "latColumn": "lat"}');
 SELECT spec->>'keyValue' AS key_value, spec->>'kind' AS kind
 FROM cqstream.query WHERE name = 'pos_one';
-SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "moving", "operation": "speed", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat"}')$$);
+SELECT cq_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "moving", "operation": "speed", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat"}')$$);
 -- "geometry" is a synonym; the stored kind is "position".  Lifted
 -- operations after speed, heading or distance (km/h here), canonical
 SELECT cqstream.create_query('pos_kmh', 'pos_src', '{"kind": "geometry", "operation": " SPEED|mul 3.6 |round  1", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat"}');
@@ -80,21 +64,21 @@ SELECT spec->>'kind' AS kind, spec->>'operation' AS operation
 FROM cqstream.query WHERE name = 'pos_kmh';
 SELECT cqstream.create_position_query('pos_dist_km', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'distance | div 1000');
 SELECT chain FROM cqstream.query WHERE name = 'pos_dist_km';
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'position | mul 2')$$);
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed | nosuch 2')$$);
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed |')$$);
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'mul 3.6 | speed')$$);
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', '| speed')$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'position | mul 2')$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed | nosuch 2')$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed |')$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'mul 3.6 | speed')$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', '| speed')$$);
 SELECT cqstream.drop_query('pos_kmh'), cqstream.drop_query('pos_dist_km');
-SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "speed", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon"}')$$);
-SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "speed", "timeColumn": "t", "keyColumn": null, "lonColumn": "lon", "latColumn": "lat"}')$$);
-SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "speed", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat", "valueColumn": "lon"}')$$);
-SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "aggregation": "AVG", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat"}')$$);
-SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "speed", "arg": 2, "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat"}')$$);
-SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "speed", "timeColumn": "t", "keyColumn": "n", "lonColumn": "lon", "latColumn": "lat", "keyValue": "bus7"}')$$);
-SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": 1, "operation": "speed"}')$$);
-SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"operation": "abs", "timeColumn": "t", "valueColumn": "lon", "latColumn": "lat"}')$$);
-SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "pace", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat"}')$$);
+SELECT cq_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "speed", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon"}')$$);
+SELECT cq_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "speed", "timeColumn": "t", "keyColumn": null, "lonColumn": "lon", "latColumn": "lat"}')$$);
+SELECT cq_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "speed", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat", "valueColumn": "lon"}')$$);
+SELECT cq_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "aggregation": "AVG", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat"}')$$);
+SELECT cq_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "speed", "arg": 2, "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat"}')$$);
+SELECT cq_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "speed", "timeColumn": "t", "keyColumn": "n", "lonColumn": "lon", "latColumn": "lat", "keyValue": "bus7"}')$$);
+SELECT cq_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": 1, "operation": "speed"}')$$);
+SELECT cq_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"operation": "abs", "timeColumn": "t", "valueColumn": "lon", "latColumn": "lat"}')$$);
+SELECT cq_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "pace", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat"}')$$);
 SELECT count(*) FROM cqstream.query WHERE name = 'pos_bad';
 
 -- Windowed: a lifted operation's values aggregated per key over windows
@@ -116,24 +100,24 @@ FROM cqstream.query a, cqstream.query b
 WHERE a.name = 'pos_avg2' AND b.name = 'pos_avg';
 
 -- Bad windows, one on each line
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"window": {"type": "TUMBLING", "size": 10}}')$$);
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"aggregation": "avg"}')$$);
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'position', '{"aggregation": "avg", "window": {"type": "TUMBLING", "size": 10}}')$$);
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"aggregation": "median", "window": {"type": "TUMBLING", "size": 10}}')$$);
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"aggregation": "count_true", "window": {"type": "TUMBLING", "size": 10}}')$$);
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"aggregation": 1, "window": {"type": "TUMBLING", "size": 10}}')$$);
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"aggregation": "avg", "window": {"type": "SLIDING", "size": 10}}')$$);
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"aggregation": "avg", "window": {"type": "TUMBLING", "size": "10 seconds"}}')$$);
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"aggregation": "avg", "window": {"type": "TUMBLING", "size": 0}}')$$);
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"aggregation": "avg", "window": {"type": "HOPPING", "size": 1, "unit": "DAYS", "hop": 1, "hopUnit": "SECONDS"}}')$$);
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"aggregation": "avg", "window": {"type": "COUNT", "size": 5}, "lateness": {"size": 1}}')$$);
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"aggregation": "avg", "window": {"type": "TUMBLING", "size": 10}, "lateness": {"size": -1}}')$$);
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"aggregation": "avg", "window": {"type": "TUMBLING", "size": 10}, "emit": "sometimes"}')$$);
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"emit": "on_update"}')$$);
-SELECT pos_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"aggregation": "avg", "window": {"type": "TUMBLING", "size": 10}, "idle_flush": "1 month"}')$$);
-SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "speed", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat", "aggregation": "avg", "window": {"type": "TUMBLING", "size": 10}, "options": {"window": {"type": "TUMBLING", "size": 20}}}')$$);
-SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "speed", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat", "lateness": null, "options": {"lateness": {"size": 1}, "aggregation": "avg", "window": {"type": "TUMBLING", "size": 10}}}')$$);
-SELECT pos_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "speed", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat", "window": {"type": "TUMBLING", "size": 10}}')$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"window": {"type": "TUMBLING", "size": 10}}')$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"aggregation": "avg"}')$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'position', '{"aggregation": "avg", "window": {"type": "TUMBLING", "size": 10}}')$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"aggregation": "median", "window": {"type": "TUMBLING", "size": 10}}')$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"aggregation": "count_true", "window": {"type": "TUMBLING", "size": 10}}')$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"aggregation": 1, "window": {"type": "TUMBLING", "size": 10}}')$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"aggregation": "avg", "window": {"type": "SLIDING", "size": 10}}')$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"aggregation": "avg", "window": {"type": "TUMBLING", "size": "10 seconds"}}')$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"aggregation": "avg", "window": {"type": "TUMBLING", "size": 0}}')$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"aggregation": "avg", "window": {"type": "HOPPING", "size": 1, "unit": "DAYS", "hop": 1, "hopUnit": "SECONDS"}}')$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"aggregation": "avg", "window": {"type": "COUNT", "size": 5}, "lateness": {"size": 1}}')$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"aggregation": "avg", "window": {"type": "TUMBLING", "size": 10}, "lateness": {"size": -1}}')$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"aggregation": "avg", "window": {"type": "TUMBLING", "size": 10}, "emit": "sometimes"}')$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"emit": "on_update"}')$$);
+SELECT cq_try($$SELECT cqstream.create_position_query('pos_bad', 'pos_src', 't', 'vehicle', 'lon', 'lat', 'speed', '{"aggregation": "avg", "window": {"type": "TUMBLING", "size": 10}, "idle_flush": "1 month"}')$$);
+SELECT cq_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "speed", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat", "aggregation": "avg", "window": {"type": "TUMBLING", "size": 10}, "options": {"window": {"type": "TUMBLING", "size": 20}}}')$$);
+SELECT cq_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "speed", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat", "lateness": null, "options": {"lateness": {"size": 1}, "aggregation": "avg", "window": {"type": "TUMBLING", "size": 10}}}')$$);
+SELECT cq_try($$SELECT cqstream.create_query('pos_bad', 'pos_src', '{"kind": "position", "operation": "speed", "timeColumn": "t", "keyColumn": "vehicle", "lonColumn": "lon", "latColumn": "lat", "window": {"type": "TUMBLING", "size": 10}}')$$);
 SELECT count(*) FROM cqstream.query WHERE name = 'pos_bad';
 
 -- Dropping a query drops its per-key state
@@ -141,4 +125,4 @@ SELECT cqstream.drop_query(name) FROM cqstream.queries
 WHERE name LIKE 'pos\_%' ORDER BY name;
 SELECT count(*) FROM cqstream.position_state;
 DROP TABLE pos_src;
-DROP FUNCTION public.pos_try(text);
+DROP FUNCTION public.cq_try(text);

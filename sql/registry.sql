@@ -6,24 +6,8 @@ SET TimeZone = 'UTC';
 SET DateStyle = 'ISO, MDY';
 \set VERBOSITY default
 
-CREATE FUNCTION public.cq_try(sql text) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-	st text;
-	msg text;
-	det text;
-	hnt text;
-BEGIN
-	EXECUTE sql;
-	RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-	GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
-		det = PG_EXCEPTION_DETAIL, hnt = PG_EXCEPTION_HINT;
-	RETURN st || ': ' || msg
-		|| coalesce(E'\nDETAIL:  ' || nullif(det, ''), '')
-		|| coalesce(E'\nHINT:  ' || nullif(hnt, ''), '');
-END
-$$;
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/sql/include/try.sql
 
 -- Sources
 CREATE TABLE reg_src (id bigint GENERATED ALWAYS AS IDENTITY,

@@ -252,6 +252,27 @@ cq_check_sql()
 	fi
 }
 
+# cq_kill_worker_rounds SQL_FN DB QUERY: twice, once QUERY has processed
+# rows since the round began, kill -9 the cqstream worker of database DB
+# (a check each round) and wait for the launcher to start it again.  For
+# suites that check exactly-once delivery across crashes while writers run.
+cq_kill_worker_rounds()
+{
+	local fn=$1 db=$2 query=$3 round before pid
+	local worker_sql="SELECT pid FROM pg_stat_activity WHERE backend_type = 'cqstream worker' AND datname = '$db'"
+	for round in 1 2; do
+		before=$("$fn" "$(cq_state_sql "$query" rows_processed)" 2>/dev/null || echo 0)
+		cq_wait_until "$fn" "$(cq_state_sql "$query" "rows_processed > ${before:-0}")" t 30 >/dev/null || true
+		pid=$("$fn" "$worker_sql" 2>/dev/null || true)
+		if [ -n "$pid" ] && kill -9 "$pid"; then
+			cq_pass "crash: kill -9 of the worker mid-stream (round $round)"
+		else
+			cq_fail "crash: kill -9 of the worker mid-stream (round $round)" "no worker"
+		fi
+		cq_wait_until "$fn" "SELECT count(*) FROM ($worker_sql) w" 1 30 >/dev/null || true
+	done
+}
+
 # cq_state_sql QUERY COLUMN: the statement reading a column of
 # cqstream.query_state for the named query.
 cq_state_sql()

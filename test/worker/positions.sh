@@ -42,11 +42,6 @@ cqpos_check()
 	cq_check_sql cqpos_sql "$@"
 }
 
-cqpos_worker_pid()
-{
-	cqpos_sql "SELECT pid FROM pg_stat_activity WHERE backend_type = 'cqstream worker' AND datname = '$CQPOS_DB'" 2>/dev/null || true
-}
-
 # cqpos_insert SEED_OFFSET: one transaction of 400 random rows.
 cqpos_insert()
 {
@@ -125,7 +120,7 @@ cqpos_test_shape()
 # Random tracks, kill -9 of the worker twice meanwhile
 cqpos_test_random()
 {
-	local stop=$CQ_TMP/pos.stop round pid before n name got
+	local stop=$CQ_TMP/pos.stop n name got
 	cqpos_sql "CREATE SEQUENCE pt.clock" >/dev/null
 	for op in speed heading distance position; do
 		cqpos_sql "SELECT cqstream.create_position_query('trk_$op', 'pt.src', 'ts', 'k', 'lon', 'lat', '$op', '{\"retention_rows\": 0, \"retention_age\": null}')" >/dev/null
@@ -146,17 +141,7 @@ cqpos_test_random()
 		done
 	) &
 	CQPOS_WPID=$!
-	for round in 1 2; do
-		before=$(cqpos_sql "$(cq_state_sql trk_speed rows_processed)" 2>/dev/null || echo 0)
-		cqpos_wait "$(cq_state_sql trk_speed "rows_processed > ${before:-0}")" t 30 >/dev/null || true
-		pid=$(cqpos_worker_pid)
-		if [ -n "$pid" ] && kill -9 "$pid"; then
-			cq_pass "crash: kill -9 of the worker mid-stream (round $round)"
-		else
-			cq_fail "crash: kill -9 of the worker mid-stream (round $round)" "no worker"
-		fi
-		cqpos_wait "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'cqstream worker' AND datname = '$CQPOS_DB'" 1 30 >/dev/null || true
-	done
+	cq_kill_worker_rounds cqpos_sql "$CQPOS_DB" trk_speed
 	wait "$CQPOS_WPID" || true
 	CQPOS_WPID=
 	n=$(cqpos_sql "SELECT count(*) FROM pt.src" 2>/dev/null || echo "?")

@@ -56,11 +56,6 @@ cqg_check()
 	cq_check_sql cqg_sql "$@"
 }
 
-cqg_worker_pid()
-{
-	cqg_sql "SELECT pid FROM pg_stat_activity WHERE backend_type = 'cqstream worker' AND datname = '$CQG_DB'" 2>/dev/null || true
-}
-
 # cqg_error DB SQL: "SQLSTATE: message" of the error SQL raises in DB
 # (and " / hint" when there is one); "no error" when it succeeds.
 cqg_error()
@@ -314,7 +309,7 @@ cqg_insert()
 # Random tracks as numbers and as geometries, kill -9 twice meanwhile
 cqg_test_random()
 {
-	local stop=$CQ_TMP/gis.stop round pid before n op
+	local stop=$CQ_TMP/gis.stop n op
 	cqg_sql "CREATE SEQUENCE pt.clock" >/dev/null
 	for op in speed heading distance position; do
 		cqg_sql "SELECT cqstream.create_position_query('trk_$op', 'pt.src', 'ts', 'k', 'lon', 'lat', '$op', '{\"retention_rows\": 0, \"retention_age\": null}'),
@@ -328,17 +323,7 @@ cqg_test_random()
 		done
 	) &
 	CQG_WPID=$!
-	for round in 1 2; do
-		before=$(cqg_sql "$(cq_state_sql gtrk_speed rows_processed)" 2>/dev/null || echo 0)
-		cqg_wait "$(cq_state_sql gtrk_speed "rows_processed > ${before:-0}")" t 30 >/dev/null || true
-		pid=$(cqg_worker_pid)
-		if [ -n "$pid" ] && kill -9 "$pid"; then
-			cq_pass "crash: kill -9 of the worker mid-stream (round $round)"
-		else
-			cq_fail "crash: kill -9 of the worker mid-stream (round $round)" "no worker"
-		fi
-		cqg_wait "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'cqstream worker' AND datname = '$CQG_DB'" 1 30 >/dev/null || true
-	done
+	cq_kill_worker_rounds cqg_sql "$CQG_DB" gtrk_speed
 	wait "$CQG_WPID" || true
 	CQG_WPID=
 	n=$(cqg_sql "SELECT count(*) FROM pt.src" 2>/dev/null || echo "?")

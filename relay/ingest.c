@@ -305,6 +305,24 @@ Inserted_cb(PGresult *res, void *arg)
 	Free(in);
 }
 
+/*
+ * LookUpFailed: whether the collection look-up itself failed (no
+ * database, an SQL error); then the answer is sent and in freed
+ */
+static bool
+LookUpFailed(Ingest *in, PGresult *res)
+{
+	if (res == NULL)
+		reply_send_error(in->req, 503, "Service Unavailable",
+						 "database unavailable");
+	else if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		SqlFailed(in, res, "look a collection up");
+	else
+		return false;
+	Free(in);
+	return true;
+}
+
 static void
 Looked_cb(PGresult *res, void *arg)
 {
@@ -316,19 +334,8 @@ Looked_cb(PGresult *res, void *arg)
 	StrBuf sql;
 	const char *params[3];
 
-	if (res == NULL)
-	{
-		reply_send_error(in->req, 503, "Service Unavailable",
-						 "database unavailable");
-		Free(in);
+	if (LookUpFailed(in, res))
 		return;
-	}
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-	{
-		SqlFailed(in, res, "look a collection up");
-		Free(in);
-		return;
-	}
 	if (PQntuples(res) == 0)
 	{
 		snprintf(msg, sizeof(msg), "no such collection \"%.100s\"", in->cid);
@@ -383,19 +390,8 @@ PositionLooked_cb(PGresult *res, void *arg)
 	StrBuf sql;
 	const char *params[4];
 
-	if (res == NULL)
-	{
-		reply_send_error(in->req, 503, "Service Unavailable",
-						 "database unavailable");
-		Free(in);
+	if (LookUpFailed(in, res))
 		return;
-	}
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-	{
-		SqlFailed(in, res, "look a collection up");
-		Free(in);
-		return;
-	}
 	if (PQntuples(res) == 0)
 		NotFound(in, false);
 	else if (PQgetvalue(res, 0, 7)[0] != 't')

@@ -96,16 +96,6 @@ CheckCollectionId(const char *id)
 }
 
 static char *
-RequiredName(FunctionCallInfo fcinfo, int n, const char *what)
-{
-	if (PG_ARGISNULL(n))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be null", what)));
-	return pstrdup(NameStr(*PG_GETARG_NAME(n)));
-}
-
-static char *
 OptionalText(FunctionCallInfo fcinfo, int n)
 {
 	return PG_ARGISNULL(n) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(n));
@@ -326,17 +316,17 @@ cq_create_collection(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("source table must not be null")));
 	args.source = PG_GETARG_OID(1);
-	args.time_column = RequiredName(fcinfo, 2, "time column");
-	args.key_column = RequiredName(fcinfo, 3, "key column");
+	args.time_column = cq_name_arg(fcinfo, 2, "time column");
+	args.key_column = cq_name_arg(fcinfo, 3, "key column");
 	args.title = OptionalText(fcinfo, 4);
 	args.description = OptionalText(fcinfo, 5);
 	/* (an install script older than the library may pass only 6) */
 	args.lon_column = PG_NARGS() <= 6 || PG_ARGISNULL(6)
 		? NULL
-		: RequiredName(fcinfo, 6, "longitude");
+		: cq_name_arg(fcinfo, 6, "longitude");
 	args.lat_column = PG_NARGS() <= 7 || PG_ARGISNULL(7)
 		? NULL
-		: RequiredName(fcinfo, 7, "latitude");
+		: cq_name_arg(fcinfo, 7, "latitude");
 	if ((args.lon_column == NULL) != (args.lat_column == NULL))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

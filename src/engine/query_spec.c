@@ -36,6 +36,16 @@
 #include "engine/window_json.h"
 #include "engine/worker.h"
 
+char *
+cq_name_arg(FunctionCallInfo fcinfo, int n, const char *what)
+{
+	if (PG_ARGISNULL(n))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", what)));
+	return pstrdup(NameStr(*PG_GETARG_NAME(n)));
+}
+
 /* The pattern of query names, shared with collection ids */
 bool
 cq_spec_valid_name(const char *name)

@@ -14,6 +14,7 @@
 
 #include "postgres.h"
 
+#include "fmgr.h"
 #include "utils/jsonb.h"
 
 #include "core/window.h"
@@ -112,6 +113,9 @@ extern void cq_spec_from_body(CqQueryDef *def, Jsonb *body);
  */
 extern void cq_spec_validate(CqQueryDef *def);
 extern Jsonb *cq_spec_canonical(const CqQueryDef *def);
+
+/* Argument n of a create function, a name; "<what> must not be null" */
+extern char *cq_name_arg(FunctionCallInfo fcinfo, int n, const char *what);
 
 /*
  * JSON helpers of the body's parsers: a key's text, and a string member

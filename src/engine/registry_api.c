@@ -163,16 +163,6 @@ CreateQuery(CqQueryDef *def)
 	Async_Notify(CQ_REGISTRY_CHANNEL, def->name);
 }
 
-static char *
-NameArg(FunctionCallInfo fcinfo, int n, const char *what)
-{
-	if (PG_ARGISNULL(n))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be null", what)));
-	return pstrdup(NameStr(*PG_GETARG_NAME(n)));
-}
-
 /* The arguments both create functions begin with: name, source, columns */
 static void
 SourceArgs(FunctionCallInfo fcinfo, CqQueryDef *def)
@@ -187,8 +177,8 @@ SourceArgs(FunctionCallInfo fcinfo, CqQueryDef *def)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("source table must not be null")));
 	def->source = PG_GETARG_OID(1);
-	def->time_column = NameArg(fcinfo, 2, "time column");
-	def->value_column = NameArg(fcinfo, 3, "value column");
+	def->time_column = cq_name_arg(fcinfo, 2, "time column");
+	def->value_column = cq_name_arg(fcinfo, 3, "value column");
 }
 
 /*
@@ -209,7 +199,8 @@ cq_create_transform(PG_FUNCTION_ARGS)
 	def.operation = text_to_cstring(PG_GETARG_TEXT_PP(4));
 	def.has_arg = !PG_ARGISNULL(5);
 	def.arg = def.has_arg ? PG_GETARG_FLOAT8(5) : 0;
-	def.key_column = PG_ARGISNULL(6) ? NULL : NameArg(fcinfo, 6, "key column");
+	def.key_column = PG_ARGISNULL(6) ? NULL
+									 : cq_name_arg(fcinfo, 6, "key column");
 	def.options = PG_ARGISNULL(7) ? NULL : PG_GETARG_JSONB_P(7);
 	CreateQuery(&def);
 	PG_RETURN_VOID();
@@ -237,7 +228,8 @@ cq_create_aggregate(PG_FUNCTION_ARGS)
 		cq_window_from_record(PG_GETARG_HEAPTUPLEHEADER(5), &def.window);
 		def.has_window = true;
 	}
-	def.key_column = PG_ARGISNULL(6) ? NULL : NameArg(fcinfo, 6, "key column");
+	def.key_column = PG_ARGISNULL(6) ? NULL
+									 : cq_name_arg(fcinfo, 6, "key column");
 	def.lateness = PG_ARGISNULL(7)
 		? 0
 		: cq_interval_usec(PG_GETARG_INTERVAL_P(7), "lateness");
@@ -270,8 +262,8 @@ cq_create_position_query(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("source table must not be null")));
 	def.source = PG_GETARG_OID(1);
-	def.time_column = NameArg(fcinfo, 2, "time column");
-	def.key_column = NameArg(fcinfo, 3, "key column");
+	def.time_column = cq_name_arg(fcinfo, 2, "time column");
+	def.key_column = cq_name_arg(fcinfo, 3, "key column");
 	/* (an install script older than the library may pass only 8) */
 	if (PG_NARGS() > 8 && !PG_ARGISNULL(8))
 	{
@@ -286,12 +278,12 @@ cq_create_position_query(PG_FUNCTION_ARGS)
 					 errhint("Give either longitude and latitude columns or "
 							 "one geometry(Point, 4326) position column.")));
 		def.geometry = true;
-		def.value_column = NameArg(fcinfo, 8, "position column");
+		def.value_column = cq_name_arg(fcinfo, 8, "position column");
 	}
 	else
 	{
-		def.value_column = NameArg(fcinfo, 4, "longitude column");
-		def.lat_column = NameArg(fcinfo, 5, "latitude column");
+		def.value_column = cq_name_arg(fcinfo, 4, "longitude column");
+		def.lat_column = cq_name_arg(fcinfo, 5, "latitude column");
 	}
 	if (PG_ARGISNULL(6))
 		ereport(ERROR,

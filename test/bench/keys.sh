@@ -73,23 +73,9 @@ gen_data()
 	[ "$(wc -l <"$3")" -eq "$ROWS" ]
 }
 
-worker_pid()
-{
-	q -c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'cqstream worker' AND datname = current_database()"
-}
-
-# fresh_worker: terminate this database's worker, wait for the next one
-fresh_worker()
-{
-	local pid
-	pid=$(worker_pid)
-	[ -z "$pid" ] || q -c "SELECT pg_terminate_backend($pid)" >/dev/null
-	for _ in $(seq 200); do
-		[ -n "$(worker_pid)" ] && [ "$(worker_pid)" != "$pid" ] && return 0
-		sleep 0.05
-	done
-	q -f "$HERE/lib/wait_worker.sql" >/dev/null
-}
+# worker_pid, fresh_worker
+# shellcheck source=test/bench/lib/worker.sh
+. "$HERE/lib/worker.sh"
 
 cpu_ticks()
 {

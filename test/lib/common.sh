@@ -252,6 +252,28 @@ cq_check_sql()
 	fi
 }
 
+# cq_report_checks OUT [RC PROGRAM ERR]: the checks a test program wrote
+# to OUT, a line each, "PASS<TAB>check" or "FAIL<TAB>check<TAB>detail",
+# recorded as the suite's; a program that exited with RC other than 0
+# without a failed check is one failed check of its own, with ERR's tail.
+cq_report_checks()
+{
+	local out=$1 rc=${2:-0} program=${3:-} err=${4:-} tag check detail nfail=0
+	while IFS=$'\t' read -r tag check detail; do
+		case $tag in
+			PASS) cq_pass "$check" ;;
+			FAIL)
+				cq_fail "$check" "$detail"
+				nfail=$((nfail + 1))
+				;;
+		esac
+	done <"$out"
+	if [ "$rc" -ne 0 ] && [ "$nfail" -eq 0 ]; then
+		cq_fail "$program exited with status $rc"
+		[ -z "$err" ] || cq_show_tail "$err" 10
+	fi
+}
+
 # cq_kill_worker_rounds SQL_FN DB QUERY: twice, once QUERY has processed
 # rows since the round began, kill -9 the cqstream worker of database DB
 # (a check each round) and wait for the launcher to start it again.  For

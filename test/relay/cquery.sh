@@ -355,7 +355,7 @@ cqc_tests_read()
 # with fetch streaming and DELETEs it (test/relay/cquery_browser.mjs)
 cqc_tests_browser()
 {
-	local psql why tag check detail rc=0 nfail=0
+	local psql why rc=0
 	if ! why=$(cq_node_setup); then
 		cq_fail "node packages for the browser check" "$why"
 		return 0
@@ -364,19 +364,7 @@ cqc_tests_browser()
 	CQ_INSERT_CMD="$psql -c \"INSERT INTO sensors (fid, temp) SELECT f, g FROM generate_series(1, 20) g, (VALUES ('s1'), ('s2')) v(f) ORDER BY g, f\"" \
 		node "$CQ_ROOT/test/relay/cquery_browser.mjs" "http://127.0.0.1:$CQC_PORT" \
 		"$CQC_PAGE_PORT" "$CQC_ALICE" 20 >"$CQC_LOGS/browser.out" 2>"$CQC_LOGS/browser.err" || rc=$?
-	while IFS=$'\t' read -r tag check detail; do
-		case $tag in
-			PASS) cq_pass "$check" ;;
-			FAIL)
-				cq_fail "$check" "$detail"
-				nfail=$((nfail + 1))
-				;;
-		esac
-	done <"$CQC_LOGS/browser.out"
-	if [ "$rc" -ne 0 ] && [ "$nfail" -eq 0 ]; then
-		cq_fail "cquery_browser.mjs exited with status $rc"
-		cq_show_tail "$CQC_LOGS/browser.err" 10
-	fi
+	cq_report_checks "$CQC_LOGS/browser.out" "$rc" "cquery_browser.mjs" "$CQC_LOGS/browser.err"
 }
 
 cq_relay_cquery_tests()

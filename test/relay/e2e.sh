@@ -203,24 +203,12 @@ cqr_has_lines()
 # why is one failed check named NAME, with its stderr.
 cqr_node()
 {
-	local name=$1 script=$2 out err rc=0 tag check detail nfail=0
+	local name=$1 script=$2 out err rc=0
 	shift 2
 	out=$CQR_LOGS/$name.out
 	err=$CQR_LOGS/$name.err
 	node "$CQR_DIR/$script" "$@" >"$out" 2>"$err" || rc=$?
-	while IFS=$'\t' read -r tag check detail; do
-		case $tag in
-			PASS) cq_pass "$check" ;;
-			FAIL)
-				cq_fail "$check" "$detail"
-				nfail=$((nfail + 1))
-				;;
-		esac
-	done <"$out"
-	if [ "$rc" -ne 0 ] && [ "$nfail" -eq 0 ]; then
-		cq_fail "$name: $script exited with status $rc"
-		cq_show_tail "$err" 10
-	fi
+	cq_report_checks "$out" "$rc" "$name: $script" "$err"
 }
 
 # cqr_same NAME GOT_FILE WANT_FILE: one check that two id lists are equal

@@ -220,22 +220,10 @@ cqg_stream_live()
 # The checks of test/relay/gzip-chromium.mjs, one cq_pass/cq_fail each
 cqg_chromium()
 {
-	local out=$CQG_LOGS/chromium.out tag check detail nfail=0 rc=0
+	local out=$CQG_LOGS/chromium.out rc=0
 	node "$CQ_ROOT/test/relay/gzip-chromium.mjs" "http://127.0.0.1:$CQG_PORT" gz_q \
 		"$CQG_START" 5 "$CQG_STATE/id.body" >"$out" 2>"$CQG_LOGS/chromium.err" || rc=$?
-	while IFS=$'\t' read -r tag check detail; do
-		case $tag in
-			PASS) cq_pass "$check" ;;
-			FAIL)
-				cq_fail "$check" "$detail"
-				nfail=$((nfail + 1))
-				;;
-		esac
-	done <"$out"
-	if [ "$rc" -ne 0 ] && [ "$nfail" -eq 0 ]; then
-		cq_fail "gzip-chromium.mjs exited with status $rc"
-		cq_show_tail "$CQG_LOGS/chromium.err" 10
-	fi
+	cq_report_checks "$out" "$rc" "gzip-chromium.mjs" "$CQG_LOGS/chromium.err"
 }
 
 cqg_raw_started()

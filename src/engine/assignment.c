@@ -50,6 +50,19 @@
  * lock table, however many queries there are; two queries of one slot
  * share a worker and a lock, which is harmless.
  *
+ * Wake-up bits.  A commit that wrote a source wakes only the workers that
+ * run a query of it (source_writes.c, wakeup.c).  Both sides speak of a
+ * query by one bit, its slot mod 64 (CQ_WAKE_BITS): a writer ORs the bits
+ * of the queries of the sources it wrote, a worker publishes the bits of
+ * the slots it serves, and a worker is woken when they meet.  The bit
+ * names the worker exactly when N divides 64 (slot mod N = bit mod N);
+ * for other N a worker serves every bit, woken by every source write as
+ * before.  The bits a worker publishes follow its own reading of the
+ * setting, the one its passes use; it publishes them again after each
+ * reload, before the pass that follows.  A writer that read the older
+ * bits and so woke nobody committed before that publication, and the
+ * pass after it sees the rows.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -127,6 +140,26 @@ cq_assignment_claim(int32 query_id)
 		return CQ_CLAIM_BUSY;
 	held[slot] = true;
 	return CQ_CLAIM_TAKEN;
+}
+
+uint64
+cq_assignment_wake_bit(int32 query_id)
+{
+	return UINT64CONST(1) << (SlotOf(query_id) % CQ_WAKE_BITS);
+}
+
+uint64
+cq_assignment_wake_bits(void)
+{
+	int n = Max(cq_workers_per_database, 1);
+	uint64 bits = 0;
+
+	/* A worker about to exit, or a rule the bits cannot express */
+	if (my_index >= n || CQ_WAKE_BITS % n != 0)
+		return CQ_WAKE_ALL;
+	for (int bit = my_index; bit < CQ_WAKE_BITS; bit += n)
+		bits |= UINT64CONST(1) << bit;
+	return bits;
 }
 
 bool

@@ -55,6 +55,16 @@ extern bool cq_assignment_mine(int32 query_id);
 extern CqClaim cq_assignment_claim(int32 query_id);
 
 /*
+ * Wake-up bits (see assignment.c): the bit of a query, which writers of
+ * its source set, and the bits of the slots this worker serves under its
+ * current reading of the setting (CQ_WAKE_ALL when the bits cannot tell).
+ */
+#define CQ_WAKE_BITS 64
+#define CQ_WAKE_ALL	 (~UINT64CONST(0))
+extern uint64 cq_assignment_wake_bit(int32 query_id);
+extern uint64 cq_assignment_wake_bits(void);
+
+/*
  * Between passes, outside any transaction: release the locks of slots
  * that are no longer this worker's (the setting changed) and, when
  * after_full_pass, of slots no query of the last full pass claimed

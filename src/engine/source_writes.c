@@ -27,6 +27,16 @@
  * and so the committed rows of other writers.  The wake itself is
  * wakeup.c's SetLatch, once per transaction.
  *
+ * Whom: the workers that run a query of a source the transaction wrote.
+ * The transaction collects the wake-up bits of those queries
+ * (assignment.c), and wakeup.c sets the latch of each worker serving one
+ * of them: with several workers per database, a commit no longer costs
+ * the others a pass that finds nothing to do.  What is not a write to a
+ * known source wakes every worker of the database: a change of the
+ * registry, DROP EXTENSION, COMMIT PREPARED, a list that could not be
+ * read.  A rolled-back write wakes the workers of its sources only: the
+ * safe bound it held back is a bound of those sources' queries.
+ *
  * Which relations are sources: a per-backend cache, so that the hot path
  * is a flag test and, for a statement's result relations, a hash lookup;
  * no SPI and no catalog access while the cache is valid.  It holds the
@@ -71,6 +81,7 @@
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
 
+#include "engine/assignment.h"
 #include "engine/catalog.h"
 #include "engine/source_writes.h"
 #include "engine/wakeup.h"
@@ -80,13 +91,14 @@ typedef struct CqRelEntry
 {
 	Oid relid;	 /* hash key */
 	bool direct; /* a query's source; kept until the list is dropped */
-	bool source; /* a source or a partition of one */
+	uint64 bits; /* its queries' wake-up bits (a partition: those of its
+				  * ancestors); 0: not a source */
 } CqRelEntry;
 
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 
-/* This transaction's duties at commit */
-static bool wake_worker = false;
+/* This transaction's duties at commit: the workers to wake, by their bits */
+static uint64 wake_bits = 0;
 static bool extension_created = false;
 
 /* Set when preloaded, cleared in the worker: whether to watch at all */
@@ -153,7 +165,9 @@ LoadSources(void)
 	TableScanDesc scan;
 	HeapTuple tup;
 	List *sources = NIL;
+	List *ids = NIL;
 	ListCell *lc;
+	ListCell *lc2;
 
 	if (relations != NULL)
 		hash_destroy(relations);
@@ -182,11 +196,17 @@ LoadSources(void)
 			while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
 			{
 				bool isnull;
+				bool idnull;
 				Datum d = heap_getattr(tup, Anum_cq_query_source,
 									   RelationGetDescr(rel), &isnull);
+				Datum id = heap_getattr(tup, Anum_cq_query_id,
+										RelationGetDescr(rel), &idnull);
 
-				if (!isnull)
+				if (!isnull && !idnull)
+				{
 					sources = lappend_oid(sources, DatumGetObjectId(d));
+					ids = lappend_int(ids, DatumGetInt32(id));
+				}
 			}
 			table_endscan(scan);
 			UnregisterSnapshot(snapshot);
@@ -194,34 +214,41 @@ LoadSources(void)
 		}
 		UnlockRelationOid(query_table, AccessShareLock);
 	}
-	foreach(lc, sources)
+	forboth(lc, sources, lc2, ids)
 	{
 		Oid relid = lfirst_oid(lc);
-		CqRelEntry *e = hash_search(relations, &relid, HASH_ENTER, NULL);
+		bool found;
+		CqRelEntry *e = hash_search(relations, &relid, HASH_ENTER, &found);
 
+		if (!found)
+			e->bits = 0;
 		e->direct = true;
-		e->source = true;
+		e->bits |= cq_assignment_wake_bit(lfirst_int(lc2));
 	}
 	list_free(sources);
+	list_free(ids);
 	relations_valid = (seen == invalidations);
 	return true;
 }
 
-/* IsSource: whether writing relid writes the source of a query */
-static bool
-IsSource(Oid relid)
+/*
+ * SourceBits: the wake-up bits of the queries whose source writing relid
+ * writes; 0 when it is no source, every bit when the list is unreadable
+ */
+static uint64
+SourceBits(Oid relid)
 {
 	CqRelEntry *e;
-	bool source = false;
+	uint64 bits = 0;
 	uint64 seen;
 
 	if ((!relations_valid || relations == NULL) && !LoadSources())
-		return true;
+		return CQ_WAKE_ALL;
 	e = hash_search(relations, &relid, HASH_FIND, NULL);
 	if (e != NULL)
-		return e->source;
+		return e->bits;
 	if (!OidIsValid(query_table))
-		return false;
+		return 0;
 
 	/* No entry is held across catalog reads, which may invalidate it */
 	seen = invalidations;
@@ -236,7 +263,7 @@ IsSource(Oid relid)
 
 			e = hash_search(relations, &parent, HASH_FIND, NULL);
 			if (e != NULL && e->direct)
-				source = true;
+				bits |= e->bits;
 		}
 		list_free(ancestors);
 	}
@@ -244,9 +271,9 @@ IsSource(Oid relid)
 	{
 		e = hash_search(relations, &relid, HASH_ENTER, NULL);
 		e->direct = false;
-		e->source = source;
+		e->bits = bits;
 	}
-	return source;
+	return bits;
 }
 
 static void
@@ -260,20 +287,16 @@ CqExecutorStart(QueryDesc *queryDesc, int eflags)
 	else
 		standard_ExecutorStart(queryDesc, eflags);
 
-	/* Once per transaction; a plain SELECT has no result relation */
+	/* A plain SELECT has no result relation */
 	stmt = queryDesc->plannedstmt;
-	if (wake_worker || !watching || stmt->resultRelations == NIL ||
-		(eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0)
+	if (wake_bits == CQ_WAKE_ALL || !watching ||
+		stmt->resultRelations == NIL || (eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0)
 		return;
 	foreach(lc, stmt->resultRelations)
 	{
 		RangeTblEntry *rte = rt_fetch(lfirst_int(lc), stmt->rtable);
 
-		if (IsSource(rte->relid))
-		{
-			wake_worker = true;
-			return;
-		}
+		wake_bits |= SourceBits(rte->relid);
 	}
 }
 
@@ -287,18 +310,19 @@ cq_source_writes_after_utility(Node *stmt)
 		CopyStmt *copy = (CopyStmt *) stmt;
 		Oid relid;
 
-		if (wake_worker || !copy->is_from || copy->relation == NULL)
+		if (wake_bits == CQ_WAKE_ALL || !copy->is_from ||
+			copy->relation == NULL)
 			return;
 		/* COPY holds its lock on the table to the end of the transaction */
 		relid = RangeVarGetRelid(copy->relation, NoLock, true);
-		if (OidIsValid(relid) && IsSource(relid))
-			wake_worker = true;
+		if (OidIsValid(relid))
+			wake_bits |= SourceBits(relid);
 	}
 	else if (IsA(stmt, DropStmt) &&
 			 ((DropStmt *) stmt)->removeType == OBJECT_EXTENSION)
 	{
-		/* The worker exits when it sees the extension gone */
-		wake_worker = true;
+		/* The workers exit when they see the extension gone */
+		wake_bits = CQ_WAKE_ALL;
 	}
 	else if (IsA(stmt, CreateExtensionStmt))
 	{
@@ -309,7 +333,7 @@ cq_source_writes_after_utility(Node *stmt)
 			 ((TransactionStmt *) stmt)->kind == TRANS_STMT_COMMIT_PREPARED)
 	{
 		/* What the prepared transaction wrote is not known here */
-		wake_worker = true;
+		wake_bits = CQ_WAKE_ALL;
 		extension_created = true;
 	}
 }
@@ -317,7 +341,7 @@ cq_source_writes_after_utility(Node *stmt)
 bool
 cq_source_writes_maybe_source(Oid relid)
 {
-	return !cache_kept || IsSource(relid);
+	return !cache_kept || SourceBits(relid) != 0;
 }
 
 void
@@ -330,7 +354,8 @@ cq_source_writes_registry_changed(bool sources)
 		if (OidIsValid(rel))
 			CacheInvalidateRelcacheByRelid(rel);
 	}
-	wake_worker = true;
+	/* Whichever worker runs the query (it may be new) */
+	wake_bits = CQ_WAKE_ALL;
 }
 
 void
@@ -354,11 +379,11 @@ AfterLocks(ResourceReleasePhase phase, bool isCommit, bool isTopLevel,
 	 * A rollback too: the writer took ids, and the worker's safe bound
 	 * waited for it to end, holding back the rows of others
 	 */
-	if (wake_worker)
-		cq_wakeup_workers(MyDatabaseId);
+	if (wake_bits != 0)
+		cq_wakeup_workers_for(MyDatabaseId, wake_bits);
 	if (isCommit && extension_created)
 		cq_wakeup_report_created(MyDatabaseId);
-	wake_worker = false;
+	wake_bits = 0;
 	extension_created = false;
 }
 
@@ -372,7 +397,7 @@ BeforePrepare(XactEvent event, void *arg)
 {
 	if (event == XACT_EVENT_PRE_PREPARE)
 	{
-		wake_worker = false;
+		wake_bits = 0;
 		extension_created = false;
 	}
 }

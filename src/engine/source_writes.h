@@ -2,8 +2,8 @@
  *
  * source_writes.h
  *	  Noticing, in any backend, that a transaction wrote a source table of
- *	  a continuous query, and waking the database's worker after its
- *	  commit (source_writes.c).
+ *	  a continuous query, and waking the workers that run its queries
+ *	  after its commit (source_writes.c).
  *
  *-------------------------------------------------------------------------
  */

@@ -8,7 +8,9 @@
  *
  * One small struct, allocated at server start when the library is
  * preloaded: a slot per possible worker (cqstream.max_workers of them,
- * a PGC_POSTMASTER setting) holding its database and its latch; the
+ * a PGC_POSTMASTER setting) holding its database, its latch and the
+ * wake-up bits of the queries it serves (assignment.c), so that a commit
+ * wakes only the workers with a query of the sources it wrote; the
  * launcher's latch; and a short list of reports about the extension for
  * the launcher.  A spinlock protects all of it: every critical section
  * copies a few words and calls nothing, and latches are set after it is
@@ -47,6 +49,7 @@
 #include "storage/shmem.h"
 #include "storage/spin.h"
 
+#include "engine/assignment.h"
 #include "engine/wakeup.h"
 #include "engine/worker.h"
 
@@ -57,6 +60,7 @@ typedef struct CqWorkerSlot
 {
 	Oid dboid; /* InvalidOid: free */
 	Latch *latch;
+	uint64 serves; /* wake-up bits of its queries (assignment.c) */
 } CqWorkerSlot;
 
 typedef struct CqExtensionReport
@@ -151,6 +155,7 @@ cq_wakeup_attach_worker(void)
 			continue;
 		shared->slots[i].dboid = MyDatabaseId;
 		shared->slots[i].latch = MyLatch;
+		shared->slots[i].serves = CQ_WAKE_ALL;
 		my_slot = i;
 		break;
 	}
@@ -161,13 +166,29 @@ cq_wakeup_attach_worker(void)
 }
 
 void
+cq_wakeup_worker_serves(uint64 bits)
+{
+	if (shared == NULL || my_slot < 0)
+		return;
+	SpinLockAcquire(&shared->mutex);
+	shared->slots[my_slot].serves = bits;
+	SpinLockRelease(&shared->mutex);
+}
+
+void
 cq_wakeup_workers(Oid dboid)
+{
+	cq_wakeup_workers_for(dboid, CQ_WAKE_ALL);
+}
+
+void
+cq_wakeup_workers_for(Oid dboid, uint64 bits)
 {
 	Latch *latches[8];
 	int n = 0;
 	int start = 0;
 
-	if (shared == NULL)
+	if (shared == NULL || bits == 0)
 		return;
 	/* In rounds of eight, so that nothing is allocated */
 	while (start < shared->nslots)
@@ -179,7 +200,8 @@ cq_wakeup_workers(Oid dboid)
 		for (i = start; i < shared->nslots && n < lengthof(latches); i++)
 		{
 			if (shared->slots[i].dboid == dboid &&
-				shared->slots[i].latch != NULL)
+				shared->slots[i].latch != NULL &&
+				(shared->slots[i].serves & bits) != 0)
 				latches[n++] = shared->slots[i].latch;
 		}
 		SpinLockRelease(&shared->mutex);

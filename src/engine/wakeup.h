@@ -7,10 +7,10 @@
  *
  * Design notes
  *
- * Who wakes whom: a backend whose transaction wrote a source table sets
- * the latch of its database's worker after commit (source_writes.c); a
- * backend that ran CREATE EXTENSION cqstream reports the database to the
- * launcher and sets its latch; a worker that finds no extension in its
+ * Who wakes whom: a backend whose transaction wrote a source table sets,
+ * after commit, the latch of each worker of its database that runs a
+ * query of that source (source_writes.c); a backend that ran CREATE
+ * EXTENSION cqstream reports the database to the launcher and sets its latch; a worker that finds no extension in its
  * database reports that before it exits, so that the launcher does not
  * start it again until CREATE EXTENSION.  Everything here is a no-op when
  * the library was not preloaded (no shared memory, and no worker either).
@@ -38,6 +38,19 @@ extern bool cq_wakeup_attach_worker(void);
  * never errors
  */
 extern void cq_wakeup_workers(Oid dboid);
+
+/*
+ * Set the latch of the workers of dboid that serve one of the queries
+ * whose wake-up bits (assignment.c) are in bits; never errors
+ */
+extern void cq_wakeup_workers_for(Oid dboid, uint64 bits);
+
+/*
+ * A worker publishes the wake-up bits of the queries it serves, after it
+ * attached and after each reload of the configuration, before its next
+ * pass (until the first call: every bit)
+ */
+extern void cq_wakeup_worker_serves(uint64 bits);
 
 /* The launcher publishes its latch; withdrawn when it exits */
 extern void cq_wakeup_attach_launcher(void);

@@ -513,6 +513,8 @@ cq_worker_main(Datum arg)
 				(errmsg("cqstream worker: no free wake-up slot, looking for "
 						"new rows every cqstream.poll_interval only")));
 
+	cq_wakeup_worker_serves(cq_assignment_wake_bits());
+
 	/* The launcher starts the database's other workers now */
 	if (index == 0)
 		cq_wakeup_report_present(dboid);
@@ -548,6 +550,12 @@ cq_worker_main(Datum arg)
 								index, cq_workers_per_database)));
 				proc_exit(0); /* its locks go with it */
 			}
+			/*
+			 * Writers wake us for our queries under the new setting from
+			 * now on; the full pass below (nidle < 0) sees what those
+			 * that woke only the old ones committed before
+			 */
+			cq_wakeup_worker_serves(cq_assignment_wake_bits());
 			/* Queries that moved to another worker: let them go */
 			if (cq_assignment_release(false))
 				cq_wakeup_workers(MyDatabaseId);
@@ -605,5 +613,9 @@ cq_worker_main(Datum arg)
 										  : cq_poll_interval,
 						 PG_WAIT_EXTENSION);
 		timed_out = (wake & WL_LATCH_SET) == 0;
+		/* What the wake-up tests count (test/worker/wakeup.sh) */
+		if (!timed_out)
+			ereport(DEBUG1,
+					(errmsg_internal("cqstream worker %d woken", index)));
 	}
 }

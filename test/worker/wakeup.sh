@@ -524,6 +524,85 @@ EOF2
 	fi
 }
 
+# Wake-ups go to the workers that run a query of the written source
+# (source_writes.c, wakeup.c): with two workers and two sources whose
+# queries run on different workers, 300 single-row commits into one
+# source wake its query's worker (its rows arrive although the workers
+# poll once an hour) and never the other, whose "woken" lines
+# (DEBUG1, worker.c) are counted in the server log; a commit into the
+# other source then wakes that one, and a transaction writing both wakes
+# both.
+test_wakeup_targeted()
+{
+	local ida idb wa wb try log_from
+	cqk_table wta
+	cqk_table wtb
+	cqk_sql "SELECT cqstream.create_transform('wt_a', 'wta', 't', 'v', 'mul 1')" >/dev/null
+	cqk_sql "SELECT cqstream.create_transform('wt_b', 'wtb', 't', 'v', 'mul 1')" >/dev/null
+	# Query ids are consecutive unless another query took one: make
+	# their slots' parities differ (the two workers' rule)
+	for try in 1 2 3; do
+		ida=$(cqk_sql "SELECT id FROM cqstream.query WHERE name = 'wt_a'")
+		idb=$(cqk_sql "SELECT id FROM cqstream.query WHERE name = 'wt_b'")
+		[ $((ida % 1024 % 2)) -ne $((idb % 1024 % 2)) ] && break
+		cqk_sql "SELECT cqstream.drop_query('wt_b')" >/dev/null
+		cqk_sql "SELECT cqstream.create_transform('wt_b', 'wtb', 't', 'v', 'mul 1')" >/dev/null
+	done
+	wa=$((ida % 1024 % 2))
+	wb=$((idb % 1024 % 2))
+	cqk_set_workers 2
+	if cqk_wait "$(cqk_slots_sql 2)" "0|2|2" 60 && [ "$wa" -ne "$wb" ]; then
+		cq_pass "two workers, wt_a on worker $wa and wt_b on worker $wb"
+	else
+		cq_fail "two workers, wt_a on worker $wa and wt_b on worker $wb"
+	fi
+	# Settled: both queries have run a row each
+	cqk_sql "INSERT INTO wta (v) VALUES (0)" >/dev/null
+	cqk_sql "INSERT INTO wtb (v) VALUES (0)" >/dev/null
+	cqk_wait "$(cq_state_sql wt_a rows_processed)" 1 60 >/dev/null || true
+	cqk_wait "$(cq_state_sql wt_b rows_processed)" 1 60 >/dev/null || true
+
+	log_from=$(wc -l <"$CQ_TMP/pg-wakeup/log")
+	echo "INSERT INTO wta (v) VALUES (1);" >"$CQ_TMP/wt-commit.sql"
+	chmod 644 "$CQ_TMP/wt-commit.sql"
+	cq_as_pg "$PG_BINDIR/pgbench" -n -c 1 -t 300 -f "$CQ_TMP/wt-commit.sql" \
+		-h "$CQ_TMP/pg-wakeup" -p "$(cat "$CQ_TMP/pg-wakeup/port")" \
+		-U postgres "$CQK_DB" >"$CQ_TMP/wt-pgbench.log" 2>&1 || true
+	if cqk_wait "$(cq_state_sql wt_a rows_processed)" 301 60; then
+		cq_pass "300 single-row commits into wta: every row processed by worker $wa"
+	else
+		cq_fail "300 single-row commits into wta: every row processed by worker $wa"
+	fi
+	# The log is written by the logging collector or stderr: let it catch up
+	sleep 1
+	cqk_woken()
+	{
+		tail -n +"$((log_from + 1))" "$CQ_TMP/pg-wakeup/log" | grep -c "cqstream worker $1 woken" || true
+	}
+	if [ "$(cqk_woken "$wa")" -gt 0 ] && [ "$(cqk_woken "$wb")" -eq 0 ]; then
+		cq_pass "commits into wta woke worker $wa ($(cqk_woken "$wa") times) and never worker $wb"
+	else
+		cq_fail "commits into wta woke worker $wa ($(cqk_woken "$wa") times) and never worker $wb" \
+			"worker $wb woken $(cqk_woken "$wb") times"
+	fi
+	cqk_sql "INSERT INTO wtb (v) VALUES (2)" >/dev/null
+	if cqk_wait "$(cq_state_sql wt_b rows_processed)" 2 60; then
+		cq_pass "a commit into wtb wakes worker $wb"
+	else
+		cq_fail "a commit into wtb wakes worker $wb"
+	fi
+	cqk_sql "BEGIN; INSERT INTO wta (v) VALUES (3); INSERT INTO wtb (v) VALUES (3); COMMIT" >/dev/null
+	if cqk_wait "SELECT ($(cq_state_sql wt_a rows_processed)) || '|' || ($(cq_state_sql wt_b rows_processed))" "302|3" 60; then
+		cq_pass "a transaction writing both sources wakes both workers"
+	else
+		cq_fail "a transaction writing both sources wakes both workers"
+	fi
+	cqk_sql "SELECT cqstream.drop_query(name) FROM cqstream.queries WHERE name IN ('wt_a', 'wt_b')" >/dev/null
+	cqk_sql "ALTER SYSTEM RESET cqstream.workers_per_database" >/dev/null
+	cqk_sql "SELECT pg_reload_conf()" >/dev/null
+	cqk_wait "$(cqk_slots_sql 1)" "0|1|1" 60 >/dev/null || true
+}
+
 cq_wakeup_tests()
 {
 	if cq_cluster_start wakeup "cqstream.poll_interval = '1h'" \
@@ -555,5 +634,6 @@ cq_wakeup_tests()
 	test_wakeup_many
 	test_wakeup_crash
 	test_wakeup_workers
+	test_wakeup_targeted
 	cp "$CQ_TMP/pg-wakeup/log" "$CQ_ARTIFACTS/wakeup-server.log" 2>/dev/null || true
 }

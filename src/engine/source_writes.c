@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * source_writes.c
- *	  Wake on commit: a transaction that wrote a source table wakes its
- *	  database's worker once it has committed (see source_writes.h).
+ *	  Wake on commit: a transaction that wrote a source table wakes the
+ *	  workers of its queries once it has committed (see source_writes.h).
  *
  * Design notes
  *
@@ -37,6 +37,27 @@
  * read.  A rolled-back write wakes the workers of its sources only: the
  * safe bound it held back is a bound of those sources' queries.
  *
+ * A list older than the transaction's writes.  A writer's list is read
+ * once and kept until an invalidation, which a writer already holding
+ * its lock on a table does not process: a query created on that table
+ * while the writer's transaction is open is missing from the list the
+ * writer uses.  Before, that cost nothing (any source write woke every
+ * worker); now the new query's worker would wait for its poll.  So a
+ * committed change of the sources also moves the registry's epoch in
+ * shared memory (after its commit, before it wakes every worker), the
+ * list remembers the epoch read before it was read, and a transaction
+ * that wrote anything compares the two after its commit: when they
+ * differ it wakes every worker and reads the list again next time.  If
+ * the epoch moves after that comparison, the registry's own wake-up
+ * comes after the writer's commit and covers it.
+ *
+ * Partitions.  A partitioned source's rows land in its partitions, and a
+ * statement that inserts into the parent names only the parent; writing
+ * a partition writes the sources above it.  So the bits of a source
+ * include those of every source above or below it (computed when the
+ * list is read), and a partition that is no source itself gets those of
+ * the sources above it (when it is first met).
+ *
  * Which relations are sources: a per-backend cache, so that the hot path
  * is a flag test and, for a statement's result relations, a hash lookup;
  * no SPI and no catalog access while the cache is valid.  It holds the
@@ -67,6 +88,8 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/partition.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_inherits.h"
 #include "commands/extension.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
@@ -80,6 +103,7 @@
 #include "utils/rel.h"
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 
 #include "engine/assignment.h"
 #include "engine/catalog.h"
@@ -99,6 +123,8 @@ static ExecutorStart_hook_type prev_ExecutorStart = NULL;
 
 /* This transaction's duties at commit: the workers to wake, by their bits */
 static uint64 wake_bits = 0;
+static bool wrote = false;			 /* any table (see list_epoch) */
+static bool sources_changed = false; /* the registry's list of sources */
 static bool extension_created = false;
 
 /* Set when preloaded, cleared in the worker: whether to watch at all */
@@ -111,6 +137,7 @@ static HTAB *relations = NULL;
 static bool relations_valid = false;
 static Oid query_table = InvalidOid; /* cqstream.query; invalid: absent */
 static uint64 invalidations = 0;	 /* of the list as a whole */
+static uint64 list_epoch = 0;		 /* the registry's, before the list */
 
 static void
 InvalidateRelation(Datum arg, Oid relid)
@@ -148,6 +175,81 @@ cq_source_writes_query_table(void)
 	return OidIsValid(nsp) ? get_relname_relid("query", nsp) : InvalidOid;
 }
 
+/* Whether relid has partitions or children; false when it is gone */
+static bool
+HasChildren(Oid relid)
+{
+	HeapTuple tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	bool children = false;
+
+	if (HeapTupleIsValid(tup))
+	{
+		children = ((Form_pg_class) GETSTRUCT(tup))->relhassubclass;
+		ReleaseSysCache(tup);
+	}
+	return children;
+}
+
+/*
+ * AddFamilyBits: each source of the fresh list also gets the wake-up bits
+ * of the sources above it (partitioned tables it is a partition of) and
+ * below it (its partitions and children), so that a write into one wakes
+ * the workers of all.  Only sources related to another source change.
+ */
+static void
+AddFamilyBits(void)
+{
+	HASH_SEQ_STATUS status;
+	CqRelEntry *e;
+	List *direct = NIL;
+	List *extra = NIL;
+	ListCell *lc;
+	ListCell *lc2;
+
+	/* No catalog access while the table is scanned */
+	hash_seq_init(&status, relations);
+	while ((e = hash_seq_search(&status)) != NULL)
+		direct = lappend_oid(direct, e->relid);
+	foreach(lc, direct)
+	{
+		Oid relid = lfirst_oid(lc);
+		List *family = NIL;
+		uint64 bits = 0;
+		ListCell *f;
+
+		if (get_rel_relispartition(relid))
+			family = get_partition_ancestors(relid);
+		if (HasChildren(relid))
+			family = list_concat(family,
+								 find_all_inheritors(relid, NoLock, NULL));
+		foreach(f, family)
+		{
+			Oid other = lfirst_oid(f);
+			CqRelEntry *o;
+
+			if (other == relid)
+				continue;
+			o = hash_search(relations, &other, HASH_FIND, NULL);
+			if (o != NULL && o->direct)
+				bits |= o->bits;
+		}
+		list_free(family);
+		extra = lappend(extra, palloc(sizeof(uint64)));
+		*(uint64 *) llast(extra) = bits;
+	}
+	/* Applied after all are computed: from each source's own bits */
+	forboth(lc, direct, lc2, extra)
+	{
+		Oid relid = lfirst_oid(lc);
+
+		e = hash_search(relations, &relid, HASH_FIND, NULL);
+		if (e != NULL)
+			e->bits |= *(uint64 *) lfirst(lc2);
+	}
+	list_free(direct);
+	list_free_deep(extra);
+}
+
 /*
  * LoadSources: a fresh list of sources.  Valid unless an invalidation
  * arrived meanwhile (the list is still the best there is for the current
@@ -171,6 +273,7 @@ LoadSources(void)
 
 	if (relations != NULL)
 		hash_destroy(relations);
+	list_epoch = cq_wakeup_registry_epoch();
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(Oid);
 	ctl.entrysize = sizeof(CqRelEntry);
@@ -227,6 +330,7 @@ LoadSources(void)
 	}
 	list_free(sources);
 	list_free(ids);
+	AddFamilyBits();
 	relations_valid = (seen == invalidations);
 	return true;
 }
@@ -289,8 +393,11 @@ CqExecutorStart(QueryDesc *queryDesc, int eflags)
 
 	/* A plain SELECT has no result relation */
 	stmt = queryDesc->plannedstmt;
-	if (wake_bits == CQ_WAKE_ALL || !watching ||
-		stmt->resultRelations == NIL || (eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0)
+	if (!watching || stmt->resultRelations == NIL ||
+		(eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0)
+		return;
+	wrote = true;
+	if (wake_bits == CQ_WAKE_ALL)
 		return;
 	foreach(lc, stmt->resultRelations)
 	{
@@ -310,8 +417,10 @@ cq_source_writes_after_utility(Node *stmt)
 		CopyStmt *copy = (CopyStmt *) stmt;
 		Oid relid;
 
-		if (wake_bits == CQ_WAKE_ALL || !copy->is_from ||
-			copy->relation == NULL)
+		if (!copy->is_from || copy->relation == NULL)
+			return;
+		wrote = true;
+		if (wake_bits == CQ_WAKE_ALL)
 			return;
 		/* COPY holds its lock on the table to the end of the transaction */
 		relid = RangeVarGetRelid(copy->relation, NoLock, true);
@@ -334,6 +443,7 @@ cq_source_writes_after_utility(Node *stmt)
 	{
 		/* What the prepared transaction wrote is not known here */
 		wake_bits = CQ_WAKE_ALL;
+		sources_changed = true;
 		extension_created = true;
 	}
 }
@@ -353,6 +463,7 @@ cq_source_writes_registry_changed(bool sources)
 
 		if (OidIsValid(rel))
 			CacheInvalidateRelcacheByRelid(rel);
+		sources_changed = true;
 	}
 	/* Whichever worker runs the query (it may be new) */
 	wake_bits = CQ_WAKE_ALL;
@@ -379,11 +490,22 @@ AfterLocks(ResourceReleasePhase phase, bool isCommit, bool isTopLevel,
 	 * A rollback too: the writer took ids, and the worker's safe bound
 	 * waited for it to end, holding back the rows of others
 	 */
+	/* Before the wake-up below, after the commit (see "A list older") */
+	if (isCommit && sources_changed)
+		cq_wakeup_registry_changed();
+	if (wrote && wake_bits != CQ_WAKE_ALL &&
+		cq_wakeup_registry_epoch() != list_epoch)
+	{
+		wake_bits = CQ_WAKE_ALL;
+		relations_valid = false;
+	}
 	if (wake_bits != 0)
 		cq_wakeup_workers_for(MyDatabaseId, wake_bits);
 	if (isCommit && extension_created)
 		cq_wakeup_report_created(MyDatabaseId);
 	wake_bits = 0;
+	wrote = false;
+	sources_changed = false;
 	extension_created = false;
 }
 
@@ -398,6 +520,8 @@ BeforePrepare(XactEvent event, void *arg)
 	if (event == XACT_EVENT_PRE_PREPARE)
 	{
 		wake_bits = 0;
+		wrote = false;
+		sources_changed = false;
 		extension_created = false;
 	}
 }

@@ -75,6 +75,7 @@ typedef struct CqWakeupShared
 	slock_t mutex;
 	Latch *launcher; /* NULL: no launcher running */
 	uint64 epoch;	 /* CREATE EXTENSION reports so far */
+	uint64 registry; /* committed changes of the queries' sources */
 	bool lost;		 /* reports were dropped since the launcher's last look */
 	int nreports;
 	CqExtensionReport reports[CQ_WAKEUP_MAX_REPORTS];
@@ -172,6 +173,29 @@ cq_wakeup_worker_serves(uint64 bits)
 		return;
 	SpinLockAcquire(&shared->mutex);
 	shared->slots[my_slot].serves = bits;
+	SpinLockRelease(&shared->mutex);
+}
+
+uint64
+cq_wakeup_registry_epoch(void)
+{
+	uint64 epoch;
+
+	if (shared == NULL)
+		return 0;
+	SpinLockAcquire(&shared->mutex);
+	epoch = shared->registry;
+	SpinLockRelease(&shared->mutex);
+	return epoch;
+}
+
+void
+cq_wakeup_registry_changed(void)
+{
+	if (shared == NULL)
+		return;
+	SpinLockAcquire(&shared->mutex);
+	shared->registry++;
 	SpinLockRelease(&shared->mutex);
 }
 

@@ -46,6 +46,16 @@ extern void cq_wakeup_workers(Oid dboid);
 extern void cq_wakeup_workers_for(Oid dboid, uint64 bits);
 
 /*
+ * The registry's epoch: a counter that every committed creation or
+ * removal of a query moves, after the commit and before it wakes the
+ * workers.  A writer reads it before it reads the list of sources, and
+ * again after its own commit: if it moved, the list it used may lack a
+ * query of what it wrote, and it wakes every worker (source_writes.c).
+ */
+extern uint64 cq_wakeup_registry_epoch(void);
+extern void cq_wakeup_registry_changed(void);
+
+/*
  * A worker publishes the wake-up bits of the queries it serves, after it
  * attached and after each reload of the configuration, before its next
  * pass (until the first call: every bit)

@@ -524,34 +524,48 @@ EOF2
 	fi
 }
 
+# cqk_transform_on NAME SOURCE W: a transform over SOURCE whose id puts
+# it on worker W of two (ids are consecutive unless another query took
+# one: dropped and created again until the parity is right)
+cqk_transform_on()
+{
+	local try id
+	for try in 1 2 3 4; do
+		cqk_sql "SELECT cqstream.create_transform('$1', '$2', 't', 'v', 'mul 1')" >/dev/null
+		id=$(cqk_sql "SELECT id FROM cqstream.query WHERE name = '$1'")
+		[ $((id % 1024 % 2)) -eq "$3" ] && return 0
+		cqk_sql "SELECT cqstream.drop_query('$1')" >/dev/null
+	done
+	return 1
+}
+
+# cqk_woken W FROM: "woken" lines of worker W (DEBUG1, worker.c) in the
+# server log after line FROM
+cqk_woken()
+{
+	tail -n +"$(($2 + 1))" "$CQ_TMP/pg-wakeup/log" | grep -c "cqstream worker $1 woken" || true
+}
+
 # Wake-ups go to the workers that run a query of the written source
-# (source_writes.c, wakeup.c): with two workers and two sources whose
-# queries run on different workers, 300 single-row commits into one
-# source wake its query's worker (its rows arrive although the workers
-# poll once an hour) and never the other, whose "woken" lines
-# (DEBUG1, worker.c) are counted in the server log; a commit into the
-# other source then wakes that one, and a transaction writing both wakes
-# both.
+# (source_writes.c, wakeup.c): with two workers and queries on each,
+# 300 single-row commits into one source wake its query's worker (its
+# rows arrive although the workers poll once an hour) and never the
+# other, whose "woken" lines are counted in the server log; a commit
+# into the other source then wakes that one, and a transaction writing
+# both wakes both.  Then the two cases a writer's list of sources alone
+# would miss: a query created on a source while a writer's transaction
+# that already wrote it is open (the registry's epoch makes the writer
+# wake every worker), and partitions (a row inserted through the
+# partitioned table wakes the worker of the partition's query, a row
+# inserted into the partition the worker of the parent's).
 test_wakeup_targeted()
 {
-	local ida idb wa wb try log_from
+	local wa=1 wb=0 log_from fifo wpid n
 	cqk_table wta
 	cqk_table wtb
-	cqk_sql "SELECT cqstream.create_transform('wt_a', 'wta', 't', 'v', 'mul 1')" >/dev/null
-	cqk_sql "SELECT cqstream.create_transform('wt_b', 'wtb', 't', 'v', 'mul 1')" >/dev/null
-	# Query ids are consecutive unless another query took one: make
-	# their slots' parities differ (the two workers' rule)
-	for try in 1 2 3; do
-		ida=$(cqk_sql "SELECT id FROM cqstream.query WHERE name = 'wt_a'")
-		idb=$(cqk_sql "SELECT id FROM cqstream.query WHERE name = 'wt_b'")
-		[ $((ida % 1024 % 2)) -ne $((idb % 1024 % 2)) ] && break
-		cqk_sql "SELECT cqstream.drop_query('wt_b')" >/dev/null
-		cqk_sql "SELECT cqstream.create_transform('wt_b', 'wtb', 't', 'v', 'mul 1')" >/dev/null
-	done
-	wa=$((ida % 1024 % 2))
-	wb=$((idb % 1024 % 2))
 	cqk_set_workers 2
-	if cqk_wait "$(cqk_slots_sql 2)" "0|2|2" 60 && [ "$wa" -ne "$wb" ]; then
+	if cqk_transform_on wt_a wta "$wa" && cqk_transform_on wt_b wtb "$wb" &&
+		cqk_wait "$(cqk_slots_sql 2)" "0|2|2" 60; then
 		cq_pass "two workers, wt_a on worker $wa and wt_b on worker $wb"
 	else
 		cq_fail "two workers, wt_a on worker $wa and wt_b on worker $wb"
@@ -573,17 +587,11 @@ test_wakeup_targeted()
 	else
 		cq_fail "300 single-row commits into wta: every row processed by worker $wa"
 	fi
-	# The log is written by the logging collector or stderr: let it catch up
-	sleep 1
-	cqk_woken()
-	{
-		tail -n +"$((log_from + 1))" "$CQ_TMP/pg-wakeup/log" | grep -c "cqstream worker $1 woken" || true
-	}
-	if [ "$(cqk_woken "$wa")" -gt 0 ] && [ "$(cqk_woken "$wb")" -eq 0 ]; then
-		cq_pass "commits into wta woke worker $wa ($(cqk_woken "$wa") times) and never worker $wb"
+	if [ "$(cqk_woken "$wa" "$log_from")" -gt 0 ] && [ "$(cqk_woken "$wb" "$log_from")" -eq 0 ]; then
+		cq_pass "commits into wta woke worker $wa ($(cqk_woken "$wa" "$log_from") times) and never worker $wb"
 	else
-		cq_fail "commits into wta woke worker $wa ($(cqk_woken "$wa") times) and never worker $wb" \
-			"worker $wb woken $(cqk_woken "$wb") times"
+		cq_fail "commits into wta woke worker $wa ($(cqk_woken "$wa" "$log_from") times) and never worker $wb" \
+			"worker $wb woken $(cqk_woken "$wb" "$log_from") times"
 	fi
 	cqk_sql "INSERT INTO wtb (v) VALUES (2)" >/dev/null
 	if cqk_wait "$(cq_state_sql wt_b rows_processed)" 2 60; then
@@ -597,7 +605,88 @@ test_wakeup_targeted()
 	else
 		cq_fail "a transaction writing both sources wakes both workers"
 	fi
-	cqk_sql "SELECT cqstream.drop_query(name) FROM cqstream.queries WHERE name IN ('wt_a', 'wt_b')" >/dev/null
+
+	# A writer's transaction wrote wta (its list: wt_a, worker wa); wt_c
+	# is created on wta for worker wb; the writer writes wta again and
+	# commits.  Its list lacks wt_c, so without the epoch worker wb would
+	# not be woken: its "woken" lines after the creation settled count.
+	fifo=$CQ_TMP/wt-writer.fifo
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	chmod 666 "$fifo"
+	cq_psql wakeup -d "$CQK_DB" -q -v ON_ERROR_STOP=1 <"$fifo" >"$CQ_TMP/wt-writer.log" 2>&1 &
+	wpid=$!
+	exec 7>"$fifo"
+	# A prepared INSERT: its second execution takes no new lock, so the
+	# writer processes no invalidation before its commit
+	echo "SET application_name = 'wt_writer'; PREPARE wt_ins (float8) AS INSERT INTO wta (v) VALUES (\$1); BEGIN; EXECUTE wt_ins(4);" >&7
+	cqk_wait "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'wt_writer' AND state = 'idle in transaction'" 1 30 >/dev/null || true
+	cqk_transform_on wt_c wta "$wb" || true
+	# The creation woke every worker: wt_c is worker wb's now
+	cqk_wait "$(cqk_slots_sql 2)" "0|2|2" 60 >/dev/null || true
+	sleep 1
+	log_from=$(wc -l <"$CQ_TMP/pg-wakeup/log")
+	echo "EXECUTE wt_ins(5); COMMIT;" >&7
+	exec 7>&-
+	wait "$wpid" || true
+	n=$(cqk_sql "SELECT count(*) FROM wta")
+	for _ in $(seq 300); do
+		[ "$(cqk_woken "$wb" "$log_from")" -eq 0 ] || break
+		sleep 0.1
+	done
+	if [ "$(cqk_woken "$wb" "$log_from")" -gt 0 ]; then
+		cq_pass "a query created on a source while a writer's transaction is open: the writer's commit wakes its worker too"
+	else
+		cq_fail "a query created on a source while a writer's transaction is open: the writer's commit wakes its worker too" \
+			"worker $wb not woken after the commit; $(cat "$CQ_TMP/wt-writer.log")"
+	fi
+	if cqk_wait "$(cq_state_sql wt_a rows_processed)" "$n" 60; then
+		cq_pass "wt_a has every row of wta ($n)"
+	else
+		cq_fail "wt_a has every row of wta ($n)"
+	fi
+
+	# Partitions: wtp partitioned by v, wtp1 its partition, a query on
+	# each.  A partition is a source of its own only with its own id
+	# sequence (an identity column is the parent's), here from 1000 on;
+	# each query reads ids up to its own sequence's value, so the rows
+	# below take their ids from wtp1's sequence and are seen by the
+	# partition's query only: a row inserted through the parent must wake
+	# that query's worker, and one written into the partition directly
+	# the parent's worker too (read in the log).
+	cqk_sql "CREATE TABLE wtp (id bigint NOT NULL, t timestamptz NOT NULL DEFAULT now(), k text, v float8) PARTITION BY RANGE (v)" >/dev/null
+	cqk_sql "CREATE SEQUENCE wtp_seq OWNED BY wtp.id" >/dev/null
+	cqk_sql "ALTER TABLE wtp ALTER COLUMN id SET DEFAULT nextval('wtp_seq')" >/dev/null
+	cqk_sql "CREATE TABLE wtp1 PARTITION OF wtp FOR VALUES FROM (MINVALUE) TO (MAXVALUE)" >/dev/null
+	cqk_sql "CREATE SEQUENCE wtp1_seq START 1000 OWNED BY wtp1.id" >/dev/null
+	cqk_sql "ALTER TABLE wtp1 ALTER COLUMN id SET DEFAULT nextval('wtp1_seq')" >/dev/null
+	if cqk_transform_on wt_p wtp "$wa" && cqk_transform_on wt_p1 wtp1 "$wb" &&
+		cqk_wait "$(cqk_slots_sql 2)" "0|2|2" 60; then
+		cq_pass "partitioned source: wt_p (wtp) on worker $wa, wt_p1 (its partition wtp1) on worker $wb"
+	else
+		cq_fail "partitioned source: wt_p (wtp) on worker $wa, wt_p1 (its partition wtp1) on worker $wb"
+	fi
+	cqk_sql "INSERT INTO wtp (id, v) VALUES (nextval('wtp1_seq'), 1)" >/dev/null
+	if cqk_wait "$(cq_state_sql wt_p1 rows_processed)" 1 60; then
+		cq_pass "a row inserted into the partitioned table wakes the worker of its partition's query"
+	else
+		cq_fail "a row inserted into the partitioned table wakes the worker of its partition's query"
+	fi
+	sleep 1
+	log_from=$(wc -l <"$CQ_TMP/pg-wakeup/log")
+	cqk_sql "INSERT INTO wtp1 (v) VALUES (2)" >/dev/null
+	cqk_wait "$(cq_state_sql wt_p1 rows_processed)" 2 60 >/dev/null || true
+	for _ in $(seq 300); do
+		[ "$(cqk_woken "$wa" "$log_from")" -eq 0 ] || break
+		sleep 0.1
+	done
+	if [ "$(cqk_woken "$wa" "$log_from")" -gt 0 ]; then
+		cq_pass "a row inserted into the partition wakes the worker of the partitioned table's query"
+	else
+		cq_fail "a row inserted into the partition wakes the worker of the partitioned table's query"
+	fi
+
+	cqk_sql "SELECT cqstream.drop_query(name) FROM cqstream.queries WHERE name LIKE 'wt\_%'" >/dev/null
 	cqk_sql "ALTER SYSTEM RESET cqstream.workers_per_database" >/dev/null
 	cqk_sql "SELECT pg_reload_conf()" >/dev/null
 	cqk_wait "$(cqk_slots_sql 1)" "0|1|1" 60 >/dev/null || true

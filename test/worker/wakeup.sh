@@ -546,6 +546,18 @@ cqk_woken()
 	tail -n +"$(($2 + 1))" "$CQ_TMP/pg-wakeup/log" | grep -c "cqstream worker $1 woken" || true
 }
 
+# cqk_wait_woken W FROM: whether worker W logs "woken" after line FROM
+# within 30 s
+cqk_wait_woken()
+{
+	local i
+	for ((i = 0; i < 300; i++)); do
+		[ "$(cqk_woken "$1" "$2")" -eq 0 ] || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # Wake-ups go to the workers that run a query of the written source
 # (source_writes.c, wakeup.c): with two workers and queries on each,
 # 300 single-row commits into one source wake its query's worker (its
@@ -630,11 +642,7 @@ test_wakeup_targeted()
 	exec 7>&-
 	wait "$wpid" || true
 	n=$(cqk_sql "SELECT count(*) FROM wta")
-	for _ in $(seq 300); do
-		[ "$(cqk_woken "$wb" "$log_from")" -eq 0 ] || break
-		sleep 0.1
-	done
-	if [ "$(cqk_woken "$wb" "$log_from")" -gt 0 ]; then
+	if cqk_wait_woken "$wb" "$log_from"; then
 		cq_pass "a query created on a source while a writer's transaction is open: the writer's commit wakes its worker too"
 	else
 		cq_fail "a query created on a source while a writer's transaction is open: the writer's commit wakes its worker too" \
@@ -676,11 +684,7 @@ test_wakeup_targeted()
 	log_from=$(wc -l <"$CQ_TMP/pg-wakeup/log")
 	cqk_sql "INSERT INTO wtp1 (v) VALUES (2)" >/dev/null
 	cqk_wait "$(cq_state_sql wt_p1 rows_processed)" 2 60 >/dev/null || true
-	for _ in $(seq 300); do
-		[ "$(cqk_woken "$wa" "$log_from")" -eq 0 ] || break
-		sleep 0.1
-	done
-	if [ "$(cqk_woken "$wa" "$log_from")" -gt 0 ]; then
+	if cqk_wait_woken "$wa" "$log_from"; then
 		cq_pass "a row inserted into the partition wakes the worker of the partitioned table's query"
 	else
 		cq_fail "a row inserted into the partition wakes the worker of the partitioned table's query"

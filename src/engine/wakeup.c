@@ -176,17 +176,24 @@ cq_wakeup_worker_serves(uint64 bits)
 	SpinLockRelease(&shared->mutex);
 }
 
-uint64
-cq_wakeup_registry_epoch(void)
+/* A counter of the shared struct, read under its lock; 0 when absent */
+static uint64
+ReadCounter(const uint64 *counter)
 {
-	uint64 epoch;
+	uint64 value;
 
 	if (shared == NULL)
 		return 0;
 	SpinLockAcquire(&shared->mutex);
-	epoch = shared->registry;
+	value = *counter;
 	SpinLockRelease(&shared->mutex);
-	return epoch;
+	return value;
+}
+
+uint64
+cq_wakeup_registry_epoch(void)
+{
+	return shared == NULL ? 0 : ReadCounter(&shared->registry);
 }
 
 void
@@ -261,14 +268,7 @@ cq_wakeup_attach_launcher(void)
 uint64
 cq_wakeup_extension_epoch(void)
 {
-	uint64 epoch;
-
-	if (shared == NULL)
-		return 0;
-	SpinLockAcquire(&shared->mutex);
-	epoch = shared->epoch;
-	SpinLockRelease(&shared->mutex);
-	return epoch;
+	return shared == NULL ? 0 : ReadCounter(&shared->epoch);
 }
 
 /* Append a report; the caller holds the mutex */

@@ -11,10 +11,11 @@
  * a PGC_POSTMASTER setting) holding its database, its latch and the
  * wake-up bits of the queries it serves (assignment.c), so that a commit
  * wakes only the workers with a query of the sources it wrote; the
- * launcher's latch; and a short list of reports about the extension for
- * the launcher.  A spinlock protects all of it: every critical section
- * copies a few words and calls nothing, and latches are set after it is
- * released (SetLatch may send a signal).  A latch pointer read under the
+ * launcher's latch; a short list of reports about the extension for the
+ * launcher; and the registry's epoch (wakeup.h), an atomic counter that
+ * every writing transaction reads.  A spinlock protects the rest: every
+ * critical section copies a few words and calls nothing, and latches are
+ * set after it is released (SetLatch may send a signal).  A latch pointer read under the
  * lock can be stale by the time it is set, if its worker exited meanwhile:
  * the latch is then some other process's PGPROC latch, which only costs
  * that process a spurious wake-up, which every latch user tolerates.
@@ -43,6 +44,7 @@
 #include "postgres.h"
 
 #include "miscadmin.h"
+#include "port/atomics.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/lwlock.h"
@@ -75,8 +77,14 @@ typedef struct CqWakeupShared
 	slock_t mutex;
 	Latch *launcher; /* NULL: no launcher running */
 	uint64 epoch;	 /* CREATE EXTENSION reports so far */
-	uint64 registry; /* committed changes of the queries' sources */
-	bool lost;		 /* reports were dropped since the launcher's last look */
+	/*
+	 * Committed changes of the queries' sources.  Atomic, not under the
+	 * mutex: every transaction that wrote anything reads it after its
+	 * commit (source_writes.c), which must not make the mutex a point
+	 * of contention for a busy server's unrelated writes.
+	 */
+	pg_atomic_uint64 registry;
+	bool lost; /* reports were dropped since the launcher's last look */
 	int nreports;
 	CqExtensionReport reports[CQ_WAKEUP_MAX_REPORTS];
 	int nslots;
@@ -117,6 +125,7 @@ StartupShmem(void)
 	{
 		memset(shared, 0, SharedSize());
 		SpinLockInit(&shared->mutex);
+		pg_atomic_init_u64(&shared->registry, 0);
 		shared->nslots = Max(cq_max_workers, 1);
 	}
 	LWLockRelease(AddinShmemInitLock);
@@ -176,34 +185,21 @@ cq_wakeup_worker_serves(uint64 bits)
 	SpinLockRelease(&shared->mutex);
 }
 
-/* A counter of the shared struct, read under its lock; 0 when absent */
-static uint64
-ReadCounter(const uint64 *counter)
-{
-	uint64 value;
-
-	if (shared == NULL)
-		return 0;
-	SpinLockAcquire(&shared->mutex);
-	value = *counter;
-	SpinLockRelease(&shared->mutex);
-	return value;
-}
-
 uint64
 cq_wakeup_registry_epoch(void)
 {
-	return shared == NULL ? 0 : ReadCounter(&shared->registry);
+	if (shared == NULL)
+		return 0;
+	/* After everything this process did before: its commit, its scan */
+	pg_memory_barrier();
+	return pg_atomic_read_u64(&shared->registry);
 }
 
 void
 cq_wakeup_registry_changed(void)
 {
-	if (shared == NULL)
-		return;
-	SpinLockAcquire(&shared->mutex);
-	shared->registry++;
-	SpinLockRelease(&shared->mutex);
+	if (shared != NULL)
+		(void) pg_atomic_fetch_add_u64(&shared->registry, 1);
 }
 
 void
@@ -268,7 +264,14 @@ cq_wakeup_attach_launcher(void)
 uint64
 cq_wakeup_extension_epoch(void)
 {
-	return shared == NULL ? 0 : ReadCounter(&shared->epoch);
+	uint64 epoch;
+
+	if (shared == NULL)
+		return 0;
+	SpinLockAcquire(&shared->mutex);
+	epoch = shared->epoch;
+	SpinLockRelease(&shared->mutex);
+	return epoch;
 }
 
 /* Append a report; the caller holds the mutex */

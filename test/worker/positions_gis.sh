@@ -286,31 +286,16 @@ cqg_test_mixed()
 		"$(cqg_sql "SELECT string_agg(round((pt.hav(plon, plat, lon, lat) / extract(epoch FROM t - pt))::numeric, 6)::text, ' ' ORDER BY id) FROM (SELECT id, t, public.st_x(g) lon, public.st_y(g) lat, lag(public.st_x(g)) OVER w plon, lag(public.st_y(g)) OVER w plat, lag(t) OVER w pt FROM mixed_ok WHERE ok WINDOW w AS (ORDER BY id)) s WHERE pt IS NOT NULL")"
 }
 
-# cqg_insert: one transaction of 400 random rows (as positions.sh writes)
+# cqg_insert: one transaction of 400 random rows (positions/lib.sql)
 cqg_insert()
 {
-	cqg_sql "INSERT INTO pt.src (k, ts, lon, lat)
-		SELECT CASE WHEN r.x < 0.01 THEN NULL ELSE 'v' || r.kk END,
-			timestamptz '2026-12-01 00:00:00+00'
-				+ floor(r.n / 5.0 - random() * 3) * interval '1 s',
-			CASE WHEN r.x BETWEEN 0.01 AND 0.02 THEN 'NaN'::float8
-				WHEN r.x BETWEEN 0.02 AND 0.03 THEN 181 + random()
-				ELSE round((((r.kk * 37) % 340) - 170 + r.n * 0.00002
-					+ random() * 0.003)::numeric, 3)::float8 END,
-			CASE WHEN r.x BETWEEN 0.03 AND 0.04 THEN NULL
-				WHEN r.x BETWEEN 0.04 AND 0.05 THEN -90.5
-				ELSE round((((r.kk * 13) % 160) - 80 + r.n * 0.00001
-					+ random() * 0.002)::numeric, 3)::float8 END
-		FROM (SELECT nextval('pt.clock') AS n, floor(random() * 20)::int AS kk,
-				random() AS x
-			FROM generate_series(1, 400)) r" >/dev/null 2>&1
+	cqg_sql "SELECT pt.write_random()" >/dev/null 2>&1
 }
 
 # Random tracks as numbers and as geometries, kill -9 twice meanwhile
 cqg_test_random()
 {
 	local stop=$CQ_TMP/gis.stop n op
-	cqg_sql "CREATE SEQUENCE pt.clock" >/dev/null
 	for op in speed heading distance position; do
 		cqg_sql "SELECT cqstream.create_position_query('trk_$op', 'pt.src', 'ts', 'k', 'lon', 'lat', '$op', '{\"retention_rows\": 0, \"retention_age\": null}'),
 			cqstream.create_position_query('gtrk_$op', 'pt.src', 'ts', 'k', operation => '$op', options => '{\"retention_rows\": 0, \"retention_age\": null}', position_column => 'geom')" >/dev/null

@@ -7,6 +7,30 @@ CREATE SCHEMA pt;
 CREATE TABLE pt.src (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 	k text, ts timestamptz, lon float8, lat float8);
 
+-- The suites' writers: one call, one transaction of 400 random rows of
+-- 20 vehicles moving slowly from spread-out places, 5 rows a second of
+-- pt.clock with up to 3 s of jitter (so some arrive late), and about 1%
+-- each of NULL keys, NaN and out-of-range longitudes, NULL and
+-- out-of-range latitudes.
+CREATE SEQUENCE pt.clock;
+CREATE FUNCTION pt.write_random() RETURNS void LANGUAGE sql AS $$
+INSERT INTO pt.src (k, ts, lon, lat)
+SELECT CASE WHEN r.x < 0.01 THEN NULL ELSE 'v' || r.kk END,
+	timestamptz '2026-12-01 00:00:00+00'
+		+ floor(r.n / 5.0 - random() * 3) * interval '1 s',
+	CASE WHEN r.x BETWEEN 0.01 AND 0.02 THEN 'NaN'::float8
+		WHEN r.x BETWEEN 0.02 AND 0.03 THEN 181 + random()
+		ELSE round((((r.kk * 37) % 340) - 170 + r.n * 0.00002
+			+ random() * 0.003)::numeric, 3)::float8 END,
+	CASE WHEN r.x BETWEEN 0.03 AND 0.04 THEN NULL
+		WHEN r.x BETWEEN 0.04 AND 0.05 THEN -90.5
+		ELSE round((((r.kk * 13) % 160) - 80 + r.n * 0.00001
+			+ random() * 0.002)::numeric, 3)::float8 END
+FROM (SELECT nextval('pt.clock') AS n, floor(random() * 20)::int AS kk,
+		random() AS x
+	FROM generate_series(1, 400)) r
+$$;
+
 CREATE FUNCTION pt.hav(lon1 float8, lat1 float8, lon2 float8, lat2 float8)
 RETURNS float8 LANGUAGE sql IMMUTABLE AS $$
 	SELECT 2 * 6371008.8 * asin(least(1, sqrt(

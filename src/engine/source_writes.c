@@ -115,8 +115,9 @@ typedef struct CqRelEntry
 {
 	Oid relid;	 /* hash key */
 	bool direct; /* a query's source; kept until the list is dropped */
-	uint64 bits; /* its queries' wake-up bits (a partition: those of its
-				  * ancestors); 0: not a source */
+	uint64 own;	 /* when direct: the wake-up bits of its own queries */
+	uint64 bits; /* whom writing it wakes: its own and its family's
+				  * (see "Partitions"); 0: no source */
 } CqRelEntry;
 
 static ExecutorStart_hook_type prev_ExecutorStart = NULL;
@@ -202,9 +203,7 @@ AddFamilyBits(void)
 	HASH_SEQ_STATUS status;
 	CqRelEntry *e;
 	List *direct = NIL;
-	List *extra = NIL;
 	ListCell *lc;
-	ListCell *lc2;
 
 	/* No catalog access while the table is scanned */
 	hash_seq_init(&status, relations);
@@ -225,29 +224,17 @@ AddFamilyBits(void)
 		foreach(f, family)
 		{
 			Oid other = lfirst_oid(f);
-			CqRelEntry *o;
 
-			if (other == relid)
-				continue;
-			o = hash_search(relations, &other, HASH_FIND, NULL);
-			if (o != NULL && o->direct)
-				bits |= o->bits;
+			e = hash_search(relations, &other, HASH_FIND, NULL);
+			if (e != NULL && e->direct)
+				bits |= e->own;
 		}
 		list_free(family);
-		extra = lappend(extra, palloc(sizeof(uint64)));
-		*(uint64 *) llast(extra) = bits;
-	}
-	/* Applied after all are computed: from each source's own bits */
-	forboth(lc, direct, lc2, extra)
-	{
-		Oid relid = lfirst_oid(lc);
-
 		e = hash_search(relations, &relid, HASH_FIND, NULL);
 		if (e != NULL)
-			e->bits |= *(uint64 *) lfirst(lc2);
+			e->bits |= bits;
 	}
 	list_free(direct);
-	list_free_deep(extra);
 }
 
 /*
@@ -266,10 +253,6 @@ LoadSources(void)
 	Snapshot snapshot;
 	TableScanDesc scan;
 	HeapTuple tup;
-	List *sources = NIL;
-	List *ids = NIL;
-	ListCell *lc;
-	ListCell *lc2;
 
 	if (relations != NULL)
 		hash_destroy(relations);
@@ -307,8 +290,16 @@ LoadSources(void)
 
 				if (!isnull && !idnull)
 				{
-					sources = lappend_oid(sources, DatumGetObjectId(d));
-					ids = lappend_int(ids, DatumGetInt32(id));
+					Oid relid = DatumGetObjectId(d);
+					bool found;
+					CqRelEntry *e = hash_search(relations, &relid, HASH_ENTER,
+												&found);
+
+					if (!found)
+						e->own = 0;
+					e->direct = true;
+					e->own |= cq_assignment_wake_bit(DatumGetInt32(id));
+					e->bits = e->own;
 				}
 			}
 			table_endscan(scan);
@@ -317,19 +308,6 @@ LoadSources(void)
 		}
 		UnlockRelationOid(query_table, AccessShareLock);
 	}
-	forboth(lc, sources, lc2, ids)
-	{
-		Oid relid = lfirst_oid(lc);
-		bool found;
-		CqRelEntry *e = hash_search(relations, &relid, HASH_ENTER, &found);
-
-		if (!found)
-			e->bits = 0;
-		e->direct = true;
-		e->bits |= cq_assignment_wake_bit(lfirst_int(lc2));
-	}
-	list_free(sources);
-	list_free(ids);
 	AddFamilyBits();
 	relations_valid = (seen == invalidations);
 	return true;
@@ -367,7 +345,7 @@ SourceBits(Oid relid)
 
 			e = hash_search(relations, &parent, HASH_FIND, NULL);
 			if (e != NULL && e->direct)
-				bits |= e->bits;
+				bits |= e->own;
 		}
 		list_free(ancestors);
 	}
@@ -375,6 +353,7 @@ SourceBits(Oid relid)
 	{
 		e = hash_search(relations, &relid, HASH_ENTER, NULL);
 		e->direct = false;
+		e->own = 0;
 		e->bits = bits;
 	}
 	return bits;

@@ -222,6 +222,48 @@ cq_wait_cmd()
 	return 1
 }
 
+# cq_sse_settled FILE: the event stream read so far into FILE ends with
+# two heartbeats in a row.  A relay run with --heartbeat=1 sends one only
+# after a tick in which it wrote nothing else, so two mean it had nothing
+# to send for 2 s: a replay is complete.
+cq_sse_settled()
+{
+	local end
+	end=$(tail -c 26 "$1" 2>/dev/null && echo x)
+	[ "$end" = $': heartbeat\n\n: heartbeat\n\nx' ]
+}
+
+# cq_curl_done PID FILE: curl PID has exited, or the stream it reads into
+# FILE has settled.
+cq_curl_done()
+{
+	! kill -0 "$1" 2>/dev/null ||
+		grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null ||
+		cq_sse_settled "$2"
+}
+
+# cq_curl_sse HEADERS BODY URL [CURLARG...]: one request with curl -sN,
+# headers into HEADERS, body into BODY; prints the status code (000 if
+# none came).  A reply that ends is read to its end; an event stream, which
+# does not, until it has settled (cq_sse_settled).  30 s at most either
+# way.  Not a fixed read time: how many events and heartbeats fall into
+# one depends on the machine's load, not on the relay.
+cq_curl_sse()
+{
+	local headers=$1 body=$2 url=$3 pid
+	shift 3
+	: >"$headers"
+	: >"$body"
+	curl -sN --max-time 30 "$@" -D "$headers" -o "$body" "$url" \
+		>/dev/null 2>&1 </dev/null &
+	pid=$!
+	cq_wait_cmd 31 cq_curl_done "$pid" "$body" || true
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	# The last status line: a POST may have had "100 Continue" first
+	awk '/^HTTP\// { code = $2 } END { print (code == "" ? "000" : code) }' "$headers"
+}
+
 # cq_wait_until SQLFN SQL EXPECTED [TIMEOUT_S]: poll `SQLFN SQL` (a
 # suite's function running one statement on its cluster) until it prints
 # EXPECTED; false after the timeout (default 30 s).  Errors (a restarting

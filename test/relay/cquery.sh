@@ -46,7 +46,7 @@ cqc_gone()
 
 # cqc_req METHOD PATH TOKEN [BODY] [CURLARG...]: body in $CQC_STATE/body,
 # headers in $CQC_STATE/headers, status in CQC_CODE.  Streams are cut
-# after 2 s.
+# once settled (cq_curl_sse).
 cqc_req()
 {
 	local method=$1 path=$2 token=$3 body=${4:-}
@@ -54,8 +54,8 @@ cqc_req()
 	local -a args=(-X "$method")
 	[ -z "$token" ] || args+=(-H "Authorization: Bearer $token")
 	[ -z "$body" ] || args+=(-H 'Content-Type: application/json' --data-binary "$body")
-	CQC_CODE=$(curl -sN --max-time 2 "${args[@]}" "$@" -D "$CQC_STATE/headers" \
-		-o "$CQC_STATE/body" -w '%{http_code}' "http://127.0.0.1:$CQC_PORT$path" || true)
+	CQC_CODE=$(cq_curl_sse "$CQC_STATE/headers" "$CQC_STATE/body" \
+		"http://127.0.0.1:$CQC_PORT$path" "${args[@]}" "$@")
 }
 
 # cqc_expect NAME CODE PATTERN METHOD PATH TOKEN [BODY]: one check; the

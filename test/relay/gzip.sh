@@ -48,14 +48,14 @@ cqg_gone()
 }
 
 # cqg_get NAME PATH [CURLARG...]: GET into $CQG_STATE/NAME.body and
-# NAME.headers; status in CQG_CODE.  Streams are cut after 2 s.
+# NAME.headers; status in CQG_CODE.  Streams are cut once settled
+# (cq_curl_sse).
 cqg_get()
 {
 	local name=$1 path=$2
 	shift 2
-	CQG_CODE=$(curl -sN --max-time 2 "$@" -D "$CQG_STATE/$name.headers" \
-		-o "$CQG_STATE/$name.body" -w '%{http_code}' \
-		"http://127.0.0.1:$CQG_PORT$path" || true)
+	CQG_CODE=$(cq_curl_sse "$CQG_STATE/$name.headers" "$CQG_STATE/$name.body" \
+		"http://127.0.0.1:$CQG_PORT$path" "$@")
 }
 
 cqg_header()
@@ -201,7 +201,7 @@ cqg_stream_live()
 {
 	local pid ok=0
 	node "$CQ_ROOT/test/relay/gunzip.mjs" \
-		"http://127.0.0.1:$CQG_PORT/queries/gz_q/stream" "$CQG_STATE/live.txt" 15 \
+		"http://127.0.0.1:$CQG_PORT/queries/gz_q/stream" "$CQG_STATE/live.txt" 40 \
 		2>"$CQG_STATE/live.err" &
 	pid=$!
 	if ! cq_wait_cmd 10 cqg_decoded_has '^: cqstream-relay'; then
@@ -236,9 +236,13 @@ cqg_chromium()
 	cq_report_checks "$out" "$rc" "gzip-chromium.mjs" "$CQG_LOGS/chromium.err"
 }
 
-cqg_raw_started()
+# cqg_raw_replayed: the gzip stream read so far decodes (up to its last
+# flush) to the 6 events of the log.  Its first bytes are the opening
+# comment, written before the replay is read from the database: a SIGTERM
+# then would end the stream without them.
+cqg_raw_replayed()
 {
-	[ -s "$CQG_STATE/end.raw" ]
+	[ "$(gzip -dc <"$CQG_STATE/end.raw" 2>/dev/null | grep -c '^event: instant')" = 6 ]
 }
 
 # A stream the relay ends (SIGTERM): a whole gzip member, trailer checked
@@ -249,8 +253,10 @@ cqg_stream_end()
 	curl -sN --max-time 30 -H 'Accept-Encoding: gzip' -o "$CQG_STATE/end.raw" \
 		"http://127.0.0.1:$CQG_PORT/queries/gz_q/stream?last_event_id=$CQG_START" &
 	cpid=$!
-	cq_wait_cmd 10 cqg_raw_started || {
-		echo "no stream bytes"
+	cq_wait_cmd 20 cqg_raw_replayed || {
+		echo "not the 6 events of the log in the stream:"
+		gzip -dc <"$CQG_STATE/end.raw" 2>/dev/null | head -c 600
+		kill "$cpid" 2>/dev/null
 		return 1
 	}
 	kill -TERM "$rpid"

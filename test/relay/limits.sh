@@ -188,11 +188,13 @@ test_limits()
 		cq_fail "relay with --max-topics=1 --max-db-queue=2 starts"
 		return 0
 	fi
-	# One topic in use: a stream of another query is shed (retry:)
-	curl -sS -N --max-time 4 "http://127.0.0.1:$port/queries/t_a/stream" \
+	# One topic in use: a stream of another query is shed (retry:).  The
+	# first stream stays open until the second is answered (a fixed
+	# lifetime could end before a slow start is over).
+	curl -sS -N --max-time 60 "http://127.0.0.1:$port/queries/t_a/stream" \
 		>"$CQR_LOGS/topics-a.body" 2>/dev/null &
 	echo $! >"$CQR_STATE/curl-topics.pid"
-	cq_wait_cmd 5 grep -q 'cqstream-relay' "$CQR_LOGS/topics-a.body" || true
+	cq_wait_cmd 15 grep -q 'cqstream-relay' "$CQR_LOGS/topics-a.body" || true
 	curl -s -N --max-time 3 -o "$CQR_LOGS/topics-b.body" -w '%{http_code}' \
 		"http://127.0.0.1:$port/queries/t_b/stream" >"$CQR_LOGS/topics-b.code" || true
 	if [ "$(cat "$CQR_LOGS/topics-b.code")" = 200 ] && grep -q '^retry: ' "$CQR_LOGS/topics-b.body" &&
@@ -201,24 +203,29 @@ test_limits()
 	else
 		cq_fail "--max-topics=1: a second query's stream is shed" "$(head -c 200 "$CQR_LOGS/topics-b.body")"
 	fi
+	kill "$(cat "$CQR_STATE/curl-topics.pid")" 2>/dev/null || true
 	wait "$(cat "$CQR_STATE/curl-topics.pid")" 2>/dev/null || true
 	rm -f "$CQR_STATE/curl-topics.pid"
 
 	# The catalog locked: two /queries wait for the database, the third is
-	# refused at once
-	cq_psql relay -d "$CQR_DB" -c "BEGIN; LOCK TABLE cqstream.query IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT" \
+	# refused at once.  The lock is held until the refusals are seen (the
+	# transaction is then cancelled), not for a fixed time that a slow
+	# machine could spend before them.
+	PGAPPNAME=cqr_catalog_locker cq_psql relay -d "$CQR_DB" \
+		-c "BEGIN; LOCK TABLE cqstream.query IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(60); COMMIT" \
 		>/dev/null 2>&1 &
 	lockpid=$!
 	echo "$lockpid" >"$CQR_STATE/lock.pid"
-	cq_wait_cmd 5 cqr_catalog_locks granted 1 || true
-	curl -s --max-time 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/queries" >"$CQR_LOGS/dbq1.code" &
+	cq_wait_cmd 15 cqr_catalog_locks granted 1 || true
+	curl -s --max-time 60 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/queries" >"$CQR_LOGS/dbq1.code" &
 	q1=$!
-	curl -s --max-time 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/queries" >"$CQR_LOGS/dbq2.code" &
+	curl -s --max-time 60 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/queries" >"$CQR_LOGS/dbq2.code" &
 	q2=$!
 	# The first waits on the lock, the second behind it in the relay
-	cq_wait_cmd 5 cqr_metric_is "$port" cqstream_relay_db_queue 2 || true
+	cq_wait_cmd 15 cqr_metric_is "$port" cqstream_relay_db_queue 2 || true
 	r=$(cqr_code "http://127.0.0.1:$port/queries")
-	curl -s -N --max-time 2 "http://127.0.0.1:$port/queries/t_a/stream" >"$CQR_LOGS/dbq-stream.body" || true
+	curl -s -N --max-time 5 "http://127.0.0.1:$port/queries/t_a/stream" >"$CQR_LOGS/dbq-stream.body" || true
+	cqr_sql "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'cqr_catalog_locker'" >/dev/null || true
 	wait "$lockpid" "$q1" "$q2" 2>/dev/null || true
 	rm -f "$CQR_STATE/lock.pid"
 	if [ "$r" = 503 ] && grep -q 'database busy' "$CQR_LOGS/code.body" &&

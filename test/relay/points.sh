@@ -62,7 +62,7 @@ cqp_rows()
 # cqp_req METHOD PATH TOKEN [BODY] [CURLARG...]: body in $CQP_STATE/body,
 # headers in $CQP_STATE/headers, status in CQP_CODE.  The request body is
 # sent as JSON (Content-Type: ${CQP_CTYPE:-application/json}); streams
-# are cut after 2 s.
+# are cut once settled (cq_curl_sse).
 cqp_req()
 {
 	local method=$1 path=$2 token=$3 body=${4-}
@@ -71,8 +71,8 @@ cqp_req()
 	[ -z "$token" ] || args+=(-H "Authorization: Bearer $token")
 	[ "$method" != POST ] ||
 		args+=(-H "Content-Type: ${CQP_CTYPE:-application/json}" --data-binary "$body")
-	CQP_CODE=$(curl -sN --max-time 2 "${args[@]}" "$@" -D "$CQP_STATE/headers" \
-		-o "$CQP_STATE/body" -w '%{http_code}' "http://127.0.0.1:$CQP_PORT$path" || true)
+	CQP_CODE=$(cq_curl_sse "$CQP_STATE/headers" "$CQP_STATE/body" \
+		"http://127.0.0.1:$CQP_PORT$path" "${args[@]}" "$@")
 }
 
 # cqp_expect NAME CODE PATTERN METHOD PATH TOKEN [BODY]: one check; the

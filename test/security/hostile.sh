@@ -247,10 +247,8 @@ test_listen()
 	"$CQ_TMP/cqlisten" "host=$CQ_TMP/pg-hostile port=$(cat "$CQ_TMP/pg-hostile/port") user=eve dbname=$CQH_DB" \
 		cqstream_hr_live 20 30 >"$out" 2>"$err" &
 	pid=$!
-	for _ in $(seq 100); do
-		grep -q listening "$err" 2>/dev/null && break
-		sleep 0.05
-	done
+	# 30 s: a loaded machine can be slow to start and connect it
+	cq_wait_cmd 30 grep -q listening "$err" || true
 	cqh_do alice "INSERT INTO hr (k, v) SELECT 'salary of ' || g, 777000 + g FROM generate_series(1, 20) g"
 	wait "$pid" || rc=$?
 	if [ "$rc" -eq 0 ] && [ -s "$out" ]; then

@@ -244,10 +244,8 @@ test_wakeup_many()
 	cqk_sql "SELECT cqstream.create_aggregate('bulk_q', 'bulk', 't', 'v', 'AVG', cqstream.count_window(7), key_column => 'k', options => '{\"retention_rows\": 0}')" >/dev/null
 	"$CQ_TMP/cqlisten" "$(cqk_conninfo)" cqstream_wk_q 10000 240 >"$out" 2>"$err" &
 	lpid=$!
-	for _ in $(seq 100); do
-		grep -q listening "$err" 2>/dev/null && break
-		sleep 0.05
-	done
+	# 30 s: a loaded machine can be slow to start and connect it
+	cq_wait_cmd 30 grep -q listening "$err" || true
 	cat >"$script" <<'SQL'
 \set r random(0, 99)
 \if :r < 25

@@ -418,10 +418,9 @@ cqwin_test_shape()
 	pid=$!
 	"$CQ_TMP/cqlisten" "$(cqwin_conninfo)" cqstream_shape_off 2 30 >"$out2" 2>"$out2.err" &
 	pid2=$!
-	for _ in $(seq 100); do
-		grep -q listening "$out.err" 2>/dev/null && grep -q listening "$out2.err" 2>/dev/null && break
-		sleep 0.05
-	done
+	# 30 s: a loaded machine can be slow to start and connect them
+	cq_wait_cmd 30 grep -q listening "$out.err" || true
+	cq_wait_cmd 30 grep -q listening "$out2.err" || true
 	# s1: 10 rows 10:00:00 .. 10:00:09, values 17 .. 26 (AVG 21.5, as in
 	# docs/windows.md); a NULL key; a NaN; texts; then a row at 10:00:15
 	# that closes [10:00:00, 10:00:10) (and [09:59:55, 10:00:05) ...).

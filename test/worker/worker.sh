@@ -58,15 +58,13 @@ cqw_conninfo()
 }
 
 # cqw_listen CHANNEL RESULTS TIMEOUT_S OUT ERR: cqlisten in the background
-# (pid in CQW_LISTEN_PID) once it is listening (5 s at most).
+# (pid in CQW_LISTEN_PID) once it is listening (30 s at most).
 cqw_listen()
 {
 	"$CQ_TMP/cqlisten" "$(cqw_conninfo)" "$1" "$2" "$3" >"$4" 2>"$5" &
 	CQW_LISTEN_PID=$!
-	for _ in $(seq 100); do
-		grep -q listening "$5" 2>/dev/null && break
-		sleep 0.05
-	done
+	# 30 s: a loaded machine can be slow to start and connect it
+	cq_wait_cmd 30 grep -q listening "$5" || true
 }
 
 # A source table NAME with an identity id, a time, a key and a value
@@ -258,6 +256,30 @@ test_domain_and_notify_id()
 	fi
 }
 
+# cqw_open_writer NAME TABLE VALUES: in the background (pid in
+# CQW_WRITER_PID), a session named NAME that inserts VALUES into TABLE and
+# stays in its transaction until cqw_commit_writer NAME (at most 60 s),
+# waited for here.  Held open on a signal rather than for a fixed time,
+# which a loaded machine could spend before the checks that need it open.
+cqw_open_writer()
+{
+	local name=$1
+	rm -f "$CQ_TMP/$name.commit"
+	cq_psql worker -d "$CQW_DB" -c "SET application_name = '$name'" -c "BEGIN" \
+		-c "INSERT INTO $2 $3" \
+		-c "\\! for i in \$(seq 600); do [ -e '$CQ_TMP/$name.commit' ] && break; sleep 0.1; done" \
+		-c "COMMIT" >/dev/null &
+	CQW_WRITER_PID=$!
+	cq_wait_for "SELECT count(*) FROM pg_stat_activity WHERE application_name = '$name' AND state = 'idle in transaction'" 1 30 || true
+}
+
+# cqw_commit_writer NAME PID: let writer NAME commit, wait for it.
+cqw_commit_writer()
+{
+	touch "$CQ_TMP/$1.commit"
+	wait "$2" || true
+}
+
 # A writer takes an id and stays open while a later id commits: the later
 # row waits, nothing is skipped.
 test_out_of_order()
@@ -267,21 +289,19 @@ test_out_of_order()
 	cqw_table clock
 	cqw_sql "SELECT cqstream.create_transform('ooo_q', 'ooo', 't', 'v', 'add 0')" >/dev/null
 	cqw_sql "SELECT cqstream.create_transform('clock_q', 'clock', 't', 'v', 'add 0')" >/dev/null
-	cq_psql worker -d "$CQW_DB" -c "BEGIN" -c "INSERT INTO ooo (v) VALUES (1)" \
-		-c "SELECT pg_sleep(3) AS writer_one" -c "COMMIT" >/dev/null &
-	pid=$!
-	cq_wait_for "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(3) AS writer_one%' AND state = 'active'" 1 10 || true
+	cqw_open_writer writer_one ooo "(v) VALUES (1)"
+	pid=$CQW_WRITER_PID
 	cqw_sql "INSERT INTO ooo (v) VALUES (2)" >/dev/null
 	cqw_sql "INSERT INTO clock (v) VALUES (1)" >/dev/null
-	if cq_wait_for "$(cq_state_sql clock_q rows_processed)" 1 10; then
+	if cq_wait_for "$(cq_state_sql clock_q rows_processed)" 1 30; then
 		cqw_check "row of a later, committed writer waits for the open one" \
-			"SELECT rows_processed, (SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(3) AS writer_one%') FROM cqstream.query_state s JOIN cqstream.query q ON q.id = s.query_id WHERE q.name = 'ooo_q'" \
+			"SELECT rows_processed, (SELECT count(*) FROM pg_stat_activity WHERE application_name = 'writer_one' AND state = 'idle in transaction') FROM cqstream.query_state s JOIN cqstream.query q ON q.id = s.query_id WHERE q.name = 'ooo_q'" \
 			"0|1"
 	else
 		cq_fail "clock query processed"
 	fi
-	wait "$pid" || true
-	if cq_wait_for "$(cq_state_sql ooo_q rows_processed)" 2 10; then
+	cqw_commit_writer writer_one "$pid"
+	if cq_wait_for "$(cq_state_sql ooo_q rows_processed)" 2 30; then
 		cqw_check "both rows, in id order, once" \
 			"SELECT string_agg(payload::json->>'value', ',' ORDER BY id) FROM cqstream.result WHERE query_id = (SELECT id FROM cqstream.query WHERE name = 'ooo_q')" \
 			"1,2"
@@ -302,21 +322,19 @@ test_partition_writer()
 	cqw_table pclock
 	cqw_sql "SELECT cqstream.create_transform('pw_q', 'pw', 't', 'v', 'add 0')" >/dev/null
 	cqw_sql "SELECT cqstream.create_transform('pclock_q', 'pclock', 't', 'v', 'add 0')" >/dev/null
-	cq_psql worker -d "$CQW_DB" -c "BEGIN" -c "INSERT INTO pw_a (k, v) VALUES ('a', 1)" \
-		-c "SELECT pg_sleep(3) AS writer_part" -c "COMMIT" >/dev/null &
-	pid=$!
-	cq_wait_for "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(3) AS writer_part%' AND state = 'active'" 1 10 || true
+	cqw_open_writer writer_part pw_a "(k, v) VALUES ('a', 1)"
+	pid=$CQW_WRITER_PID
 	cqw_sql "INSERT INTO pw (k, v) VALUES ('b', 2)" >/dev/null
 	cqw_sql "INSERT INTO pclock (v) VALUES (1)" >/dev/null
-	if cq_wait_for "$(cq_state_sql pclock_q rows_processed)" 1 10; then
+	if cq_wait_for "$(cq_state_sql pclock_q rows_processed)" 1 30; then
 		cqw_check "a later row waits for a writer open on a partition" \
-			"SELECT rows_processed, (SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(3) AS writer_part%') FROM cqstream.query_state s JOIN cqstream.query q ON q.id = s.query_id WHERE q.name = 'pw_q'" \
+			"SELECT rows_processed, (SELECT count(*) FROM pg_stat_activity WHERE application_name = 'writer_part' AND state = 'idle in transaction') FROM cqstream.query_state s JOIN cqstream.query q ON q.id = s.query_id WHERE q.name = 'pw_q'" \
 			"0|1"
 	else
 		cq_fail "clock query processed (partition writer)"
 	fi
-	wait "$pid" || true
-	if cq_wait_for "$(cq_state_sql pw_q rows_processed)" 2 10; then
+	cqw_commit_writer writer_part "$pid"
+	if cq_wait_for "$(cq_state_sql pw_q rows_processed)" 2 30; then
 		cqw_check "both partitions' rows, in id order, once" \
 			"SELECT string_agg(payload::json->>'value', ',' ORDER BY id) FROM cqstream.result WHERE query_id = (SELECT id FROM cqstream.query WHERE name = 'pw_q')" \
 			"1,2"

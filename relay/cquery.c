@@ -104,6 +104,10 @@ static const char *const SpecMembers[] = {"operation",	 "arg",
 										  "lateness",	 "emit",
 										  "options",	 NULL};
 
+/* The spec's members with "name": all a body may have */
+static const char MemberList[] = "name, operation, arg, aggregation, window, "
+								 "lateness, emit, options";
+
 /* A request waiting for the database */
 typedef struct CqCtx
 {
@@ -732,6 +736,25 @@ CheckPositionBody(struct evhttp_request *req, json_t *body)
 	return true;
 }
 
+/*
+ * UnknownMember: the first member of body that is neither "name" nor one
+ * of SpecMembers, or NULL.  Refused rather than ignored: a misspelt
+ * "lateness" would otherwise make a query without one, silently.
+ */
+static const char *
+UnknownMember(json_t *body)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(body, key, v)
+	{
+		if (strcmp(key, "name") != 0 && !InList(SpecMembers, key, false))
+			return key;
+	}
+	return NULL;
+}
+
 /* A fresh query name: q_ and 12 random hex digits */
 static void
 RandomName(char name[CQ_QUERY_NAME_MAXLEN + 1])
@@ -809,6 +832,7 @@ Lookup_cb(PGresult *res, void *arg)
 	json_error_t err;
 	json_t *body;
 	json_t *name;
+	const char *unknown;
 	const char *ptype;
 	const char *params[3];
 	char *spec;
@@ -858,6 +882,14 @@ Lookup_cb(PGresult *res, void *arg)
 		snprintf(msg, sizeof(msg), "the body is not a JSON object%s%s",
 				 body ? "" : ": ", body ? "" : err.text);
 		reply_send_error(c->req, 400, "Bad Request", msg);
+		json_decref(body);
+		FreeCtx(c);
+		return;
+	}
+	if ((unknown = UnknownMember(body)) != NULL)
+	{
+		BadRequest(c->req, "unknown member \"%.60s\"; a query's body takes: %s",
+				   unknown, MemberList);
 		json_decref(body);
 		FreeCtx(c);
 		return;

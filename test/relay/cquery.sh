@@ -223,6 +223,14 @@ cqc_tests_create()
 		400 'needs \\"operation\\" \(one of: ln' POST "$q" "$CQC_ALICE" '{"name":"x"}'
 	cqc_expect "400: both operation and aggregation" \
 		400 'either' POST "$q" "$CQC_ALICE" '{"operation":"abs","aggregation":"COUNT"}'
+	cqc_expect "400: an unknown member (a misspelt lateness), naming it and listing the members" \
+		400 'unknown member \\"latenes\\"; a query.s body takes: name, operation, arg, aggregation, window, lateness, emit, options' \
+		POST "$q" "$CQC_ALICE" '{"name":"a_typo","aggregation":"AVG","window":{"type":"TUMBLING","size":5,"unit":"SECONDS"},"latenes":{"size":1,"unit":"SECONDS"}}'
+	if [ "$(cqc_sql "SELECT count(*) FROM cqstream.queries WHERE name = 'a_typo'")" = 0 ]; then
+		cq_pass "the body with an unknown member created no query"
+	else
+		cq_fail "the body with an unknown member created no query" "a_typo exists"
+	fi
 	cqc_expect "400: a body that is not JSON" \
 		400 'not a JSON object' POST "$q" "$CQC_ALICE" '{"operation":'
 	cqc_expect "400: a bad name" \

@@ -252,6 +252,11 @@ cqi_tests_refused()
 	cqi_refused "a JSON array: 400" 400 'must be a JSON object' "$v" "$a" '[1,2]'
 	cqi_refused "an unknown member: 400 naming it" 400 'unknown member \\"foo\\"' "$v" "$a" \
 		"{$d2,\"values\":[1,2],\"foo\":1}"
+	# %.60s of the message cuts the name inside its "é": the reply must
+	# still be JSON with the message (jansson takes only UTF-8)
+	cqi_refused "an unknown member cut inside a UTF-8 character: 400 naming it, the cut byte as ?" \
+		400 'unknown member \\"x{59}\?\\"' "$v" "$a" \
+		"{$d2,\"values\":[1,2],\"$(printf 'x%.0s' $(seq 1 59))\u00e9\":1}"
 	cqi_refused "a member twice: 400" 400 'duplicate' "$v" "$a" \
 		"{$d2,\"values\":[1,2],\"values\":[1,2]}"
 	cqi_refused "no datetimes: 400" 400 'datetimes must be an array' "$v" "$a" '{"values":[1]}'
@@ -297,6 +302,9 @@ cqi_tests_refused()
 		'{"datetimes":["2026-01-31T00:00:00Z","2026-02-01T00:00:01Z"],"values":[1,2]}'
 	cqi_refused "an unknown collection: 404" 404 'no such collection \\"nope\\"' \
 		/collections/nope/items/f1/tproperties/v "$a" "{$d2,\"values\":[1,2]}"
+	cqi_refused "a collection id that is not UTF-8 (%FF): 400 from PostgreSQL, nothing inserted" \
+		400 'invalid byte sequence for encoding' \
+		/collections/n%FFpe/items/f1/tproperties/v "$a" "{$d2,\"values\":[1,2]}"
 	cqi_refused "an unknown property: 404" 404 'no such temporal property \\"w\\"' \
 		/collections/ing/items/f1/tproperties/w "$a" "{$d2,\"values\":[1,2]}"
 	cqi_refused "the key column is not a property: 404" 404 'no such temporal property \\"k\\"' \

@@ -54,6 +54,7 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_inherits.h"
 #include "miscadmin.h"
+#include "storage/lmgr.h"
 #include "storage/lock.h"
 #include "storage/proc.h"
 #include "utils/hsearch.h"
@@ -227,16 +228,20 @@ cq_capture_pending(void)
  * for every query.  pg_sequence_last_value checks the current user's
  * right to read the sequence.
  */
-bool
-cq_sequence_last_value(Oid seq, int64 *value, bool *handed_out)
+/*
+ * ReadLastValue: cq_sequence_last_value, seq already locked when locked.
+ * The lock is pg_sequence_last_value's own mode (RowExclusiveLock), held
+ * until the end of the transaction, so that it takes no other.
+ */
+static bool
+ReadLastValue(Oid seq, bool locked, int64 *value, bool *handed_out)
 {
 	LOCAL_FCINFO(fcinfo, 1);
 	Relation rel;
 	Datum result;
 	bool ok;
 
-	/* Locked until the end of the transaction */
-	rel = try_relation_open(seq, AccessShareLock);
+	rel = try_relation_open(seq, locked ? NoLock : RowExclusiveLock);
 	ok = rel != NULL && rel->rd_rel->relkind == RELKIND_SEQUENCE;
 	if (rel != NULL)
 		relation_close(rel, NoLock);
@@ -256,4 +261,22 @@ cq_sequence_last_value(Oid seq, int64 *value, bool *handed_out)
 			*handed_out = true;
 	}
 	return true;
+}
+
+bool
+cq_sequence_last_value(Oid seq, int64 *value, bool *handed_out)
+{
+	return ReadLastValue(seq, false, value, handed_out);
+}
+
+CqSequenceRead
+cq_sequence_try_last_value(Oid seq, int64 *value)
+{
+	if (!ConditionalLockRelationOid(seq, RowExclusiveLock))
+	{
+		*value = 0;
+		return CQ_SEQUENCE_LOCKED;
+	}
+	return ReadLastValue(seq, true, value, NULL) ? CQ_SEQUENCE_READ
+												  : CQ_SEQUENCE_GONE;
 }

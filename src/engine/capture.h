@@ -30,11 +30,25 @@ extern bool cq_capture_pending(void);
 /*
  * cq_sequence_last_value: the last value sequence seq handed out, 0 when
  * it has handed out none yet (then *handed_out, if given, is false).
- * Takes AccessShareLock on seq until the end of the transaction, so it
+ * Takes RowExclusiveLock on seq until the end of the transaction, so it
  * cannot vanish meanwhile, and returns false, raising nothing, when seq
  * is not a sequence (any more).  Raises 42501 when the current user may
  * not read the sequence.
  */
 extern bool cq_sequence_last_value(Oid seq, int64 *value, bool *handed_out);
+
+typedef enum CqSequenceRead
+{
+	CQ_SEQUENCE_READ,
+	CQ_SEQUENCE_GONE,	/* not a sequence (any more) */
+	CQ_SEQUENCE_LOCKED, /* locked by another transaction (ALTER SEQUENCE) */
+} CqSequenceRead;
+
+/*
+ * cq_sequence_try_last_value: cq_sequence_last_value without waiting for
+ * the lock, for the worker: an owner's open ALTER SEQUENCE on a query's
+ * sequence must not hold the worker's pass (and every other query in it)
+ */
+extern CqSequenceRead cq_sequence_try_last_value(Oid seq, int64 *value);
 
 #endif /* CQSTREAM_CAPTURE_H */

@@ -23,55 +23,257 @@
  * A query whose catalog row could not be read (load_error, set by
  * catalog.c for a row the API would have refused) fails here too, alone.
  *
+ * Bounds on what an owner's code can do to the other queries, which
+ * share the worker: a batch runs for at most cqstream.query_timeout
+ * (through the server's statement timeout, which cancels it like a
+ * statement; a policy or function of the owner that sleeps, loops or
+ * waits would otherwise hold every other query of the worker), and a
+ * query that times out fails, with a message that says so.  The owner's
+ * code can catch that cancellation (PL/pgSQL's EXCEPTION WHEN
+ * query_canceled) and go on: a batch still running at twice the timeout
+ * ends the worker (a FATAL exit, which no code can catch, and which the
+ * postmaster takes as an ordinary worker exit), after noting the queries
+ * of the batch in shared memory (wakeup.c), and the worker the launcher
+ * starts with the same number fails them first.  The SQLSTATEs
+ * taken as transient can be raised by the owner's code too (RAISE ...
+ * USING ERRCODE), so retries back off: after the n-th failure in a row a
+ * query waits 2^(n-2) * CQ_RETRY_BASE_MS (at most CQ_RETRY_MAX_MS) before
+ * it runs again, and only the 1st, 2nd, 4th, 8th ... retry is logged,
+ * with its message cut at CQ_MESSAGE_MAX bytes, as is every message this
+ * file logs or records: a query retried every pass with a long message
+ * filled the disk with the server log.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 #include "utils/syscache.h"
+#include "utils/timeout.h"
+#include "utils/timestamp.h"
 
+#include "engine/assignment.h"
 #include "engine/batch.h"
 #include "engine/isolation.h"
 #include "engine/source_read.h"
+#include "engine/wakeup.h"
 
 /* Consecutive out-of-memory failures before a query fails */
 #define CQ_MAX_OOM_RETRIES 3
 
-typedef struct OomCount
+/* Backoff of a query's transient failures: first and longest wait */
+#define CQ_RETRY_BASE_MS 100
+#define CQ_RETRY_MAX_MS 30000
+
+/*
+ * lock_timeout of a batch, and of recording a failure: a lock held by an
+ * open transaction of an owner (a catalog row under drop_query or
+ * resume_query, a sequence, a table its policy reads) stops the batch
+ * with 55P03, a transient error, rather than holding the worker
+ */
+#define CQ_LOCK_TIMEOUT "1s"
+
+/* Longest message logged or recorded for a query's failure (bytes) */
+#define CQ_MESSAGE_MAX 1000
+
+int cq_query_timeout = 10000;
+
+/* Queries stopped by a former worker, to fail in this pass */
+#define CQ_MAX_STOPPED 16
+
+/*
+ * The batch under the timeouts: its queries (those of a shared read, at
+ * most CQ_SHARED_MAX), and whether the second timeout ended the worker
+ */
+static int32 batch_ids[CQ_SHARED_MAX];
+static int batch_n = 0;
+static volatile sig_atomic_t batch_stopped = false;
+static TimeoutId stop_timeout = MAX_TIMEOUTS;
+static int32 stopped_ids[CQ_MAX_STOPPED];
+static int stopped_n = 0;
+
+/* A query's failures in a row, for those that have any */
+typedef struct Retry
 {
 	int32 query_id; /* hash key */
-	int count;
-} OomCount;
+	int ooms;		/* out of memory */
+	int transients; /* every transient failure (out of memory too) */
+	TimestampTz next_try;
+} Retry;
 
-static HTAB *oom_counts = NULL;
+static HTAB *retries = NULL;
 
-/* The query's consecutive out-of-memory failures, counting this one */
-static int
-CountOom(int32 query_id, bool failed)
+/* q's entry, created (zeroed) when absent */
+static Retry *
+RetryOf(int32 query_id)
 {
-	OomCount *e;
+	Retry *e;
 	bool found;
 
-	if (oom_counts == NULL)
+	if (retries == NULL)
 	{
 		HASHCTL ctl;
 
 		ctl.keysize = sizeof(int32);
-		ctl.entrysize = sizeof(OomCount);
-		oom_counts = hash_create("cqstream out-of-memory retries", 16, &ctl,
-								 HASH_ELEM | HASH_BLOBS);
+		ctl.entrysize = sizeof(Retry);
+		retries = hash_create("cqstream query retries", 16, &ctl,
+							  HASH_ELEM | HASH_BLOBS);
 	}
-	if (!failed)
+	e = hash_search(retries, &query_id, HASH_ENTER, &found);
+	if (!found)
 	{
-		(void) hash_search(oom_counts, &query_id, HASH_REMOVE, NULL);
-		return 0;
+		e->ooms = 0;
+		e->transients = 0;
+		e->next_try = 0;
 	}
-	e = hash_search(oom_counts, &query_id, HASH_ENTER, &found);
-	e->count = found ? e->count + 1 : 1;
-	return e->count;
+	return e;
+}
+
+/* A batch of the query succeeded (or it failed for good): no backoff */
+static void
+Forget(int32 query_id)
+{
+	if (retries != NULL)
+		(void) hash_search(retries, &query_id, HASH_REMOVE, NULL);
+}
+
+/*
+ * CountTransient: one more transient failure of e's query; when it may
+ * run again.  Whether it is logged: the 1st, 2nd, 4th, 8th ... in a row.
+ */
+static bool
+CountTransient(Retry *e)
+{
+	int n = ++e->transients;
+	int64 wait_ms = 0;
+
+	if (n >= 2)
+		wait_ms = (n - 2 >= 9) ? CQ_RETRY_MAX_MS
+			: Min((int64) CQ_RETRY_BASE_MS << (n - 2), CQ_RETRY_MAX_MS);
+	e->next_try = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), wait_ms);
+	return (n & (n - 1)) == 0;
+}
+
+/*
+ * StopBatch: the second timeout's handler, in a signal handler: the
+ * worker dies at its next check for interrupts, as on SIGTERM (die())
+ */
+static void
+StopBatch(void)
+{
+	batch_stopped = true;
+	ProcDiePending = true;
+	InterruptPending = true;
+	SetLatch(MyLatch);
+}
+
+/* before_shmem_exit: the stopped batch's queries, for the next worker */
+static void
+NoteStopped(int code, Datum arg)
+{
+	if (!batch_stopped || batch_n == 0)
+		return;
+	ereport(LOG,
+			(errmsg("cqstream worker %d: a batch of query %d ran past twice "
+					"cqstream.query_timeout (%d ms): the owner's code did "
+					"not stop when cancelled, so the worker exits to stop "
+					"it, and its next start fails the query",
+					cq_assignment_index(), batch_ids[0], cq_query_timeout)));
+	cq_wakeup_note_stopped(cq_assignment_index(), batch_ids, batch_n);
+}
+
+void
+cq_isolation_start_pass(void)
+{
+	/* Kept until the pass that lists the query (a claim may defer it) */
+	stopped_n += cq_wakeup_take_stopped(cq_assignment_index(),
+										stopped_ids + stopped_n,
+										CQ_MAX_STOPPED - stopped_n);
+}
+
+/* message cut at CQ_MESSAGE_MAX bytes (on a character boundary), "..." */
+static char *
+Clip(const char *message)
+{
+	int len = strlen(message);
+
+	if (len <= CQ_MESSAGE_MAX)
+		return pstrdup(message);
+	len = pg_mbcliplen(message, len, CQ_MESSAGE_MAX);
+	return psprintf("%.*s...", len, message);
+}
+
+/*
+ * LimitLocks: CQ_LOCK_TIMEOUT until the end of the current
+ * subtransaction, or AtEOXact_GUC(true, the result).  As an override, so
+ * that no SET of an owner's function can lift it.
+ */
+static int
+LimitLocks(void)
+{
+	int nest = NewGUCNestLevel();
+
+	(void) set_config_option("lock_timeout", CQ_LOCK_TIMEOUT, PGC_SUSET,
+							 PGC_S_OVERRIDE, GUC_ACTION_SAVE, true, 0, false);
+	return nest;
+}
+
+/*
+ * StartTimeout, StopTimeout: cqstream.query_timeout around a batch.  The
+ * statement timeout's handler sets the same flags as a cancel, so a
+ * timeout that fired after the batch's last check for interrupts is
+ * cleared here, or the next statement of the pass would be cancelled.
+ */
+static void
+StartTimeout(CqQuery **queries, int n)
+{
+	if (cq_query_timeout <= 0)
+		return;
+	if (stop_timeout == MAX_TIMEOUTS)
+	{
+		stop_timeout = RegisterTimeout(USER_TIMEOUT, StopBatch);
+		before_shmem_exit(NoteStopped, (Datum) 0);
+	}
+	batch_n = Min(n, CQ_SHARED_MAX);
+	for (int i = 0; i < batch_n; i++)
+		batch_ids[i] = queries[i]->def.id;
+	enable_timeout_after(STATEMENT_TIMEOUT, cq_query_timeout);
+	enable_timeout_after(stop_timeout,
+						 (int) Min((int64) cq_query_timeout * 2, INT_MAX));
+}
+
+static void
+StopTimeout(void)
+{
+	if (stop_timeout == MAX_TIMEOUTS)
+		return;
+	disable_timeout(stop_timeout, false);
+	disable_timeout(STATEMENT_TIMEOUT, true);
+	if (get_timeout_indicator(STATEMENT_TIMEOUT, true))
+		QueryCancelPending = false;
+	batch_n = 0;
+}
+
+/*
+ * TimedOut: whether the error of a batch started at start is the
+ * cancellation by cqstream.query_timeout.  Told by the time it took: the
+ * timeout's indicator is reset by the code that raises the error.
+ */
+static bool
+TimedOut(const ErrorData *edata, TimestampTz start)
+{
+	return cq_query_timeout > 0 &&
+		edata->sqlerrcode == ERRCODE_QUERY_CANCELED &&
+		TimestampDifferenceExceeds(start, GetCurrentTimestamp(),
+								   cq_query_timeout);
 }
 
 /* Errors that say nothing about the query: retry on the next pass */
@@ -150,59 +352,140 @@ CheckRunnable(CqQuery *q)
 	return source;
 }
 
-void
-cq_run_isolated(CqQuery *q, MemoryContext query_cxt, bool *more)
+/*
+ * Fail: q failed for good, with message: logged, and recorded in its
+ * state in a subtransaction of its own under the lock timeout.  When its
+ * row cannot be locked (an open transaction of the owner changes it),
+ * the query is retried as after a transient error: the failure is seen
+ * again and recorded later.
+ */
+static void
+Fail(CqQuery *q, const char *message)
 {
 	MemoryContext old = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
 
 	BeginInternalSubTransaction(NULL);
+	PG_TRY();
+	{
+		(void) LimitLocks();
+		cq_catalog_mark_failed(q, message);
+		Release(old, oldowner);
+		ereport(WARNING,
+				(errmsg("cqstream: query \"%s\" failed: %s", q->def.name,
+						message)));
+		Forget(q->def.id);
+	}
+	PG_CATCH();
+	{
+		ErrorData *edata = RollBack(old, oldowner);
+		Retry *e = RetryOf(q->def.id);
+
+		if (CountTransient(e))
+			ereport(LOG,
+					(errmsg("cqstream: query \"%s\" failed, and its failure "
+							"could not be recorded (%s): it will be retried",
+							q->def.name, Clip(edata->message))));
+		FreeErrorData(edata);
+	}
+	PG_END_TRY();
+}
+
+/* After q's batch (started at start) failed with edata: fail or retry */
+static void
+Failed(CqQuery *q, ErrorData *edata, TimestampTz start)
+{
+	char *message = Clip(edata->message);
+	Retry *e;
+
+	if (TimedOut(edata, start))
+	{
+		Fail(q, psprintf("its batch ran longer than cqstream.query_timeout "
+						 "(%d ms) and was cancelled; make the owner's "
+						 "policies and functions on the source faster, or "
+						 "lower cqstream.batch_size or raise "
+						 "cqstream.query_timeout, then resume the query",
+						 cq_query_timeout));
+		return;
+	}
+	if (!IsTransientError(edata->sqlerrcode))
+	{
+		Fail(q, message);
+		return;
+	}
+	e = RetryOf(q->def.id);
+	if (edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY &&
+		++e->ooms >= CQ_MAX_OOM_RETRIES)
+	{
+		Fail(q, psprintf("%s (%d times in a row; the query's batches need "
+						 "more memory than the worker has)",
+						 message, CQ_MAX_OOM_RETRIES));
+		return;
+	}
+	if (CountTransient(e))
+		ereport(LOG,
+				(errmsg("cqstream: query \"%s\" will be retried (failure %d "
+						"in a row): %s",
+						q->def.name, e->transients, message)));
+}
+
+bool
+cq_isolation_skip(CqQuery *q)
+{
+	Retry *e;
+
+	for (int i = 0; i < stopped_n; i++)
+		if (stopped_ids[i] == q->def.id)
+		{
+			stopped_ids[i] = stopped_ids[--stopped_n];
+			Fail(q, psprintf("its batch ran past twice "
+							 "cqstream.query_timeout (%d ms): the owner's "
+							 "code went on after it was cancelled (it "
+							 "caught query_canceled), so the worker exited "
+							 "to stop it",
+							 cq_query_timeout));
+			return true;
+		}
+	if (retries == NULL)
+		return false;
+	e = hash_search(retries, &q->def.id, HASH_FIND, NULL);
+	return e != NULL && e->next_try > GetCurrentTimestamp();
+}
+
+void
+cq_run_isolated(CqQuery *q, MemoryContext query_cxt, bool *more)
+{
+	MemoryContext old = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	TimestampTz start = GetCurrentTimestamp();
+
+	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(query_cxt);
 	PG_TRY();
 	{
-		char *source = CheckRunnable(q);
+		int nest = LimitLocks();
+		char *source;
 
+		StartTimeout(&q, 1);
+		source = CheckRunnable(q);
 		if (q->def.aggregate)
 			cq_batch_aggregate(q, source, more);
 		else if (q->def.position)
 			cq_batch_position(q, source, more);
 		else
 			cq_batch_transform(q, source, more);
+		StopTimeout();
+		AtEOXact_GUC(true, nest);
 		Release(old, oldowner);
-		if (oom_counts != NULL)
-			(void) CountOom(q->def.id, false);
+		Forget(q->def.id);
 	}
 	PG_CATCH();
 	{
 		ErrorData *edata;
 
+		StopTimeout();
 		edata = RollBack(old, oldowner);
-
-		if (edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY &&
-			CountOom(q->def.id, true) >= CQ_MAX_OOM_RETRIES)
-		{
-			char *message = psprintf("%s (%d times in a row; the query's "
-									 "batches need more memory than the "
-									 "worker has)",
-									 edata->message, CQ_MAX_OOM_RETRIES);
-
-			ereport(WARNING,
-					(errmsg("cqstream: query \"%s\" failed: %s", q->def.name,
-							message)));
-			cq_catalog_mark_failed(q, message);
-			(void) CountOom(q->def.id, false);
-		}
-		else if (IsTransientError(edata->sqlerrcode))
-			ereport(LOG,
-					(errmsg("cqstream: query \"%s\" will be retried: %s",
-							q->def.name, edata->message)));
-		else
-		{
-			ereport(WARNING,
-					(errmsg("cqstream: query \"%s\" failed: %s", q->def.name,
-							edata->message)));
-			cq_catalog_mark_failed(q, edata->message);
-		}
+		Failed(q, edata, start);
 		FreeErrorData(edata);
 	}
 	PG_END_TRY();
@@ -229,7 +512,9 @@ cq_run_shared(CqQuery **queries, int n, MemoryContext query_cxt, bool *more)
 		CqBatch *batches = palloc(sizeof(CqBatch) * n);
 		char *source = NULL;
 		int nb = 0;
+		int nest = LimitLocks();
 
+		StartTimeout(queries, n);
 		for (int i = 0; i < n; i++)
 		{
 			source = CheckRunnable(queries[i]);
@@ -240,12 +525,15 @@ cq_run_shared(CqQuery **queries, int n, MemoryContext query_cxt, bool *more)
 		}
 		if (nb > 0)
 			cq_batch_run(batches, nb, source, &group_more);
+		StopTimeout();
+		AtEOXact_GUC(true, nest);
 		Release(old, oldowner);
 	}
 	PG_CATCH();
 	{
 		ErrorData *edata;
 
+		StopTimeout();
 		edata = RollBack(old, oldowner);
 		ereport(DEBUG1,
 				(errmsg("cqstream: a shared read failed, its %d queries run "
@@ -260,8 +548,7 @@ cq_run_shared(CqQuery **queries, int n, MemoryContext query_cxt, bool *more)
 	{
 		*more = *more || group_more;
 		for (int i = 0; i < n; i++)
-			if (oom_counts != NULL)
-				(void) CountOom(queries[i]->def.id, false);
+			Forget(queries[i]->def.id);
 		return;
 	}
 	/* Each alone: the failing one fails with its own message */

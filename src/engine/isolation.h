@@ -16,8 +16,10 @@
 /*
  * cq_run_isolated: one batch of q in a subtransaction, its memory in
  * query_cxt (reset afterwards).  On error the subtransaction rolls back;
- * a transient error is logged and retried on the next pass, any other
- * marks the query failed with its message.  Never raises for q's errors.
+ * a transient error is logged and retried after a backoff
+ * (cq_isolation_skip); any other, and running past
+ * cqstream.query_timeout, marks the query failed with its message.  Never
+ * raises for q's errors.
  * Sets *more when q has more rows waiting.
  */
 extern void cq_run_isolated(CqQuery *q, MemoryContext query_cxt, bool *more);
@@ -31,5 +33,24 @@ extern void cq_run_isolated(CqQuery *q, MemoryContext query_cxt, bool *more);
  */
 extern void cq_run_shared(CqQuery **queries, int n, MemoryContext query_cxt,
 						  bool *more);
+
+/*
+ * cq_isolation_start_pass: at the start of a worker's pass, take the
+ * queries a former worker with this number exited to stop (wakeup.c)
+ */
+extern void cq_isolation_start_pass(void);
+
+/*
+ * cq_isolation_skip: whether the pass leaves q alone: its former worker
+ * exited to stop its batch (q is failed here, saying so), or it failed
+ * transiently and its backoff has not ended
+ */
+extern bool cq_isolation_skip(CqQuery *q);
+
+/* Queries sharing one read of their source at most (worker memory) */
+#define CQ_SHARED_MAX 16
+
+/* cqstream.query_timeout (launcher.c defines the setting), ms; 0: none */
+extern int cq_query_timeout;
 
 #endif /* CQSTREAM_ISOLATION_H */

@@ -87,6 +87,7 @@
 #include "engine/explicit_ids.h"
 #include "engine/owner.h"
 #include "engine/registry.h"
+#include "engine/isolation.h"
 #include "engine/source_writes.h"
 #include "engine/wakeup.h"
 #include "engine/worker.h"
@@ -146,6 +147,14 @@ cq_worker_init(void)
 							"Most source rows a query consumes in one transaction.",
 							NULL, &cq_batch_size, 100000, 1, 10000000,
 							PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("cqstream.query_timeout",
+							"Longest time one batch of a continuous query may run.",
+							"A batch that runs longer is cancelled and its "
+							"query fails, so that the policies and functions "
+							"of one owner cannot hold the other queries of "
+							"the worker; 0 turns the limit off.",
+							&cq_query_timeout, 10000, 0, INT_MAX, PGC_SIGHUP,
+							GUC_UNIT_MS, NULL, NULL, NULL);
 	DefineCustomIntVariable("cqstream.max_windows_per_row",
 							"Most windows one row of a continuous query may fall in.",
 							"A hopping window of size S and hop H puts each row "

@@ -248,9 +248,14 @@ GroupSql(CqSourceMember *members, int n, const char *source)
 		m->slot.tts_values = m->values;
 		m->slot.tts_isnull = m->isnull;
 	}
+	/*
+	 * ORDER BY the source's column, qualified: by its name alone it would
+	 * be ambiguous when the key or value column is the id column (two
+	 * output columns of that name)
+	 */
 	appendStringInfo(&sql,
-					 " FROM %s WHERE %s > $1 AND %s <= $2%s"
-					 " ORDER BY %s LIMIT $3",
+					 " FROM %s AS cq_source WHERE %s > $1 AND %s <= $2%s"
+					 " ORDER BY cq_source.%s LIMIT $3",
 					 source, quote_identifier(q0->def.id_column),
 					 quote_identifier(q0->def.id_column),
 					 n == 1 ? KeyFilter(q0) : "",

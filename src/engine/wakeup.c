@@ -12,8 +12,10 @@
  * wake-up bits of the queries it serves (assignment.c), so that a commit
  * wakes only the workers with a query of the sources it wrote; the
  * launcher's latch; a short list of reports about the extension for the
- * launcher; and the registry's epoch (wakeup.h), an atomic counter that
- * every writing transaction reads.  A spinlock protects the rest: every
+ * launcher; a short list of queries whose batch a worker exited to stop
+ * (isolation.c), for the database's next worker to fail; and the
+ * registry's epoch (wakeup.h), an atomic counter that every writing
+ * transaction reads.  A spinlock protects the rest: every
  * critical section copies a few words and calls nothing, and latches are
  * set after it is released (SetLatch may send a signal).  A latch pointer read under the
  * lock can be stale by the time it is set, if its worker exited meanwhile:
@@ -58,6 +60,9 @@
 /* Reports kept for the launcher between two of its loops */
 #define CQ_WAKEUP_MAX_REPORTS 64
 
+/* Queries stopped by a worker's exit, kept for the next worker */
+#define CQ_WAKEUP_MAX_STOPPED 16
+
 typedef struct CqWorkerSlot
 {
 	Oid dboid; /* InvalidOid: free */
@@ -71,6 +76,13 @@ typedef struct CqExtensionReport
 	bool present;
 	uint64 epoch; /* absent: the creation epoch read before looking */
 } CqExtensionReport;
+
+typedef struct CqStoppedQuery
+{
+	Oid dboid;
+	int index; /* the worker's number in its database */
+	int32 query_id;
+} CqStoppedQuery;
 
 typedef struct CqWakeupShared
 {
@@ -87,6 +99,8 @@ typedef struct CqWakeupShared
 	bool lost; /* reports were dropped since the launcher's last look */
 	int nreports;
 	CqExtensionReport reports[CQ_WAKEUP_MAX_REPORTS];
+	int nstopped;
+	CqStoppedQuery stopped[CQ_WAKEUP_MAX_STOPPED];
 	int nslots;
 	CqWorkerSlot slots[FLEXIBLE_ARRAY_MEMBER];
 } CqWakeupShared;
@@ -367,4 +381,50 @@ cq_wakeup_take_reports(CqExtensionReportCb cb, void *arg)
 			continue;
 		cb(reports[i].dboid, reports[i].present, arg);
 	}
+}
+
+void
+cq_wakeup_note_stopped(int index, const int32 *ids, int n)
+{
+	if (shared == NULL)
+		return;
+	SpinLockAcquire(&shared->mutex);
+	for (int i = 0; i < n; i++)
+	{
+		/* Full: the oldest note goes (its query is stopped again) */
+		if (shared->nstopped == CQ_WAKEUP_MAX_STOPPED)
+		{
+			memmove(&shared->stopped[0], &shared->stopped[1],
+					(CQ_WAKEUP_MAX_STOPPED - 1) * sizeof(CqStoppedQuery));
+			shared->nstopped--;
+		}
+		shared->stopped[shared->nstopped].dboid = MyDatabaseId;
+		shared->stopped[shared->nstopped].index = index;
+		shared->stopped[shared->nstopped].query_id = ids[i];
+		shared->nstopped++;
+	}
+	SpinLockRelease(&shared->mutex);
+}
+
+int
+cq_wakeup_take_stopped(int index, int32 *ids, int max)
+{
+	int n = 0;
+	int kept = 0;
+
+	/* Read without the lock: notes are rare, and made before an exit */
+	if (shared == NULL || shared->nstopped == 0)
+		return 0;
+	SpinLockAcquire(&shared->mutex);
+	for (int i = 0; i < shared->nstopped; i++)
+	{
+		if (shared->stopped[i].dboid == MyDatabaseId &&
+			shared->stopped[i].index == index && n < max)
+			ids[n++] = shared->stopped[i].query_id;
+		else
+			shared->stopped[kept++] = shared->stopped[i];
+	}
+	shared->nstopped = kept;
+	SpinLockRelease(&shared->mutex);
+	return n;
 }

@@ -93,4 +93,14 @@ extern void cq_wakeup_report_present(Oid dboid);
 typedef void (*CqExtensionReportCb)(Oid dboid, bool present, void *arg);
 extern void cq_wakeup_take_reports(CqExtensionReportCb cb, void *arg);
 
+/*
+ * Queries whose batch worker number index of this database could stop
+ * only by exiting (isolation.c): cq_wakeup_note_stopped records them on
+ * the way out (at most 16 are kept, the oldest dropped), and the next
+ * worker with that number takes them (at most max, into ids; their
+ * number) and fails them.
+ */
+extern void cq_wakeup_note_stopped(int index, const int32 *ids, int n);
+extern int cq_wakeup_take_stopped(int index, int32 *ids, int max);
+
 #endif /* CQSTREAM_WAKEUP_H */

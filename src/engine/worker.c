@@ -126,9 +126,6 @@
 /* Full passes while idle: one in this many timeouts (see IdleCheck) */
 #define CQ_IDLE_FULL_PASS_EVERY 30
 
-/* Queries sharing one read of their source at most (worker memory) */
-#define CQ_SHARED_MAX 16
-
 static MemoryContext pass_cxt = NULL;
 static MemoryContext query_cxt = NULL;
 
@@ -240,6 +237,7 @@ RunPass(bool *taken, bool *busy)
 	pgstat_report_activity(STATE_RUNNING, "cqstream: poll");
 
 	MemoryContextSwitchTo(pass_cxt);
+	cq_isolation_start_pass();
 	n = cq_catalog_runnable(&queries);
 	idle = true;
 	nseqs = 0;
@@ -250,7 +248,7 @@ RunPass(bool *taken, bool *busy)
 	{
 		CqQuery *q = &queries[i];
 		int64 last;
-		bool ok;
+		bool ok = false;
 		char kind;
 
 		/* Another worker's query (assignment.c) */
@@ -271,7 +269,28 @@ RunPass(bool *taken, bool *busy)
 				idle = false;
 				continue;
 		}
-		ok = cq_sequence_last_value(q->def.id_sequence, &last, NULL);
+		/*
+		 * Stopped by this worker's exit (failed now), or failed
+		 * transiently with its backoff not over (isolation.c)
+		 */
+		if (cq_isolation_skip(q))
+		{
+			idle = false;
+			continue;
+		}
+		switch (cq_sequence_try_last_value(q->def.id_sequence, &last))
+		{
+			case CQ_SEQUENCE_READ:
+				ok = true;
+				break;
+			case CQ_SEQUENCE_GONE:
+				ok = false;
+				break;
+			case CQ_SEQUENCE_LOCKED:
+				/* Left for a later pass (poll_interval) */
+				idle = false;
+				continue;
+		}
 		kind = get_rel_relkind(q->def.source);
 
 		/* The cheap check: no subtransaction when there is nothing new */
@@ -335,7 +354,8 @@ IdleCheck(void)
 	{
 		int64 last;
 
-		same = cq_sequence_last_value(idle_seqs[i], &last, NULL) &&
+		same = cq_sequence_try_last_value(idle_seqs[i], &last) ==
+			CQ_SEQUENCE_READ &&
 			last == idle_values[i];
 	}
 	CommitTransactionCommand();

@@ -501,6 +501,9 @@ test_fake_catalog()
 	cq_psql hostile -d postgres -c "DROP DATABASE noext" >/dev/null
 }
 
+# shellcheck source=test/security/stalls.sh
+. test/security/stalls.sh
+
 cq_hostile_tests()
 {
 	if cq_cluster_start hostile "cqstream.poll_interval = 10"; then
@@ -530,6 +533,7 @@ cq_hostile_tests()
 	test_ids
 	test_sequences
 	test_fake_catalog
+	test_stalls
 	test_dump_restore
 	cp "$CQ_TMP/pg-hostile/log" "$CQ_ARTIFACTS/hostile-server.log" 2>/dev/null || true
 }

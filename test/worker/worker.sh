@@ -649,6 +649,34 @@ test_key_filter()
 		"$(cq_state_sql kf_all results_emitted)" 120
 }
 
+# The id column as key (of a transform and of an aggregate) and as an
+# aggregate's value: the read's ORDER BY must not be ambiguous between
+# the output columns of the same name
+test_id_as_key()
+{
+	cqw_table idk
+	cqw_sql "SELECT cqstream.create_transform('idk_t', 'idk', 't', 'v', 'add 1', key_column => 'id')" >/dev/null
+	cqw_sql "SELECT cqstream.create_aggregate('idk_a', 'idk', 't', 'v', 'SUM', cqstream.count_window(1), key_column => 'id')" >/dev/null
+	cqw_sql "SELECT cqstream.create_aggregate('idk_v', 'idk', 't', 'id', 'SUM', cqstream.count_window(3))" >/dev/null
+	cqw_sql "INSERT INTO idk (v) SELECT g FROM generate_series(1, 6) g" >/dev/null
+	if cq_wait_for "$(cq_state_sql idk_t rows_processed)" 6 30; then
+		cqw_check "the id column as key: one result per row, keyed by its id" \
+			"SELECT string_agg((payload::jsonb->>'key') || '=' || (payload::jsonb->>'value'), ',' ORDER BY r.id) FROM cqstream.result r JOIN cqstream.query q ON q.id = r.query_id WHERE q.name = 'idk_t'" \
+			"1=2,2=3,3=4,4=5,5=6,6=7"
+	else
+		cq_fail "the id column as key: the transform ran" \
+			"$(cqw_sql "SELECT status, last_error FROM cqstream.queries WHERE name = 'idk_t'")"
+	fi
+	cq_wait_for "$(cq_state_sql idk_a rows_processed)" 6 30 || true
+	cq_wait_for "$(cq_state_sql idk_v rows_processed)" 6 30 || true
+	cqw_check "the id column as an aggregate's key: a window per row, keyed by its id" \
+		"SELECT string_agg((payload::jsonb->>'key') || '=' || (payload::jsonb->>'value'), ',' ORDER BY r.id) FROM cqstream.result r JOIN cqstream.query q ON q.id = r.query_id WHERE q.name = 'idk_a'" \
+		"1=1,2=2,3=3,4=4,5=5,6=6"
+	cqw_check "the id column as an aggregate's value: SUM of ids 1..3 and 4..6" \
+		"SELECT string_agg(payload::jsonb->>'value', ',' ORDER BY r.id) FROM cqstream.result r JOIN cqstream.query q ON q.id = r.query_id WHERE q.name = 'idk_v'" \
+		"6,15"
+}
+
 cq_worker_tests()
 {
 	if cq_cluster_start worker "cqstream.poll_interval = 10" \
@@ -678,6 +706,7 @@ cq_worker_tests()
 	test_partition_writer
 	test_pause_resume
 	test_key_filter
+	test_id_as_key
 	test_shared_read
 	test_failing_query
 	test_latency

@@ -846,12 +846,12 @@ cq_catalog_save_windows(const CqQuery *q, TimestampTz max_time,
 }
 
 void
-cq_catalog_mark_failed(const CqQuery *q, const char *message)
+cq_catalog_mark_failed(int32 query_id, const char *name, const char *message)
 {
 	Oid types[2] = {INT4OID, TEXTOID};
 	Datum values[2];
 
-	values[0] = Int32GetDatum(q->def.id);
+	values[0] = Int32GetDatum(query_id);
 	values[1] = CStringGetTextDatum(message);
 	if (SPI_execute_with_args("UPDATE cqstream.query_state"
 							  " SET status = 'failed', last_error = $2,"
@@ -860,5 +860,5 @@ cq_catalog_mark_failed(const CqQuery *q, const char *message)
 							  2, types, values, NULL, false,
 							  0) != SPI_OK_UPDATE)
 		elog(ERROR, "cqstream: cannot record the failure of \"%s\"",
-			 q->def.name);
+			 name);
 }

@@ -224,6 +224,7 @@ extern void cq_catalog_save_windows(const CqQuery *q, TimestampTz max_time,
 									TimestampTz watermark,
 									CqLastRowAt last_row_at,
 									int64 batch_limit);
-extern void cq_catalog_mark_failed(const CqQuery *q, const char *message);
+extern void cq_catalog_mark_failed(int32 query_id, const char *name,
+								   const char *message);
 
 #endif /* CQSTREAM_CATALOG_H */

@@ -48,6 +48,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "executor/spi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "storage/ipc.h"
@@ -56,6 +57,7 @@
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 #include "utils/resowner.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timeout.h"
 #include "utils/timestamp.h"
@@ -86,8 +88,11 @@
 
 int cq_query_timeout = 10000;
 
-/* Queries stopped by a former worker, to fail in this pass */
+/* Queries stopped by a former worker, taken and not yet failed */
 #define CQ_MAX_STOPPED 16
+
+/* Failures decided and not yet recorded, at most */
+#define CQ_MAX_TO_FAIL 64
 
 /*
  * The batch under the timeouts: its queries (those of a shared read, at
@@ -99,6 +104,23 @@ static volatile sig_atomic_t batch_stopped = false;
 static TimeoutId stop_timeout = MAX_TIMEOUTS;
 static int32 stopped_ids[CQ_MAX_STOPPED];
 static int stopped_n = 0;
+
+/*
+ * A failure to record (cq_isolation_record_failures): its query runs no
+ * batch meanwhile.  Strings in TopMemoryContext.
+ */
+typedef struct ToFail
+{
+	int32 query_id;
+	bool stopped; /* stopped by a worker's exit: noted again at ours */
+	char *name;
+	char *message;
+	int attempts;		  /* failed attempts to record it */
+	TimestampTz next_try; /* of the next attempt */
+} ToFail;
+
+static ToFail to_fail[CQ_MAX_TO_FAIL];
+static int to_fail_n = 0;
 
 /* A query's failures in a row, for those that have any */
 typedef struct Retry
@@ -175,24 +197,47 @@ StopBatch(void)
 	SetLatch(MyLatch);
 }
 
-/* before_shmem_exit: the stopped batch's queries, for the next worker */
+/*
+ * before_shmem_exit: for the next worker with this number, the queries
+ * of the batch the second timeout stopped, and the stopped queries this
+ * worker had taken and not yet failed (however it exits)
+ */
 static void
 NoteStopped(int code, Datum arg)
 {
-	if (!batch_stopped || batch_n == 0)
-		return;
-	ereport(LOG,
-			(errmsg("cqstream worker %d: a batch of query %d ran past twice "
-					"cqstream.query_timeout (%d ms): the owner's code did "
-					"not stop when cancelled, so the worker exits to stop "
-					"it, and its next start fails the query",
-					cq_assignment_index(), batch_ids[0], cq_query_timeout)));
-	cq_wakeup_note_stopped(cq_assignment_index(), batch_ids, batch_n);
+	int32 ids[CQ_SHARED_MAX + CQ_MAX_STOPPED + CQ_MAX_TO_FAIL];
+	int n = 0;
+
+	if (batch_stopped && batch_n > 0)
+	{
+		ereport(LOG,
+				(errmsg("cqstream worker %d: a batch of query %d ran past "
+						"twice cqstream.query_timeout (%d ms): the owner's "
+						"code did not stop when cancelled, so the worker "
+						"exits to stop it, and its next start fails the "
+						"query",
+						cq_assignment_index(), batch_ids[0],
+						cq_query_timeout)));
+		memcpy(ids, batch_ids, batch_n * sizeof(int32));
+		n = batch_n;
+	}
+	memcpy(ids + n, stopped_ids, stopped_n * sizeof(int32));
+	n += stopped_n;
+	for (int i = 0; i < to_fail_n; i++)
+		if (to_fail[i].stopped)
+			ids[n++] = to_fail[i].query_id;
+	if (n > 0)
+		cq_wakeup_note_stopped(cq_assignment_index(), ids, n);
 }
 
 void
 cq_isolation_start_pass(void)
 {
+	if (stop_timeout == MAX_TIMEOUTS)
+	{
+		stop_timeout = RegisterTimeout(USER_TIMEOUT, StopBatch);
+		before_shmem_exit(NoteStopped, (Datum) 0);
+	}
 	/* Kept until the pass that lists the query (a claim may defer it) */
 	stopped_n += cq_wakeup_take_stopped(cq_assignment_index(),
 										stopped_ids + stopped_n,
@@ -209,6 +254,17 @@ Clip(const char *message)
 		return pstrdup(message);
 	len = pg_mbcliplen(message, len, CQ_MESSAGE_MAX);
 	return psprintf("%.*s...", len, message);
+}
+
+/*
+ * ClearLockTimeout: a lock timeout that fired as its lock was granted
+ * leaves a cancel pending, which would stop the next statement
+ */
+static void
+ClearLockTimeout(void)
+{
+	if (get_timeout_indicator(LOCK_TIMEOUT, true))
+		QueryCancelPending = false;
 }
 
 /*
@@ -235,13 +291,8 @@ LimitLocks(void)
 static void
 StartTimeout(CqQuery **queries, int n)
 {
-	if (cq_query_timeout <= 0)
+	if (cq_query_timeout <= 0 || stop_timeout == MAX_TIMEOUTS)
 		return;
-	if (stop_timeout == MAX_TIMEOUTS)
-	{
-		stop_timeout = RegisterTimeout(USER_TIMEOUT, StopBatch);
-		before_shmem_exit(NoteStopped, (Datum) 0);
-	}
 	batch_n = Min(n, CQ_SHARED_MAX);
 	for (int i = 0; i < batch_n; i++)
 		batch_ids[i] = queries[i]->def.id;
@@ -253,25 +304,34 @@ StartTimeout(CqQuery **queries, int n)
 static void
 StopTimeout(void)
 {
-	if (stop_timeout == MAX_TIMEOUTS)
-		return;
-	disable_timeout(stop_timeout, false);
-	disable_timeout(STATEMENT_TIMEOUT, true);
-	if (get_timeout_indicator(STATEMENT_TIMEOUT, true))
-		QueryCancelPending = false;
-	batch_n = 0;
+	if (stop_timeout != MAX_TIMEOUTS)
+	{
+		disable_timeout(stop_timeout, false);
+		disable_timeout(STATEMENT_TIMEOUT, true);
+		if (get_timeout_indicator(STATEMENT_TIMEOUT, true))
+			QueryCancelPending = false;
+		/*
+		 * The second timeout fired after the batch's last check for
+		 * interrupts: the worker exits at its next one, and the batch's
+		 * queries, which ran past twice the timeout, are noted
+		 */
+		if (!batch_stopped)
+			batch_n = 0;
+	}
+	ClearLockTimeout();
 }
 
 /*
- * TimedOut: whether the error of a batch started at start is the
- * cancellation by cqstream.query_timeout.  Told by the time it took: the
- * timeout's indicator is reset by the code that raises the error.
+ * TimedOut: whether a batch started at start, which failed, ran past
+ * cqstream.query_timeout: then its error is the cancellation, or what
+ * the owner's code raised instead of it (any SQLSTATE), and the query
+ * fails either way.  Told by the time: the timeout's indicator is reset
+ * by the code that raises the cancellation.
  */
 static bool
-TimedOut(const ErrorData *edata, TimestampTz start)
+TimedOut(TimestampTz start)
 {
 	return cq_query_timeout > 0 &&
-		edata->sqlerrcode == ERRCODE_QUERY_CANCELED &&
 		TimestampDifferenceExceeds(start, GetCurrentTimestamp(),
 								   cq_query_timeout);
 }
@@ -353,42 +413,37 @@ CheckRunnable(CqQuery *q)
 }
 
 /*
- * Fail: q failed for good, with message: logged, and recorded in its
- * state in a subtransaction of its own under the lock timeout.  When its
- * row cannot be locked (an open transaction of the owner changes it),
- * the query is retried as after a transient error: the failure is seen
- * again and recorded later.
+ * Fail: q failed for good, with message.  Recorded by
+ * cq_isolation_record_failures, in a transaction of its own: a pass that
+ * aborts afterwards (a later batch stopped by the worker's exit) cannot
+ * undo it, and a row locked by an open transaction of the owner delays
+ * only the record, not the other queries.  Until then q runs no batch.
  */
 static void
-Fail(CqQuery *q, const char *message)
+Fail(CqQuery *q, const char *message, bool stopped)
 {
-	MemoryContext old = CurrentMemoryContext;
-	ResourceOwner oldowner = CurrentResourceOwner;
+	ToFail *f;
 
-	BeginInternalSubTransaction(NULL);
-	PG_TRY();
+	Forget(q->def.id);
+	for (int i = 0; i < to_fail_n; i++)
+		if (to_fail[i].query_id == q->def.id)
+			return;
+	if (to_fail_n == CQ_MAX_TO_FAIL)
 	{
-		(void) LimitLocks();
-		cq_catalog_mark_failed(q, message);
-		Release(old, oldowner);
+		/* Unlikely: then it is failed at once, in the pass */
+		cq_catalog_mark_failed(q->def.id, q->def.name, message);
 		ereport(WARNING,
 				(errmsg("cqstream: query \"%s\" failed: %s", q->def.name,
 						message)));
-		Forget(q->def.id);
+		return;
 	}
-	PG_CATCH();
-	{
-		ErrorData *edata = RollBack(old, oldowner);
-		Retry *e = RetryOf(q->def.id);
-
-		if (CountTransient(e))
-			ereport(LOG,
-					(errmsg("cqstream: query \"%s\" failed, and its failure "
-							"could not be recorded (%s): it will be retried",
-							q->def.name, Clip(edata->message))));
-		FreeErrorData(edata);
-	}
-	PG_END_TRY();
+	f = &to_fail[to_fail_n++];
+	f->query_id = q->def.id;
+	f->stopped = stopped;
+	f->name = MemoryContextStrdup(TopMemoryContext, q->def.name);
+	f->message = MemoryContextStrdup(TopMemoryContext, message);
+	f->attempts = 0;
+	f->next_try = 0;
 }
 
 /* After q's batch (started at start) failed with edata: fail or retry */
@@ -398,28 +453,32 @@ Failed(CqQuery *q, ErrorData *edata, TimestampTz start)
 	char *message = Clip(edata->message);
 	Retry *e;
 
-	if (TimedOut(edata, start))
+	if (TimedOut(start))
 	{
-		Fail(q, psprintf("its batch ran longer than cqstream.query_timeout "
-						 "(%d ms) and was cancelled; make the owner's "
-						 "policies and functions on the source faster, or "
-						 "lower cqstream.batch_size or raise "
-						 "cqstream.query_timeout, then resume the query",
-						 cq_query_timeout));
+		Fail(q,
+			 psprintf("its batch ran longer than cqstream.query_timeout "
+					  "(%d ms) and was cancelled; make the owner's "
+					  "policies and functions on the source faster, or "
+					  "lower cqstream.batch_size or raise "
+					  "cqstream.query_timeout, then resume the query",
+					  cq_query_timeout),
+			 false);
 		return;
 	}
 	if (!IsTransientError(edata->sqlerrcode))
 	{
-		Fail(q, message);
+		Fail(q, message, false);
 		return;
 	}
 	e = RetryOf(q->def.id);
 	if (edata->sqlerrcode == ERRCODE_OUT_OF_MEMORY &&
 		++e->ooms >= CQ_MAX_OOM_RETRIES)
 	{
-		Fail(q, psprintf("%s (%d times in a row; the query's batches need "
-						 "more memory than the worker has)",
-						 message, CQ_MAX_OOM_RETRIES));
+		Fail(q,
+			 psprintf("%s (%d times in a row; the query's batches need "
+					  "more memory than the worker has)",
+					  message, CQ_MAX_OOM_RETRIES),
+			 false);
 		return;
 	}
 	if (CountTransient(e))
@@ -438,18 +497,141 @@ cq_isolation_skip(CqQuery *q)
 		if (stopped_ids[i] == q->def.id)
 		{
 			stopped_ids[i] = stopped_ids[--stopped_n];
-			Fail(q, psprintf("its batch ran past twice "
-							 "cqstream.query_timeout (%d ms): the owner's "
-							 "code went on after it was cancelled (it "
-							 "caught query_canceled), so the worker exited "
-							 "to stop it",
-							 cq_query_timeout));
+			Fail(q,
+				 psprintf("its batch ran past twice "
+						  "cqstream.query_timeout (%d ms): the owner's "
+						  "code went on after it was cancelled (it "
+						  "caught query_canceled), so the worker exited "
+						  "to stop it",
+						  cq_query_timeout),
+				 true);
 			return true;
 		}
+	for (int i = 0; i < to_fail_n; i++)
+		if (to_fail[i].query_id == q->def.id)
+			return true;
 	if (retries == NULL)
 		return false;
 	e = hash_search(retries, &q->def.id, HASH_FIND, NULL);
 	return e != NULL && e->next_try > GetCurrentTimestamp();
+}
+
+bool
+cq_isolation_failures_due(void)
+{
+	TimestampTz now;
+
+	if (to_fail_n == 0)
+		return false;
+	now = GetCurrentTimestamp();
+	for (int i = 0; i < to_fail_n; i++)
+		if (to_fail[i].next_try <= now)
+			return true;
+	return false;
+}
+
+/*
+ * RecordFailure: f's failure in its query's state, in a subtransaction
+ * under the lock timeout; false when it could not be (its row locked)
+ */
+static bool
+RecordFailure(ToFail *f)
+{
+	MemoryContext old = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	bool ok = true;
+
+	BeginInternalSubTransaction(NULL);
+	PG_TRY();
+	{
+		(void) LimitLocks();
+		cq_catalog_mark_failed(f->query_id, f->name, f->message);
+		Release(old, oldowner);
+	}
+	PG_CATCH();
+	{
+		ErrorData *edata = RollBack(old, oldowner);
+
+		f->attempts++;
+		f->next_try = TimestampTzPlusMilliseconds(
+			GetCurrentTimestamp(),
+			f->attempts >= 9 ? CQ_RETRY_MAX_MS
+							 : Min((int64) CQ_RETRY_BASE_MS << (f->attempts - 1),
+								   CQ_RETRY_MAX_MS));
+		if ((f->attempts & (f->attempts - 1)) == 0)
+			ereport(LOG,
+					(errmsg("cqstream: query \"%s\" failed, and its "
+							"failure could not be recorded yet (%s): it runs "
+							"nothing until it is",
+							f->name, Clip(edata->message))));
+		FreeErrorData(edata);
+		ok = false;
+	}
+	PG_END_TRY();
+	ClearLockTimeout();
+	return ok;
+}
+
+void
+cq_isolation_record_failures(void)
+{
+	bool recorded[CQ_MAX_TO_FAIL] = {false};
+	TimestampTz now = GetCurrentTimestamp();
+	int kept = 0;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	for (int i = 0; i < to_fail_n; i++)
+		if (to_fail[i].next_try <= now)
+			recorded[i] = RecordFailure(&to_fail[i]);
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	/* Only now, committed, are they gone from the list */
+	for (int i = 0; i < to_fail_n; i++)
+	{
+		if (!recorded[i])
+		{
+			to_fail[kept++] = to_fail[i];
+			continue;
+		}
+		ereport(WARNING,
+				(errmsg("cqstream: query \"%s\" failed: %s", to_fail[i].name,
+						to_fail[i].message)));
+		pfree(to_fail[i].name);
+		pfree(to_fail[i].message);
+	}
+	to_fail_n = kept;
+}
+
+int
+cq_isolation_next_wait(void)
+{
+	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz next = 0;
+	HASH_SEQ_STATUS seq;
+	Retry *e;
+	long secs;
+	int usecs;
+
+	/* Waits still to come only: a query past its wait may not be listed */
+	for (int i = 0; i < to_fail_n; i++)
+		if (to_fail[i].next_try > now &&
+			(next == 0 || to_fail[i].next_try < next))
+			next = to_fail[i].next_try;
+	if (retries != NULL)
+	{
+		hash_seq_init(&seq, retries);
+		while ((e = hash_seq_search(&seq)) != NULL)
+			if (e->next_try > now && (next == 0 || e->next_try < next))
+				next = e->next_try;
+	}
+	if (next == 0)
+		return -1;
+	TimestampDifference(now, next, &secs, &usecs);
+	return (int) Min((int64) secs * 1000 + (usecs + 999) / 1000, INT_MAX);
 }
 
 void

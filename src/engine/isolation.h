@@ -47,6 +47,21 @@ extern void cq_isolation_start_pass(void);
  */
 extern bool cq_isolation_skip(CqQuery *q);
 
+/*
+ * cq_isolation_failures_due, cq_isolation_record_failures: failures
+ * decided in a pass are recorded after it, in a transaction of their own
+ * (outside any transaction; until then their queries run nothing);
+ * whether one is due, and recording those that are
+ */
+extern bool cq_isolation_failures_due(void);
+extern void cq_isolation_record_failures(void);
+
+/*
+ * cq_isolation_next_wait: ms until a query's backoff, or a failure's
+ * next attempt to be recorded, ends; -1 when none is waiting
+ */
+extern int cq_isolation_next_wait(void);
+
 /* Queries sharing one read of their source at most (worker memory) */
 #define CQ_SHARED_MAX 16
 

@@ -549,6 +549,8 @@ cq_worker_main(Datum arg)
 		volatile bool busy = false;
 		volatile bool full_pass = false;
 		int wake;
+		int timeout;
+		int retry_wait;
 
 		/*
 		 * The latch protocol: reset before looking for work, so that a
@@ -592,6 +594,9 @@ cq_worker_main(Datum arg)
 				more = RunPass((bool *) &taken, (bool *) &busy);
 				full_pass = true;
 			}
+			/* Failures of the pass, in their own transaction */
+			if (cq_isolation_failures_due())
+				cq_isolation_record_failures();
 		}
 		PG_CATCH();
 		{
@@ -627,11 +632,15 @@ cq_worker_main(Datum arg)
 		/* A former worker still in its batch: look at least every second */
 		if (busy)
 			pending_wait = Min(pending_wait, CQ_BUSY_MAX_WAIT_MS);
+		timeout = pending_wait > 0 ? Min(pending_wait, cq_poll_interval)
+								   : cq_poll_interval;
+		/* A query waiting out a retry's backoff (isolation.c) */
+		retry_wait = cq_isolation_next_wait();
+		if (retry_wait >= 0)
+			timeout = Min(timeout, Max(retry_wait, 1));
 		wake = WaitLatch(MyLatch,
 						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 pending_wait > 0 ? Min(pending_wait, cq_poll_interval)
-										  : cq_poll_interval,
-						 PG_WAIT_EXTENSION);
+						 timeout, PG_WAIT_EXTENSION);
 		timed_out = (wake & WL_LATCH_SET) == 0;
 		/* What the wake-up tests count (test/worker/wakeup.sh) */
 		if (!timed_out)

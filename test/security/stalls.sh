@@ -70,24 +70,37 @@ test_stalls()
 			"$(cqh_admin "SELECT status, last_error FROM cqstream.queries WHERE name = 'sleepy'")"
 	fi
 
-	# A policy that catches the cancellation and sleeps again
-	local pid_before pid_after
+	# Policies that catch the cancellation: two that sleep again (two, so
+	# that the pass that fails the first one's query also runs the second:
+	# the failure must not be undone when that pass dies), one that raises
+	# a "transient" SQLSTATE instead
+	local pid_before pid_after q
 	pid_before=$(cqh_worker_pid)
 	cqh_do alice "CREATE FUNCTION alice_stubborn() RETURNS boolean LANGUAGE plpgsql VOLATILE AS \$\$ BEGIN LOOP BEGIN PERFORM pg_sleep(600); EXCEPTION WHEN query_canceled THEN NULL; END; END LOOP; END \$\$"
-	cqh_do alice "CREATE TABLE stubborn (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, t timestamptz NOT NULL DEFAULT now(), v float8)"
-	cqh_do alice "ALTER TABLE stubborn ENABLE ROW LEVEL SECURITY; ALTER TABLE stubborn FORCE ROW LEVEL SECURITY; CREATE POLICY p ON stubborn FOR SELECT USING (alice_stubborn()); CREATE POLICY i ON stubborn FOR INSERT WITH CHECK (true)"
-	cqh_do alice "SELECT cqstream.create_transform('stubborn', 'stubborn', 't', 'v', 'mul 1')"
-	cqh_do alice "INSERT INTO stubborn (v) VALUES (1)"
-	cqh_canary_ok "a policy that catches query_canceled and sleeps again"
+	cqh_do alice "CREATE FUNCTION alice_relabel() RETURNS boolean LANGUAGE plpgsql VOLATILE AS \$\$ BEGIN PERFORM pg_sleep(600); RETURN true; EXCEPTION WHEN query_canceled THEN RAISE EXCEPTION USING ERRCODE = '40001', MESSAGE = 'not a timeout'; END \$\$"
+	for q in stubborn stubborn2 relabel; do
+		cqh_do alice "CREATE TABLE $q (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, t timestamptz NOT NULL DEFAULT now(), v float8)"
+		cqh_do alice "ALTER TABLE $q ENABLE ROW LEVEL SECURITY; ALTER TABLE $q FORCE ROW LEVEL SECURITY; CREATE POLICY p ON $q FOR SELECT USING (alice_${q%2}()); CREATE POLICY i ON $q FOR INSERT WITH CHECK (true)"
+		cqh_do alice "SELECT cqstream.create_transform('$q', '$q', 't', 'v', 'mul 1')"
+	done
+	cqh_do alice "INSERT INTO stubborn (v) VALUES (1); INSERT INTO stubborn2 (v) VALUES (1); INSERT INTO relabel (v) VALUES (1)"
+	cqh_canary_ok "policies that catch query_canceled and sleep again or raise 40001"
 	pid_after=$(cqh_worker_pid)
-	if cq_wait_until cqh_state "SELECT status FROM cqstream.queries WHERE name = 'stubborn'" failed 30 &&
-		[ "$(cqh_admin "SELECT last_error LIKE '%caught query_canceled%' FROM cqstream.queries WHERE name = 'stubborn'")" = t ] &&
+	if cq_wait_until cqh_state "SELECT string_agg(status, ',' ORDER BY name) FROM cqstream.queries WHERE name IN ('stubborn', 'stubborn2')" failed,failed 60 &&
+		[ "$(cqh_admin "SELECT bool_and(last_error LIKE '%caught query_canceled%') FROM cqstream.queries WHERE name IN ('stubborn', 'stubborn2')")" = t ] &&
 		[ -n "$pid_after" ] && [ "$pid_after" != "$pid_before" ]; then
-		cq_pass "the query that caught the cancellation failed, after the worker exited to stop it (pid $pid_before, then $pid_after)"
+		cq_pass "both queries that caught the cancellation failed, the worker having exited to stop them (pid $pid_before, then $pid_after)"
 	else
-		cq_fail "the query that caught the cancellation failed, after the worker exited to stop it" \
+		cq_fail "both queries that caught the cancellation failed, the worker having exited to stop them" \
 			"worker pid $pid_before, then $pid_after" \
-			"$(cqh_admin "SELECT status, last_error FROM cqstream.queries WHERE name = 'stubborn'")"
+			"$(cqh_admin "SELECT name, status, last_error FROM cqstream.queries WHERE name LIKE 'stubborn%'")"
+	fi
+	if cq_wait_until cqh_state "SELECT status FROM cqstream.queries WHERE name = 'relabel'" failed 30 &&
+		[ "$(cqh_admin "SELECT last_error LIKE '%cqstream.query_timeout%' FROM cqstream.queries WHERE name = 'relabel'")" = t ]; then
+		cq_pass "a query whose code answers the cancellation with 40001 fails as timed out (not retried)"
+	else
+		cq_fail "a query whose code answers the cancellation with 40001 fails as timed out" \
+			"$(cqh_admin "SELECT status, last_error FROM cqstream.queries WHERE name = 'relabel'")"
 	fi
 
 	# ALTER SEQUENCE left open on a query's id sequence

@@ -888,7 +888,8 @@ Lookup_cb(PGresult *res, void *arg)
 	}
 	if ((unknown = UnknownMember(body)) != NULL)
 	{
-		BadRequest(c->req, "unknown member \"%.60s\"; a query's body takes: %s",
+		BadRequest(c->req,
+				   "unknown member \"%.60s\"; a query's body takes: %s",
 				   unknown, MemberList);
 		json_decref(body);
 		FreeCtx(c);

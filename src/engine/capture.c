@@ -278,5 +278,5 @@ cq_sequence_try_last_value(Oid seq, int64 *value)
 		return CQ_SEQUENCE_LOCKED;
 	}
 	return ReadLastValue(seq, true, value, NULL) ? CQ_SEQUENCE_READ
-												  : CQ_SEQUENCE_GONE;
+												 : CQ_SEQUENCE_GONE;
 }

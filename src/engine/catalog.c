@@ -859,6 +859,5 @@ cq_catalog_mark_failed(int32 query_id, const char *name, const char *message)
 							  " updated = pg_catalog.now() WHERE query_id = $1",
 							  2, types, values, NULL, false,
 							  0) != SPI_OK_UPDATE)
-		elog(ERROR, "cqstream: cannot record the failure of \"%s\"",
-			 name);
+		elog(ERROR, "cqstream: cannot record the failure of \"%s\"", name);
 }

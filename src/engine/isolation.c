@@ -73,7 +73,7 @@
 
 /* Backoff of a query's transient failures: first and longest wait */
 #define CQ_RETRY_BASE_MS 100
-#define CQ_RETRY_MAX_MS 30000
+#define CQ_RETRY_MAX_MS	 30000
 
 /*
  * lock_timeout of a batch, and of recording a failure: a lock held by an
@@ -167,6 +167,14 @@ Forget(int32 query_id)
 		(void) hash_search(retries, &query_id, HASH_REMOVE, NULL);
 }
 
+/* Backoff: the k-th wait of a backoff (from 0), in ms */
+static int64
+Backoff(int k)
+{
+	return k >= 9 ? CQ_RETRY_MAX_MS
+				  : Min((int64) CQ_RETRY_BASE_MS << k, CQ_RETRY_MAX_MS);
+}
+
 /*
  * CountTransient: one more transient failure of e's query; when it may
  * run again.  Whether it is logged: the 1st, 2nd, 4th, 8th ... in a row.
@@ -178,8 +186,7 @@ CountTransient(Retry *e)
 	int64 wait_ms = 0;
 
 	if (n >= 2)
-		wait_ms = (n - 2 >= 9) ? CQ_RETRY_MAX_MS
-			: Min((int64) CQ_RETRY_BASE_MS << (n - 2), CQ_RETRY_MAX_MS);
+		wait_ms = Backoff(n - 2);
 	e->next_try = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), wait_ms);
 	return (n & (n - 1)) == 0;
 }
@@ -553,11 +560,8 @@ RecordFailure(ToFail *f)
 		ErrorData *edata = RollBack(old, oldowner);
 
 		f->attempts++;
-		f->next_try = TimestampTzPlusMilliseconds(
-			GetCurrentTimestamp(),
-			f->attempts >= 9 ? CQ_RETRY_MAX_MS
-							 : Min((int64) CQ_RETRY_BASE_MS << (f->attempts - 1),
-								   CQ_RETRY_MAX_MS));
+		f->next_try = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+												  Backoff(f->attempts - 1));
 		if ((f->attempts & (f->attempts - 1)) == 0)
 			ereport(LOG,
 					(errmsg("cqstream: query \"%s\" failed, and its "

@@ -355,7 +355,7 @@ IdleCheck(void)
 		int64 last;
 
 		same = cq_sequence_try_last_value(idle_seqs[i], &last) ==
-			CQ_SEQUENCE_READ &&
+				CQ_SEQUENCE_READ &&
 			last == idle_values[i];
 	}
 	CommitTransactionCommand();

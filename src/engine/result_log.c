@@ -49,6 +49,13 @@
 /* Blocks written to the heap at once (their texts: 32 × 8 kB) */
 #define CQ_LOG_PENDING 32
 
+/*
+ * ... or fewer, once their texts hold this much: a result too large for a
+ * notification gets a block of its own, as large as the result (a key of
+ * megabytes), and 32 of them in memory at once multiplied a batch's input
+ */
+#define CQ_LOG_PENDING_BYTES (1024 * 1024)
+
 void
 cq_result_log_begin(CqResultLog *log, int32 query_id, const char *query,
 					CqNotifyMode mode)
@@ -92,6 +99,7 @@ WriteRows(CqResultLog *log)
 	cq_bulk_flush(&log->rows);
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(log->texts);
+	log->texts_bytes = 0;
 }
 
 /* Store and announce the pending block */
@@ -121,7 +129,9 @@ EndBlock(CqResultLog *log)
 		slot->tts_values[4] = PointerGetDatum(t);
 		memset(slot->tts_isnull, 0, 5 * sizeof(bool));
 		cq_bulk_store(&log->rows);
-		if (log->rows.n >= CQ_LOG_PENDING)
+		log->texts_bytes += VARSIZE(t);
+		if (log->rows.n >= CQ_LOG_PENDING ||
+			log->texts_bytes >= CQ_LOG_PENDING_BYTES)
 			WriteRows(log);
 	}
 	else

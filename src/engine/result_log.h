@@ -30,6 +30,7 @@ typedef struct CqResultLog
 	CqBulkInsert rows;	  /* when bulk */
 	Datum created;		  /* the column default, now() */
 	MemoryContext texts;  /* blocks waiting for their heap insert */
+	Size texts_bytes;	  /* their size */
 	StringInfoData block; /* "[" then the pending payloads, comma-separated */
 	int64 first_id;		  /* of the pending block */
 	int count;			  /* payloads in the pending block */

@@ -845,19 +845,41 @@ cq_catalog_save_windows(const CqQuery *q, TimestampTz max_time,
 			 q->def.name);
 }
 
-void
-cq_catalog_mark_failed(int32 query_id, const char *name, const char *message)
+CqFailureRecord
+cq_catalog_record_failure(int32 query_id, const char *message, char **name)
 {
 	Oid types[2] = {INT4OID, TEXTOID};
 	Datum values[2];
+	bool isnull;
+	Datum d;
 
 	values[0] = Int32GetDatum(query_id);
 	values[1] = CStringGetTextDatum(message);
+	/* SKIP LOCKED: a row an open transaction holds is tried again later */
 	if (SPI_execute_with_args("UPDATE cqstream.query_state"
 							  " SET status = 'failed', last_error = $2,"
 							  " last_error_at = pg_catalog.now(),"
-							  " updated = pg_catalog.now() WHERE query_id = $1",
+							  " updated = pg_catalog.now()"
+							  " WHERE query_id = (SELECT s.query_id"
+							  " FROM cqstream.query_state s"
+							  " WHERE s.query_id = $1 FOR UPDATE SKIP LOCKED)"
+							  " RETURNING (SELECT q.name FROM cqstream.query q"
+							  " WHERE q.id = $1)",
 							  2, types, values, NULL, false,
-							  0) != SPI_OK_UPDATE)
-		elog(ERROR, "cqstream: cannot record the failure of \"%s\"", name);
+							  0) != SPI_OK_UPDATE_RETURNING)
+		elog(ERROR, "cqstream: cannot record the failure of query %d",
+			 query_id);
+	if (SPI_processed == 1)
+	{
+		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1,
+						  &isnull);
+		*name = isnull ? NULL : TextDatumGetCString(d);
+		return CQ_FAILURE_RECORDED;
+	}
+	if (SPI_execute_with_args("SELECT 1 FROM cqstream.query_state"
+							  " WHERE query_id = $1",
+							  1, types, values, NULL, true,
+							  1) != SPI_OK_SELECT)
+		elog(ERROR, "cqstream: cannot read the state of query %d", query_id);
+	return SPI_processed == 1 ? CQ_FAILURE_LOCKED : CQ_FAILURE_GONE;
 }

@@ -216,7 +216,8 @@ extern List *cq_catalog_reassign(ArrayType *roles, Oid newrole,
  * only if they are still those q was read with (40001 otherwise), so two
  * workers could never both apply a batch.  cq_catalog_save_windows: an
  * aggregate's watermark, largest event time, last read and next batch's
- * rows.  cq_catalog_mark_failed: the query failed with message.
+ * rows.  cq_catalog_record_failure: the query failed with message,
+ * without waiting for its row.
  */
 extern int cq_catalog_runnable(CqQuery **queries);
 extern void cq_catalog_advance(const CqQuery *q, const CqBatchProgress *p);
@@ -224,7 +225,14 @@ extern void cq_catalog_save_windows(const CqQuery *q, TimestampTz max_time,
 									TimestampTz watermark,
 									CqLastRowAt last_row_at,
 									int64 batch_limit);
-extern void cq_catalog_mark_failed(int32 query_id, const char *name,
-								   const char *message);
+typedef enum CqFailureRecord
+{
+	CQ_FAILURE_RECORDED, /* *name: the query's */
+	CQ_FAILURE_GONE,	 /* the query was dropped */
+	CQ_FAILURE_LOCKED,	 /* its state is locked by an open transaction */
+} CqFailureRecord;
+extern CqFailureRecord cq_catalog_record_failure(int32 query_id,
+												 const char *message,
+												 char **name);
 
 #endif /* CQSTREAM_CATALOG_H */

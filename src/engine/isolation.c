@@ -48,6 +48,7 @@
 #include "postgres.h"
 
 #include "access/xact.h"
+#include "commands/extension.h"
 #include "executor/spi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
@@ -88,11 +89,8 @@
 
 int cq_query_timeout = 10000;
 
-/* Queries stopped by a former worker, taken and not yet failed */
-#define CQ_MAX_STOPPED 16
-
 /* Failures decided and not yet recorded, at most */
-#define CQ_MAX_TO_FAIL 64
+#define CQ_MAX_TO_FAIL 256
 
 /*
  * The batch under the timeouts: its queries (those of a shared read, at
@@ -102,8 +100,7 @@ static int32 batch_ids[CQ_SHARED_MAX];
 static int batch_n = 0;
 static volatile sig_atomic_t batch_stopped = false;
 static TimeoutId stop_timeout = MAX_TIMEOUTS;
-static int32 stopped_ids[CQ_MAX_STOPPED];
-static int stopped_n = 0;
+static Oid current_ext = InvalidOid; /* the extension of the last pass */
 
 /*
  * A failure to record (cq_isolation_record_failures): its query runs no
@@ -113,7 +110,7 @@ typedef struct ToFail
 {
 	int32 query_id;
 	bool stopped; /* stopped by a worker's exit: noted again at ours */
-	char *name;
+	char *name;	  /* NULL: not known yet (stopped) */
 	char *message;
 	int attempts;		  /* failed attempts to record it */
 	TimestampTz next_try; /* of the next attempt */
@@ -204,6 +201,17 @@ StopBatch(void)
 	SetLatch(MyLatch);
 }
 
+/* The message of a query stopped by its worker's exit */
+static char *
+StoppedMessage(void)
+{
+	return psprintf("its batch ran past twice cqstream.query_timeout "
+					"(%d ms): the owner's code went on after it was "
+					"cancelled (it caught query_canceled), so the worker "
+					"exited to stop it",
+					cq_query_timeout);
+}
+
 /*
  * before_shmem_exit: for the next worker with this number, the queries
  * of the batch the second timeout stopped, and the stopped queries this
@@ -212,7 +220,7 @@ StopBatch(void)
 static void
 NoteStopped(int code, Datum arg)
 {
-	int32 ids[CQ_SHARED_MAX + CQ_MAX_STOPPED + CQ_MAX_TO_FAIL];
+	int32 ids[CQ_SHARED_MAX + CQ_MAX_TO_FAIL];
 	int n = 0;
 
 	if (batch_stopped && batch_n > 0)
@@ -228,27 +236,28 @@ NoteStopped(int code, Datum arg)
 		memcpy(ids, batch_ids, batch_n * sizeof(int32));
 		n = batch_n;
 	}
-	memcpy(ids + n, stopped_ids, stopped_n * sizeof(int32));
-	n += stopped_n;
 	for (int i = 0; i < to_fail_n; i++)
 		if (to_fail[i].stopped)
 			ids[n++] = to_fail[i].query_id;
-	if (n > 0)
-		cq_wakeup_note_stopped(cq_assignment_index(), ids, n);
+	if (n > 0 && OidIsValid(current_ext))
+		cq_wakeup_note_stopped(cq_assignment_index(), current_ext, ids, n);
+}
+
+/* The second timeout, and the notes at exit, once per process */
+static void
+Register(void)
+{
+	if (stop_timeout != MAX_TIMEOUTS)
+		return;
+	stop_timeout = RegisterTimeout(USER_TIMEOUT, StopBatch);
+	before_shmem_exit(NoteStopped, (Datum) 0);
 }
 
 void
-cq_isolation_start_pass(void)
+cq_isolation_start_pass(Oid ext)
 {
-	if (stop_timeout == MAX_TIMEOUTS)
-	{
-		stop_timeout = RegisterTimeout(USER_TIMEOUT, StopBatch);
-		before_shmem_exit(NoteStopped, (Datum) 0);
-	}
-	/* Kept until the pass that lists the query (a claim may defer it) */
-	stopped_n += cq_wakeup_take_stopped(cq_assignment_index(),
-										stopped_ids + stopped_n,
-										CQ_MAX_STOPPED - stopped_n);
+	current_ext = ext;
+	Register();
 }
 
 /* message cut at CQ_MESSAGE_MAX bytes (on a character boundary), "..." */
@@ -276,8 +285,12 @@ ClearLockTimeout(void)
 
 /*
  * LimitLocks: CQ_LOCK_TIMEOUT until the end of the current
- * subtransaction, or AtEOXact_GUC(true, the result).  As an override, so
- * that no SET of an owner's function can lift it.
+ * subtransaction, or AtEOXact_GUC(true, the result).  A session-level
+ * source: one at or below PGC_S_OVERRIDE would also become the setting's
+ * reset value, outliving the nest level (the worker's own lock waits
+ * would then time out too).  An owner's function can lift it for its own
+ * waits (SET lock_timeout in its definition), which
+ * cqstream.query_timeout still bounds.
  */
 static int
 LimitLocks(void)
@@ -285,7 +298,7 @@ LimitLocks(void)
 	int nest = NewGUCNestLevel();
 
 	(void) set_config_option("lock_timeout", CQ_LOCK_TIMEOUT, PGC_SUSET,
-							 PGC_S_OVERRIDE, GUC_ACTION_SAVE, true, 0, false);
+							 PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	return nest;
 }
 
@@ -420,37 +433,39 @@ CheckRunnable(CqQuery *q)
 }
 
 /*
- * Fail: q failed for good, with message.  Recorded by
+ * Queue: q (or, when NULL, the query stopped_id that a worker's exit
+ * stopped) failed for good, with message.  Recorded by
  * cq_isolation_record_failures, in a transaction of its own: a pass that
  * aborts afterwards (a later batch stopped by the worker's exit) cannot
  * undo it, and a row locked by an open transaction of the owner delays
  * only the record, not the other queries.  Until then q runs no batch.
  */
 static void
-Fail(CqQuery *q, const char *message, bool stopped)
+Queue(CqQuery *q, int32 stopped_id, const char *message, bool stopped)
 {
 	ToFail *f;
+	int32 id = q ? q->def.id : stopped_id;
 
-	Forget(q->def.id);
+	Forget(id);
 	for (int i = 0; i < to_fail_n; i++)
-		if (to_fail[i].query_id == q->def.id)
+		if (to_fail[i].query_id == id)
 			return;
+	/* Full: not queued, it runs and fails again later */
 	if (to_fail_n == CQ_MAX_TO_FAIL)
-	{
-		/* Unlikely: then it is failed at once, in the pass */
-		cq_catalog_mark_failed(q->def.id, q->def.name, message);
-		ereport(WARNING,
-				(errmsg("cqstream: query \"%s\" failed: %s", q->def.name,
-						message)));
 		return;
-	}
 	f = &to_fail[to_fail_n++];
-	f->query_id = q->def.id;
+	f->query_id = q ? q->def.id : stopped_id;
 	f->stopped = stopped;
-	f->name = MemoryContextStrdup(TopMemoryContext, q->def.name);
+	f->name = q ? MemoryContextStrdup(TopMemoryContext, q->def.name) : NULL;
 	f->message = MemoryContextStrdup(TopMemoryContext, message);
 	f->attempts = 0;
 	f->next_try = 0;
+}
+
+static void
+Fail(CqQuery *q, const char *message)
+{
+	Queue(q, 0, message, false);
 }
 
 /* After q's batch (started at start) failed with edata: fail or retry */
@@ -468,13 +483,12 @@ Failed(CqQuery *q, ErrorData *edata, TimestampTz start)
 					  "policies and functions on the source faster, or "
 					  "lower cqstream.batch_size or raise "
 					  "cqstream.query_timeout, then resume the query",
-					  cq_query_timeout),
-			 false);
+					  cq_query_timeout));
 		return;
 	}
 	if (!IsTransientError(edata->sqlerrcode))
 	{
-		Fail(q, message, false);
+		Fail(q, message);
 		return;
 	}
 	e = RetryOf(q->def.id);
@@ -484,8 +498,7 @@ Failed(CqQuery *q, ErrorData *edata, TimestampTz start)
 		Fail(q,
 			 psprintf("%s (%d times in a row; the query's batches need "
 					  "more memory than the worker has)",
-					  message, CQ_MAX_OOM_RETRIES),
-			 false);
+					  message, CQ_MAX_OOM_RETRIES));
 		return;
 	}
 	if (CountTransient(e))
@@ -500,20 +513,6 @@ cq_isolation_skip(CqQuery *q)
 {
 	Retry *e;
 
-	for (int i = 0; i < stopped_n; i++)
-		if (stopped_ids[i] == q->def.id)
-		{
-			stopped_ids[i] = stopped_ids[--stopped_n];
-			Fail(q,
-				 psprintf("its batch ran past twice "
-						  "cqstream.query_timeout (%d ms): the owner's "
-						  "code went on after it was cancelled (it "
-						  "caught query_canceled), so the worker exited "
-						  "to stop it",
-						  cq_query_timeout),
-				 true);
-			return true;
-		}
 	for (int i = 0; i < to_fail_n; i++)
 		if (to_fail[i].query_id == q->def.id)
 			return true;
@@ -528,6 +527,8 @@ cq_isolation_failures_due(void)
 {
 	TimestampTz now;
 
+	if (cq_wakeup_stopped_waiting(cq_assignment_index()))
+		return true;
 	if (to_fail_n == 0)
 		return false;
 	now = GetCurrentTimestamp();
@@ -539,54 +540,72 @@ cq_isolation_failures_due(void)
 
 /*
  * RecordFailure: f's failure in its query's state, in a subtransaction
- * under the lock timeout; false when it could not be (its row locked)
+ * under the lock timeout, without waiting for the row; false when it is
+ * locked (an open transaction of the owner), tried again after a backoff
  */
 static bool
 RecordFailure(ToFail *f)
 {
 	MemoryContext old = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
-	bool ok = true;
+	CqFailureRecord r = CQ_FAILURE_LOCKED;
+	char *name = NULL;
 
 	BeginInternalSubTransaction(NULL);
 	PG_TRY();
 	{
 		(void) LimitLocks();
-		cq_catalog_mark_failed(f->query_id, f->name, f->message);
+		r = cq_catalog_record_failure(f->query_id, f->message, &name);
 		Release(old, oldowner);
 	}
 	PG_CATCH();
 	{
 		ErrorData *edata = RollBack(old, oldowner);
 
-		f->attempts++;
-		f->next_try = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
-												  Backoff(f->attempts - 1));
-		if ((f->attempts & (f->attempts - 1)) == 0)
-			ereport(LOG,
-					(errmsg("cqstream: query \"%s\" failed, and its "
-							"failure could not be recorded yet (%s): it runs "
-							"nothing until it is",
-							f->name, Clip(edata->message))));
+		ereport(LOG,
+				(errmsg("cqstream: the failure of query %d could not be "
+						"recorded: %s",
+						f->query_id, Clip(edata->message))));
 		FreeErrorData(edata);
-		ok = false;
 	}
 	PG_END_TRY();
 	ClearLockTimeout();
-	return ok;
+	if (r == CQ_FAILURE_RECORDED && f->name == NULL && name != NULL)
+		f->name = MemoryContextStrdup(TopMemoryContext, name);
+	if (r != CQ_FAILURE_LOCKED)
+		return true; /* recorded, or the query is gone */
+	f->attempts++;
+	f->next_try = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
+											  Backoff(f->attempts - 1));
+	if ((f->attempts & (f->attempts - 1)) == 0)
+		ereport(LOG,
+				(errmsg("cqstream: query %d failed, and its state is locked "
+						"by an open transaction: it runs nothing until the "
+						"failure is recorded",
+						f->query_id)));
+	return false;
 }
 
 void
 cq_isolation_record_failures(void)
 {
 	bool recorded[CQ_MAX_TO_FAIL] = {false};
+	int32 ids[CQ_MAX_TO_FAIL];
 	TimestampTz now = GetCurrentTimestamp();
 	int kept = 0;
+	int n;
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
+	/* Stopped by a former worker with this number: failed before any batch */
+	Register();
+	current_ext = get_extension_oid("cqstream", true);
+	n = cq_wakeup_take_stopped(cq_assignment_index(), current_ext, ids,
+							   CQ_MAX_TO_FAIL - to_fail_n);
+	for (int i = 0; i < n; i++)
+		Queue(NULL, ids[i], StoppedMessage(), true);
 	for (int i = 0; i < to_fail_n; i++)
 		if (to_fail[i].next_try <= now)
 			recorded[i] = RecordFailure(&to_fail[i]);
@@ -601,10 +620,13 @@ cq_isolation_record_failures(void)
 			to_fail[kept++] = to_fail[i];
 			continue;
 		}
-		ereport(WARNING,
-				(errmsg("cqstream: query \"%s\" failed: %s", to_fail[i].name,
-						to_fail[i].message)));
-		pfree(to_fail[i].name);
+		if (to_fail[i].name != NULL)
+		{
+			ereport(WARNING,
+					(errmsg("cqstream: query \"%s\" failed: %s",
+							to_fail[i].name, to_fail[i].message)));
+			pfree(to_fail[i].name);
+		}
 		pfree(to_fail[i].message);
 	}
 	to_fail_n = kept;

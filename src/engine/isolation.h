@@ -35,21 +35,22 @@ extern void cq_run_shared(CqQuery **queries, int n, MemoryContext query_cxt,
 						  bool *more);
 
 /*
- * cq_isolation_start_pass: at the start of a worker's pass, take the
- * queries a former worker with this number exited to stop (wakeup.c)
+ * cq_isolation_start_pass: at the start of a worker's pass, with the
+ * extension's OID (noted with the queries a forced exit stops)
  */
-extern void cq_isolation_start_pass(void);
+extern void cq_isolation_start_pass(Oid ext);
 
 /*
- * cq_isolation_skip: whether the pass leaves q alone: its former worker
- * exited to stop its batch (q is failed here, saying so), or it failed
- * transiently and its backoff has not ended
+ * cq_isolation_skip: whether the pass leaves q alone: its failure is
+ * decided and not yet recorded (cq_isolation_record_failures), or it
+ * failed transiently and its backoff has not ended
  */
 extern bool cq_isolation_skip(CqQuery *q);
 
 /*
  * cq_isolation_failures_due, cq_isolation_record_failures: failures
- * decided in a pass are recorded after it, in a transaction of their own
+ * decided in a pass are recorded after it, and those of queries a former
+ * worker's exit stopped before the next, in a transaction of their own
  * (outside any transaction; until then their queries run nothing);
  * whether one is due, and recording those that are
  */

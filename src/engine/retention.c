@@ -40,7 +40,10 @@
  * deleted and the one the bound cuts through is rewritten with its
  * results after it (the delete runs first, so the rewritten block may
  * take its key); the queries are key-share locked, so that a concurrent
- * drop_query waits rather than cascade past the rewritten block.
+ * drop_query waits rather than cascade past the rewritten block.  Queries
+ * whose row an open transaction holds (drop_query, pause_query,
+ * resume_query) are skipped until the next trim, not waited for: an
+ * owner's open transaction would otherwise hold the worker.
  */
 static const char trim_rows_sql[] =
 	"WITH u AS MATERIALIZED ("
@@ -49,7 +52,7 @@ static const char trim_rows_sql[] =
 	" FROM cqstream.query q"
 	" JOIN cqstream.query_state s ON s.query_id = q.id"
 	" WHERE (q.options->>'retention_rows')::int8 > 0"
-	" FOR KEY SHARE OF q),"
+	" FOR KEY SHARE OF q SKIP LOCKED),"
 	" t AS MATERIALIZED (SELECT u.id, u.upto,"
 	" coalesce((SELECT x.last_id FROM cqstream.result_block x"
 	" WHERE x.query_id = u.id AND x.last_id > u.upto"
@@ -80,7 +83,8 @@ static const char trim_age_sql[] =
 	" '100 years'::pg_catalog.interval)"
 	" ORDER BY x.last_id LIMIT 1), 9223372036854775807) AS keep_from"
 	" FROM cqstream.query q"
-	" WHERE q.options->>'retention_age' IS NOT NULL)"
+	" WHERE q.options->>'retention_age' IS NOT NULL"
+	" FOR KEY SHARE OF q SKIP LOCKED)"
 	" DELETE FROM cqstream.result_block r USING t"
 	" WHERE r.query_id = t.id AND r.last_id < t.keep_from";
 

@@ -61,7 +61,7 @@
 #define CQ_WAKEUP_MAX_REPORTS 64
 
 /* Queries stopped by a worker's exit, kept for the next worker */
-#define CQ_WAKEUP_MAX_STOPPED 16
+#define CQ_WAKEUP_MAX_STOPPED 256
 
 typedef struct CqWorkerSlot
 {
@@ -81,6 +81,7 @@ typedef struct CqStoppedQuery
 {
 	Oid dboid;
 	int index; /* the worker's number in its database */
+	Oid ext;   /* the extension then: ids restart with a new one */
 	int32 query_id;
 } CqStoppedQuery;
 
@@ -384,45 +385,63 @@ cq_wakeup_take_reports(CqExtensionReportCb cb, void *arg)
 }
 
 void
-cq_wakeup_note_stopped(int index, const int32 *ids, int n)
+cq_wakeup_note_stopped(int index, Oid ext, const int32 *ids, int n)
 {
 	if (shared == NULL)
 		return;
 	SpinLockAcquire(&shared->mutex);
 	for (int i = 0; i < n; i++)
 	{
-		/* Full: the oldest note goes (its query is stopped again) */
-		if (shared->nstopped == CQ_WAKEUP_MAX_STOPPED)
-		{
-			memmove(&shared->stopped[0], &shared->stopped[1],
-					(CQ_WAKEUP_MAX_STOPPED - 1) * sizeof(CqStoppedQuery));
-			shared->nstopped--;
-		}
+		bool known = false;
+
+		for (int j = 0; j < shared->nstopped && !known; j++)
+			known = shared->stopped[j].dboid == MyDatabaseId &&
+				shared->stopped[j].query_id == ids[i] &&
+				shared->stopped[j].ext == ext;
+		/* Full (256 queries stopped and not yet failed): it is stopped again */
+		if (known || shared->nstopped == CQ_WAKEUP_MAX_STOPPED)
+			continue;
 		shared->stopped[shared->nstopped].dboid = MyDatabaseId;
 		shared->stopped[shared->nstopped].index = index;
+		shared->stopped[shared->nstopped].ext = ext;
 		shared->stopped[shared->nstopped].query_id = ids[i];
 		shared->nstopped++;
 	}
 	SpinLockRelease(&shared->mutex);
 }
 
+bool
+cq_wakeup_stopped_waiting(int index)
+{
+	/* Read without the lock: notes are rare, and made before an exit */
+	if (shared == NULL || shared->nstopped == 0)
+		return false;
+	for (int i = 0; i < shared->nstopped; i++)
+		if (shared->stopped[i].dboid == MyDatabaseId &&
+			shared->stopped[i].index == index)
+			return true;
+	return false;
+}
+
 int
-cq_wakeup_take_stopped(int index, int32 *ids, int max)
+cq_wakeup_take_stopped(int index, Oid ext, int32 *ids, int max)
 {
 	int n = 0;
 	int kept = 0;
 
-	/* Read without the lock: notes are rare, and made before an exit */
-	if (shared == NULL || shared->nstopped == 0)
+	if (!cq_wakeup_stopped_waiting(index))
 		return 0;
 	SpinLockAcquire(&shared->mutex);
 	for (int i = 0; i < shared->nstopped; i++)
 	{
-		if (shared->stopped[i].dboid == MyDatabaseId &&
-			shared->stopped[i].index == index && n < max)
-			ids[n++] = shared->stopped[i].query_id;
-		else
-			shared->stopped[kept++] = shared->stopped[i];
+		CqStoppedQuery *s = &shared->stopped[i];
+
+		if (s->dboid != MyDatabaseId || s->index != index ||
+			(s->ext == ext && n == max))
+			shared->stopped[kept++] = *s;
+		else if (s->ext == ext)
+			ids[n++] = s->query_id;
+		/* else: a note of a dropped extension's query, forgotten */
 	}
 	shared->nstopped = kept;
 	SpinLockRelease(&shared->mutex);

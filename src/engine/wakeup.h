@@ -96,11 +96,16 @@ extern void cq_wakeup_take_reports(CqExtensionReportCb cb, void *arg);
 /*
  * Queries whose batch worker number index of this database could stop
  * only by exiting (isolation.c): cq_wakeup_note_stopped records them on
- * the way out (at most 16 are kept, the oldest dropped), and the next
- * worker with that number takes them (at most max, into ids; their
- * number) and fails them.
+ * the way out, with the extension's OID (at most 256 notes in all; a
+ * query noted when they are full is stopped again later), and the next
+ * worker with that number takes those of the same extension (at most
+ * max, into ids; their number), forgets those of another, and fails the
+ * queries.  cq_wakeup_stopped_waiting: whether a note is waiting for
+ * worker number index of this database, read without the lock.
  */
-extern void cq_wakeup_note_stopped(int index, const int32 *ids, int n);
-extern int cq_wakeup_take_stopped(int index, int32 *ids, int max);
+extern void cq_wakeup_note_stopped(int index, Oid ext, const int32 *ids,
+								   int n);
+extern bool cq_wakeup_stopped_waiting(int index);
+extern int cq_wakeup_take_stopped(int index, Oid ext, int32 *ids, int max);
 
 #endif /* CQSTREAM_WAKEUP_H */

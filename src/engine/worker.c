@@ -141,20 +141,20 @@ static int64 *idle_values = NULL;
 static TimestampTz last_batch = 0;
 
 /*
- * LockExtension: true if the extension exists, locked against DROP
+ * LockExtension: the extension's OID if it exists, locked against DROP
  * EXTENSION until the end of the transaction (which otherwise could remove
  * the catalog between this check and the pass's first query).
  */
-static bool
+static Oid
 LockExtension(void)
 {
 	Oid ext = get_extension_oid("cqstream", true);
 
 	if (!OidIsValid(ext))
-		return false;
+		return InvalidOid;
 	LockDatabaseObject(ExtensionRelationId, ext, 0, AccessShareLock);
 	/* Dropped while we waited for the lock? */
-	return get_extension_oid("cqstream", true) == ext;
+	return get_extension_oid("cqstream", true) == ext ? ext : InvalidOid;
 }
 
 /*
@@ -219,12 +219,14 @@ RunPass(bool *taken, bool *busy)
 	int nrun = 0;
 	bool more = false;
 	bool idle;
+	Oid ext;
 	/* Before the snapshot that may miss the extension (wakeup.h) */
 	uint64 epoch = cq_wakeup_extension_epoch();
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
-	if (!LockExtension())
+	ext = LockExtension();
+	if (!OidIsValid(ext))
 	{
 		CommitTransactionCommand();
 		ereport(LOG, (errmsg("cqstream worker: extension dropped, exiting")));
@@ -237,7 +239,7 @@ RunPass(bool *taken, bool *busy)
 	pgstat_report_activity(STATE_RUNNING, "cqstream: poll");
 
 	MemoryContextSwitchTo(pass_cxt);
-	cq_isolation_start_pass();
+	cq_isolation_start_pass(ext);
 	n = cq_catalog_runnable(&queries);
 	idle = true;
 	nseqs = 0;
@@ -587,6 +589,9 @@ cq_worker_main(Datum arg)
 		more = false;
 		PG_TRY();
 		{
+			/* Queries a former worker's exit stopped: failed first */
+			if (cq_isolation_failures_due())
+				cq_isolation_record_failures();
 			if (!timed_out || nidle < 0 ||
 				++idle_timeouts >= CQ_IDLE_FULL_PASS_EVERY || !IdleCheck())
 			{

@@ -10,11 +10,13 @@
  * (as PL/pgSQL runs an exception block), so that an error in one query
  * (dropped column, revoked privilege, a policy or function of its owner
  * that raises) rolls back that query's batch alone.  The error is then
- * recorded in query_state (status 'failed', last_error) in the same
- * transaction and the other queries go on; resume_query clears it.
- * Errors that say nothing about the query (cancel, deadlock,
- * serialization, lack of resources, lock timeout) are only logged: the
- * query runs again on the next pass.  Running out of memory is the
+ * recorded in query_state (status 'failed', last_error) after the pass,
+ * in a transaction of its own (below), and the other queries go on;
+ * resume_query clears it.  Errors that say nothing about the query
+ * (cancel, deadlock, serialization, lack of resources, lock timeout, a
+ * read-only transaction while a failover manager promotes the server)
+ * are only logged: the query runs again, after a backoff (below).
+ * Running out of memory is the
  * exception: it may well say something about the query (windows that
  * multiply rows, a huge key), so after CQ_MAX_OOM_RETRIES consecutive
  * failures the query fails like any other, rather than being retried
@@ -356,12 +358,14 @@ TimedOut(TimestampTz start)
 								   cq_query_timeout);
 }
 
-/* Errors that say nothing about the query: retry on the next pass */
+/* Errors that say nothing about the query: retried, after a backoff */
 static bool
 IsTransientError(int sqlerrcode)
 {
 	return sqlerrcode == ERRCODE_QUERY_CANCELED ||
 		sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE ||
+		/* default_transaction_read_only, as a failover manager sets it */
+		sqlerrcode == ERRCODE_READ_ONLY_SQL_TRANSACTION ||
 		ERRCODE_TO_CATEGORY(sqlerrcode) == ERRCODE_TRANSACTION_ROLLBACK ||
 		ERRCODE_TO_CATEGORY(sqlerrcode) == ERRCODE_INSUFFICIENT_RESOURCES;
 }
@@ -550,6 +554,7 @@ RecordFailure(ToFail *f)
 	ResourceOwner oldowner = CurrentResourceOwner;
 	CqFailureRecord r = CQ_FAILURE_LOCKED;
 	char *name = NULL;
+	bool errored = false;
 
 	BeginInternalSubTransaction(NULL);
 	PG_TRY();
@@ -562,10 +567,12 @@ RecordFailure(ToFail *f)
 	{
 		ErrorData *edata = RollBack(old, oldowner);
 
-		ereport(LOG,
-				(errmsg("cqstream: the failure of query %d could not be "
-						"recorded: %s",
-						f->query_id, Clip(edata->message))));
+		errored = true;
+		if (((f->attempts + 1) & f->attempts) == 0)
+			ereport(LOG,
+					(errmsg("cqstream: the failure of query %d could not be "
+							"recorded yet: %s",
+							f->query_id, Clip(edata->message))));
 		FreeErrorData(edata);
 	}
 	PG_END_TRY();
@@ -577,7 +584,7 @@ RecordFailure(ToFail *f)
 	f->attempts++;
 	f->next_try = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 											  Backoff(f->attempts - 1));
-	if ((f->attempts & (f->attempts - 1)) == 0)
+	if (!errored && (f->attempts & (f->attempts - 1)) == 0)
 		ereport(LOG,
 				(errmsg("cqstream: query %d failed, and its state is locked "
 						"by an open transaction: it runs nothing until the "

@@ -255,10 +255,38 @@ Register(void)
 	before_shmem_exit(NoteStopped, (Datum) 0);
 }
 
+/*
+ * SetExtension: the extension the worker now sees.  Query ids start
+ * again in a new one: failures and retries of the former one's queries
+ * must not touch the new ones.
+ */
+static void
+SetExtension(Oid ext)
+{
+	if (ext == current_ext)
+		return;
+	if (OidIsValid(current_ext))
+	{
+		for (int i = 0; i < to_fail_n; i++)
+		{
+			if (to_fail[i].name)
+				pfree(to_fail[i].name);
+			pfree(to_fail[i].message);
+		}
+		to_fail_n = 0;
+		if (retries != NULL)
+		{
+			hash_destroy(retries);
+			retries = NULL;
+		}
+	}
+	current_ext = ext;
+}
+
 void
 cq_isolation_start_pass(Oid ext)
 {
-	current_ext = ext;
+	SetExtension(ext);
 	Register();
 }
 
@@ -453,7 +481,10 @@ Queue(CqQuery *q, int32 stopped_id, const char *message, bool stopped)
 	Forget(id);
 	for (int i = 0; i < to_fail_n; i++)
 		if (to_fail[i].query_id == id)
+		{
+			to_fail[i].stopped |= stopped;
 			return;
+		}
 	/* Full: not queued, it runs and fails again later */
 	if (to_fail_n == CQ_MAX_TO_FAIL)
 		return;
@@ -608,7 +639,7 @@ cq_isolation_record_failures(void)
 	PushActiveSnapshot(GetTransactionSnapshot());
 	/* Stopped by a former worker with this number: failed before any batch */
 	Register();
-	current_ext = get_extension_oid("cqstream", true);
+	SetExtension(get_extension_oid("cqstream", true));
 	n = cq_wakeup_take_stopped(cq_assignment_index(), current_ext, ids,
 							   CQ_MAX_TO_FAIL - to_fail_n);
 	for (int i = 0; i < n; i++)
@@ -619,7 +650,12 @@ cq_isolation_record_failures(void)
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
-	/* Only now, committed, are they gone from the list */
+	/*
+	 * Only now, committed, are they gone from the list; with interrupts
+	 * held, so that an exit cannot see it half compacted (and note again
+	 * stopped queries already failed)
+	 */
+	HOLD_INTERRUPTS();
 	for (int i = 0; i < to_fail_n; i++)
 	{
 		if (!recorded[i])
@@ -637,6 +673,7 @@ cq_isolation_record_failures(void)
 		pfree(to_fail[i].message);
 	}
 	to_fail_n = kept;
+	RESUME_INTERRUPTS();
 }
 
 int

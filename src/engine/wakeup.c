@@ -384,6 +384,17 @@ cq_wakeup_take_reports(CqExtensionReportCb cb, void *arg)
 	}
 }
 
+/*
+ * NotesFor: whether worker number index takes the notes of worker number
+ * noted: its own, and those of numbers no worker has any more
+ * (cqstream.workers_per_database was lowered; their queries moved)
+ */
+static bool
+NotesFor(int noted, int index)
+{
+	return noted == index || noted >= cq_workers_per_database;
+}
+
 void
 cq_wakeup_note_stopped(int index, Oid ext, const int32 *ids, int n)
 {
@@ -396,6 +407,7 @@ cq_wakeup_note_stopped(int index, Oid ext, const int32 *ids, int n)
 
 		for (int j = 0; j < shared->nstopped && !known; j++)
 			known = shared->stopped[j].dboid == MyDatabaseId &&
+				shared->stopped[j].index == index &&
 				shared->stopped[j].query_id == ids[i] &&
 				shared->stopped[j].ext == ext;
 		/* Full (256 queries stopped and not yet failed): it is stopped again */
@@ -418,7 +430,7 @@ cq_wakeup_stopped_waiting(int index)
 		return false;
 	for (int i = 0; i < shared->nstopped; i++)
 		if (shared->stopped[i].dboid == MyDatabaseId &&
-			shared->stopped[i].index == index)
+			NotesFor(shared->stopped[i].index, index))
 			return true;
 	return false;
 }
@@ -436,7 +448,7 @@ cq_wakeup_take_stopped(int index, Oid ext, int32 *ids, int max)
 	{
 		CqStoppedQuery *s = &shared->stopped[i];
 
-		if (s->dboid != MyDatabaseId || s->index != index ||
+		if (s->dboid != MyDatabaseId || !NotesFor(s->index, index) ||
 			(s->ext == ext && n == max))
 			shared->stopped[kept++] = *s;
 		else if (s->ext == ext)

@@ -98,9 +98,10 @@ extern void cq_wakeup_take_reports(CqExtensionReportCb cb, void *arg);
  * only by exiting (isolation.c): cq_wakeup_note_stopped records them on
  * the way out, with the extension's OID (at most 256 notes in all; a
  * query noted when they are full is stopped again later), and the next
- * worker with that number takes those of the same extension (at most
- * max, into ids; their number), forgets those of another, and fails the
- * queries.  cq_wakeup_stopped_waiting: whether a note is waiting for
+ * worker with that number (or any worker of the database, for a number
+ * beyond cqstream.workers_per_database) takes those of the same
+ * extension (at most max, into ids; their number), forgets those of
+ * another, and fails the queries.  cq_wakeup_stopped_waiting: whether a note is waiting for
  * worker number index of this database, read without the lock.
  */
 extern void cq_wakeup_note_stopped(int index, Oid ext, const int32 *ids,
